@@ -1,0 +1,71 @@
+"""Time is injected: the core takes ``today``/``now``; only this module's ``SystemClock`` reads the wall clock.
+
+Everything is in Asia/Shanghai time.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from typing import Protocol
+from zoneinfo import ZoneInfo
+
+TZ = ZoneInfo("Asia/Shanghai")
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """The current moment, timezone-aware, in Asia/Shanghai."""
+        ...
+
+
+class SystemClock:
+    """The real clock, optionally pinned to a fixed calendar day (``--date`` / ``BOT_TODAY``).
+
+    A pinned day keeps the real time of day so that drills still see time move.
+    """
+
+    def __init__(self, pinned_day: date | None = None) -> None:
+        self.pinned_day = pinned_day
+
+    def now(self) -> datetime:
+        real = datetime.now(TZ)
+        if self.pinned_day is None:
+            return real
+        return datetime.combine(self.pinned_day, real.timetz())
+
+
+class FakeClock:
+    """A clock that only moves when told to: for tests, the sandbox and benchmarks."""
+
+    def __init__(self, start: datetime) -> None:
+        if start.tzinfo is None:
+            raise ValueError("FakeClock needs an aware datetime")
+        self._now = start.astimezone(TZ)
+
+    @classmethod
+    def at(cls, day: date, at: time = time(9, 0)) -> FakeClock:
+        return cls(datetime.combine(day, at, tzinfo=TZ))
+
+    def now(self) -> datetime:
+        return self._now
+
+    def advance(self, delta: timedelta | None = None, **kwargs: float) -> datetime:
+        self._now += delta if delta is not None else timedelta(**kwargs)
+        return self._now
+
+    def set(self, moment: datetime) -> None:
+        if moment.tzinfo is None:
+            raise ValueError("FakeClock needs an aware datetime")
+        self._now = moment.astimezone(TZ)
+
+    def set_day(self, day: date) -> None:
+        """Move to another calendar day, keeping the time of day."""
+        self._now = datetime.combine(day, self._now.timetz())
+
+
+def parse_day(text: str) -> date:
+    """Parse a ``YYYY-MM-DD`` command-line date; raises ValueError with a readable message."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"not a date in YYYY-MM-DD form: {text!r}") from None
