@@ -1,4 +1,4 @@
-"""Time is injected: the core takes ``today``/``now``; only this module's ``SystemClock`` reads the wall clock.
+"""Time is injected: the core takes ``today``/``now``; only ``SystemClock`` here reads the wall clock.
 
 Everything is in Asia/Shanghai time.
 """

@@ -42,7 +42,7 @@ class Directory(BaseModel):
         raise NotImplementedError
 
     def resolve(self, name: str) -> str | None:
-        """Canonical unit name or group label for a name or alias (whitespace-insensitive); None if unknown."""
+        """Canonical unit name or group label for a name or alias (ignoring spaces); None if unknown."""
         raise NotImplementedError
 
     def expand(self, name: str) -> list[str]:
