@@ -1,0 +1,135 @@
+"""The bot's settings: environment variables, or a ``.env`` file beside the project (see ``.env.example``).
+
+The token is a ``SecretStr`` so that printing or logging the settings never shows it.
+"""
+
+from __future__ import annotations
+
+from datetime import date, time
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from bot import paths
+
+# Every deadline of the plan, every "today" and REMIND_AT are Shanghai time; the clock
+# module hard-codes it, so any other TZ would silently shift reminders by hours.
+SUPPORTED_TZ = "Asia/Shanghai"
+TELEGRAM_API_ROOT = "https://api.telegram.org"
+
+
+class ConfigError(Exception):
+    """The configuration cannot be used; the message names the variable and what is wrong."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=paths.ROOT / ".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        case_sensitive=False,
+    )
+
+    telegram_bot_token: SecretStr | None = None
+    admin_ids: Annotated[frozenset[int], NoDecode] = frozenset()
+    db_path: Path = paths.DB
+    plan_path: Path = paths.PLAN
+    units_path: Path = paths.UNITS
+    remind_at: time = time(9, 0)
+    tz: str = SUPPORTED_TZ
+    telegram_api_base_url: str | None = None
+    webhook_url: str | None = None
+    webhook_listen: str = "0.0.0.0"  # a webhook must accept Telegram's connections
+    webhook_port: int = Field(default=8443, ge=1, le=65535)
+    webhook_path: str = "telegram"
+    webhook_secret: SecretStr | None = None
+    bot_today: date | None = None
+
+    @field_validator("telegram_bot_token", "webhook_secret", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: Any) -> Any:
+        # `TELEGRAM_BOT_TOKEN=` in a copied .env.example means "no token", not an empty token.
+        if isinstance(value, str) and not value.strip():
+            return None
+        return value
+
+    @field_validator("telegram_api_base_url", "webhook_url", "bot_today", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value: Any) -> Any:
+        if isinstance(value, str) and not value.strip():
+            return None
+        return value
+
+    @field_validator("admin_ids", mode="before")
+    @classmethod
+    def _parse_admin_ids(cls, value: Any) -> Any:
+        """``ADMIN_IDS=123, 456`` (commas or spaces); a list is accepted as is."""
+        if not isinstance(value, str):
+            return value
+        parts = value.replace(",", " ").replace("，", " ").split()
+        bad = [part for part in parts if not part.lstrip("-").isdigit()]
+        if bad:
+            raise ValueError(f"ADMIN_IDS must be numeric Telegram user ids, got {', '.join(bad)}")
+        return frozenset(int(part) for part in parts)
+
+    @field_validator("db_path", "plan_path", "units_path")
+    @classmethod
+    def _relative_to_project(cls, value: Path) -> Path:
+        # `make run` and a service manager may start the bot from different folders.
+        return value if value.is_absolute() else paths.ROOT / value
+
+    @field_validator("tz")
+    @classmethod
+    def _only_shanghai(cls, value: str) -> str:
+        if value != SUPPORTED_TZ:
+            raise ValueError(
+                f"TZ={value!r} is not supported: the plan's deadlines are Shanghai time; "
+                f"set TZ={SUPPORTED_TZ} or leave it unset"
+            )
+        return value
+
+    @field_validator("telegram_api_base_url", "webhook_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        if not value.startswith(("http://", "https://")):
+            raise ValueError(f"must start with http:// or https://, got {value!r}")
+        return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _webhook_needs_https(self) -> Settings:
+        if self.webhook_url is not None and not self.webhook_url.startswith("https://"):
+            raise ValueError("WEBHOOK_URL must be https:// (Telegram only calls HTTPS webhooks)")
+        return self
+
+    @property
+    def token(self) -> str | None:
+        return self.telegram_bot_token.get_secret_value() if self.telegram_bot_token else None
+
+    @property
+    def api_base_url(self) -> str:
+        """PTB's ``base_url``: the token is appended to it, so it ends in ``/bot``."""
+        return f"{self.telegram_api_base_url or TELEGRAM_API_ROOT}/bot"
+
+    @property
+    def api_base_file_url(self) -> str:
+        return f"{self.telegram_api_base_url or TELEGRAM_API_ROOT}/file/bot"
+
+    @property
+    def uses_webhook(self) -> bool:
+        return self.webhook_url is not None
+
+
+def load_settings(env_file: Path | None = paths.ROOT / ".env", **overrides: Any) -> Settings:
+    """Read the settings; raises ConfigError naming the bad variable (never echoing a secret)."""
+    try:
+        return Settings(_env_file=env_file, **overrides)  # type: ignore[call-arg]
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            name = ".".join(str(part) for part in error["loc"]).upper() or "settings"
+            problems.append(f"{name}: {error['msg']}")
+        raise ConfigError("invalid configuration: " + "; ".join(problems)) from None
