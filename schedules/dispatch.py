@@ -1,0 +1,133 @@
+"""Delivering a day's digests exactly once, through an injected ``send`` and the store's ledger.
+
+The ledger records each (day, chat, recipient) once its digest is delivered, so running again
+on the same day (a restart, a retry, the start-up catch-up) sends only what is still missing.
+The one gap is a crash between Telegram accepting a message and the ledger write: that digest
+is sent again after the restart. Nothing is ever lost.
+
+After downtime only the current day is delivered: past days' ladder reminders are stale, and the
+overdue list, which is what matters, is included in the first digest of the week whichever day
+that happens to be.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import date
+
+from bot.clock import TZ
+from bot.services import Services
+from schedules.calendar import WorkCalendar
+from schedules.policy import Digest, Recipient, digests_for_day
+
+log = logging.getLogger(__name__)
+
+SendDigest = Callable[[int, Digest], Awaitable[list[int]]]
+"""Deliver one digest to one chat; returns the sent message ids and raises on failure."""
+
+OVERDUE_DAY_KEY = "reminders.overdue_day"
+"""Meta key: the day this week's overdue list went (or is going) out."""
+LAST_RUN_KEY = "reminders.last_run"
+"""Meta key: when the dispatcher last finished a run (ISO datetime), for operators."""
+
+
+@dataclass(frozen=True)
+class Failure:
+    chat_id: int
+    recipient: str
+    error: str
+
+
+@dataclass
+class DispatchReport:
+    day: date
+    workday: bool
+    with_overdue: bool = False
+    digests: int = 0
+    sent: list[tuple[int, str]] = field(default_factory=list)
+    """(chat_id, recipient key) delivered by this run."""
+    already_sent: list[tuple[int, str]] = field(default_factory=list)
+    failed: list[Failure] = field(default_factory=list)
+    unbound: list[str] = field(default_factory=list)
+    """Recipients with a digest but no bound chat."""
+
+    @property
+    def complete(self) -> bool:
+        """Nothing is left to retry today."""
+        return not self.failed
+
+    def summary(self) -> str:
+        return (
+            f"reminders {self.day}: {self.digests} digests, {len(self.sent)} sent, "
+            f"{len(self.already_sent)} already sent, {len(self.failed)} failed, "
+            f"{len(self.unbound)} without a chat" + (", overdue included" if self.with_overdue else "")
+        )
+
+
+def chats_for(services: Services, recipient: Recipient) -> list[int]:
+    if recipient.kind == "unit":
+        return services.store.chats_for_unit(recipient.name)
+    return services.store.chats_for_leader(recipient.name)
+
+
+def overdue_due_today(services: Services, calendar: WorkCalendar, day: date) -> bool:
+    """Whether today's digests carry the overdue list, remembering the decision for the day.
+
+    The list goes out with the week's first run on or after its first workday: normally that
+    workday itself, later in the week after downtime. The day is stored before anything is sent,
+    so a restart or retry later that day repeats the same decision and the same digests.
+    """
+    first_workday = calendar.first_workday_of_week(day)
+    if first_workday is None or day < first_workday:
+        return False
+    stored = services.store.get_meta(OVERDUE_DAY_KEY)
+    overdue_day = date.fromisoformat(stored) if stored else None
+    if overdue_day is None or overdue_day < first_workday:
+        services.store.set_meta(OVERDUE_DAY_KEY, day.isoformat())
+        return True
+    return overdue_day == day
+
+
+async def run_reminders(services: Services, calendar: WorkCalendar, send: SendDigest) -> DispatchReport:
+    """Deliver today's digests to every bound chat that has not had them yet.
+
+    A failed send is logged and reported and left out of the ledger, so the next run (the
+    retry job) sends it.
+    """
+    day = services.clock.now().astimezone(TZ).date()
+    report = DispatchReport(day=day, workday=calendar.is_workday(day))
+    if not report.workday or day < services.plan.issued:
+        return report
+    report.with_overdue = overdue_due_today(services, calendar, day)
+    digests = digests_for_day(
+        services.plan,
+        services.directory,
+        services.store.latest_all(),
+        calendar,
+        day,
+        include_overdue=report.with_overdue,
+    )
+    report.digests = len(digests)
+    for digest in digests:
+        key = digest.recipient.key
+        chats = chats_for(services, digest.recipient)
+        if not chats:
+            log.info("no chat is bound to %s: %d reminders for %s not sent", key, len(digest.items), day)
+            report.unbound.append(key)
+        for chat_id in chats:
+            if services.store.was_sent(day, chat_id, key):
+                report.already_sent.append((chat_id, key))
+                continue
+            try:
+                message_ids = await send(chat_id, digest)
+            except Exception as exc:
+                log.exception("sending the %s digest for %s to chat %d failed", day, key, chat_id)
+                report.failed.append(Failure(chat_id, key, f"{type(exc).__name__}: {exc}"))
+                continue
+            services.store.mark_sent(day, chat_id, key, services.clock.now(), message_ids)
+            report.sent.append((chat_id, key))
+    services.store.set_meta(LAST_RUN_KEY, services.clock.now().isoformat())
+    log.info("%s", report.summary())
+    return report
