@@ -10,6 +10,144 @@ STATUS_LIGHT_WARNING = "🟡"
 STATUS_LIGHT_OVERDUE = "🔴"
 
 # --- section: bot ---
+# Chat text of binding, progress capture, digests, /start, /help and errors (handlers/*.py).
+# Sent with HTML parse mode: every value filled in is HTML-escaped by the caller.
+BOT_ADMIN_ONLY = "只有管理员可以使用 /{command}。"
+BOT_LIST_SEPARATOR = "、"
+BOT_NOTHING = "无"
+
+# binding
+BOT_BIND_USAGE = (
+    "用法：\n"
+    "· 管理员：/bind 单位名称（可写多个，用空格或顿号隔开）\n"
+    "· 单位联系人：/bind 邀请码（向管理员索取）"
+)
+BOT_BIND_NEEDS_CODE = "只有管理员可以按单位名称绑定。请向管理员索取 {unit} 的邀请码，再发送 /bind 邀请码。"
+BOT_BIND_DONE = (
+    "✅ 本群已绑定：{units}\n今后本群会收到这些单位的每日工作提醒，并可在此报告进展。发送 /help 查看用法。"
+)
+BOT_UNKNOWN_UNIT = "未找到单位“{name}”。"
+BOT_DID_YOU_MEAN = "您是不是要找：{names}？"
+BOT_UNIT_IS_GROUP = "“{name}”是单位组（{members}），请绑定其中的具体单位。"
+BOT_BINDLEADER_USAGE = "用法：/bindleader 领导姓名，例如 /bindleader 倪德才"
+BOT_UNKNOWN_LEADER = "未找到领导“{name}”。"
+BOT_BINDLEADER_DONE = (
+    "✅ 本群已绑定为 {leader} 的领导群，将收到分管措施的逾期督办提醒。\n发送 /overdue 查看逾期事项。"
+)
+BOT_UNBIND_ALL = "本群已解除全部绑定，不再收到提醒。"
+BOT_UNBIND_UNIT = "已为本群解除 {unit}。本群现在绑定：{remaining}"
+BOT_UNBIND_NOT_BOUND = "本群没有绑定 {what}。"
+BOT_UNBIND_NOTHING = "本群尚未绑定，无需解除。"
+BOT_BINDINGS_TITLE = "📎 绑定情况（共 {count} 个聊天）"
+BOT_BINDINGS_NONE = "目前没有任何聊天绑定单位或领导。"
+BOT_BINDING_ROW = "· {title}（{chat_id}）：{what}"
+BOT_BINDING_UNITS = "单位 {units}"
+BOT_BINDING_LEADER = "领导 {leader}"
+BOT_BINDING_UNTITLED = "未命名聊天"
+BOT_THIS_CHAT_BINDING = "本聊天绑定：{what}"
+BOT_THIS_CHAT_UNBOUND = "本聊天尚未绑定单位或领导。"
+BOT_INVITE_USAGE = "用法：/invite 单位名称，例如 /invite 区水务局"
+BOT_INVITE_DONE = (
+    "🎟 {unit} 的邀请码：<code>{code}</code>\n"
+    "有效期至 {expires}，只能使用一次。使用方式任选其一：\n"
+    "· 在本单位工作群发送 <code>/bind {code}</code>\n"
+    "· 私聊机器人：{private_link}\n"
+    "· 把机器人加入本单位工作群：{group_link}"
+)
+BOT_INVITE_UNKNOWN = "邀请码 {code} 不存在，请核对后重试，或向管理员重新索取。"
+BOT_INVITE_USED = "邀请码 {code} 已经使用过，请向管理员重新索取。"
+BOT_INVITE_EXPIRED = "邀请码 {code} 已过期（有效期 7 天），请向管理员重新索取。"
+
+# /start and /help
+BOT_WELCOME = "您好！我是通州区深入打好污染防治攻坚战 2023 年行动计划的工作提醒助手。"
+BOT_HELP_UNBOUND = (
+    "本聊天尚未绑定单位。单位联系人请向管理员索取邀请码，在本单位工作群发送 /bind 邀请码，"
+    "或私聊我发送 /start 邀请码。"
+)
+BOT_HELP_UNITS = "本聊天绑定的单位：{units}"
+BOT_HELP_LEADER = "本聊天绑定的领导：{leader}"
+BOT_HELP_COMMANDS = "可用命令："
+BOT_HELP_COMMAND = "/{command} — {description}"
+BOT_HELP_ADMIN = "管理员命令："
+BOT_HELP_REPORTING = (
+    "报告进展的方式：\n"
+    "· 点提醒消息下方的按钮：已完成 / 进行中 / 受阻\n"
+    "· 回复提醒消息：<code>2-63-1 已完成 已报送评估报告</code>\n"
+    "  提醒只有一项时可只写 <code>进行中 60%</code>\n"
+    "· 发送命令：<code>/report 2-63-1 受阻 资金未到位</code>\n"
+    "· 发送照片或文件，说明里写上编号（或回复只有一项的提醒），记为佐证材料"
+)
+BOT_COMMANDS = {
+    "start": "开始使用；私聊时可附邀请码",
+    "help": "本聊天可用的功能",
+    "report": "报告进展：/report 编号 状态 说明",
+    "mytasks": "本单位未完成的事项",
+    "overdue": "逾期事项",
+    "upcoming": "近期到期事项：/upcoming 天数",
+    "status": "一项措施的详情和各单位进展：/status 编号",
+    "summary": "按附件和单位的进展汇总",
+    "bindings": "查看绑定情况",
+    "bind": "绑定本群：/bind 单位名称 或 /bind 邀请码",
+    "bindleader": "绑定本群为领导群：/bindleader 姓名",
+    "unbind": "解除本群绑定：/unbind [单位名称]",
+    "invite": "生成单位邀请码：/invite 单位名称",
+}
+
+# progress
+BOT_STATUS_BUTTONS = {"已完成": "✅ {measure} 已完成", "进行中": "🔄 进行中", "受阻": "⛔ 受阻"}
+BOT_REPORT_USAGE = (
+    "用法：/report 措施编号 状态 [进度%] [说明]\n"
+    "例如：<code>/report 2-63-1 受阻 资金未到位</code>\n"
+    "状态可选：已完成、进行中、未开始、受阻"
+)
+BOT_PARSE_HINT = (
+    "{why}\n例如：<code>2-63-1 已完成 已报送评估报告</code>\n"
+    "回复只有一项的提醒时可只写 <code>进行中 60%</code>"
+)
+BOT_PARSE_PROBLEMS = {
+    "empty": "请写上措施编号和状态。",
+    "no_measure": "请写上措施编号（如 2-63-1），或直接回复只有一项的提醒。",
+    "multiple_measures": "一次只能报告一项措施（收到 {detail}），请分条发送。",
+    "no_status": "请写明状态：已完成、进行中、未开始 或 受阻。",
+    "bad_percent": "进度应在 0–100% 之间（收到 {detail}）。",
+    "contradiction": "状态和进度不一致（{detail}），请核对。",
+}
+BOT_RECORDED = "✅ 已记录 {measure} {units}：{status}{percent}{note} · {who}"
+BOT_RECORDED_PERCENT = " {percent}%"
+BOT_RECORDED_NOTE = "（{note}）"
+BOT_RECORDED_BLOCKED_HINT = "\n如需补充受阻原因，请回复本消息。"
+BOT_RECORDED_EVIDENCE = "📎 已收到 {measure} {units} 的佐证材料（{kind}{name}），当前状态：{status} · {who}"
+BOT_EVIDENCE_KINDS = {"photo": "照片", "document": "文件"}
+BOT_EVIDENCE_NEEDS_ID = "请在照片或文件的说明里写上措施编号（如 2-63-1），或回复只有一项的提醒后再发送。"
+BOT_BUTTON_ANSWER = "已记录：{measure} {status}"
+BOT_BUTTON_STALE = "这个按钮已失效。请使用最新的提醒，或发送 /report 编号 状态。"
+BOT_REFUSE_NOT_BOUND = "本聊天没有绑定单位，不能报告进展。请管理员发送 /bind 单位名称，或使用邀请码绑定。"
+BOT_REFUSE_NOT_RESPONSIBLE = "不能代为报告：{measure} 的责任单位是 {responsible}，本聊天绑定的是 {units}。"
+BOT_RESPONSIBLE_ROLES = {"lead": "主责 {units}", "co": "协办 {units}"}
+BOT_RESPONSIBLE_NOBODY = "（尚未指定具体单位）"
+BOT_REFUSE_UNKNOWN_MEASURE = "没有编号为 {measure} 的措施。"
+
+# digests
+BOT_DIGEST_TITLE_UNIT = "📋 <b>{unit}</b> · {date} 工作提醒（{count} 项）"
+BOT_DIGEST_TITLE_LEADER = "📋 <b>{leader}</b> · {date} 逾期督办（{count} 项）"
+BOT_DIGEST_PART = "（{part}/{parts}）"
+BOT_DIGEST_ITEM = "{light} <b>{measure}</b> {title}{role}"
+BOT_DIGEST_ROLES = {"lead": "", "co": "〔协办〕", "leader": ""}
+BOT_DIGEST_UNITS = "   主责：{units}"
+BOT_DIGEST_REASONS = {
+    "upcoming": "   {due} 到期 · 还有 {days} 天",
+    "due": "   今天到期（{due}）",
+    "overdue": "   {due} 到期 · 已逾期 {days} 天",
+    "window_start": "   本时段开始，{due} 前完成 · 还有 {days} 天",
+    "checkin": "   请报送本期进展（{deadline}）",
+}
+BOT_DIGEST_FOOTER_UNIT = "点下方按钮更新状态，或回复本消息，如：<code>{example}</code>"
+BOT_DIGEST_FOOTER_LEADER = "发送 /overdue 查看全部逾期事项，/status 编号 查看详情。"
+BOT_DATE = "{month}月{day}日"
+BOT_DATE_OTHER_YEAR = "{year}年{month}月{day}日"
+
+# errors
+BOT_ERROR = "抱歉，处理这条消息时出了问题，已记录下来。请稍后再试；如果反复出现，请联系管理员。"
 
 # --- section: reminders ---
 
