@@ -19,6 +19,7 @@ from datetime import date
 
 from bot.clock import TZ
 from bot.services import Services
+from bot.store import Store
 from schedules.calendar import WorkCalendar
 from schedules.policy import Digest, Recipient, digests_for_day
 
@@ -66,10 +67,11 @@ class DispatchReport:
         )
 
 
-def chats_for(services: Services, recipient: Recipient) -> list[int]:
+def chats_for(store: Store, recipient: Recipient) -> list[int]:
+    """The chats bound to a recipient: a unit's group chats, or a leader's chats."""
     if recipient.kind == "unit":
-        return services.store.chats_for_unit(recipient.name)
-    return services.store.chats_for_leader(recipient.name)
+        return store.chats_for_unit(recipient.name)
+    return store.chats_for_leader(recipient.name)
 
 
 def overdue_due_today(services: Services, calendar: WorkCalendar, day: date) -> bool:
@@ -112,7 +114,7 @@ async def run_reminders(services: Services, calendar: WorkCalendar, send: SendDi
     report.digests = len(digests)
     for digest in digests:
         key = digest.recipient.key
-        chats = chats_for(services, digest.recipient)
+        chats = chats_for(services.store, digest.recipient)
         if not chats:
             log.info("no chat is bound to %s: %d reminders for %s not sent", key, len(digest.items), day)
             report.unbound.append(key)
