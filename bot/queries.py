@@ -1,0 +1,787 @@
+"""The leader views as data: overdue, upcoming, my tasks, summary and one measure's status.
+
+Each view is computed here once; the chat handlers and the CLI only render what these return.
+Pure: the day comes in as ``today`` and progress as a mapping of latest entries, so the same
+snapshot can be rendered for chat, for text and for JSON.
+
+Two rules shape every view:
+
+* a dated item (deadline or milestone) is overdue from the day after it is due until the day the
+  measure is complete (``bot.assignments.is_complete`` as of today), whatever its other dates;
+* an item is listed for each responsible unit (lead or co, groups expanded) that has not itself
+  reported 已完成; a plan name nobody is assigned to yet (an open group) is listed under that name,
+  so no item silently disappears from a leader's view.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
+from typing import Any, Literal
+
+from bot.assignments import STALE_AFTER, Light, UnitRole, is_complete, is_done, status_light, unit_roles
+from bot.directory import Directory
+from bot.models import DatedItem, Measure, Plan, ProgressEntry, Status
+from bot.store import Binding, Store
+
+LatestMap = Mapping[tuple[str, str], ProgressEntry]
+History = Callable[[str], list[ProgressEntry]]
+
+DEFAULT_UPCOMING_DAYS = 14
+MAX_UPCOMING_DAYS = 366
+STATUS_HISTORY_LENGTH = 3
+_LIGHT_RANK: dict[Light, int] = {"🟢": 0, "🟡": 1, "🔴": 2}
+
+
+# --- the plan, indexed once -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Responsible:
+    """One row of responsibility for a measure.
+
+    ``assigned`` is False for a plan name that expands to no unit (an open group such as
+    相关街道乡镇 that no operator has filled in): nobody can report for it, but its items still
+    have to show up somewhere.
+    """
+
+    unit: str
+    role: UnitRole
+    assigned: bool = True
+
+
+class PlanIndex:
+    """Everything the views look up per measure, computed once per (plan, directory)."""
+
+    def __init__(self, plan: Plan, directory: Directory) -> None:
+        self.plan = plan
+        self.directory = directory
+        self.position: dict[str, int] = {m.id: i for i, m in enumerate(plan.measures)}
+        self.items: dict[str, list[DatedItem]] = {m.id: m.dated_items() for m in plan.measures}
+        self.responsible: dict[str, list[Responsible]] = {
+            m.id: _responsible(m, directory) for m in plan.measures
+        }
+        self.leaders: dict[str, list[str]] = {
+            m.id: [_leader_name(directory, name) for name in m.leaders] for m in plan.measures
+        }
+        self.by_unit: dict[str, list[Measure]] = {}
+        self.by_leader: dict[str, list[Measure]] = {}
+        for measure in plan.measures:
+            for row in self.responsible[measure.id]:
+                if row.assigned:
+                    self.by_unit.setdefault(row.unit, []).append(measure)
+            for leader in self.leaders[measure.id]:
+                self.by_leader.setdefault(leader, []).append(measure)
+        self.unit_position: dict[str, int] = {u.name: i for i, u in enumerate(directory.units)}
+        self.annex_titles: dict[int, str] = {a.no: a.title for a in plan.annexes}
+
+    def measures_in(self, scope: Scope) -> list[Measure]:
+        """The measures a scope covers, in plan order."""
+        if scope.units is not None:
+            found: dict[str, Measure] = {}
+            for unit in scope.units:
+                for measure in self.by_unit.get(unit, ()):
+                    found[measure.id] = measure
+            candidates: Iterable[Measure] = sorted(found.values(), key=lambda m: self.position[m.id])
+        elif scope.leader is not None:
+            candidates = self.by_leader.get(scope.leader, ())
+        else:
+            candidates = self.plan.measures
+        return [
+            m
+            for m in candidates
+            if (scope.annex is None or m.annex == scope.annex)
+            and (scope.leader is None or scope.leader in self.leaders[m.id])
+        ]
+
+    def rows_in(self, measure: Measure, scope: Scope) -> list[Responsible]:
+        rows = self.responsible[measure.id]
+        if scope.units is None:
+            return rows
+        return [row for row in rows if row.assigned and row.unit in scope.units]
+
+    def unit_sort_key(self, unit: str) -> tuple[int, str]:
+        return (self.unit_position.get(unit, len(self.unit_position)), unit)
+
+
+def _responsible(measure: Measure, directory: Directory) -> list[Responsible]:
+    rows = [Responsible(unit, role) for unit, role in unit_roles(measure, directory).items()]
+    listed = {row.unit for row in rows}
+    for role, names in (("lead", measure.lead_units), ("co", measure.co_units)):
+        for name in names:
+            if not directory.expand(name) and name not in listed:
+                rows.append(Responsible(name, role, assigned=False))  # type: ignore[arg-type]
+                listed.add(name)
+    return rows
+
+
+def _leader_name(directory: Directory, name: str) -> str:
+    return directory.resolve_leader(name) or "".join(name.split())
+
+
+_INDEXES: dict[tuple[int, int], tuple[Plan, Directory, PlanIndex]] = {}
+
+
+def index_for(plan: Plan, directory: Directory) -> PlanIndex:
+    """The index of this plan and directory, built on first use and then reused.
+
+    Keyed by identity (the models are immutable); the cache holds the objects themselves so an
+    id can never be reused for a different plan while its entry exists.
+    """
+    key = (id(plan), id(directory))
+    cached = _INDEXES.get(key)
+    if cached is None:
+        if len(_INDEXES) >= 8:
+            _INDEXES.clear()
+        cached = (plan, directory, PlanIndex(plan, directory))
+        _INDEXES[key] = cached
+    return cached[2]
+
+
+# --- progress as of a day ---------------------------------------------------------------------
+
+
+def latest_as_of(store: Store, today: date) -> dict[tuple[str, str], ProgressEntry]:
+    """Each (measure, unit)'s latest report dated on or before ``today``.
+
+    Usually that is the store's latest entry; only a view of a past day, with reports dated after
+    it, reads that pair's history.
+    """
+    result: dict[tuple[str, str], ProgressEntry] = {}
+    for key, entry in store.latest_all().items():
+        if entry.at.date() <= today:
+            result[key] = entry
+            continue
+        earlier = [e for e in store.history(key[0], key[1]) if e.at.date() <= today]
+        if earlier:
+            result[key] = max(earlier, key=lambda e: (e.at, e.seq))
+    return result
+
+
+@dataclass
+class Snapshot:
+    """The plan and everyone's progress as they stand on ``today``."""
+
+    index: PlanIndex
+    latest: LatestMap
+    today: date
+    _complete: dict[str, bool] = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def take(cls, plan: Plan, directory: Directory, store: Store, today: date) -> Snapshot:
+        return cls(index_for(plan, directory), latest_as_of(store, today), today)
+
+    @property
+    def plan(self) -> Plan:
+        return self.index.plan
+
+    def complete(self, measure: Measure) -> bool:
+        found = self._complete.get(measure.id)
+        if found is None:
+            found = is_complete(measure, self.index.directory, self.latest, self.today)
+            self._complete[measure.id] = found
+        return found
+
+    def entry(self, measure: Measure, unit: str) -> ProgressEntry | None:
+        return self.latest.get((measure.id, unit))
+
+    def owes(self, measure: Measure, row: Responsible) -> bool:
+        """Whether this unit still owes work on the measure today."""
+        if self.complete(measure):
+            return False
+        return not row.assigned or not is_done(self.entry(measure, row.unit), self.today)
+
+    def last_update(self, entry: ProgressEntry | None) -> date:
+        return entry.at.date() if entry is not None else self.plan.issued
+
+
+# --- scope: which measures and units a view covers ----------------------------------------------
+
+
+ScopeKind = Literal["all", "units", "leader", "annex"]
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which measures a view covers. Set fields all apply (an intersection); none set means all.
+
+    ``label`` names the scope for headers (a unit, a leader, 附件2, 全部).
+    """
+
+    units: frozenset[str] | None = None
+    leader: str | None = None
+    annex: int | None = None
+    label: str = ""
+
+    @property
+    def is_everything(self) -> bool:
+        return self.units is None and self.leader is None and self.annex is None
+
+    def narrow(self, other: Scope) -> Scope | None:
+        """Both scopes at once, or None when they contradict each other (nothing in common)."""
+        units = self.units
+        if other.units is not None:
+            units = other.units if units is None else units & other.units
+            if not units:
+                return None
+        if self.leader is not None and other.leader is not None and self.leader != other.leader:
+            return None
+        if self.annex is not None and other.annex is not None and self.annex != other.annex:
+            return None
+        labels = [label for label in (self.label, other.label) if label]
+        return Scope(
+            units=units,
+            leader=self.leader or other.leader,
+            annex=self.annex if self.annex is not None else other.annex,
+            label=" · ".join(dict.fromkeys(labels)),
+        )
+
+
+class ScopeError(ValueError):
+    """A name that is no unit, leader or annex; ``suggestions`` are close names, best first."""
+
+    def __init__(self, text: str, suggestions: Sequence[str] = ()) -> None:
+        super().__init__(f"unknown unit, leader or annex: {text!r}")
+        self.text = text
+        self.suggestions = list(suggestions)
+
+
+EVERYTHING_WORDS = frozenset({"全部", "所有", "all"})
+_ANNEX = re.compile(r"^(?:附件|annex)\s*([0-9]+)$", re.IGNORECASE)
+
+
+def scope_everything(label: str) -> Scope:
+    return Scope(label=label)
+
+
+def unit_scope(directory: Directory, name: str) -> Scope:
+    """A unit, alias or group label; raises ScopeError with suggestions otherwise."""
+    canonical = directory.resolve(name)
+    if canonical is None:
+        raise ScopeError(name, directory.suggest(name))
+    members = directory.expand(canonical)
+    if not members:
+        # An open group nobody has filled in: it names no unit, so it scopes nothing real.
+        raise ScopeError(name, [])
+    return Scope(units=frozenset(members), label=canonical)
+
+
+def leader_scope(directory: Directory, name: str) -> Scope:
+    leader = directory.resolve_leader(name)
+    if leader is None:
+        raise ScopeError(name, difflib.get_close_matches("".join(name.split()), directory.leaders, n=3))
+    return Scope(leader=leader, label=leader)
+
+
+def annex_scope(plan: Plan, number: int) -> Scope:
+    titles = {a.no for a in plan.annexes}
+    if number not in titles:
+        raise ScopeError(f"附件{number}", [f"附件{a.no}" for a in plan.annexes])
+    return Scope(annex=number, label=f"附件{number}")
+
+
+def parse_scope(plan: Plan, directory: Directory, text: str, everything_label: str) -> Scope:
+    """What a user typed after a view command: 附件N, 全部, a leader, or a unit (alias, group)."""
+    text = text.strip()
+    if text.lower() in EVERYTHING_WORDS:
+        return scope_everything(everything_label)
+    annex = _ANNEX.match(text)
+    if annex:
+        return annex_scope(plan, int(annex.group(1)))
+    if directory.resolve_leader(text) is not None:
+        return leader_scope(directory, text)
+    try:
+        return unit_scope(directory, text)
+    except ScopeError as exc:
+        leaders = difflib.get_close_matches("".join(text.split()), directory.leaders, n=1)
+        raise ScopeError(text, [*exc.suggestions, *leaders]) from None
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why a chat may not see what it asked for. ``reason`` picks the message in bot/texts.py."""
+
+    reason: Literal["unbound", "outside"]
+    allowed: str = ""
+
+
+def chat_scope(
+    binding: Binding | None, is_admin: bool, requested: Scope | None, everything_label: str
+) -> Scope | Refusal:
+    """The scope a chat gets, the one place that decides who may see what.
+
+    Without an argument a leader's chat sees that leader's measures and a unit's chat its units;
+    an admin elsewhere sees everything. An argument narrows that default; only admins may look
+    beyond it.
+    """
+    default: Scope | None = None
+    if binding is not None and binding.leader:
+        default = Scope(leader=binding.leader, label=binding.leader)
+    elif binding is not None and binding.units:
+        default = Scope(units=frozenset(binding.units), label="、".join(binding.units))
+    if is_admin:
+        if requested is not None:
+            return requested
+        return default or scope_everything(everything_label)
+    if default is None:
+        return Refusal("unbound")
+    if requested is None or requested.is_everything:
+        return default
+    narrowed = default.narrow(requested)
+    return narrowed if narrowed is not None else Refusal("outside", default.label)
+
+
+# --- dated items per unit: overdue, upcoming, my tasks -----------------------------------------
+
+
+@dataclass(frozen=True)
+class UnitItem:
+    """One measure as it stands for one responsible unit, at one dated item (None: undated)."""
+
+    measure: Measure
+    unit: str
+    role: UnitRole
+    assigned: bool
+    item: DatedItem | None
+    entry: ProgressEntry | None
+    today: date
+    light: Light
+
+    @property
+    def days_overdue(self) -> int:
+        return (self.today - self.item.due).days if self.item is not None else 0
+
+    @property
+    def days_left(self) -> int:
+        return (self.item.due - self.today).days if self.item is not None else 0
+
+    def to_json(self) -> dict[str, Any]:
+        entry = self.entry
+        return {
+            "measure": self.measure.id,
+            "title": self.measure.title,
+            "role": self.role,
+            "kind": self.item.kind if self.item is not None else None,
+            "due": self.item.due.isoformat() if self.item is not None else None,
+            "days_overdue": max(self.days_overdue, 0),
+            "days_left": max(self.days_left, 0),
+            "light": self.light,
+            "status": entry.status.value if entry is not None else None,
+            "percent": entry.percent if entry is not None else None,
+            "updated": entry.at.date().isoformat() if entry is not None else None,
+        }
+
+
+@dataclass(frozen=True)
+class UnitGroup:
+    unit: str
+    items: list[UnitItem]
+    assigned: bool = True
+
+    @property
+    def lead_count(self) -> int:
+        return sum(1 for item in self.items if item.role == "lead")
+
+    @property
+    def co_count(self) -> int:
+        return len(self.items) - self.lead_count
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "unit": self.unit,
+            "role": "lead" if self.lead_count else "co",
+            "assigned": self.assigned,
+            "items": [item.to_json() for item in self.items],
+        }
+
+
+ListKind = Literal["overdue", "upcoming", "mytasks"]
+
+
+@dataclass(frozen=True)
+class UnitReport:
+    """A per-unit list (overdue, upcoming or my tasks) with its counts."""
+
+    kind: ListKind
+    today: date
+    scope: Scope
+    groups: list[UnitGroup]
+    days: int = 0
+
+    @property
+    def item_count(self) -> int:
+        """Distinct dated items (a measure's item counts once however many units owe it)."""
+        return len({(i.measure.id, i.item.due if i.item else None) for g in self.groups for i in g.items})
+
+    @property
+    def measure_count(self) -> int:
+        return len({i.measure.id for g in self.groups for i in g.items})
+
+    @property
+    def unit_count(self) -> int:
+        return len(self.groups)
+
+    def to_json(self) -> list[dict[str, Any]]:
+        return [group.to_json() for group in self.groups]
+
+
+def overdue(snapshot: Snapshot, scope: Scope) -> UnitReport:
+    """Every dated item past due on a measure that is not complete, per unit still owing it."""
+    today = snapshot.today
+    return _unit_report(
+        "overdue",
+        snapshot,
+        scope,
+        lambda measure: [item for item in snapshot.index.items[measure.id] if item.due < today],
+    )
+
+
+def upcoming(snapshot: Snapshot, scope: Scope, days: int = DEFAULT_UPCOMING_DAYS) -> UnitReport:
+    """Dated items due from today through ``days`` days ahead, on measures not complete."""
+    if not 0 <= days <= MAX_UPCOMING_DAYS:
+        raise ValueError(f"days must be between 0 and {MAX_UPCOMING_DAYS}, not {days}")
+    today = snapshot.today
+    last = today + timedelta(days=days)
+    report = _unit_report(
+        "upcoming",
+        snapshot,
+        scope,
+        lambda measure: [item for item in snapshot.index.items[measure.id] if today <= item.due <= last],
+    )
+    return replace(report, days=days)
+
+
+def my_tasks(snapshot: Snapshot, scope: Scope) -> UnitReport:
+    """Each open measure once per unit owing it, at its most pressing item.
+
+    That is its earliest overdue item, else its next dated item, else (ongoing work) no item.
+    """
+    today = snapshot.today
+
+    def pressing(measure: Measure) -> list[DatedItem | None]:
+        items = snapshot.index.items[measure.id]
+        past = [item for item in items if item.due < today]
+        if past:
+            return [past[0]]
+        ahead = [item for item in items if item.due >= today]
+        return [ahead[0] if ahead else None]
+
+    return _unit_report("mytasks", snapshot, scope, pressing)
+
+
+def _unit_report(
+    kind: ListKind,
+    snapshot: Snapshot,
+    scope: Scope,
+    select: Callable[[Measure], Sequence[DatedItem | None]],
+) -> UnitReport:
+    index = snapshot.index
+    by_unit: dict[str, list[UnitItem]] = {}
+    assigned: dict[str, bool] = {}
+    for measure in index.measures_in(scope):
+        if snapshot.complete(measure):
+            continue
+        items = select(measure)
+        if not items:
+            continue
+        for row in index.rows_in(measure, scope):
+            if not snapshot.owes(measure, row):
+                continue
+            entry = snapshot.entry(measure, row.unit) if row.assigned else None
+            last = snapshot.last_update(entry)
+            unit_items = by_unit.setdefault(row.unit, [])
+            assigned[row.unit] = row.assigned
+            for item in items:
+                light = (
+                    _undated_light(snapshot.today, last)
+                    if item is None
+                    else (status_light(item, snapshot.today, last, False))
+                )
+                unit_items.append(
+                    UnitItem(measure, row.unit, row.role, row.assigned, item, entry, snapshot.today, light)
+                )
+    far = date.max
+
+    def item_key(item: UnitItem) -> tuple[int, date, int]:
+        return (item.role != "lead", item.item.due if item.item else far, index.position[item.measure.id])
+
+    groups = [UnitGroup(unit, sorted(items, key=item_key), assigned[unit]) for unit, items in by_unit.items()]
+    groups.sort(key=lambda g: (g.lead_count == 0, -len(g.items), *index.unit_sort_key(g.unit)))
+    return UnitReport(kind, snapshot.today, scope, groups)
+
+
+def _undated_light(today: date, last_update: date) -> Light:
+    """Ongoing work has no due date: it only turns yellow when its unit has gone silent."""
+    return "🟡" if today - last_update >= STALE_AFTER else "🟢"
+
+
+# --- summary --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SummaryRow:
+    """Counts for an annex or a unit. complete + in_progress + not_started + blocked = total;
+    ``overdue`` counts the open measures among them with an item past due."""
+
+    label: str
+    total: int = 0
+    complete: int = 0
+    in_progress: int = 0
+    not_started: int = 0
+    blocked: int = 0
+    overdue: int = 0
+    light: Light = "🟢"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "label": self.label,
+            "total": self.total,
+            "complete": self.complete,
+            "in_progress": self.in_progress,
+            "not_started": self.not_started,
+            "blocked": self.blocked,
+            "overdue": self.overdue,
+            "light": self.light,
+        }
+
+
+@dataclass(frozen=True)
+class Summary:
+    today: date
+    scope: Scope
+    total: SummaryRow
+    annexes: list[SummaryRow]
+    units: list[SummaryRow]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "date": self.today.isoformat(),
+            "scope": self.scope.label,
+            "total": self.total.to_json(),
+            "annexes": [row.to_json() for row in self.annexes],
+            "units": [row.to_json() for row in self.units],
+        }
+
+
+class _Tally:
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self.counts = {"complete": 0, "in_progress": 0, "not_started": 0, "blocked": 0}
+        self.total = 0
+        self.overdue = 0
+        self.light: Light = "🟢"
+
+    def add(self, state: str, overdue: bool, light: Light) -> None:
+        self.total += 1
+        self.counts[state] += 1
+        self.overdue += overdue
+        if _LIGHT_RANK[light] > _LIGHT_RANK[self.light]:
+            self.light = light
+
+    def row(self) -> SummaryRow:
+        return SummaryRow(self.label, self.total, overdue=self.overdue, light=self.light, **self.counts)
+
+
+def summary(snapshot: Snapshot, scope: Scope) -> Summary:
+    """Per annex (measures as a whole) and per unit (each unit's own report) for the scope.
+
+    A measure is blocked when a responsible unit's latest report is 受阻, in progress when
+    anyone reported 进行中 or 已完成, and not started otherwise. A unit's row counts its own
+    status on each of its measures. The light is the worst of the measures' lights.
+    """
+    index = snapshot.index
+    today = snapshot.today
+    total = _Tally("合计")
+    annexes: dict[int, _Tally] = {}
+    units: dict[str, _Tally] = {}
+    for measure in index.measures_in(scope):
+        complete = snapshot.complete(measure)
+        late = not complete and any(item.due < today for item in index.items[measure.id])
+        rows = index.rows_in(measure, scope)
+        entries = [snapshot.entry(measure, row.unit) for row in index.responsible[measure.id] if row.assigned]
+        statuses = {entry.status for entry in entries if entry is not None}
+        if complete:
+            state = "complete"
+        elif Status.BLOCKED in statuses:
+            state = "blocked"
+        elif statuses & {Status.IN_PROGRESS, Status.DONE}:
+            state = "in_progress"
+        else:
+            state = "not_started"
+        last = max((snapshot.last_update(e) for e in entries), default=snapshot.plan.issued)
+        light = _measure_light(snapshot, measure, last, complete)
+        annex = annexes.setdefault(
+            measure.annex, _Tally(f"附件{measure.annex} {index.annex_titles.get(measure.annex, '')}".strip())
+        )
+        annex.add(state, late, light)
+        total.add(state, late, light)
+        for row in rows:
+            if not row.assigned:
+                continue
+            entry = snapshot.entry(measure, row.unit)
+            done = complete or is_done(entry, today)
+            unit_state = "complete" if done else _unit_state(entry)
+            unit_light = _measure_light(snapshot, measure, snapshot.last_update(entry), done)
+            units.setdefault(row.unit, _Tally(row.unit)).add(unit_state, late and not done, unit_light)
+    unit_rows = sorted(units.values(), key=lambda t: (-t.overdue, *index.unit_sort_key(t.label)))
+    return Summary(
+        today,
+        scope,
+        total.row(),
+        [annexes[no].row() for no in sorted(annexes)],
+        [tally.row() for tally in unit_rows],
+    )
+
+
+def _unit_state(entry: ProgressEntry | None) -> str:
+    if entry is None or entry.status is Status.NOT_STARTED:
+        return "not_started"
+    if entry.status is Status.BLOCKED:
+        return "blocked"
+    return "in_progress"
+
+
+def _measure_light(snapshot: Snapshot, measure: Measure, last_update: date, complete: bool) -> Light:
+    """The light of the measure's most pressing item: its first open one past due or next ahead."""
+    items = snapshot.index.items[measure.id]
+    if not items:
+        return "🟢" if complete else _undated_light(snapshot.today, last_update)
+    past = [item for item in items if item.due < snapshot.today]
+    ahead = [item for item in items if item.due >= snapshot.today]
+    item = past[0] if past else (ahead[0] if ahead else items[-1])
+    return status_light(item, snapshot.today, last_update, complete)
+
+
+# --- one measure --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class UnitStatus:
+    unit: str
+    role: UnitRole
+    assigned: bool
+    latest: ProgressEntry | None
+    recent: list[ProgressEntry]
+    evidence: list[str]
+    light: Light
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "unit": self.unit,
+            "role": self.role,
+            "assigned": self.assigned,
+            "light": self.light,
+            "latest": _entry_json(self.latest),
+            "recent": [_entry_json(e) for e in self.recent],
+            "evidence": self.evidence,
+        }
+
+
+@dataclass(frozen=True)
+class MeasureStatus:
+    today: date
+    measure: Measure
+    annex_title: str
+    leaders: list[str]
+    complete: bool
+    overdue_items: list[DatedItem]
+    next_item: DatedItem | None
+    units: list[UnitStatus]
+
+    def to_json(self) -> dict[str, Any]:
+        m = self.measure
+        return {
+            "date": self.today.isoformat(),
+            "measure": m.id,
+            "annex": m.annex,
+            "annex_title": self.annex_title,
+            "section": m.section,
+            "task": m.task,
+            "text": m.text,
+            "deadline": m.deadline.model_dump(mode="json"),
+            "milestones": [ms.model_dump(mode="json") for ms in m.milestones],
+            "recurrences": [r.model_dump(mode="json") for r in m.recurrences],
+            "leaders": self.leaders,
+            "complete": self.complete,
+            "overdue": [_item_json(item) for item in self.overdue_items],
+            "next": _item_json(self.next_item) if self.next_item is not None else None,
+            "units": [u.to_json() for u in self.units],
+        }
+
+
+def _item_json(item: DatedItem) -> dict[str, Any]:
+    return {"due": item.due.isoformat(), "kind": item.kind, "text": item.text}
+
+
+def _entry_json(entry: ProgressEntry | None) -> dict[str, Any] | None:
+    if entry is None:
+        return None
+    return {
+        "status": entry.status.value,
+        "percent": entry.percent,
+        "note": entry.note,
+        "evidence": entry.evidence,
+        "at": entry.at.isoformat(),
+        "user_name": entry.user_name,
+        "source": entry.source,
+    }
+
+
+class UnknownMeasure(LookupError):
+    def __init__(self, measure_id: str, suggestions: Sequence[str]) -> None:
+        super().__init__(f"no measure {measure_id!r}")
+        self.measure_id = measure_id
+        self.suggestions = list(suggestions)
+
+
+def find_measure(plan: Plan, measure_id: str) -> Measure:
+    """The measure with this ID (full-width dashes and spaces forgiven); UnknownMeasure otherwise."""
+    cleaned = "".join(measure_id.split()).replace("－", "-").replace("—", "-").replace("–", "-")
+    measure = plan.measure(cleaned)
+    if measure is None:
+        ids = [m.id for m in plan.measures]
+        raise UnknownMeasure(measure_id, difflib.get_close_matches(cleaned, ids, n=3, cutoff=0.6))
+    return measure
+
+
+def measure_status(snapshot: Snapshot, measure_id: str, history: History) -> MeasureStatus:
+    """A measure in full, with every responsible unit's latest status and recent history.
+
+    ``history(measure_id)`` returns the measure's reports oldest first (``Store.history``);
+    reports dated after today are left out, as they are everywhere else.
+    """
+    index = snapshot.index
+    measure = find_measure(index.plan, measure_id)
+    today = snapshot.today
+    reports = [e for e in history(measure.id) if e.at.date() <= today]
+    complete = snapshot.complete(measure)
+    items = index.items[measure.id]
+    units = []
+    for row in index.responsible[measure.id]:
+        own = sorted((e for e in reports if e.unit == row.unit), key=lambda e: (e.at, e.seq))
+        latest = own[-1] if own else None
+        done = complete or is_done(latest, today)
+        units.append(
+            UnitStatus(
+                unit=row.unit,
+                role=row.role,
+                assigned=row.assigned,
+                latest=latest,
+                recent=own[-STATUS_HISTORY_LENGTH:][::-1],
+                evidence=[file for e in own for file in e.evidence],
+                light=_measure_light(snapshot, measure, snapshot.last_update(latest), done),
+            )
+        )
+    return MeasureStatus(
+        today=today,
+        measure=measure,
+        annex_title=index.annex_titles.get(measure.annex, ""),
+        leaders=index.leaders[measure.id],
+        complete=complete,
+        overdue_items=[] if complete else [i for i in items if i.due < today],
+        next_item=next((i for i in items if i.due >= today), None),
+        units=units,
+    )

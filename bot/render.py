@@ -1,0 +1,275 @@
+"""Leader views as Chinese text: pages for chat (each within Telegram's 4096) or one text for the CLI.
+
+Pure: takes what ``bot.queries`` computed, returns strings built from the templates in
+``bot.texts``. The text is plain (sent without a parse mode), so nothing needs escaping.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from bot import texts
+from bot.models import DatedItem, ProgressEntry
+from bot.queries import MeasureStatus, Summary, SummaryRow, UnitGroup, UnitItem, UnitReport
+
+TELEGRAM_LIMIT = 4096
+MILESTONE_TEXT_CHARS = 40
+NOTE_CHARS = 60
+# Room kept on every page for the page marker, whose numbers are known only at the end.
+_MARKER_ROOM = 2 + len(texts.LV_PAGE.format(page=999, pages=999))
+
+
+def telegram_length(text: str) -> int:
+    """Length as Telegram counts it: UTF-16 code units (an emoji such as 🔴 counts two)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+@dataclass(frozen=True)
+class Section:
+    """A run of blocks under a heading; the heading is repeated (continued) on each page it spans."""
+
+    heading: str
+    blocks: Sequence[str]
+
+
+def paginate(header: str, sections: Sequence[Section], limit: int | None = TELEGRAM_LIMIT) -> list[str]:
+    """Lay sections out on pages of at most ``limit`` (None: one page, no page markers).
+
+    A block is split only when it alone is longer than a page. Every page starts with the
+    header and, when there are several, the page number; a section's heading is repeated,
+    marked as continued, on each further page it spans.
+    """
+    if limit is None:
+        parts = [header] + ["\n".join(filter(None, [s.heading, *s.blocks])) for s in sections]
+        return ["\n\n".join(parts)]
+    room = limit - _MARKER_ROOM - telegram_length(header) - 2
+    longest_heading = max((telegram_length(s.heading) for s in sections), default=0)
+    chunk_room = room - longest_heading - telegram_length(texts.LV_CONTINUED) - 2
+    if chunk_room < 200:
+        raise ValueError("page limit too small for the header")
+    pages: list[list[str]] = [[]]
+    used = 0
+    for section in sections:
+        started = False
+        heading_here = False
+        for block in section.blocks:
+            for chunk in _fit(block, chunk_room):
+                need_heading = not heading_here
+                if pages[-1] and used + _cost(pages[-1], section.heading, chunk, need_heading) > room:
+                    pages.append([])
+                    used = 0
+                    need_heading = True
+                used += _cost(pages[-1], section.heading, chunk, need_heading)
+                if need_heading:
+                    if pages[-1]:
+                        pages[-1].append("")
+                    if section.heading:
+                        pages[-1].append(section.heading + (texts.LV_CONTINUED if started else ""))
+                    heading_here = True
+                pages[-1].append(chunk)
+                started = True
+    count = len(pages)
+    result = []
+    for number, body in enumerate(pages, start=1):
+        top = header + ("\n" + texts.LV_PAGE.format(page=number, pages=count) if count > 1 else "")
+        result.append(top + ("\n\n" + "\n".join(body) if body else ""))
+    return result
+
+
+def _cost(page: list[str], heading: str, chunk: str, with_heading: bool) -> int:
+    """Characters a chunk adds to a page, with the blank line and heading it may bring."""
+    gap = 1 if page and with_heading else 0
+    top = telegram_length(heading) + 1 if with_heading and heading else 0
+    return gap + top + telegram_length(chunk) + 1
+
+
+def _fit(block: str, room: int) -> list[str]:
+    """A block split at line ends (and, for one huge line, anywhere) into pieces within ``room``."""
+    if telegram_length(block) <= room:
+        return [block]
+    pieces: list[str] = []
+    current = ""
+    for line in block.split("\n"):
+        while telegram_length(line) > room:
+            cut = room
+            while telegram_length(line[:cut]) > room:
+                cut -= 1
+            if current:
+                pieces.append(current)
+                current = ""
+            pieces.append(line[:cut])
+            line = line[cut:]
+        candidate = f"{current}\n{line}" if current else line
+        if telegram_length(candidate) > room:
+            pieces.append(current)
+            current = line
+        else:
+            current = candidate
+    if current:
+        pieces.append(current)
+    return pieces
+
+
+def _short(text: str, chars: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= chars else text[: chars - 1] + "…"
+
+
+def _entry_status(entry: ProgressEntry) -> str:
+    percent = texts.LV_PERCENT.format(percent=entry.percent) if entry.percent is not None else ""
+    return f"{entry.status.value}{percent}"
+
+
+def _when(item: DatedItem, days_left: int) -> str:
+    if days_left < 0:
+        return texts.LV_DAYS_OVERDUE.format(days=-days_left)
+    if days_left == 0:
+        return texts.LV_DUE_TODAY
+    return texts.LV_DAYS_LEFT.format(days=days_left)
+
+
+def _item_block(item: UnitItem) -> str:
+    lines = [
+        texts.LV_ITEM.format(
+            light=item.light, measure=item.measure.id, title=item.measure.title, role=texts.LV_ROLE[item.role]
+        )
+    ]
+    if item.item is None:
+        lines.append(texts.LV_ITEM_UNDATED.format(deadline=item.measure.deadline.raw))
+    else:
+        what = "：" + _short(item.item.text, MILESTONE_TEXT_CHARS) if item.item.kind == "milestone" else ""
+        lines.append(
+            texts.LV_ITEM_DUE.format(
+                kind=texts.LV_ITEM_KIND[item.item.kind],
+                due=item.item.due.isoformat(),
+                what=what,
+                when=_when(item.item, item.days_left),
+            )
+        )
+    if item.assigned:
+        if item.entry is None:
+            lines.append(texts.LV_ITEM_NEVER)
+        else:
+            lines.append(
+                texts.LV_ITEM_LATEST.format(
+                    status=_entry_status(item.entry), updated=item.entry.at.date().isoformat()
+                )
+            )
+    return "\n".join(lines)
+
+
+def _group_heading(group: UnitGroup) -> str:
+    counts = texts.LV_UNIT_COUNTS.format(lead=group.lead_count, co=group.co_count)
+    heading = texts.LV_UNIT_HEADER.format(unit=group.unit, counts=counts)
+    return heading if group.assigned else heading + texts.LV_UNASSIGNED
+
+
+def unit_report_pages(report: UnitReport, limit: int | None = TELEGRAM_LIMIT) -> list[str]:
+    """Overdue, upcoming or my-tasks lists, grouped by unit."""
+    scope = report.scope.label or texts.LV_EVERYTHING
+    day = report.today.isoformat()
+    if report.kind == "overdue":
+        title = texts.LV_OVERDUE_TITLE.format(scope=scope, date=day)
+        counts = texts.LV_OVERDUE_COUNTS.format(
+            items=report.item_count, measures=report.measure_count, units=report.unit_count
+        )
+        empty = texts.LV_OVERDUE_NONE
+    elif report.kind == "upcoming":
+        title = texts.LV_UPCOMING_TITLE.format(days=report.days, scope=scope, date=day)
+        counts = texts.LV_UPCOMING_COUNTS.format(
+            items=report.item_count, measures=report.measure_count, units=report.unit_count
+        )
+        empty = texts.LV_UPCOMING_NONE.format(days=report.days)
+    else:
+        title = texts.LV_MYTASKS_TITLE.format(scope=scope, date=day)
+        late = {i.measure.id for g in report.groups for i in g.items if i.item and i.days_left < 0}
+        counts = texts.LV_MYTASKS_COUNTS.format(measures=report.measure_count, overdue=len(late))
+        empty = texts.LV_MYTASKS_NONE
+    if not report.groups:
+        return [f"{title}\n{empty}"]
+    sections = [Section(_group_heading(g), [_item_block(i) for i in g.items]) for g in report.groups]
+    return paginate(f"{title}\n{counts}", sections, limit)
+
+
+def _summary_row(row: SummaryRow) -> str:
+    return texts.LV_SUMMARY_ROW.format(**row.to_json())
+
+
+def summary_pages(summary: Summary, limit: int | None = TELEGRAM_LIMIT) -> list[str]:
+    title = texts.LV_SUMMARY_TITLE.format(
+        scope=summary.scope.label or texts.LV_EVERYTHING, date=summary.today.isoformat()
+    )
+    if summary.total.total == 0:
+        return [f"{title}\n{texts.LV_SUMMARY_NONE}"]
+    header = f"{title}\n{texts.LV_SUMMARY_LEGEND}\n{_summary_row(summary.total)}"
+    sections = [
+        Section(texts.LV_SUMMARY_BY_ANNEX, [_summary_row(r) for r in summary.annexes]),
+        Section(texts.LV_SUMMARY_BY_UNIT, [_summary_row(r) for r in summary.units]),
+    ]
+    return paginate(header, sections, limit)
+
+
+def _history_line(entry: ProgressEntry) -> str:
+    note = f" {_short(entry.note, NOTE_CHARS)}" if entry.note else ""
+    who = f"（{entry.user_name}）" if entry.user_name else ""
+    return texts.LV_STATUS_HISTORY.format(
+        at=entry.at.date().isoformat(), status=_entry_status(entry), note=note, who=who
+    )
+
+
+def status_pages(status: MeasureStatus, limit: int | None = TELEGRAM_LIMIT) -> list[str]:
+    m = status.measure
+    today = status.today
+    header = texts.LV_STATUS_TITLE.format(measure=m.id, title=m.title)
+    facts = [
+        texts.LV_STATUS_WHERE.format(annex=m.annex, annex_title=status.annex_title, section=m.section),
+        texts.LV_STATUS_TEXT.format(text=m.text),
+        texts.LV_STATUS_DEADLINE.format(
+            raw=m.deadline.raw, due=f"（{m.deadline.due.isoformat()}）" if m.deadline.due else ""
+        ),
+    ]
+    facts += [texts.LV_STATUS_MILESTONE.format(due=ms.due.isoformat(), text=ms.text) for ms in m.milestones]
+    facts += [
+        texts.LV_STATUS_RECURRENCE.format(
+            raw=r.raw, months=texts.LV_STATUS_MONTHS.format(months="、".join(map(str, r.months)))
+        )
+        for r in m.recurrences
+    ]
+    facts.append(texts.LV_STATUS_LEADERS.format(leaders="、".join(status.leaders) or texts.LV_NONE))
+    if status.complete:
+        facts.append(texts.LV_STATUS_COMPLETE)
+    elif status.overdue_items:
+        first = status.overdue_items[0]
+        what = texts.LV_ITEM_KIND[first.kind] + " " + first.due.isoformat()
+        facts.append(texts.LV_STATUS_OVERDUE.format(what=what, days=(today - first.due).days))
+    else:
+        facts.append(texts.LV_STATUS_OPEN)
+    if status.next_item is not None and not status.complete:
+        item = status.next_item
+        facts.append(
+            texts.LV_STATUS_NEXT.format(
+                due=item.due.isoformat(),
+                text=_short(item.text, MILESTONE_TEXT_CHARS),
+                when=_when(item, (item.due - today).days),
+            )
+        )
+    unit_blocks = []
+    for unit in status.units:
+        latest = (
+            f"{_entry_status(unit.latest)} · {unit.latest.at.date().isoformat()}"
+            if unit.latest is not None
+            else texts.LV_NOT_REPORTED
+        )
+        name = unit.unit if unit.assigned else unit.unit + texts.LV_UNASSIGNED
+        role = texts.LV_ROLE[unit.role]
+        lines = [texts.LV_STATUS_UNIT.format(light=unit.light, role=role, unit=name, latest=latest)]
+        lines += [_history_line(entry) for entry in unit.recent]
+        if unit.evidence:
+            lines.append(texts.LV_STATUS_EVIDENCE.format(count=len(unit.evidence)))
+        unit_blocks.append("\n".join(lines))
+    return paginate(
+        header,
+        [Section("", ["\n".join(facts)]), Section(texts.LV_STATUS_UNITS, unit_blocks)],
+        limit,
+    )
