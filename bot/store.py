@@ -2,32 +2,62 @@
 
 API CONTRACT (fixed; the store's internals are free). Other modules code against exactly
 these names and signatures.
+
+How it works (details in ``bot.storage`` and ``bot.journal``): TinyDB tables live in memory and
+every change is appended to one journal file, checksummed and fsynced before the method returns.
+Tables are kept small where reads are hot: progress history is partitioned per measure
+(``progress:<measure>``), the latest status has its own table (``latest``), and the reminder
+ledger is partitioned per day (``ledger:<YYYY-MM-DD>``). Small in-memory indexes over ``latest``
+and the ledger make the lookups the reminder engine and ``/overdue`` need independent of history.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import secrets
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from tinydb import where
+from tinydb.table import Document, Table
 
+from bot.clock import TZ
+from bot.journal import StoreCorrupt, StoreError, StoreLocked
 from bot.models import ProgressEntry, ProgressSource, Status
+from bot.storage import StoreDB
+
+__all__ = [
+    "INVITE_ALPHABET",
+    "INVITE_LENGTH",
+    "Binding",
+    "Invite",
+    "InviteError",
+    "LedgerEntry",
+    "Role",
+    "Store",
+    "StoreCorrupt",
+    "StoreError",
+    "StoreLocked",
+    "normalize_invite_code",
+]
 
 Role = Literal["admin"]
+ROLES: tuple[Role, ...] = ("admin",)
 
+# No 0/O, 1/I/L: a code read aloud or copied by hand still works. 31**8 ≈ 8.5e11 codes.
+INVITE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+INVITE_LENGTH = 8
 
-class StoreError(Exception):
-    """Base of the store's errors; the message is readable by an operator."""
-
-
-class StoreCorrupt(StoreError):
-    """The database file cannot be read. The file is left untouched."""
-
-
-class StoreLocked(StoreError):
-    """Another process (or another Store object) has the database open."""
+BINDINGS = "bindings"
+ROLES_TABLE = "roles"
+INVITES = "invites"
+META = "meta"
+LATEST = "latest"
+PROGRESS_PREFIX = "progress:"
+LEDGER_PREFIX = "ledger:"
 
 
 class InviteError(StoreError):
@@ -71,7 +101,63 @@ class LedgerEntry(BaseModel):
     message_ids: list[int] = Field(default_factory=list)
 
 
+LedgerKey = tuple[date, int, str]
+
+
+def normalize_invite_code(text: str) -> str:
+    """What a typed code means: case, spaces and dashes do not matter."""
+    return "".join(ch for ch in text.upper() if ch not in " -\t\n")
+
+
+def _aware(moment: datetime, what: str) -> datetime:
+    if not isinstance(moment, datetime):
+        raise TypeError(f"{what} must be a datetime, not {type(moment).__name__}")
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError(f"{what} must be timezone-aware (Asia/Shanghai), got {moment.isoformat()}")
+    return moment.astimezone(TZ)
+
+
+def _day(day: date) -> date:
+    if isinstance(day, datetime) or not isinstance(day, date):
+        raise TypeError(f"day must be a date, not {type(day).__name__}")
+    return day
+
+
+def _name(value: str, what: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(f"{what} must be a non-empty name, got {value!r}")
+    return value.strip()
+
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
+
+
+def _load(model: type[ModelT], doc: Any) -> ModelT:
+    """A stored document as ``model``, its times in Asia/Shanghai like the ones that were stored."""
+    loaded = model.model_validate(doc)
+    # Reloaded times carry a fixed +08:00 offset; callers compare and format them in TZ.
+    moved = {
+        name: value.astimezone(TZ)
+        for name, value in loaded
+        if isinstance(value, datetime) and value.tzinfo is not TZ
+    }
+    return loaded.model_copy(update=moved) if moved else loaded
+
+
 class Store:
+    """The product's database. Writes are durable when they return; see the module docstring."""
+
+    def __init__(self, db: StoreDB, path: Path | None) -> None:
+        """Use ``Store.open``."""
+        self._db = db
+        self.path = path
+        self._latest: dict[tuple[str, str], tuple[int, ProgressEntry]] = {}
+        self._sent: dict[LedgerKey, LedgerEntry] = {}
+        self._next_seq = 1
+        self._count = 0
+        self._index()
+        db.journal_storage.on_rollback.append(self._index)
+
     @classmethod
     def open(cls, path: Path | None) -> Store:
         """Open (creating if absent) the database at ``path``; ``None`` is an in-memory store.
@@ -79,34 +165,197 @@ class Store:
         Raises StoreCorrupt for an unreadable file (left untouched) and StoreLocked if it is
         already open elsewhere.
         """
-        raise NotImplementedError
+        try:
+            db = StoreDB(path)
+        except OSError as exc:
+            raise StoreError(f"cannot open database {path}: {exc.strerror or exc}") from None
+        try:
+            return cls(db, path)
+        except (ValidationError, ValueError, KeyError, TypeError) as exc:
+            db.close()
+            raise StoreCorrupt(
+                f"database {path} holds a record this version cannot read ({exc}); it was left untouched"
+            ) from None
 
-    def close(self) -> None: ...
+    def _index(self) -> None:
+        """(Re)build the in-memory indexes from the tables."""
+        data = self._db.storage.read() or {}
+        latest: dict[tuple[str, str], tuple[int, ProgressEntry]] = {}
+        for raw_id, doc in data.get(LATEST, {}).items():
+            entry = _load(ProgressEntry, doc)
+            latest[(entry.measure, entry.unit)] = (int(raw_id), entry)
+        sent: dict[LedgerKey, LedgerEntry] = {}
+        max_seq = 0
+        count = 0
+        for name, table in data.items():
+            if name.startswith(LEDGER_PREFIX):
+                for doc in table.values():
+                    ledger = _load(LedgerEntry, doc)
+                    sent[(ledger.day, ledger.chat_id, ledger.recipient)] = ledger
+            elif name.startswith(PROGRESS_PREFIX) and table:
+                count += len(table)
+                max_seq = max(max_seq, max(int(raw_id) for raw_id in table))
+        self._latest, self._sent, self._next_seq, self._count = latest, sent, max_seq + 1, count
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Make several writes one: saved together with one fsync, or (on an exception) not at all.
+
+        E.g. ``with store.transaction(): store.redeem_invite(...); store.bind_units(...)``.
+        """
+        with self._db.transaction():
+            yield
+
+    def _table(self, name: str) -> Table:
+        return self._db.table(name)
 
     # bindings
-    def bind_units(self, chat_id: int, units: Iterable[str], title: str = "") -> Binding: ...
-    def bind_leader(self, chat_id: int, leader: str, title: str = "") -> Binding: ...
+    def bind_units(self, chat_id: int, units: Iterable[str], title: str = "") -> Binding:
+        """Add units to the chat's binding (keeping what it had); the title replaces the old one if given."""
+        names: list[str] = []
+        for unit in [units] if isinstance(units, str) else units:
+            name = _name(unit, "unit")
+            if name not in names:
+                names.append(name)
+        if not names:
+            raise ValueError("bind_units needs at least one unit")
+        current = self.binding(chat_id)
+        if current is None:
+            binding = Binding(chat_id=chat_id, units=names, title=title)
+        else:
+            merged = current.units + [name for name in names if name not in current.units]
+            binding = current.model_copy(update={"units": merged, "title": title or current.title})
+        return self._put_binding(binding)
+
+    def bind_leader(self, chat_id: int, leader: str, title: str = "") -> Binding:
+        """Make the chat a leader's chat (replacing any other leader); units stay bound."""
+        name = _name(leader, "leader")
+        current = self.binding(chat_id)
+        if current is None:
+            binding = Binding(chat_id=chat_id, leader=name, title=title)
+        else:
+            binding = current.model_copy(update={"leader": name, "title": title or current.title})
+        return self._put_binding(binding)
+
+    def _put_binding(self, binding: Binding) -> Binding:
+        self._table(BINDINGS).upsert(Document(binding.model_dump(mode="json"), doc_id=binding.chat_id))
+        return binding
+
     def unbind(self, chat_id: int, unit: str | None = None) -> Binding | None:
         """Remove one unit (or, with None, everything) from the chat; returns what remains."""
-        ...
+        current = self.binding(chat_id)
+        if current is None:
+            return None
+        if unit is not None:
+            remaining = [name for name in current.units if name != unit.strip()]
+            if remaining == current.units:
+                return current
+            if remaining or current.leader is not None:
+                return self._put_binding(current.model_copy(update={"units": remaining}))
+        self._table(BINDINGS).remove(doc_ids=[chat_id])
+        return None
 
-    def binding(self, chat_id: int) -> Binding | None: ...
-    def bindings(self) -> list[Binding]: ...
-    def chats_for_unit(self, unit: str) -> list[int]: ...
-    def chats_for_leader(self, leader: str) -> list[int]: ...
+    def binding(self, chat_id: int) -> Binding | None:
+        doc = self._table(BINDINGS).get(doc_id=chat_id)
+        return _load(Binding, doc) if doc is not None else None
+
+    def bindings(self) -> list[Binding]:
+        found = [_load(Binding, doc) for doc in self._table(BINDINGS)]
+        return sorted(found, key=lambda binding: binding.chat_id)
+
+    def chats_for_unit(self, unit: str) -> list[int]:
+        return [binding.chat_id for binding in self.bindings() if unit in binding.units]
+
+    def chats_for_leader(self, leader: str) -> list[int]:
+        return [binding.chat_id for binding in self.bindings() if binding.leader == leader]
 
     # roles
-    def grant(self, user_id: int, role: Role = "admin") -> None: ...
-    def revoke(self, user_id: int, role: Role = "admin") -> None: ...
-    def has_role(self, user_id: int, role: Role = "admin") -> bool: ...
+    def _check_role(self, role: str) -> None:
+        if role not in ROLES:
+            raise ValueError(f"unknown role {role!r}; known roles: {', '.join(ROLES)}")
+
+    def grant(self, user_id: int, role: Role = "admin") -> None:
+        self._check_role(role)
+        table = self._table(ROLES_TABLE)
+        doc = table.get(doc_id=user_id)
+        roles: list[str] = list(doc["roles"]) if doc is not None else []
+        if role not in roles:
+            table.upsert(Document({"user_id": user_id, "roles": [*roles, role]}, doc_id=user_id))
+
+    def revoke(self, user_id: int, role: Role = "admin") -> None:
+        self._check_role(role)
+        table = self._table(ROLES_TABLE)
+        doc = table.get(doc_id=user_id)
+        if doc is None or role not in doc["roles"]:
+            return
+        remaining = [held for held in doc["roles"] if held != role]
+        if remaining:
+            table.update({"roles": remaining}, doc_ids=[user_id])
+        else:
+            table.remove(doc_ids=[user_id])
+
+    def has_role(self, user_id: int, role: Role = "admin") -> bool:
+        doc = self._table(ROLES_TABLE).get(doc_id=user_id)
+        return doc is not None and role in doc["roles"]
+
+    def role_holders(self, role: Role = "admin") -> list[int]:
+        """User ids holding ``role``, ascending."""
+        return sorted(doc["user_id"] for doc in self._table(ROLES_TABLE) if role in doc["roles"])
 
     # invites
     def create_invite(
         self, unit: str, now: datetime, ttl: timedelta = timedelta(days=7), created_by: int | None = None
-    ) -> Invite: ...
+    ) -> Invite:
+        """A new one-time code for ``unit``, valid from ``now`` for ``ttl``."""
+        name = _name(unit, "unit")
+        created_at = _aware(now, "now")
+        if ttl <= timedelta(0):
+            raise ValueError(f"an invite must live for a positive time, got {ttl}")
+        table = self._table(INVITES)
+        while True:
+            code = "".join(secrets.choice(INVITE_ALPHABET) for _ in range(INVITE_LENGTH))
+            if table.get(where("code") == code) is None:
+                break
+        invite = Invite(
+            code=code, unit=name, created_at=created_at, expires_at=created_at + ttl, created_by=created_by
+        )
+        table.insert(invite.model_dump(mode="json"))
+        return invite
+
+    def invite(self, code: str) -> Invite | None:
+        """The invite for a typed code (case, spaces and dashes ignored), whatever its state."""
+        doc = self._table(INVITES).get(where("code") == normalize_invite_code(code))
+        return _load(Invite, doc) if doc is not None else None
+
+    def invites(self) -> list[Invite]:
+        """Every invite ever created, oldest first."""
+        found = [_load(Invite, doc) for doc in self._table(INVITES)]
+        return sorted(found, key=lambda invite: invite.created_at)
+
     def redeem_invite(self, code: str, chat_id: int, now: datetime) -> Invite:
         """Mark the code used by ``chat_id``; raises InviteError. Does not bind: the caller does."""
-        ...
+        moment = _aware(now, "now")
+        table = self._table(INVITES)
+        doc = table.get(where("code") == normalize_invite_code(code))
+        if doc is None:
+            raise InviteError("unknown", code)
+        invite = _load(Invite, doc)
+        if invite.used_at is not None:
+            raise InviteError("used", code)
+        if moment >= invite.expires_at:
+            raise InviteError("expired", code)
+        used = invite.model_copy(update={"used_by_chat": chat_id, "used_at": moment})
+        table.update(used.model_dump(mode="json"), doc_ids=[doc.doc_id])
+        return used
 
     # progress
     def record_progress(
@@ -124,29 +373,113 @@ class Store:
         chat_id: int | None = None,
         source: ProgressSource = "command",
     ) -> ProgressEntry:
-        """Durably append one report (fsync before returning) and update the latest status."""
-        ...
+        """Durably append one report (fsync before returning) and update the latest status.
 
-    def latest(self, measure: str, unit: str) -> ProgressEntry | None: ...
-    def latest_for_measure(self, measure: str) -> dict[str, ProgressEntry]: ...
+        The latest status of (measure, unit) is the report with the latest ``at``; a back-dated
+        report goes into the history without replacing a newer status.
+        """
+        if percent is not None and (isinstance(percent, bool) or not 0 <= percent <= 100):
+            raise ValueError(f"percent must be between 0 and 100, got {percent!r}")
+        if isinstance(evidence, str):
+            raise TypeError("evidence must be a list of file ids, not one string")
+        entry = ProgressEntry(
+            seq=self._next_seq,
+            measure=_name(measure, "measure"),
+            unit=_name(unit, "unit"),
+            status=Status(status),
+            percent=percent,
+            note=note,
+            evidence=list(evidence),
+            at=_aware(at, "at"),
+            user_id=user_id,
+            user_name=user_name,
+            chat_id=chat_id,
+            source=source,
+        )
+        doc = entry.model_dump(mode="json")
+        key = (entry.measure, entry.unit)
+        previous = self._latest.get(key)
+        latest = self._table(LATEST)
+        with self._db.transaction():
+            self._table(PROGRESS_PREFIX + entry.measure).insert(Document(doc, doc_id=entry.seq))
+            if previous is None:
+                latest_id = latest.insert(doc)
+            elif entry.at >= previous[1].at:
+                latest_id = previous[0]
+                latest.update(doc, doc_ids=[latest_id])
+        if previous is None or entry.at >= previous[1].at:
+            self._latest[key] = (latest_id, entry)
+        self._next_seq += 1
+        self._count += 1
+        return entry
+
+    def latest(self, measure: str, unit: str) -> ProgressEntry | None:
+        found = self._latest.get((measure, unit))
+        return found[1] if found is not None else None
+
+    def latest_for_measure(self, measure: str) -> dict[str, ProgressEntry]:
+        return {unit: entry for (m, unit), (_, entry) in self._latest.items() if m == measure}
+
     def latest_all(self) -> dict[tuple[str, str], ProgressEntry]:
         """Latest entry per (measure, unit): what status, overdue and summary read."""
-        ...
+        return {key: entry for key, (_, entry) in self._latest.items()}
 
     def history(self, measure: str, unit: str | None = None) -> list[ProgressEntry]:
         """Every report for the measure (optionally one unit), oldest first."""
-        ...
+        docs: dict[str, Any] = (self._db.storage.read() or {}).get(PROGRESS_PREFIX + measure, {})
+        entries = [_load(ProgressEntry, doc) for doc in docs.values() if unit is None or doc["unit"] == unit]
+        return sorted(entries, key=lambda entry: entry.seq)
 
-    def progress_count(self) -> int: ...
+    def progress_count(self) -> int:
+        return self._count
 
     # reminder ledger
-    def was_sent(self, day: date, chat_id: int, recipient: str) -> bool: ...
+    def was_sent(self, day: date, chat_id: int, recipient: str) -> bool:
+        return (_day(day), chat_id, recipient) in self._sent
+
     def mark_sent(
         self, day: date, chat_id: int, recipient: str, sent_at: datetime, message_ids: Iterable[int] = ()
-    ) -> LedgerEntry: ...
-    def sent_on(self, day: date) -> list[LedgerEntry]: ...
+    ) -> LedgerEntry:
+        """Record a delivery durably; marking the same (day, chat, recipient) again returns the first."""
+        key = (_day(day), chat_id, _name(recipient, "recipient"))
+        existing = self._sent.get(key)
+        if existing is not None:
+            return existing
+        entry = LedgerEntry(
+            day=day,
+            chat_id=chat_id,
+            recipient=key[2],
+            sent_at=_aware(sent_at, "sent_at"),
+            message_ids=list(message_ids),
+        )
+        self._table(LEDGER_PREFIX + day.isoformat()).insert(entry.model_dump(mode="json"))
+        self._sent[key] = entry
+        return entry
+
+    def sent_on(self, day: date) -> list[LedgerEntry]:
+        docs = (self._db.storage.read() or {}).get(LEDGER_PREFIX + _day(day).isoformat(), {})
+        return [_load(LedgerEntry, doc) for doc in docs.values()]
+
     def get_meta(self, key: str) -> str | None:
         """Small durable key/value state (e.g. the reminder engine's last run day)."""
-        ...
+        doc = self._table(META).get(where("key") == key)
+        return doc["value"] if doc is not None else None
 
-    def set_meta(self, key: str, value: str) -> None: ...
+    def set_meta(self, key: str, value: str) -> None:
+        if not isinstance(value, str):
+            raise TypeError(f"meta values are strings, got {type(value).__name__}")
+        self._table(META).upsert({"key": _name(key, "key"), "value": value}, where("key") == key)
+
+    # maintenance
+    def compact(self) -> None:
+        """Rewrite the file as a snapshot of the current state (atomic); history is kept in full."""
+        self._db.journal_storage.compact()
+
+    def backup(self, dest: Path) -> None:
+        """Write a consistent copy of the database to ``dest`` (atomic, fsynced); it opens as a store."""
+        self._db.journal_storage.backup(dest)
+
+    @property
+    def file_size(self) -> int:
+        """Bytes in the database file (0 in memory)."""
+        return self._db.journal_storage.journal_size

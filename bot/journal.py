@@ -1,0 +1,294 @@
+"""The database file: an append-only journal of checksummed JSON lines, fsynced before every return.
+
+File layout (UTF-8 text, one record per line)::
+
+    <crc32 of the JSON, 8 hex digits> <JSON>\\n
+
+The first record is the header ``{"format": "plan-tracker-bot/store", "version": 1}``. Every
+later record is one committed change: a JSON list of operations (see ``bot.storage``). Appends
+are the only writes in normal operation, so a crash can damage at most the record being
+appended, which was never acknowledged. On open, such a torn tail is cut off (and its bytes kept
+in ``PATH.torn-<offset>`` for inspection); damage anywhere else raises ``StoreCorrupt`` and the
+file is left exactly as it was. Compaction and backups write a complete new file next to the
+target and rename it into place, so the file is never half-written.
+
+``PATH.lock`` is held with ``flock`` while the journal is open: a second opener (another process
+or another object in this one) gets ``StoreLocked``.
+"""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import json
+import logging
+import os
+import zlib
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+FORMAT = "plan-tracker-bot/store"
+VERSION = 1
+HEADER: dict[str, Any] = {"format": FORMAT, "version": VERSION}
+
+
+class StoreError(Exception):
+    """Base of the store's errors; the message is readable by an operator."""
+
+
+class StoreCorrupt(StoreError):
+    """The database file cannot be read. The file is left untouched."""
+
+
+class StoreLocked(StoreError):
+    """Another process (or another Store object) has the database open."""
+
+
+def encode(payload: str) -> bytes:
+    """One journal line for a JSON payload."""
+    data = payload.encode("utf-8")
+    return b"%08x %s\n" % (zlib.crc32(data), data)
+
+
+def decode(line: bytes) -> Any:
+    """The JSON value of one journal line (without its newline); ValueError if damaged."""
+    if len(line) < 10 or line[8:9] != b" ":
+        raise ValueError("not a journal record")
+    data = line[9:]
+    try:
+        expected = int(line[:8], 16)
+    except ValueError:
+        raise ValueError("bad checksum field") from None
+    if zlib.crc32(data) != expected:
+        raise ValueError("checksum mismatch")
+    return json.loads(data.decode("utf-8"))
+
+
+def dumps(value: Any) -> str:
+    """The one JSON spelling used in the journal: compact, Chinese kept as UTF-8."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def _fsync_dir(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _write_all(fd: int, data: bytes | bytearray) -> None:
+    view = memoryview(data)
+    while view:
+        written = os.write(fd, view)
+        view = view[written:]
+
+
+class _Lock:
+    """An exclusive ``flock`` on ``PATH.lock``; the file also names the holder's pid for the message."""
+
+    def __init__(self, db_path: Path) -> None:
+        self.path = db_path.with_name(db_path.name + ".lock")
+        self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            holder = os.pread(self._fd, 64, 0).decode("ascii", "replace").strip()
+            os.close(self._fd)
+            if exc.errno in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
+                who = f"process {holder}" if holder else "another process"
+                raise StoreLocked(
+                    f"database {db_path} is already open ({who} holds {self.path}); "
+                    "stop the other bot or command first"
+                ) from None
+            raise StoreError(f"cannot lock {self.path}: {exc.strerror}") from None
+        os.ftruncate(self._fd, 0)
+        os.pwrite(self._fd, f"{os.getpid()}\n".encode("ascii"), 0)
+
+    def release(self) -> None:
+        if self._fd >= 0:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+            os.close(self._fd)
+            self._fd = -1
+
+
+def write_new_file(path: Path, payloads: Iterable[str]) -> None:
+    """Write a complete journal (header + payloads) to ``path`` atomically: temp file, fsync, rename."""
+    tmp = path.with_name(path.name + ".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    try:
+        buffer = bytearray(encode(dumps(HEADER)))
+        for payload in payloads:
+            buffer += encode(payload)
+            if len(buffer) >= 1 << 20:
+                _write_all(fd, buffer)
+                buffer.clear()
+        _write_all(fd, buffer)
+        os.fsync(fd)
+    except BaseException:
+        os.close(fd)
+        tmp.unlink(missing_ok=True)
+        raise
+    os.close(fd)
+    os.replace(tmp, path)
+    _fsync_dir(path.parent)
+
+
+class Journal:
+    """An open database file: ``records`` were read at open; ``append`` adds one durably."""
+
+    def __init__(self, path: Path, lock: _Lock, records: list[Any], size: int) -> None:
+        self.path = path
+        self.records = records
+        self._lock = lock
+        self._size = size
+        self._fd = os.open(path, os.O_WRONLY | os.O_APPEND)
+        self._broken: str | None = None
+
+    @classmethod
+    def open(cls, path: Path) -> Journal:
+        """Lock, create if absent, read and recover the journal at ``path``."""
+        if path.is_dir():
+            raise StoreError(f"database path {path} is a directory; give a file path")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(f"cannot create the directory for {path}: {exc.strerror}") from None
+        lock = _Lock(path)
+        try:
+            if not path.exists():
+                write_new_file(path, [])
+            records, size = _read(path)
+            return cls(path, lock, records, size)
+        except BaseException:
+            lock.release()
+            raise
+
+    def append(self, payload: str) -> None:
+        """Append one record and fsync; on failure the file is cut back to where it was."""
+        if self._broken is not None:
+            raise StoreError(self._broken)
+        line = encode(payload)
+        try:
+            _write_all(self._fd, line)
+            os.fsync(self._fd)
+        except OSError as exc:
+            self._undo_partial_append()
+            raise StoreError(
+                f"could not save to {self.path}: {exc.strerror}; the change was not saved"
+            ) from None
+        self._size += len(line)
+
+    def _undo_partial_append(self) -> None:
+        try:
+            os.ftruncate(self._fd, self._size)
+            os.fsync(self._fd)
+        except OSError as exc:
+            # The tail may now hold part of a record; appending after it would bury it mid-file.
+            self._broken = (
+                f"{self.path} could not be repaired after a failed write ({exc.strerror}); "
+                "restart to recover it"
+            )
+
+    def rewrite(self, payloads: Iterable[str]) -> None:
+        """Replace the whole file with header + ``payloads`` atomically (compaction)."""
+        if self._broken is not None:
+            raise StoreError(self._broken)
+        try:
+            write_new_file(self.path, payloads)
+        except OSError as exc:
+            raise StoreError(
+                f"could not rewrite {self.path}: {exc.strerror}; the old file is intact"
+            ) from None
+        os.close(self._fd)
+        self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND)
+        self._size = os.fstat(self._fd).st_size
+
+    @property
+    def size(self) -> int:
+        return self._size
+
+    def close(self) -> None:
+        if self._fd >= 0:
+            os.close(self._fd)
+            self._fd = -1
+        self._lock.release()
+
+
+def _lines(data: bytes) -> Iterator[tuple[int, bytes, bool]]:
+    """(offset, line without newline, has newline) for each line of ``data``."""
+    start = 0
+    end = len(data)
+    while start < end:
+        newline = data.find(b"\n", start)
+        if newline < 0:
+            yield start, data[start:], False
+            return
+        yield start, data[start:newline], True
+        start = newline + 1
+
+
+def _read(path: Path) -> tuple[list[Any], int]:
+    """The records after the header, and the size of the valid part; recovers a torn tail."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise StoreCorrupt(f"cannot read database {path}: {exc.strerror}") from None
+    if not data:
+        raise StoreCorrupt(
+            f"database {path} is empty, not a store file; it was left untouched. "
+            "If you meant to start afresh, delete it."
+        )
+    lines = list(_lines(data))
+    _, header_line, header_complete = lines[0]
+    try:
+        header = decode(header_line)
+    except ValueError:
+        header = None
+    if header != HEADER or not header_complete:
+        raise StoreCorrupt(
+            f"database {path} is not a plan-tracker-bot store (its first line is not the "
+            f"{FORMAT} v{VERSION} header); it was left untouched"
+        )
+    records: list[Any] = []
+    valid_end = len(header_line) + 1
+    last = len(lines) - 1
+    for index in range(1, len(lines)):
+        offset, line, has_newline = lines[index]
+        try:
+            record = decode(line)
+            if not isinstance(record, list) or not has_newline:
+                raise ValueError("not a change record" if has_newline else "no end of line")
+        except ValueError as exc:
+            if index == last:
+                _cut_torn_tail(path, data, offset)
+                return records, offset
+            raise StoreCorrupt(
+                f"database {path} is damaged at line {index + 1} (byte {offset}): {exc}. "
+                f"It was left untouched. The {index} lines before it are intact; restore a backup, "
+                "or copy the file and cut it at that byte to keep the records before it."
+            ) from None
+        records.append(record)
+        valid_end = offset + len(line) + 1
+    return records, valid_end
+
+
+def _cut_torn_tail(path: Path, data: bytes, offset: int) -> None:
+    """Cut an unacknowledged, half-written last record off, keeping its bytes beside the file."""
+    torn = path.with_name(f"{path.name}.torn-{offset}")
+    torn.write_bytes(data[offset:])
+    with open(path, "r+b") as handle:
+        handle.truncate(offset)
+        os.fsync(handle.fileno())
+    _fsync_dir(path.parent)
+    log.warning(
+        "%s: cut a half-written last record (%d bytes at byte %d, kept in %s): a write that was "
+        "interrupted before it was confirmed",
+        path,
+        len(data) - offset,
+        offset,
+        torn.name,
+    )

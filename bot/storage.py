@@ -1,0 +1,345 @@
+"""TinyDB on the journal: a ``Storage`` that persists changes, not whole databases.
+
+TinyDB's stock ``Table`` rebuilds the whole table on every write and its ``JSONStorage`` rewrites
+the whole file, so a write costs time proportional to everything ever stored. Here:
+
+- ``JournalStorage`` keeps the tables in memory (like ``MemoryStorage``) and, for each committed
+  change, appends one journal record with only the documents that changed (``bot.journal``).
+- ``JournalTable`` replaces ``Table._update_table`` so that TinyDB's own ``insert``/``update``/
+  ``upsert``/``remove``/``truncate`` run against a change-tracking view of the table: cost is
+  proportional to the documents touched, and nothing changes in memory unless the record is on disk.
+- ``transaction()`` groups several table changes into one record and one fsync, all or nothing.
+
+A journal record is a JSON list of operations::
+
+    ["put", table, {doc_id: document, ...}]   insert or replace documents (creates the table)
+    ["del", table, [doc_id, ...]]             remove documents
+    ["drop", table]                           remove a table
+
+Memory always holds what a reload would read: every change goes through the same JSON encoding
+that is written to disk, so callers never share objects with the database.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable, Iterator, Mapping, MutableMapping
+from contextlib import AbstractContextManager, contextmanager
+from pathlib import Path
+from typing import Any, cast
+
+from tinydb import TinyDB
+from tinydb.storages import Storage
+from tinydb.table import Table
+
+from bot.journal import Journal, StoreCorrupt, StoreError, dumps, write_new_file
+
+Tables = dict[str, dict[str, Any]]
+UndoEntry = tuple[str, str | None, Any]
+
+_MISSING = object()
+_SNAPSHOT_CHUNK = 1000
+
+
+def _copy_json(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _copy_json(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_copy_json(item) for item in value]
+    return value
+
+
+def apply_ops(data: Tables, ops: list[Any], undo: list[UndoEntry] | None) -> None:
+    """Apply one record's operations to ``data``; with ``undo``, note how to reverse them."""
+    for op in ops:
+        kind, name = op[0], op[1]
+        if not isinstance(name, str):
+            raise ValueError(f"table name {name!r} is not a string")
+        if kind == "put":
+            docs = op[2]
+            if not isinstance(docs, dict):
+                raise ValueError("put without documents")
+            table = data.get(name)
+            if table is None:
+                if undo is not None:
+                    undo.append((name, None, _MISSING))
+                table = data[name] = {}
+            for doc_id, doc in docs.items():
+                if undo is not None:
+                    undo.append((name, doc_id, table.get(doc_id, _MISSING)))
+                table[doc_id] = doc
+        elif kind == "del":
+            table = data[name]
+            for doc_id in op[2]:
+                old = table.pop(doc_id, _MISSING)
+                if undo is not None and old is not _MISSING:
+                    undo.append((name, doc_id, old))
+        elif kind == "drop":
+            old_table = data.pop(name, _MISSING)
+            if undo is not None and old_table is not _MISSING:
+                undo.append((name, None, old_table))
+        else:
+            raise ValueError(f"unknown operation {kind!r}")
+
+
+def _revert(data: Tables, undo: list[UndoEntry]) -> None:
+    for name, doc_id, old in reversed(undo):
+        if doc_id is None:
+            if old is _MISSING:
+                data.pop(name, None)
+            else:
+                data[name] = old
+        elif old is _MISSING:
+            data[name].pop(doc_id, None)
+        else:
+            data[name][doc_id] = old
+
+
+def snapshot(data: Tables) -> Iterator[str]:
+    """Journal payloads that rebuild ``data``: what compaction and backups write."""
+    for name, table in data.items():
+        if not table:
+            yield dumps([["put", name, {}]])
+        items = list(table.items())
+        for start in range(0, len(items), _SNAPSHOT_CHUNK):
+            yield dumps([["put", name, dict(items[start : start + _SNAPSHOT_CHUNK])]])
+
+
+class JournalStorage(Storage):
+    """All tables in memory; each committed change appended to the journal at ``path`` (None: memory only)."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self._journal = Journal.open(path) if path is not None else None
+        self._data: Tables = {}
+        self._lock = threading.RLock()
+        self._depth = 0
+        self._pending: list[str] = []
+        self._undo: list[UndoEntry] = []
+        self._closed = False
+        self.on_rollback: list[Callable[[], None]] = []
+        if self._journal is not None:
+            self._load(self._journal)
+
+    def _load(self, journal: Journal) -> None:
+        for number, record in enumerate(journal.records, start=2):
+            try:
+                apply_ops(self._data, record, None)
+            except (ValueError, TypeError, KeyError, IndexError) as exc:
+                journal.close()
+                raise StoreCorrupt(
+                    f"database {journal.path} has an unreadable change at line {number}: {exc!r}; "
+                    "it was left untouched"
+                ) from None
+        journal.records = []
+
+    # TinyDB's Storage interface
+    def read(self) -> Tables:
+        return self._data
+
+    def write(self, data: dict[str, dict[str, Any]]) -> None:
+        """Replace the whole database (TinyDB's whole-database path): a compaction to ``data``."""
+        with self._lock:
+            if self._depth:
+                raise StoreError("a whole-database write cannot be part of a transaction")
+            if self._journal is not None:
+                self._journal.rewrite(snapshot(data))
+            self._data = data
+
+    def close(self) -> None:
+        if self._journal is not None:
+            self._journal.close()
+            self._journal = None
+        self._closed = True
+
+    # changes
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Group changes into one journal record: all saved (fsynced) at the end, or none.
+
+        Nested transactions join the outermost one. Changes are visible in memory as they are
+        made; if an exception leaves the outermost block, or the write fails, they are undone.
+        """
+        with self._lock:
+            if self._closed:
+                raise StoreError(f"database {self.path} is closed")
+            outer = self._depth == 0
+            self._depth += 1
+            try:
+                yield
+                if outer and self._pending:
+                    self._commit()
+            except BaseException:
+                if outer:
+                    _revert(self._data, self._undo)
+                    for listener in self.on_rollback:
+                        listener()
+                raise
+            finally:
+                self._depth -= 1
+                if outer:
+                    self._pending = []
+                    self._undo = []
+
+    def _commit(self) -> None:
+        payload = "[" + ",".join(self._pending) + "]"
+        if self._journal is not None:
+            self._journal.append(payload)
+
+    def change(self, table: str, puts: dict[str, Any], deletes: list[str], *, create: bool = False) -> None:
+        """Put and delete documents in ``table``, durably unless inside a transaction.
+
+        A table comes into being with its first document, or empty with ``create``.
+        """
+        ops: list[list[Any]] = []
+        if puts or (create and table not in self._data):
+            ops.append(["put", table, puts])
+        if deletes:
+            ops.append(["del", table, deletes])
+        self._submit(ops)
+
+    def drop(self, table: str) -> None:
+        if table in self._data:
+            self._submit([["drop", table]])
+
+    def _submit(self, ops: list[list[Any]]) -> None:
+        if not ops:
+            return
+        with self.transaction():
+            for op in ops:
+                text = dumps(op)
+                self._pending.append(text)
+                apply_ops(self._data, [json.loads(text)], self._undo)
+
+    # maintenance
+    def compact(self) -> None:
+        """Rewrite the journal as one snapshot of the current tables (atomic rename)."""
+        if self._journal is not None:
+            self.write(self._data)
+
+    def backup(self, dest: Path) -> None:
+        """Write a consistent, compacted copy of the database to ``dest`` (atomic rename, fsynced)."""
+        if self.path is not None and dest.resolve() == self.path.resolve():
+            raise StoreError(f"backup target {dest} is the database itself")
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        with self._lock:
+            if self._depth:
+                raise StoreError("a backup cannot be taken inside a transaction")
+            write_new_file(dest, snapshot(self._data))
+
+    @property
+    def journal_size(self) -> int:
+        """Bytes in the database file (0 for an in-memory store)."""
+        return self._journal.size if self._journal is not None else 0
+
+
+class _TableChanges(MutableMapping[int, Any]):
+    """What TinyDB's table updaters see: the table, with changes held aside until they are saved."""
+
+    def __init__(self, base: dict[str, Any]) -> None:
+        self._base = base
+        self._written: dict[int, Any] = {}
+        self._deleted: set[int] = set()
+        # Copies handed out, because TinyDB's update() changes documents in place.
+        self._handed_out: dict[int, Any] = {}
+        self.cleared = False
+
+    def __getitem__(self, doc_id: int) -> Any:
+        if doc_id in self._written:
+            return self._written[doc_id]
+        if doc_id in self._deleted:
+            raise KeyError(doc_id)
+        if doc_id not in self._handed_out:
+            self._handed_out[doc_id] = _copy_json(self._base[str(doc_id)])
+        return self._handed_out[doc_id]
+
+    def __setitem__(self, doc_id: int, document: Any) -> None:
+        self._deleted.discard(doc_id)
+        self._handed_out.pop(doc_id, None)
+        self._written[doc_id] = document
+
+    def __delitem__(self, doc_id: int) -> None:
+        if doc_id not in self:
+            raise KeyError(doc_id)
+        self._written.pop(doc_id, None)
+        self._handed_out.pop(doc_id, None)
+        if str(doc_id) in self._base:
+            self._deleted.add(doc_id)
+
+    def __contains__(self, doc_id: object) -> bool:
+        if doc_id in self._written:
+            return True
+        if doc_id in self._deleted:
+            return False
+        return str(doc_id) in self._base
+
+    def __iter__(self) -> Iterator[int]:
+        for raw_id in self._base:
+            doc_id = int(raw_id)
+            if doc_id not in self._deleted and doc_id not in self._written:
+                yield doc_id
+        yield from self._written
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+    def clear(self) -> None:
+        self.cleared = True
+        self._written.clear()
+        self._handed_out.clear()
+        self._deleted = {int(raw_id) for raw_id in self._base}
+
+    def changes(self) -> tuple[dict[str, Any], list[str]]:
+        puts = {str(doc_id): document for doc_id, document in self._written.items()}
+        for doc_id, document in self._handed_out.items():
+            if document != self._base[str(doc_id)]:
+                puts[str(doc_id)] = document
+        return puts, [str(doc_id) for doc_id in self._deleted]
+
+
+class JournalTable(Table):
+    """A TinyDB table whose writes cost what they touch and are saved before they are visible."""
+
+    def _update_table(self, updater: Callable[[dict[int, Mapping[str, Any]]], None]) -> None:
+        storage = cast(JournalStorage, self._storage)
+        view = _TableChanges(storage.read().get(self.name, {}))
+        # TinyDB's updaters only use the mapping interface; the view provides all of it.
+        updater(cast(dict[int, Mapping[str, Any]], view))
+        puts, deletes = view.changes()
+        try:
+            # TinyDB creates empty tables by clearing them (persist_empty); nothing else should.
+            storage.change(self.name, puts, deletes, create=view.cleared)
+        finally:
+            self.clear_cache()
+
+
+class StoreDB(TinyDB):
+    """TinyDB wired to the journal: ``StoreDB(path)``; ``StoreDB(None)`` keeps everything in memory."""
+
+    table_class = JournalTable
+
+    def __init__(self, path: Path | None) -> None:
+        super().__init__(path, storage=JournalStorage)
+        self.journal_storage.on_rollback.append(self._clear_caches)
+
+    @property
+    def journal_storage(self) -> JournalStorage:
+        return cast(JournalStorage, self.storage)
+
+    def transaction(self) -> AbstractContextManager[None]:
+        return self.journal_storage.transaction()
+
+    def _clear_caches(self) -> None:
+        for table in self._tables.values():
+            table.clear_cache()
+
+    def drop_table(self, name: str) -> None:
+        self._tables.pop(name, None)
+        self.journal_storage.drop(name)
+
+    def drop_tables(self) -> None:
+        self._tables.clear()
+        with self.journal_storage.transaction():
+            for name in list(self.journal_storage.read()):
+                self.journal_storage.drop(name)
