@@ -1,0 +1,385 @@
+"""The reminder policy: who hears about what on which day (pure; no store, no clock)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date, datetime, time, timedelta
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bot import paths
+from bot.clock import TZ
+from bot.directory import Directory, Group, Unit
+from bot.models import Deadline, Measure, Milestone, Plan, ProgressEntry, Recurrence, Status
+from schedules.calendar import WorkCalendar
+from schedules.policy import LADDER, Digest, Recipient, digests_for_day, ladder_days
+
+CALENDAR = WorkCalendar()
+ISSUED = date(2023, 3, 20)
+YEAR_END = date(2023, 12, 31)
+
+
+def measure(
+    measure_id: str,
+    deadline: Deadline,
+    *,
+    lead: list[str],
+    co: list[str] | None = None,
+    leaders: list[str] | None = None,
+    milestones: list[Milestone] | None = None,
+    recurrences: list[Recurrence] | None = None,
+) -> Measure:
+    annex, task_no, _ = (int(part) for part in measure_id.split("-"))
+    return Measure(
+        id=measure_id,
+        annex=annex,
+        section="一、测试",
+        task_no=task_no,
+        task=f"任务{measure_id}",
+        text="措施内容",
+        deadline=deadline,
+        milestones=milestones or [],
+        recurrences=recurrences or [],
+        leaders=leaders or [],
+        lead_units=lead,
+        co_units=co or [],
+    )
+
+
+def sample_plan() -> Plan:
+    """Small, but with every kind of deadline, a milestone, recurrences, groups and leaders."""
+    return Plan(
+        title="测试计划",
+        year=2023,
+        issued=ISSUED,
+        annexes=[],
+        measures=[
+            measure(
+                "1-1-1",
+                Deadline(raw="6月底", kind="date", due=date(2023, 6, 30)),
+                lead=["区生态环境局"],
+                co=["各街道乡镇"],
+                leaders=["倪德才"],
+            ),
+            measure(
+                "1-2-1",
+                Deadline(raw="长期实施", kind="ongoing"),
+                lead=["区水务局"],
+                co=["区国资委"],
+                leaders=["秦  涛"],
+                milestones=[Milestone(raw="9月底前", due=date(2023, 9, 30), text="制定出台水源地名录")],
+            ),
+            measure(
+                "1-3-1",
+                Deadline(raw="6月-9月", kind="window", start=date(2023, 6, 1), due=date(2023, 9, 30)),
+                lead=["城管委"],
+            ),
+            measure(
+                "1-4-1",
+                Deadline(raw="年底前", kind="date", due=date(2023, 12, 31)),
+                lead=["区水务局"],
+                recurrences=[
+                    Recurrence(raw="第二、三季度每季度", every="quarter", months=[4, 5, 6, 7, 8, 9])
+                ],
+            ),
+            measure(
+                "1-5-1",
+                Deadline(raw="4月底前", kind="date", due=date(2023, 4, 28)),
+                lead=["区生态环境局", "区水务局"],
+                recurrences=[Recurrence(raw="按月", every="month")],
+            ),
+            measure(
+                "1-6-1",
+                Deadline(raw="8月", kind="date", due=date(2023, 8, 31)),
+                lead=["各村"],
+                leaders=["倪德才"],
+            ),
+        ],
+    )
+
+
+def sample_directory() -> Directory:
+    return Directory(
+        units=[
+            Unit(name="区生态环境局", kind="district", aliases=["生态环境局"]),
+            Unit(name="区水务局", kind="district", aliases=["水务局"]),
+            Unit(name="区国资委", kind="district"),
+            Unit(name="区城市管理委", kind="district", aliases=["城管委"]),
+            Unit(name="永顺镇", kind="town"),
+            Unit(name="梨园镇", kind="town"),
+        ],
+        groups=[
+            Group(label="各街道乡镇", members=["永顺镇", "梨园镇"]),
+            Group(label="各村", open=True),
+        ],
+        leaders=["倪德才", "秦涛"],
+    )
+
+
+PLAN = sample_plan()
+DIRECTORY = sample_directory()
+
+
+def done(measure_id: str, unit: str, day: date, seq: int = 1) -> ProgressEntry:
+    return ProgressEntry(
+        seq=seq,
+        measure=measure_id,
+        unit=unit,
+        status=Status.DONE,
+        at=datetime.combine(day, time(15, 0), tzinfo=TZ),
+        source="cli",
+    )
+
+
+def items_by_recipient(digests: list[Digest]) -> dict[str, set[tuple[str, str, date | None, str]]]:
+    return {d.recipient.key: {(i.measure, i.reason, i.due, i.role) for i in d.items} for d in digests}
+
+
+def workdays(start: date, end: date) -> list[date]:
+    return [info.day for info in CALENDAR.days(start, end) if info.workday]
+
+
+# --- the ladder ---
+
+
+def test_ladder_for_a_friday_deadline_moves_the_holiday_rung_back() -> None:
+    # 6月底 = Fri 30 June 2023; a week before is Fri 23 June, bridged to the Dragon Boat holiday.
+    assert ladder_days(date(2023, 6, 30), CALENDAR) == {
+        date(2023, 5, 31): "upcoming",
+        date(2023, 6, 16): "upcoming",
+        date(2023, 6, 21): "upcoming",
+        date(2023, 6, 27): "upcoming",
+        date(2023, 6, 29): "upcoming",
+        date(2023, 6, 30): "due",
+    }
+
+
+def test_ladder_for_a_holiday_deadline_collapses_onto_the_last_workday_before_it() -> None:
+    # 9月底前 = Sat 30 Sep 2023, in the National Day break: the day before (29th) is off too,
+    # so "due" and "1 day before" both land on Thu 28 Sep and the item appears once, as due.
+    assert ladder_days(date(2023, 9, 30), CALENDAR) == {
+        date(2023, 8, 31): "upcoming",
+        date(2023, 9, 15): "upcoming",
+        date(2023, 9, 22): "upcoming",
+        date(2023, 9, 27): "upcoming",
+        date(2023, 9, 28): "due",
+    }
+
+
+@given(st.dates(date(2023, 1, 1), date(2026, 12, 31)))
+def test_every_ladder_rung_lands_on_the_last_workday_not_after_it(due: date) -> None:
+    ladder = ladder_days(due, CALENDAR)
+    assert set(ladder) == {CALENDAR.on_or_before(due - timedelta(days=n)) for n in LADDER}
+    assert all(CALENDAR.is_workday(day) and day <= due for day in ladder)
+    assert [day for day, reason in ladder.items() if reason == "due"] == [CALENDAR.on_or_before(due)]
+    assert all(day < CALENDAR.on_or_before(due) for day, reason in ladder.items() if reason == "upcoming")
+
+
+# --- who gets what on a day ---
+
+
+@pytest.mark.parametrize("day", [date(2023, 6, 24), date(2023, 7, 1), date(2023, 10, 1)])
+def test_nothing_on_a_day_off(day: date) -> None:
+    assert digests_for_day(PLAN, DIRECTORY, {}, CALENDAR, day) == []
+
+
+def test_nothing_before_the_plan_was_issued() -> None:
+    early = Plan.model_validate({**PLAN.model_dump(), "issued": date(2023, 6, 1)})
+    # 31 May is the 30-day rung of 1-1-1, but the plan only comes out on 1 June.
+    assert digests_for_day(early, DIRECTORY, {}, CALENDAR, date(2023, 5, 31)) == []
+    assert digests_for_day(PLAN, DIRECTORY, {}, CALENDAR, date(2023, 5, 31)) != []
+
+
+def test_due_day_goes_to_lead_and_expanded_co_units_not_leaders() -> None:
+    got = items_by_recipient(digests_for_day(PLAN, DIRECTORY, {}, CALENDAR, date(2023, 6, 30)))
+    due = date(2023, 6, 30)
+    assert got["unit:区生态环境局"] == {("1-1-1", "due", due, "lead")}
+    assert got["unit:永顺镇"] == {("1-1-1", "due", due, "co")}
+    assert got["unit:梨园镇"] == {("1-1-1", "due", due, "co")}
+    assert not any(key.startswith("leader:") for key in got)
+
+
+def test_overdue_on_the_first_workday_of_the_week_escalates_to_leaders() -> None:
+    monday = date(2023, 7, 3)
+    got = items_by_recipient(digests_for_day(PLAN, DIRECTORY, {}, CALENDAR, monday))
+    overdue = ("1-1-1", "overdue", date(2023, 6, 30))
+    assert (*overdue, "lead") in got["unit:区生态环境局"]
+    assert (*overdue, "co") in got["unit:永顺镇"]
+    assert (*overdue, "leader") in got["leader:倪德才"]
+
+
+def test_a_measure_whose_units_are_unknown_still_escalates_to_its_leader() -> None:
+    # 1-6-1's lead is an open group nobody has filled in: no unit can hear of it, its leader does.
+    got = digests_for_day(PLAN, DIRECTORY, {}, CALENDAR, date(2023, 9, 4))
+    holders = {d.recipient.key for d in got if any(i.measure == "1-6-1" for i in d.items)}
+    assert holders == {"leader:倪德才"}
+
+
+def test_no_overdue_later_in_the_week_unless_asked_to_catch_up() -> None:
+    tuesday = date(2023, 7, 4)
+    plain = digests_for_day(PLAN, DIRECTORY, {}, CALENDAR, tuesday)
+    assert not any(i.reason == "overdue" for d in plain for i in d.items)
+    caught_up = items_by_recipient(
+        digests_for_day(PLAN, DIRECTORY, {}, CALENDAR, tuesday, include_overdue=True)
+    )
+    assert ("1-1-1", "overdue", date(2023, 6, 30), "leader") in caught_up["leader:倪德才"]
+
+
+def test_the_national_day_week_lists_overdue_on_saturday_7_october() -> None:
+    got = items_by_recipient(digests_for_day(PLAN, DIRECTORY, {}, CALENDAR, date(2023, 10, 7)))
+    milestone = date(2023, 9, 30)
+    assert ("1-2-1", "overdue", milestone, "lead") in got["unit:区水务局"]
+    assert ("1-2-1", "overdue", milestone, "co") in got["unit:区国资委"]
+    # The plan writes the leader "秦  涛"; the directory knows him as 秦涛.
+    assert ("1-2-1", "overdue", milestone, "leader") in got["leader:秦涛"]
+    # 7 October is also October's first workday: the standing duty's check-in rides along.
+    assert ("1-2-1", "checkin", None, "lead") in got["unit:区水务局"]
+
+
+def test_a_complete_measure_gets_nothing_more() -> None:
+    monday = date(2023, 7, 3)
+    latest = {("1-1-1", "区生态环境局"): done("1-1-1", "区生态环境局", date(2023, 7, 1))}
+    got = digests_for_day(PLAN, DIRECTORY, latest, CALENDAR, monday)
+    assert not any(i.measure == "1-1-1" for d in got for i in d.items)
+    # A report dated after the day does not count yet.
+    later = {("1-1-1", "区生态环境局"): done("1-1-1", "区生态环境局", date(2023, 7, 4))}
+    again = digests_for_day(PLAN, DIRECTORY, later, CALENDAR, monday)
+    assert any(i.measure == "1-1-1" for d in again for i in d.items)
+
+
+def test_every_lead_unit_must_be_done() -> None:
+    day = date(2023, 4, 28)  # 1-5-1 is due, with two lead units
+    one_done = {("1-5-1", "区水务局"): done("1-5-1", "区水务局", date(2023, 4, 27))}
+    got = items_by_recipient(digests_for_day(PLAN, DIRECTORY, one_done, CALENDAR, day))
+    assert ("1-5-1", "due", day, "lead") in got["unit:区生态环境局"]
+    both = {**one_done, ("1-5-1", "区生态环境局"): done("1-5-1", "区生态环境局", day, seq=2)}
+    got = items_by_recipient(digests_for_day(PLAN, DIRECTORY, both, CALENDAR, day))
+    assert not any(m == "1-5-1" for items in got.values() for m, *_ in items)
+
+
+def test_window_start_on_the_windows_first_workday() -> None:
+    got = items_by_recipient(digests_for_day(PLAN, DIRECTORY, {}, CALENDAR, date(2023, 6, 1)))
+    assert got["unit:区城市管理委"] == {("1-3-1", "window_start", date(2023, 9, 30), "lead")}
+
+
+def checkin_days(measure_id: str) -> list[date]:
+    return [
+        day
+        for day in workdays(ISSUED, YEAR_END)
+        for d in digests_for_day(PLAN, DIRECTORY, {}, CALENDAR, day)
+        if any(i.measure == measure_id and i.reason == "checkin" for i in d.items)
+        and d.recipient == Recipient("unit", "区水务局")
+    ]
+
+
+def test_standing_duties_check_in_on_each_months_first_workday_from_the_month_after_issue() -> None:
+    expected = [CALENDAR.first_workday_of_month(2023, month) for month in range(4, 13)]
+    assert checkin_days("1-2-1") == expected
+    assert date(2023, 10, 7) in expected  # October's first workday is the make-up Saturday
+
+
+def test_recurrences_add_check_ins_at_the_start_of_each_named_period() -> None:
+    # Quarterly in the 2nd and 3rd quarters: April and July.
+    assert checkin_days("1-4-1") == [date(2023, 4, 3), date(2023, 7, 3)]
+    # Monthly, but the measure is due end of April and nobody reports it done: it keeps its
+    # monthly check-ins through the year, as an overdue measure should.
+    assert checkin_days("1-5-1") == [CALENDAR.first_workday_of_month(2023, m) for m in range(4, 13)]
+
+
+def test_digests_list_units_then_leaders_and_urgent_items_first() -> None:
+    digests = digests_for_day(PLAN, DIRECTORY, {}, CALENDAR, date(2023, 10, 7))
+    kinds = [d.recipient.kind for d in digests]
+    assert kinds == sorted(kinds, key=lambda k: k != "unit")
+    for digest in digests:
+        reasons = [i.reason for i in digest.items]
+        assert reasons == sorted(reasons, key=["overdue", "due", "upcoming", "window_start", "checkin"].index)
+
+
+# --- a simulated year ---
+
+
+def simulate(plan: Plan, directory: Directory) -> dict[date, list[Digest]]:
+    return {
+        info.day: digests_for_day(plan, directory, {}, CALENDAR, info.day)
+        for info in CALENDAR.days(plan.issued - timedelta(days=10), date(plan.year, 12, 31))
+    }
+
+
+def check_year_invariants(plan: Plan, directory: Directory, year: dict[date, list[Digest]]) -> None:
+    for day, digests in year.items():
+        if not CALENDAR.is_workday(day) or day < plan.issued:
+            assert digests == [], day
+        for digest in digests:
+            assert digest.items, (day, digest.recipient)
+            assert len(set(digest.items)) == len(digest.items)
+    year_end = date(plan.year, 12, 31)
+    ladder_hits: Counter[tuple[str, str, date, date]] = Counter()
+    for day, digests in year.items():
+        for digest in digests:
+            for item in digest.items:
+                if item.reason in ("upcoming", "due") and item.role != "leader":
+                    assert item.due is not None
+                    ladder_hits[(digest.recipient.name, item.measure, item.due, day)] += 1
+    assert all(count == 1 for count in ladder_hits.values())
+    for m in plan.measures:
+        units = {u for name in m.lead_units + m.co_units for u in directory.expand(name)}
+        for item in m.dated_items():
+            rungs = {day for day in ladder_days(item.due, CALENDAR) if plan.issued <= day <= year_end}
+            for unit in units:
+                reminded = {
+                    day for (u, mid, due, day) in ladder_hits if (u, mid, due) == (unit, m.id, item.due)
+                }
+                assert reminded == rungs, (m.id, item.due, unit)
+
+
+def test_a_simulated_2023_keeps_the_invariants_on_the_sample_plan() -> None:
+    check_year_invariants(PLAN, DIRECTORY, simulate(PLAN, DIRECTORY))
+
+
+# --- the real plan ---
+
+needs_real_plan = pytest.mark.skipif(
+    not (paths.PLAN.exists() and paths.UNITS.exists()),
+    reason="data/plan.json or data/units.json not imported yet",
+)
+
+
+@pytest.fixture(scope="module")
+def real() -> tuple[Plan, Directory]:
+    return Plan.load(paths.PLAN), Directory.load(paths.UNITS)
+
+
+@needs_real_plan
+def test_a_simulated_2023_keeps_the_invariants_on_the_real_plan(real: tuple[Plan, Directory]) -> None:
+    plan, directory = real
+    check_year_invariants(plan, directory, simulate(plan, directory))
+
+
+@needs_real_plan
+def test_noise_zoning_2_63_1_is_reminded_up_to_its_6月底_deadline(real: tuple[Plan, Directory]) -> None:
+    plan, directory = real
+    due = date(2023, 6, 30)
+    for day, reason in [(date(2023, 5, 31), "upcoming"), (date(2023, 6, 21), "upcoming"), (due, "due")]:
+        got = items_by_recipient(digests_for_day(plan, directory, {}, CALENDAR, day))
+        assert ("2-63-1", reason, due, "lead") in got["unit:区生态环境局"], day
+        towns = [u.name for u in directory.units if u.kind in ("town", "subdistrict")]
+        assert towns and all(("2-63-1", reason, due, "co") in got[f"unit:{t}"] for t in towns), day
+    on_holiday = items_by_recipient(digests_for_day(plan, directory, {}, CALENDAR, date(2023, 6, 23)))
+    assert on_holiday == {}
+    after = items_by_recipient(digests_for_day(plan, directory, {}, CALENDAR, date(2023, 7, 3)))
+    assert ("2-63-1", "overdue", due, "leader") in after["leader:倪德才"]
+
+
+@needs_real_plan
+def test_water_source_list_milestone_in_3_3_1_is_due_on_28_september(real: tuple[Plan, Directory]) -> None:
+    plan, directory = real
+    milestone = date(2023, 9, 30)
+    due_day = items_by_recipient(digests_for_day(plan, directory, {}, CALENDAR, date(2023, 9, 28)))
+    assert ("3-3-1", "due", milestone, "lead") in due_day["unit:区水务局"]
+    overdue = items_by_recipient(digests_for_day(plan, directory, {}, CALENDAR, date(2023, 10, 7)))
+    assert ("3-3-1", "overdue", milestone, "lead") in overdue["unit:区水务局"]
+    assert ("3-3-1", "overdue", milestone, "leader") in overdue["leader:秦涛"]
+    # A standing duty: its monthly check-in comes on October's first workday too.
+    assert ("3-3-1", "checkin", None, "lead") in overdue["unit:区水务局"]
