@@ -1,0 +1,1409 @@
+"""A local stand-in for the Telegram Bot API, spoken to over real HTTP by the real python-telegram-bot.
+
+It runs on 127.0.0.1 (port 0 by default) and answers ``POST /bot<token>/<method>`` the way Telegram does:
+form-encoded, multipart or JSON parameters in, ``{"ok": ..., "result"/"description": ...}`` out, with
+Telegram's status codes and error texts. Point PTB at it with::
+
+    ApplicationBuilder().token(server.token).base_url(server.base_url).base_file_url(server.base_file_url)
+
+The *driver API* (``user_sends``, ``user_presses``, ``bot_messages``, ``idle`` ...) plays the human side:
+it creates users and chats, queues the updates the bot will fetch with ``getUpdates`` and shows what the
+bot sent. Faults (429, 500, slow and lost requests) can be injected per method.
+
+Deliberate limits: one bot per server; no channels, inline mode, payments or webhooks; ``Markdown`` and
+``MarkdownV2`` texts are stored as sent (only ``HTML`` is parsed and validated, as the bot uses HTML).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import mimetypes
+import re
+from collections import Counter, deque
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import Any, Literal, Self, get_args
+
+from aiohttp import web
+from aiohttp.web_request import FileField
+
+from bot.clock import Clock, SystemClock
+
+log = logging.getLogger(__name__)
+
+JSONDict = dict[str, Any]
+FaultKind = Literal["429", "500", "slow", "lost"]
+ChatType = Literal["private", "group", "supergroup"]
+EventKind = Literal["sent", "edited", "deleted"]
+
+DEFAULT_TOKEN = "123456789:SANDBOX-token-not-a-real-secret"
+MAX_TEXT_LENGTH = 4096
+MAX_CAPTION_LENGTH = 1024
+MAX_CALLBACK_DATA_BYTES = 64
+MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+# How long after a 429 the server still counts as busy: the client is expected to come back after
+# ``retry_after`` (AIORateLimiter adds 0.1 s), so idle() must not declare the conversation over before.
+RETRY_GRACE_SECONDS = 0.3
+
+_COMMAND_RE = re.compile(r"(?<!\S)/[A-Za-z0-9_]{1,32}(?:@[A-Za-z0-9_]{3,32})?")
+_BOT_COMMAND_NAME_RE = re.compile(r"[a-z0-9_]{1,32}")
+
+
+class ApiError(Exception):
+    """A Bot API error answer: ``{"ok": false, "error_code": code, "description": description}``."""
+
+    def __init__(self, code: int, description: str, parameters: JSONDict | None = None) -> None:
+        super().__init__(description)
+        self.code = code
+        self.description = description
+        self.parameters = parameters
+
+    def to_api(self) -> JSONDict:
+        body: JSONDict = {"ok": False, "error_code": self.code, "description": self.description}
+        if self.parameters:
+            body["parameters"] = self.parameters
+        return body
+
+
+def bad_request(reason: str) -> ApiError:
+    return ApiError(400, f"Bad Request: {reason}")
+
+
+@dataclass(frozen=True)
+class FakeUser:
+    """A Telegram account on the human side of the conversation."""
+
+    id: int
+    first_name: str
+    username: str | None = None
+    is_bot: bool = False
+
+    def to_api(self) -> JSONDict:
+        data: JSONDict = {"id": self.id, "is_bot": self.is_bot, "first_name": self.first_name}
+        if self.username:
+            data["username"] = self.username
+        return data
+
+
+@dataclass(frozen=True)
+class FakeChat:
+    """A chat the bot is in: a private chat with one user, or a (super)group."""
+
+    id: int
+    type: ChatType
+    title: str | None = None
+    user: FakeUser | None = None
+
+    def to_api(self) -> JSONDict:
+        data: JSONDict = {"id": self.id, "type": self.type}
+        if self.type == "private" and self.user is not None:
+            data["first_name"] = self.user.first_name
+            if self.user.username:
+                data["username"] = self.user.username
+        else:
+            data["title"] = self.title
+        return data
+
+    @property
+    def name(self) -> str:
+        if self.user is not None:
+            return self.user.first_name
+        return self.title or str(self.id)
+
+
+@dataclass(frozen=True)
+class BotEvent:
+    """Something the bot did to a chat: sent, edited or deleted a message (``message`` is its new state)."""
+
+    kind: EventKind
+    chat: FakeChat
+    message: JSONDict
+
+
+@dataclass
+class Fault:
+    """A programmed failure for the next ``remaining`` calls of one method."""
+
+    kind: FaultKind
+    remaining: int
+    retry_after: float = 1
+    delay: float = 0.5
+
+
+@dataclass
+class StoredFile:
+    file_id: str
+    file_unique_id: str
+    file_path: str
+    content: bytes
+    file_name: str | None = None
+    mime_type: str | None = None
+
+
+@dataclass
+class _ChatState:
+    chat: FakeChat
+    messages: dict[int, JSONDict] = field(default_factory=dict)
+    last_message_id: int = 0
+    bot_removed: bool = False
+
+
+@dataclass
+class _Upload:
+    filename: str | None
+    content_type: str | None
+    content: bytes
+
+
+Params = dict[str, Any]
+Uploads = dict[str, _Upload]
+MethodHandler = Callable[[Params, Uploads], Awaitable[Any]]
+
+
+def utf16_len(text: str) -> int:
+    """Length in UTF-16 code units, the unit of Telegram's entity offsets."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+# --------------------------------------------------------------------------------------------------
+# Telegram's HTML parse mode
+# --------------------------------------------------------------------------------------------------
+
+_SIMPLE_TAGS = {
+    "b": "bold",
+    "strong": "bold",
+    "i": "italic",
+    "em": "italic",
+    "u": "underline",
+    "ins": "underline",
+    "s": "strikethrough",
+    "strike": "strikethrough",
+    "del": "strikethrough",
+    "tg-spoiler": "spoiler",
+    "code": "code",
+    "pre": "pre",
+}
+_OTHER_TAGS = {"a", "span", "blockquote", "tg-emoji"}
+_NAMED_ENTITIES = {"lt": "<", "gt": ">", "amp": "&", "quot": '"'}
+_TAG_NAME_RE = re.compile(r"[A-Za-z0-9-]+")
+_ATTR_RE = re.compile(r"\s*([A-Za-z0-9_-]+)(?:\s*=\s*(\"[^\"]*\"|'[^']*'|[^\s>]+))?")
+_ENTITY_RE = re.compile(r"&(?:#([0-9]{1,7})|#[xX]([0-9A-Fa-f]{1,6})|([A-Za-z]+));")
+
+
+def _html_entity_error(reason: str) -> ApiError:
+    return bad_request(f"can't parse entities: {reason}")
+
+
+def parse_html(source: str) -> tuple[str, list[JSONDict]]:
+    """Turn Telegram-HTML into plain text and message entities, rejecting what Telegram rejects.
+
+    Telegram refuses an unescaped ``<`` and unsupported or unbalanced tags; catching that here is how
+    tests notice user text echoed back without HTML escaping.
+    """
+    text_parts: list[str] = []
+    position = 0  # in UTF-16 code units of the output text
+    open_tags: list[tuple[str, int, dict[str, str]]] = []
+    entities: list[JSONDict] = []
+    index = 0
+    length = len(source)
+
+    def byte_offset(at: int) -> int:
+        return len(source[:at].encode("utf-8"))
+
+    while index < length:
+        char = source[index]
+        if char == "&":
+            match = _ENTITY_RE.match(source, index)
+            decoded: str | None = None
+            if match is not None:
+                decimal, hexadecimal, name = match.groups()
+                if decimal is not None or hexadecimal is not None:
+                    code_point = int(decimal, 10) if decimal is not None else int(hexadecimal, 16)
+                    if 0 < code_point <= 0x10FFFF:
+                        decoded = chr(code_point)
+                elif name is not None:
+                    decoded = _NAMED_ENTITIES.get(name)
+            if decoded is not None and match is not None:
+                text_parts.append(decoded)
+                position += utf16_len(decoded)
+                index = match.end()
+            else:
+                # Telegram keeps an unknown entity literally, as text.
+                text_parts.append("&")
+                position += 1
+                index += 1
+            continue
+        if char != "<":
+            next_special = min(
+                (found for found in (source.find("<", index), source.find("&", index)) if found != -1),
+                default=length,
+            )
+            chunk = source[index:next_special]
+            text_parts.append(chunk)
+            position += utf16_len(chunk)
+            index = next_special
+            continue
+        tag_start = index
+        closing = source.startswith("</", index)
+        index += 2 if closing else 1
+        name_match = _TAG_NAME_RE.match(source, index)
+        if name_match is None:
+            raise _html_entity_error(f"Unexpected end of name token at byte offset {byte_offset(index)}")
+        tag = name_match.group(0).lower()
+        index = name_match.end()
+        end = source.find(">", index)
+        if end == -1:
+            raise _html_entity_error(f"Unclosed start tag at byte offset {byte_offset(tag_start)}")
+        if closing:
+            if source[index:end].strip():
+                raise _html_entity_error(f"Unclosed end tag at byte offset {byte_offset(tag_start)}")
+            if not open_tags:
+                raise _html_entity_error(f"Unexpected end tag at byte offset {byte_offset(tag_start)}")
+            open_tag, start, attrs = open_tags.pop()
+            if open_tag != tag:
+                raise _html_entity_error(
+                    f'Unmatched end tag at byte offset {byte_offset(tag_start)}, expected "</{open_tag}>", '
+                    f'found "</{tag}>"'
+                )
+            entity = _entity_for(open_tag, attrs, start, position - start)
+            if entity is not None:
+                entities.append(entity)
+            index = end + 1
+            continue
+        if tag not in _SIMPLE_TAGS and tag not in _OTHER_TAGS:
+            raise _html_entity_error(f'Unsupported start tag "{tag}" at byte offset {byte_offset(tag_start)}')
+        attrs = {
+            attr.group(1).lower(): (attr.group(2) or "").strip("\"'")
+            for attr in _ATTR_RE.finditer(source[index:end].rstrip("/"))
+        }
+        if tag == "span" and attrs.get("class") != "tg-spoiler":
+            raise _html_entity_error(
+                f'Tag "span" must have class "tg-spoiler" at byte offset {byte_offset(tag_start)}'
+            )
+        open_tags.append((tag, position, attrs))
+        index = end + 1
+    if open_tags:
+        raise _html_entity_error(f'Can\'t find end tag corresponding to start tag "{open_tags[-1][0]}"')
+    entities.sort(key=lambda entity: (entity["offset"], -entity["length"]))
+    return "".join(text_parts), _merge_pre_code(entities)
+
+
+def _entity_for(tag: str, attrs: dict[str, str], offset: int, length: int) -> JSONDict | None:
+    if length == 0:
+        return None
+    entity: JSONDict = {"offset": offset, "length": length}
+    if tag in _SIMPLE_TAGS:
+        entity["type"] = _SIMPLE_TAGS[tag]
+        if tag == "code" and attrs.get("class", "").startswith("language-"):
+            entity["language"] = attrs["class"].removeprefix("language-")
+    elif tag == "span":
+        entity["type"] = "spoiler"
+    elif tag == "a":
+        if not attrs.get("href"):
+            return None
+        entity["type"] = "text_link"
+        entity["url"] = attrs["href"]
+    elif tag == "blockquote":
+        entity["type"] = "expandable_blockquote" if "expandable" in attrs else "blockquote"
+    elif tag == "tg-emoji":
+        entity["type"] = "custom_emoji"
+        entity["custom_emoji_id"] = attrs.get("emoji-id", "")
+    return entity
+
+
+def _merge_pre_code(entities: list[JSONDict]) -> list[JSONDict]:
+    """``<pre><code class="language-x">`` is one ``pre`` entity with a language, as Telegram reports it."""
+    merged: list[JSONDict] = []
+    for entity in entities:
+        previous = merged[-1] if merged else None
+        if (
+            previous is not None
+            and previous["type"] == "pre"
+            and entity["type"] == "code"
+            and (previous["offset"], previous["length"]) == (entity["offset"], entity["length"])
+        ):
+            if "language" in entity:
+                previous["language"] = entity["language"]
+            continue
+        if entity["type"] == "code":
+            entity.pop("language", None)
+        merged.append(entity)
+    return merged
+
+
+def command_entities(text: str) -> list[JSONDict]:
+    """The ``bot_command`` entities Telegram attaches to ``/commands`` in what a user types."""
+    return [
+        {
+            "type": "bot_command",
+            "offset": utf16_len(text[: match.start()]),
+            "length": utf16_len(match.group(0)),
+        }
+        for match in _COMMAND_RE.finditer(text)
+    ]
+
+
+# --------------------------------------------------------------------------------------------------
+# Parameter decoding: PTB sends every value as a string, complex ones JSON-encoded
+# --------------------------------------------------------------------------------------------------
+
+
+def _text_param(params: Params, name: str) -> str | None:
+    value = params.get(name)
+    if value is None:
+        return None
+    return value if isinstance(value, str) else str(value)
+
+
+def _int_param(params: Params, name: str, *, empty_reason: str | None = None) -> int | None:
+    value = params.get(name)
+    if value is None or value == "":
+        if empty_reason is not None:
+            raise bad_request(empty_reason)
+        return None
+    if isinstance(value, bool):
+        raise bad_request(f"invalid {name} specified")
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise bad_request(f"invalid {name} specified") from None
+
+
+def _float_param(params: Params, name: str, default: float) -> float:
+    value = params.get(name)
+    if value is None or value == "":
+        return default
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise bad_request(f"invalid {name} specified") from None
+
+
+def _bool_param(params: Params, name: str) -> bool:
+    value = params.get(name)
+    if isinstance(value, bool):
+        return value
+    return isinstance(value, str) and value.lower() in ("true", "1")
+
+
+def _json_param(params: Params, name: str, reason: str) -> Any:
+    value = params.get(name)
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        return value
+    try:
+        return json.loads(value)
+    except ValueError:
+        raise bad_request(reason) from None
+
+
+def _validate_inline_keyboard(markup: JSONDict) -> JSONDict:
+    rows = markup.get("inline_keyboard")
+    if not isinstance(rows, list) or not all(isinstance(row, list) for row in rows):
+        raise bad_request('field "inline_keyboard" of the InlineKeyboardMarkup must be an Array of Arrays')
+    for row in rows:
+        for button in row:
+            if not isinstance(button, dict) or not isinstance(button.get("text"), str) or not button["text"]:
+                raise bad_request(
+                    "can't parse inline keyboard button: Text buttons are unallowed in the inline keyboard"
+                )
+            actions = set(button) - {"text"}
+            if not actions:
+                raise bad_request(
+                    "can't parse inline keyboard button: Text buttons are unallowed in the inline keyboard"
+                )
+            data = button.get("callback_data")
+            if data is not None and (
+                not isinstance(data, str) or not data or len(data.encode("utf-8")) > MAX_CALLBACK_DATA_BYTES
+            ):
+                raise bad_request("BUTTON_DATA_INVALID")
+    return markup
+
+
+# --------------------------------------------------------------------------------------------------
+# The server
+# --------------------------------------------------------------------------------------------------
+
+
+class BotApiServer:
+    """The Bot API stand-in. Use ``async with BotApiServer() as server:`` or ``start()``/``stop()``.
+
+    All state lives in memory and belongs to the event loop the server was started in; the driver
+    methods must be called from that loop.
+    """
+
+    def __init__(
+        self,
+        token: str = DEFAULT_TOKEN,
+        *,
+        bot_username: str = "tongzhou_plan_bot",
+        bot_name: str = "通州治污督办",
+        clock: Clock | None = None,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        privacy_mode: bool = False,
+    ) -> None:
+        bot_id, _, secret = token.partition(":")
+        if not bot_id.isdigit() or not secret:
+            raise ValueError("a bot token looks like '<digits>:<secret>'")
+        self.token = token
+        self.bot_user = FakeUser(int(bot_id), bot_name, bot_username, is_bot=True)
+        self.clock: Clock = clock if clock is not None else SystemClock()
+        self.host = host
+        self.port = port
+        # With privacy mode on, a group only forwards commands, replies to the bot and mentions of it
+        # (as real Telegram does for a bot that is not a group admin).
+        self.privacy_mode = privacy_mode
+
+        self.calls: Counter[str] = Counter()
+        self.injected: Counter[tuple[str, FaultKind]] = Counter()
+        self.errors: list[tuple[str, int, str]] = []
+        self.events: list[BotEvent] = []
+        self.callback_answers: list[JSONDict] = []
+
+        self._users: dict[int, FakeUser] = {}
+        self._chats: dict[int, _ChatState] = {}
+        self._updates: deque[JSONDict] = deque()
+        self._last_update_id = 0
+        self._open_callbacks: dict[str, JSONDict] = {}
+        self._last_callback_id = 0
+        self._files: dict[str, StoredFile] = {}
+        self._files_by_path: dict[str, StoredFile] = {}
+        self._last_file_number = 0
+        self._commands: dict[tuple[str, str], list[JSONDict]] = {}
+        self._faults: dict[str, deque[Fault]] = {}
+        self._listeners: list[Callable[[BotEvent], None]] = []
+
+        self._poll_generation = 0
+        self._in_flight: Counter[str] = Counter()
+        self._activity = 0
+        self._busy_until = 0.0
+        self._changed = asyncio.Event()
+        self._runner: web.AppRunner | None = None
+        self._methods: dict[str, tuple[str, MethodHandler]] = {
+            name.lower(): (name, handler)
+            for name, handler in {
+                "getMe": self._get_me,
+                "getUpdates": self._get_updates,
+                "deleteWebhook": self._delete_webhook,
+                "getWebhookInfo": self._get_webhook_info,
+                "sendMessage": self._send_message,
+                "editMessageText": self._edit_message_text,
+                "editMessageCaption": self._edit_message_caption,
+                "editMessageReplyMarkup": self._edit_message_reply_markup,
+                "deleteMessage": self._delete_message,
+                "answerCallbackQuery": self._answer_callback_query,
+                "sendDocument": self._send_document,
+                "sendPhoto": self._send_photo,
+                "sendChatAction": self._send_chat_action,
+                "getFile": self._get_file,
+                "setMyCommands": self._set_my_commands,
+                "getMyCommands": self._get_my_commands,
+                "deleteMyCommands": self._delete_my_commands,
+                "getChat": self._get_chat,
+                "close": self._close,
+                "logOut": self._close,
+            }.items()
+        }
+
+    # ---------------------------------------------------------------- lifecycle
+
+    async def start(self) -> None:
+        if self._runner is not None:
+            raise RuntimeError("the fake Bot API server is already running")
+        app = web.Application(client_max_size=MAX_UPLOAD_BYTES)
+        app.router.add_route("*", "/bot{token}/{method}", self._handle_method)
+        app.router.add_get("/file/bot{token}/{path:.+}", self._handle_file)
+        # Cancelling handlers when the client hangs up is what makes a timed-out request "lost":
+        # it is never processed, just as if it had not reached Telegram.
+        runner = web.AppRunner(app, handler_cancellation=True, access_log=None)
+        await runner.setup()
+        site = web.TCPSite(runner, self.host, self.port)
+        await site.start()
+        self._runner = runner
+        self.port = runner.addresses[0][1]
+
+    async def stop(self) -> None:
+        runner, self._runner = self._runner, None
+        if runner is not None:
+            self._pulse()
+            await runner.cleanup()
+
+    async def __aenter__(self) -> Self:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.stop()
+
+    @property
+    def base_url(self) -> str:
+        """For ``ApplicationBuilder().base_url(...)``: PTB appends the token and ``/<method>``."""
+        return f"http://{self.host}:{self.port}/bot"
+
+    @property
+    def base_file_url(self) -> str:
+        """For ``ApplicationBuilder().base_file_url(...)``."""
+        return f"http://{self.host}:{self.port}/file/bot"
+
+    # ---------------------------------------------------------------- driver: people and chats
+
+    def user(self, user_id: int, name: str, username: str | None = None) -> FakeUser:
+        """Create (or fetch, if the id exists with the same name) a human user."""
+        if user_id <= 0:
+            raise ValueError("user ids are positive")
+        existing = self._users.get(user_id)
+        if existing is not None:
+            if existing.first_name != name or (username is not None and existing.username != username):
+                raise ValueError(f"user {user_id} already exists as {existing.first_name!r}")
+            return existing
+        if user_id == self.bot_user.id:
+            raise ValueError("that id belongs to the bot")
+        created = FakeUser(user_id, name, username)
+        self._users[user_id] = created
+        return created
+
+    def group(self, chat_id: int, title: str, *, supergroup: bool = False) -> FakeChat:
+        """Create (or fetch) a group chat the bot is a member of. Group ids are negative, as in Telegram."""
+        if chat_id >= 0:
+            raise ValueError("group chat ids are negative")
+        kind: ChatType = "supergroup" if supergroup else "group"
+        state = self._chats.get(chat_id)
+        if state is not None:
+            if state.chat.title != title or state.chat.type != kind:
+                raise ValueError(f"chat {chat_id} already exists as {state.chat.title!r}")
+            return state.chat
+        chat = FakeChat(chat_id, kind, title=title)
+        self._chats[chat_id] = _ChatState(chat)
+        return chat
+
+    def private(self, user: FakeUser | int) -> FakeChat:
+        """The private chat between ``user`` and the bot (the user has pressed Start)."""
+        person = self._known_user(user)
+        state = self._chats.get(person.id)
+        if state is None:
+            state = _ChatState(FakeChat(person.id, "private", user=person))
+            self._chats[person.id] = state
+        return state.chat
+
+    def chat(self, chat: FakeChat | int) -> FakeChat:
+        return self._chat_state(chat).chat
+
+    def chats(self) -> list[FakeChat]:
+        return [state.chat for state in self._chats.values()]
+
+    def remove_bot(self, chat: FakeChat | int) -> None:
+        """The bot is kicked from a group, or blocked by the user of a private chat: sends get 403."""
+        self._chat_state(chat).bot_removed = True
+
+    # ---------------------------------------------------------------- driver: the human side speaks
+
+    async def user_sends(
+        self,
+        chat: FakeChat | int,
+        user: FakeUser | int,
+        text: str | None = None,
+        *,
+        reply_to: int | None = None,
+        photo: bool = False,
+        document: str | None = None,
+        caption: str | None = None,
+        content: bytes | None = None,
+    ) -> JSONDict:
+        """A user posts a message; the bot receives it through getUpdates. Returns the message object.
+
+        ``photo=True`` sends a photo (a ``photo`` array of three PhotoSizes with fresh file ids),
+        ``document="报告.pdf"`` a document; both may carry a ``caption`` and optional ``content`` bytes.
+        ``reply_to`` is the id of a message in the same chat.
+        """
+        state = self._chat_state(chat)
+        person = self._known_user(user)
+        if state.chat.type == "private" and state.chat.id != person.id:
+            raise ValueError(f"{person.first_name} cannot post in someone else's private chat")
+        if photo and document is not None:
+            raise ValueError("a message carries a photo or a document, not both")
+        media = photo or document is not None
+        if media and text is not None:
+            raise ValueError("a photo or document message has a caption, not text")
+        if not media and (caption is not None or content is not None):
+            raise ValueError("caption and content belong to a photo or document")
+        if not media and not text:
+            raise ValueError("a message needs text, a photo or a document")
+        message = self._new_message(state, person)
+        if reply_to is not None:
+            replied = state.messages.get(reply_to)
+            if replied is None:
+                raise ValueError(f"there is no message {reply_to} in chat {state.chat.id} to reply to")
+            message["reply_to_message"] = _without_reply(replied)
+        if text is not None:
+            message["text"] = text
+            if entities := command_entities(text):
+                message["entities"] = entities
+        if photo:
+            data = content if content is not None else b"\xff\xd8\xff\xe0 sandbox photo"
+            message["photo"] = [
+                self._photo_size(self._store_file(data, "photos", ".jpg", None, "image/jpeg"), width, height)
+                for width, height in ((90, 68), (320, 240), (1280, 960))
+            ]
+        if document is not None:
+            data = content if content is not None else f"sandbox document {document}".encode()
+            mime = mimetypes.guess_type(document)[0] or "application/octet-stream"
+            stored = self._store_file(data, "documents", "", document, mime)
+            message["document"] = self._document_object(stored)
+        if caption is not None:
+            message["caption"] = caption
+            if entities := command_entities(caption):
+                message["caption_entities"] = entities
+        state.messages[message["message_id"]] = message
+        if self._bot_can_see(state.chat, message):
+            self._enqueue_update({"message": message})
+        self._pulse()
+        await asyncio.sleep(0)
+        return message
+
+    async def user_presses(
+        self, chat: FakeChat | int, user: FakeUser | int, message_id: int, callback_data: str
+    ) -> str:
+        """A user presses the inline button with ``callback_data`` under a bot message.
+
+        Returns the callback query id, to look up the bot's answer with ``callback_answer()``.
+        """
+        state = self._chat_state(chat)
+        person = self._known_user(user)
+        message = state.messages.get(message_id)
+        if message is None:
+            raise ValueError(f"there is no message {message_id} in chat {state.chat.id}")
+        buttons = [
+            button
+            for row in message.get("reply_markup", {}).get("inline_keyboard", [])
+            for button in row
+            if button.get("callback_data") == callback_data
+        ]
+        if not buttons:
+            raise ValueError(f"message {message_id} has no button with callback_data {callback_data!r}")
+        self._last_callback_id += 1
+        query_id = str(4_000_000_000_000_000 + self._last_callback_id)
+        query: JSONDict = {
+            "id": query_id,
+            "from": person.to_api(),
+            "message": json.loads(json.dumps(message)),
+            "chat_instance": str(abs(state.chat.id) * 7919 + 1),
+            "data": callback_data,
+        }
+        self._open_callbacks[query_id] = query
+        self._enqueue_update({"callback_query": query})
+        self._pulse()
+        await asyncio.sleep(0)
+        return query_id
+
+    # ---------------------------------------------------------------- driver: what the bot did
+
+    def messages(self, chat: FakeChat | int) -> list[JSONDict]:
+        """Every message in the chat (users' and the bot's), current state, in order."""
+        return list(self._chat_state(chat).messages.values())
+
+    def bot_messages(self, chat: FakeChat | int) -> list[JSONDict]:
+        """The bot's messages in the chat, in order, with edits applied and deletions removed."""
+        return [message for message in self.messages(chat) if message["from"]["id"] == self.bot_user.id]
+
+    def message(self, chat: FakeChat | int, message_id: int) -> JSONDict:
+        found = self._chat_state(chat).messages.get(message_id)
+        if found is None:
+            raise KeyError(f"no message {message_id} in chat {self.chat(chat).id}")
+        return found
+
+    def replies_to(self, chat: FakeChat | int, message_id: int) -> list[JSONDict]:
+        """The bot's messages that reply to message ``message_id``."""
+        return [
+            message
+            for message in self.bot_messages(chat)
+            if message.get("reply_to_message", {}).get("message_id") == message_id
+        ]
+
+    def callback_answer(self, query_id: str) -> JSONDict | None:
+        return next(
+            (answer for answer in self.callback_answers if answer["callback_query_id"] == query_id), None
+        )
+
+    def file_content(self, file_id: str) -> bytes:
+        return self._files[file_id].content
+
+    def commands(self, scope: JSONDict | None = None, language_code: str = "") -> list[JSONDict]:
+        """The command list the bot set with setMyCommands for a scope (default scope if omitted)."""
+        return list(self._commands.get(_commands_key(scope, language_code), []))
+
+    def pending_updates(self) -> int:
+        """Updates queued for the bot and not yet acknowledged by a later getUpdates offset."""
+        return len(self._updates)
+
+    async def wait_bot_message(
+        self,
+        chat: FakeChat | int,
+        count: int = 1,
+        timeout: float = 5.0,  # noqa: ASYNC109 - a plain number reads best in tests
+    ) -> list[JSONDict]:
+        """Wait until the chat holds at least ``count`` bot messages; returns all of the bot's messages."""
+
+        def enough() -> bool:
+            return len(self.bot_messages(chat)) >= count
+
+        if not await self._wait_for(enough, timeout):
+            have = [message.get("text") or message.get("caption") for message in self.bot_messages(chat)]
+            raise TimeoutError(
+                f"waited {timeout}s for {count} bot message(s) in chat {self.chat(chat).id}; have {have}"
+            )
+        return self.bot_messages(chat)
+
+    async def idle(
+        self,
+        quiet: float = 0.1,
+        timeout: float = 10.0,  # noqa: ASYNC109 - a plain number reads best in tests
+    ) -> None:
+        """Return once the bot has caught up and gone quiet.
+
+        That is: every queued update has been fetched and acknowledged, no bot request is in flight (a
+        waiting long poll does not count), no 429 retry is due, and nothing happened for ``quiet``
+        seconds. The quiet time is counted in several short ticks, so an event loop blocked by a busy
+        handler cannot pass for a quiet one. Raises TimeoutError with what is still pending.
+        """
+        ticks_needed = 5
+        tick = quiet / ticks_needed
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        seen_activity = -1
+        quiet_ticks = 0
+        while True:
+            busy = bool(self._updates) or sum(self._in_flight.values()) > 0 or loop.time() < self._busy_until
+            if busy or self._activity != seen_activity:
+                quiet_ticks = 0
+                seen_activity = self._activity
+            else:
+                quiet_ticks += 1
+                if quiet_ticks >= ticks_needed:
+                    return
+            if loop.time() > deadline:
+                raise TimeoutError(
+                    f"the bot did not go idle within {timeout}s: {len(self._updates)} update(s) not fetched, "
+                    f"requests in flight: {dict(+self._in_flight)}"
+                )
+            await asyncio.sleep(tick)
+
+    def on_bot_message(self, callback: Callable[[BotEvent], None]) -> None:
+        """Call ``callback`` for each message the bot sends, edits or deletes, as it happens."""
+        self._listeners.append(callback)
+
+    # ---------------------------------------------------------------- driver: faults
+
+    def inject(
+        self, method: str, kind: FaultKind, times: int = 1, *, retry_after: float = 1, delay: float = 0.5
+    ) -> None:
+        """Make the next ``times`` calls of ``method`` fail. Faults queue up in the order injected.
+
+        - ``"429"``: answer Too Many Requests with ``parameters.retry_after`` (seconds).
+        - ``"500"``: answer Internal Server Error (PTB raises NetworkError).
+        - ``"slow"``: wait ``delay`` seconds, then process and answer. If the client gives up first,
+          the request is not processed.
+        - ``"lost"``: wait ``delay`` seconds (make it exceed the client's timeout), then hang up without
+          processing: the request never reached Telegram, so retrying it does not duplicate anything.
+        """
+        canonical = self._canonical(method)
+        if kind not in get_args(FaultKind):
+            raise ValueError(f"unknown fault {kind!r}; one of {get_args(FaultKind)}")
+        if times < 1:
+            raise ValueError("times must be at least 1")
+        if retry_after <= 0 or delay < 0:
+            raise ValueError("retry_after must be positive and delay not negative")
+        self._faults.setdefault(canonical, deque()).append(Fault(kind, times, retry_after, delay))
+
+    def pending_faults(self, method: str | None = None) -> int:
+        """How many injected faults have not fired yet (for one method, or all)."""
+        queues = [self._faults.get(self._canonical(method), deque())] if method else self._faults.values()
+        return sum(fault.remaining for queue in queues for fault in queue)
+
+    # ---------------------------------------------------------------- HTTP
+
+    async def _handle_method(self, request: web.Request) -> web.StreamResponse:
+        if request.match_info["token"] != self.token:
+            return _json_response(ApiError(401, "Unauthorized").to_api(), 401)
+        entry = self._methods.get(request.match_info["method"].lower())
+        if entry is None:
+            return _json_response(ApiError(404, "Not Found").to_api(), 404)
+        method, handler = entry
+        self.calls[method] += 1
+        # A long poll waiting for updates is the bot idling, not the bot being busy.
+        tracked = method != "getUpdates"
+        if tracked:
+            self._in_flight[method] += 1
+            self._touch()
+        try:
+            params, uploads = await _read_params(request)
+            fault = self._take_fault(method)
+            if fault is not None:
+                self.injected[(method, fault.kind)] += 1
+                if fault.kind == "429":
+                    self._busy_until = (
+                        asyncio.get_running_loop().time() + fault.retry_after + RETRY_GRACE_SECONDS
+                    )
+                    retry_after: float | int = (
+                        int(fault.retry_after) if fault.retry_after.is_integer() else fault.retry_after
+                    )
+                    raise ApiError(
+                        429, f"Too Many Requests: retry after {retry_after}", {"retry_after": retry_after}
+                    )
+                if fault.kind == "500":
+                    raise ApiError(500, "Internal Server Error")
+                await asyncio.sleep(fault.delay)
+                if fault.kind == "lost":
+                    if request.transport is not None:
+                        request.transport.close()
+                    raise asyncio.CancelledError
+            result = await handler(params, uploads)
+            return _json_response({"ok": True, "result": result}, 200)
+        except ApiError as error:
+            self.errors.append((method, error.code, error.description))
+            return _json_response(error.to_api(), error.code)
+        finally:
+            if tracked:
+                self._in_flight[method] -= 1
+                self._touch()
+
+    async def _handle_file(self, request: web.Request) -> web.StreamResponse:
+        if request.match_info["token"] != self.token:
+            return _json_response(ApiError(401, "Unauthorized").to_api(), 401)
+        stored = self._files_by_path.get(request.match_info["path"])
+        if stored is None:
+            return _json_response(ApiError(404, "Not Found").to_api(), 404)
+        return web.Response(body=stored.content, content_type=stored.mime_type or "application/octet-stream")
+
+    # ---------------------------------------------------------------- Bot API methods
+
+    async def _get_me(self, params: Params, uploads: Uploads) -> JSONDict:
+        return {
+            **self.bot_user.to_api(),
+            "can_join_groups": True,
+            "can_read_all_group_messages": not self.privacy_mode,
+            "supports_inline_queries": False,
+            "can_connect_to_business": False,
+            "has_main_web_app": False,
+        }
+
+    async def _get_updates(self, params: Params, uploads: Uploads) -> list[JSONDict]:
+        offset = _int_param(params, "offset") or 0
+        limit = max(1, min(100, _int_param(params, "limit") or 100))
+        timeout = max(0.0, _float_param(params, "timeout", 0.0))
+        allowed = _json_param(params, "allowed_updates", "can't parse allowed updates")
+        self._acknowledge(offset)
+        self._poll_generation += 1
+        generation = self._poll_generation
+        # Wake an older long poll so it can answer 409, as Telegram does for two concurrent pollers.
+        self._pulse()
+
+        def ready() -> bool:
+            return bool(self._updates) or generation != self._poll_generation or self._runner is None
+
+        await self._wait_for(ready, timeout)
+        if generation != self._poll_generation:
+            raise ApiError(
+                409,
+                "Conflict: terminated by other getUpdates request; "
+                "make sure that only one bot instance is running",
+            )
+        if allowed:
+            for update in [update for update in self._updates if _update_type(update) not in allowed]:
+                self._updates.remove(update)
+        batch = list(self._updates)[:limit]
+        if batch:
+            self._touch()
+        return batch
+
+    async def _delete_webhook(self, params: Params, uploads: Uploads) -> bool:
+        if _bool_param(params, "drop_pending_updates"):
+            self._updates.clear()
+            self._touch()
+        return True
+
+    async def _get_webhook_info(self, params: Params, uploads: Uploads) -> JSONDict:
+        return {"url": "", "has_custom_certificate": False, "pending_update_count": len(self._updates)}
+
+    async def _send_message(self, params: Params, uploads: Uploads) -> JSONDict:
+        state = self._target_chat(params)
+        text = _text_param(params, "text")
+        if not text or not text.strip():
+            raise bad_request("message text is empty")
+        plain, entities = self._formatted(text, params, "parse_mode", "entities")
+        if not plain.strip():
+            raise bad_request("message text is empty")
+        if len(plain) > MAX_TEXT_LENGTH:
+            raise bad_request("message is too long")
+        message = self._new_bot_message(state, params)
+        message["text"] = plain
+        if entities:
+            message["entities"] = entities
+        return self._publish(state, message)
+
+    async def _send_document(self, params: Params, uploads: Uploads) -> JSONDict:
+        state = self._target_chat(params)
+        stored = self._input_file(params, uploads, "document", "documents")
+        message = self._new_bot_message(state, params)
+        message["document"] = self._document_object(stored)
+        self._apply_caption(message, params)
+        return self._publish(state, message)
+
+    async def _send_photo(self, params: Params, uploads: Uploads) -> JSONDict:
+        state = self._target_chat(params)
+        stored = self._input_file(params, uploads, "photo", "photos")
+        message = self._new_bot_message(state, params)
+        message["photo"] = [self._photo_size(stored, 1280, 960)]
+        self._apply_caption(message, params)
+        return self._publish(state, message)
+
+    async def _send_chat_action(self, params: Params, uploads: Uploads) -> bool:
+        self._target_chat(params)
+        if not _text_param(params, "action"):
+            raise bad_request("action is empty")
+        return True
+
+    async def _edit_message_text(self, params: Params, uploads: Uploads) -> JSONDict:
+        state, message = self._message_to_edit(params)
+        if "text" not in message:
+            raise bad_request("there is no text in the message to edit")
+        text = _text_param(params, "text")
+        if not text or not text.strip():
+            raise bad_request("message text is empty")
+        plain, entities = self._formatted(text, params, "parse_mode", "entities")
+        if len(plain) > MAX_TEXT_LENGTH:
+            raise bad_request("message is too long")
+        markup = self._inline_markup(params)
+        return self._apply_edit(
+            state, message, {"text": plain, "entities": entities or None, "reply_markup": markup}
+        )
+
+    async def _edit_message_caption(self, params: Params, uploads: Uploads) -> JSONDict:
+        state, message = self._message_to_edit(params)
+        if "text" in message:
+            raise bad_request("there is no caption in the message to edit")
+        caption = _text_param(params, "caption") or ""
+        plain, entities = self._formatted(caption, params, "parse_mode", "caption_entities")
+        if len(plain) > MAX_CAPTION_LENGTH:
+            raise bad_request("message caption is too long")
+        markup = self._inline_markup(params)
+        changes = {"caption": plain or None, "caption_entities": entities or None, "reply_markup": markup}
+        return self._apply_edit(state, message, changes)
+
+    async def _edit_message_reply_markup(self, params: Params, uploads: Uploads) -> JSONDict:
+        state, message = self._message_to_edit(params)
+        return self._apply_edit(state, message, {"reply_markup": self._inline_markup(params)})
+
+    async def _delete_message(self, params: Params, uploads: Uploads) -> bool:
+        state = self._target_chat(params)
+        message_id = _int_param(params, "message_id", empty_reason="message identifier is not specified")
+        message = state.messages.get(message_id) if message_id is not None else None
+        if message is None:
+            raise bad_request("message to delete not found")
+        if message["from"]["id"] != self.bot_user.id and state.chat.type != "private":
+            raise bad_request("message can't be deleted")
+        del state.messages[message["message_id"]]
+        self._emit(BotEvent("deleted", state.chat, message))
+        return True
+
+    async def _answer_callback_query(self, params: Params, uploads: Uploads) -> bool:
+        query_id = _text_param(params, "callback_query_id")
+        if not query_id or self._open_callbacks.pop(query_id, None) is None:
+            raise bad_request("query is too old and response timeout expired or query ID is invalid")
+        self.callback_answers.append(
+            {
+                "callback_query_id": query_id,
+                "text": _text_param(params, "text"),
+                "show_alert": _bool_param(params, "show_alert"),
+                "url": _text_param(params, "url"),
+                "cache_time": _int_param(params, "cache_time") or 0,
+            }
+        )
+        self._pulse()
+        return True
+
+    async def _get_file(self, params: Params, uploads: Uploads) -> JSONDict:
+        file_id = _text_param(params, "file_id")
+        stored = self._files.get(file_id or "")
+        if stored is None:
+            raise bad_request("invalid file_id")
+        return {
+            "file_id": stored.file_id,
+            "file_unique_id": stored.file_unique_id,
+            "file_size": len(stored.content),
+            "file_path": stored.file_path,
+        }
+
+    async def _set_my_commands(self, params: Params, uploads: Uploads) -> bool:
+        commands = _json_param(params, "commands", "can't parse commands JSON object")
+        if not isinstance(commands, list):
+            raise bad_request("commands must be an Array")
+        for command in commands:
+            if not isinstance(command, dict) or not _BOT_COMMAND_NAME_RE.fullmatch(
+                str(command.get("command", ""))
+            ):
+                raise bad_request("BOT_COMMAND_INVALID")
+            description = command.get("description")
+            if not isinstance(description, str) or not 1 <= len(description) <= 256:
+                raise bad_request("BOT_COMMAND_DESCRIPTION_INVALID")
+        scope = _json_param(params, "scope", "can't parse BotCommandScope JSON object")
+        key = _commands_key(scope, _text_param(params, "language_code") or "")
+        self._commands[key] = [{"command": c["command"], "description": c["description"]} for c in commands]
+        return True
+
+    async def _get_my_commands(self, params: Params, uploads: Uploads) -> list[JSONDict]:
+        scope = _json_param(params, "scope", "can't parse BotCommandScope JSON object")
+        return self.commands(scope, _text_param(params, "language_code") or "")
+
+    async def _delete_my_commands(self, params: Params, uploads: Uploads) -> bool:
+        scope = _json_param(params, "scope", "can't parse BotCommandScope JSON object")
+        self._commands.pop(_commands_key(scope, _text_param(params, "language_code") or ""), None)
+        return True
+
+    async def _get_chat(self, params: Params, uploads: Uploads) -> JSONDict:
+        state = self._target_chat(params, sending=False)
+        return {
+            **state.chat.to_api(),
+            "accent_color_id": 0,
+            "max_reaction_count": 11,
+            "accepted_gift_types": {
+                "unlimited_gifts": False,
+                "limited_gifts": False,
+                "unique_gifts": False,
+                "premium_subscription": False,
+                "gifts_from_channels": False,
+            },
+        }
+
+    async def _close(self, params: Params, uploads: Uploads) -> bool:
+        return True
+
+    # ---------------------------------------------------------------- internals: messages
+
+    def _target_chat(self, params: Params, *, sending: bool = True) -> _ChatState:
+        raw = params.get("chat_id")
+        if raw is None or raw == "":
+            raise bad_request("chat_id is empty")
+        try:
+            chat_id = int(raw)
+        except (TypeError, ValueError):
+            raise bad_request("chat not found") from None
+        state = self._chats.get(chat_id)
+        if state is None:
+            if sending and chat_id in self._users:
+                raise ApiError(403, "Forbidden: bot can't initiate conversation with a user")
+            raise bad_request("chat not found")
+        if state.bot_removed and sending:
+            if state.chat.type == "private":
+                raise ApiError(403, "Forbidden: bot was blocked by the user")
+            raise ApiError(403, "Forbidden: bot was kicked from the group chat")
+        return state
+
+    def _new_message(self, state: _ChatState, sender: FakeUser) -> JSONDict:
+        state.last_message_id += 1
+        return {
+            "message_id": state.last_message_id,
+            "from": sender.to_api(),
+            "chat": state.chat.to_api(),
+            "date": int(self.clock.now().timestamp()),
+        }
+
+    def _new_bot_message(self, state: _ChatState, params: Params) -> JSONDict:
+        """Resolve the reply target and markup first, so a rejected request leaves no trace."""
+        replied = self._replied_message(state, params)
+        markup = self._inline_markup(params)
+        message = self._new_message(state, self.bot_user)
+        if replied is not None:
+            message["reply_to_message"] = _without_reply(replied)
+        if markup is not None:
+            message["reply_markup"] = markup
+        return message
+
+    def _replied_message(self, state: _ChatState, params: Params) -> JSONDict | None:
+        reply = _json_param(params, "reply_parameters", "can't parse reply parameters JSON object")
+        if isinstance(reply, dict):
+            reply_id = reply.get("message_id")
+            allow_missing = bool(reply.get("allow_sending_without_reply", False))
+            if reply.get("chat_id") not in (None, state.chat.id, str(state.chat.id)):
+                raise bad_request("quoting messages from other chats is not supported by the sandbox")
+        elif reply is not None:
+            raise bad_request("can't parse reply parameters JSON object")
+        else:
+            reply_id = _int_param(params, "reply_to_message_id")
+            allow_missing = _bool_param(params, "allow_sending_without_reply")
+        if reply_id is None:
+            return None
+        replied = state.messages.get(int(reply_id))
+        if replied is None and not allow_missing:
+            raise bad_request("message to be replied not found")
+        return replied
+
+    def _inline_markup(self, params: Params) -> JSONDict | None:
+        markup = _json_param(params, "reply_markup", "can't parse reply keyboard markup JSON object")
+        if markup is None:
+            return None
+        if not isinstance(markup, dict):
+            raise bad_request("can't parse reply keyboard markup JSON object")
+        if "inline_keyboard" in markup:
+            return _validate_inline_keyboard(markup)
+        # Reply keyboards and ForceReply are accepted but, as in Telegram, not part of the Message object.
+        return None
+
+    def _formatted(
+        self, text: str, params: Params, mode_name: str, entities_name: str
+    ) -> tuple[str, list[JSONDict]]:
+        explicit = _json_param(params, entities_name, f"can't parse {entities_name} JSON object")
+        if explicit:
+            if not isinstance(explicit, list):
+                raise bad_request(f"can't parse {entities_name} JSON object")
+            return text, explicit
+        mode = (_text_param(params, mode_name) or "").lower()
+        if mode == "html":
+            return parse_html(text)
+        return text, []
+
+    def _apply_caption(self, message: JSONDict, params: Params) -> None:
+        caption = _text_param(params, "caption")
+        if not caption:
+            return
+        plain, entities = self._formatted(caption, params, "parse_mode", "caption_entities")
+        if len(plain) > MAX_CAPTION_LENGTH:
+            raise bad_request("message caption is too long")
+        message["caption"] = plain
+        if entities:
+            message["caption_entities"] = entities
+
+    def _message_to_edit(self, params: Params) -> tuple[_ChatState, JSONDict]:
+        if params.get("inline_message_id"):
+            raise bad_request("inline messages are not supported by the sandbox")
+        state = self._target_chat(params, sending=False)
+        message_id = _int_param(params, "message_id", empty_reason="message identifier is not specified")
+        message = state.messages.get(message_id) if message_id is not None else None
+        if message is None:
+            raise bad_request("message to edit not found")
+        if message["from"]["id"] != self.bot_user.id:
+            raise bad_request("message can't be edited")
+        return state, message
+
+    def _apply_edit(self, state: _ChatState, message: JSONDict, changes: dict[str, Any]) -> JSONDict:
+        if all(message.get(key) == value for key, value in changes.items()):
+            raise bad_request(
+                "message is not modified: specified new message content and reply markup are "
+                "exactly the same as a current content and reply markup of the message"
+            )
+        for key, value in changes.items():
+            if value is None:
+                message.pop(key, None)
+            else:
+                message[key] = value
+        message["edit_date"] = int(self.clock.now().timestamp())
+        self._emit(BotEvent("edited", state.chat, message))
+        return message
+
+    def _publish(self, state: _ChatState, message: JSONDict) -> JSONDict:
+        state.messages[message["message_id"]] = message
+        self._emit(BotEvent("sent", state.chat, message))
+        return message
+
+    def _emit(self, event: BotEvent) -> None:
+        self.events.append(event)
+        for listener in self._listeners:
+            try:
+                listener(event)
+            except Exception:
+                # A broken printer must not turn into an API error for the bot.
+                log.exception("on_bot_message listener failed")
+        self._pulse()
+
+    def _bot_can_see(self, chat: FakeChat, message: JSONDict) -> bool:
+        if chat.type == "private" or not self.privacy_mode:
+            return True
+        replied = message.get("reply_to_message")
+        if replied is not None and replied["from"]["id"] == self.bot_user.id:
+            return True
+        words = (message.get("text") or message.get("caption") or "").split()
+        mention = f"@{self.bot_user.username}".lower()
+        if any(word.lower() == mention for word in words):
+            return True
+        if words and words[0].startswith("/"):
+            _, _, addressee = words[0].partition("@")
+            return not addressee or addressee.lower() == (self.bot_user.username or "").lower()
+        return False
+
+    # ---------------------------------------------------------------- internals: files
+
+    def _store_file(
+        self, content: bytes, folder: str, suffix: str, name: str | None, mime: str | None
+    ) -> StoredFile:
+        self._last_file_number += 1
+        number = self._last_file_number
+        extension = suffix or (("." + name.rsplit(".", 1)[1]) if name and "." in name else "")
+        stored = StoredFile(
+            file_id=f"SBX{folder[:3].upper()}{number:08d}AgAD",
+            file_unique_id=f"U{number:08d}",
+            file_path=f"{folder}/file_{number}{extension}",
+            content=content,
+            file_name=name,
+            mime_type=mime,
+        )
+        self._files[stored.file_id] = stored
+        self._files_by_path[stored.file_path] = stored
+        return stored
+
+    def _input_file(self, params: Params, uploads: Uploads, name: str, folder: str) -> StoredFile:
+        reference = _text_param(params, name)
+        upload = uploads.get(name)
+        if reference and reference.startswith("attach://"):
+            upload = uploads.get(reference.removeprefix("attach://"))
+        if upload is not None:
+            if not upload.content:
+                raise bad_request("file must be non-empty")
+            mime = upload.content_type or mimetypes.guess_type(upload.filename or "")[0]
+            return self._store_file(upload.content, folder, "", upload.filename, mime)
+        if reference:
+            known = self._files.get(reference)
+            if known is None:
+                raise bad_request("wrong file identifier/HTTP URL specified")
+            return known
+        raise bad_request(f"there is no {name} in the request")
+
+    def _document_object(self, stored: StoredFile) -> JSONDict:
+        document: JSONDict = {
+            "file_id": stored.file_id,
+            "file_unique_id": stored.file_unique_id,
+            "file_size": len(stored.content),
+        }
+        if stored.file_name:
+            document["file_name"] = stored.file_name
+        if stored.mime_type:
+            document["mime_type"] = stored.mime_type
+        return document
+
+    def _photo_size(self, stored: StoredFile, width: int, height: int) -> JSONDict:
+        return {
+            "file_id": stored.file_id,
+            "file_unique_id": stored.file_unique_id,
+            "file_size": len(stored.content),
+            "width": width,
+            "height": height,
+        }
+
+    # ---------------------------------------------------------------- internals: bookkeeping
+
+    def _enqueue_update(self, body: JSONDict) -> None:
+        self._last_update_id += 1
+        self._updates.append({"update_id": self._last_update_id, **body})
+        self._touch()
+
+    def _acknowledge(self, offset: int) -> None:
+        """Forget updates below ``offset``; a negative offset keeps only the last ``-offset`` updates."""
+        if offset < 0:
+            while len(self._updates) > -offset:
+                self._updates.popleft()
+        else:
+            while self._updates and self._updates[0]["update_id"] < offset:
+                self._updates.popleft()
+        self._touch()
+
+    def _take_fault(self, method: str) -> Fault | None:
+        queue = self._faults.get(method)
+        if not queue:
+            return None
+        fault = queue[0]
+        fault.remaining -= 1
+        if fault.remaining <= 0:
+            queue.popleft()
+        return fault
+
+    def _canonical(self, method: str) -> str:
+        entry = self._methods.get(method.lower())
+        if entry is None:
+            raise ValueError(f"the fake Bot API does not implement {method!r}")
+        return entry[0]
+
+    def _chat_state(self, chat: FakeChat | int) -> _ChatState:
+        chat_id = chat.id if isinstance(chat, FakeChat) else chat
+        state = self._chats.get(chat_id)
+        if state is None:
+            raise KeyError(f"no chat {chat_id}: create it with group() or private() first")
+        return state
+
+    def _known_user(self, user: FakeUser | int) -> FakeUser:
+        if isinstance(user, FakeUser):
+            return self.user(user.id, user.first_name, user.username)
+        found = self._users.get(user)
+        if found is None:
+            raise KeyError(f"no user {user}: create it with user() first")
+        return found
+
+    def _touch(self) -> None:
+        self._activity += 1
+
+    def _pulse(self) -> None:
+        """Wake everyone waiting for a change of state."""
+        self._touch()
+        self._changed.set()
+        self._changed = asyncio.Event()
+
+    async def _wait_for(self, condition: Callable[[], bool], seconds: float) -> bool:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + seconds
+        while not condition():
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                return False
+            changed = self._changed
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(changed.wait(), remaining)
+        return True
+
+
+def _without_reply(message: JSONDict) -> JSONDict:
+    """Telegram nests ``reply_to_message`` one level only."""
+    copy = json.loads(json.dumps(message))
+    copy.pop("reply_to_message", None)
+    return copy
+
+
+def _update_type(update: JSONDict) -> str:
+    return next(key for key in update if key != "update_id")
+
+
+def _commands_key(scope: Any, language_code: str) -> tuple[str, str]:
+    normalized = scope if isinstance(scope, dict) else {"type": "default"}
+    return json.dumps(normalized, sort_keys=True), language_code
+
+
+def _json_response(body: JSONDict, status: int) -> web.Response:
+    return web.Response(
+        text=json.dumps(body, ensure_ascii=False), status=status, content_type="application/json"
+    )
+
+
+async def _read_params(request: web.Request) -> tuple[Params, Uploads]:
+    """Query string, then the body: form-encoded, multipart (file parts become uploads) or JSON."""
+    params: Params = dict(request.query)
+    uploads: Uploads = {}
+    if request.content_type == "application/json":
+        try:
+            body = await request.json()
+        except ValueError:
+            raise bad_request("can't parse JSON encoded request body") from None
+        if not isinstance(body, dict):
+            raise bad_request("can't parse JSON encoded request body")
+        params.update(body)
+    elif request.can_read_body:
+        form = await request.post()
+        for name, value in form.items():
+            if isinstance(value, FileField):
+                uploads[name] = _Upload(value.filename, value.content_type, value.file.read())
+            else:
+                params[name] = value
+    return params, uploads

@@ -1,0 +1,490 @@
+"""The fake Bot API server, driven by the real python-telegram-bot over HTTP.
+
+The handlers below are a tiny stand-in bot defined here, so these tests pin down the server's behaviour
+independently of the product's handlers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import httpx
+import pytest
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import BadRequest, Forbidden, InvalidToken
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+from telegram.request import HTTPXRequest
+
+from bot.sandbox.botapi import BotApiServer, BotEvent, FakeChat, FakeUser, parse_html
+
+# --------------------------------------------------------------------------- a tiny bot to drive
+
+
+async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    assert update.effective_message is not None
+    await update.effective_message.reply_text("你好")
+
+
+async def twice(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    assert update.effective_chat is not None
+    # Two sends in a row: idle() must not return between them.
+    await context.bot.send_message(update.effective_chat.id, "第一条")
+    await context.bot.send_message(update.effective_chat.id, "第二条")
+
+
+async def echo_with_buttons(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    message = update.effective_message
+    assert message is not None and message.text is not None
+    keyboard = InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton("已完成", callback_data="done"),
+                InlineKeyboardButton("受阻", callback_data="blocked"),
+            ]
+        ]
+    )
+    await message.reply_html(f"<b>收到</b>：{html.escape(message.text)}", reply_markup=keyboard)
+
+
+async def media_received(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    message = update.effective_message
+    assert message is not None
+    attachment = message.photo[-1] if message.photo else message.document
+    assert attachment is not None
+    content = await (await attachment.get_file()).download_as_bytearray()
+    await message.reply_text(f"佐证材料 {len(content)} 字节 {message.caption or ''}".strip())
+
+
+async def pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    query = update.callback_query
+    assert query is not None
+    await query.answer(f"已记录 {query.data}")
+    await query.edit_message_text(f"状态：{query.data}")
+
+
+AnyApp = Application[Any, Any, Any, Any, Any, Any]
+
+
+def build_app(server: BotApiServer, *, rate_limit_retries: int | None = None) -> AnyApp:
+    builder = (
+        ApplicationBuilder().token(server.token).base_url(server.base_url).base_file_url(server.base_file_url)
+    )
+    app: AnyApp = (
+        builder.build()
+        if rate_limit_retries is None
+        else builder.rate_limiter(AIORateLimiter(max_retries=rate_limit_retries)).build()
+    )
+    app.add_handler(CommandHandler("start", start))
+    app.add_handler(CommandHandler("twice", twice))
+    app.add_handler(MessageHandler(filters.PHOTO | filters.Document.ALL, media_received))
+    app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, echo_with_buttons))
+    app.add_handler(CallbackQueryHandler(pressed))
+    return app
+
+
+@asynccontextmanager
+async def polling(app: AnyApp) -> AsyncIterator[None]:
+    async with app:
+        await app.start()
+        assert app.updater is not None
+        await app.updater.start_polling(timeout=1, poll_interval=0)
+        try:
+            yield
+        finally:
+            await app.updater.stop()
+            await app.stop()
+
+
+@pytest.fixture
+async def app(fake_api: BotApiServer) -> AsyncIterator[AnyApp]:
+    application = build_app(fake_api)
+    async with polling(application):
+        yield application
+
+
+@pytest.fixture
+def people(fake_api: BotApiServer) -> tuple[FakeUser, FakeChat]:
+    return fake_api.user(1001, "王联络员"), fake_api.group(-1001, "区水务局工作群")
+
+
+# --------------------------------------------------------------------------- the basics
+
+
+async def test_initialize_reads_the_bot_identity(fake_api: BotApiServer, app: AnyApp) -> None:
+    assert app.bot.username == fake_api.bot_user.username
+    assert app.bot.id == fake_api.bot_user.id
+    assert fake_api.calls["getMe"] == 1
+    assert fake_api.calls["deleteWebhook"] == 1
+
+
+async def test_group_message_gets_a_reply_quoting_it(
+    fake_api: BotApiServer, app: AnyApp, people: tuple[FakeUser, FakeChat]
+) -> None:
+    contact, group = people
+    sent = await fake_api.user_sends(group, contact, "2-63-1 进行中 <60%>")
+
+    [reply] = await fake_api.wait_bot_message(group)
+
+    assert reply["text"] == "收到：2-63-1 进行中 <60%>"
+    assert reply["entities"] == [{"offset": 0, "length": 2, "type": "bold"}]
+    assert reply["reply_to_message"]["message_id"] == sent["message_id"]
+    assert reply["reply_to_message"]["from"]["id"] == contact.id
+    assert reply["message_id"] == sent["message_id"] + 1
+    assert [button["text"] for button in reply["reply_markup"]["inline_keyboard"][0]] == ["已完成", "受阻"]
+
+
+async def test_message_ids_count_per_chat(
+    fake_api: BotApiServer, app: AnyApp, people: tuple[FakeUser, FakeChat]
+) -> None:
+    contact, group = people
+    private = fake_api.private(contact)
+    await fake_api.user_sends(group, contact, "/start")
+    await fake_api.user_sends(private, contact, "/start")
+    await fake_api.idle()
+
+    assert [m["message_id"] for m in fake_api.messages(group)] == [1, 2]
+    assert [m["message_id"] for m in fake_api.messages(private)] == [1, 2]
+    assert [m["text"] for m in fake_api.bot_messages(private)] == ["你好"]
+
+
+async def test_command_with_bot_username_reaches_command_handler(
+    fake_api: BotApiServer, app: AnyApp, people: tuple[FakeUser, FakeChat]
+) -> None:
+    contact, group = people
+    await fake_api.user_sends(group, contact, f"/start@{fake_api.bot_user.username}")
+    [reply] = await fake_api.wait_bot_message(group)
+    assert reply["text"] == "你好"
+
+
+async def test_button_press_is_answered_and_the_message_edited(
+    fake_api: BotApiServer, app: AnyApp, people: tuple[FakeUser, FakeChat]
+) -> None:
+    contact, group = people
+    await fake_api.user_sends(group, contact, "请确认")
+    [digest] = await fake_api.wait_bot_message(group)
+
+    query_id = await fake_api.user_presses(group, contact, digest["message_id"], "blocked")
+    await fake_api.idle()
+
+    answer = fake_api.callback_answer(query_id)
+    assert answer is not None and answer["text"] == "已记录 blocked"
+    [edited] = fake_api.bot_messages(group)
+    assert edited["message_id"] == digest["message_id"]
+    assert edited["text"] == "状态：blocked"
+    # Editing the text without passing a keyboard removes it, as on Telegram.
+    assert "reply_markup" not in edited
+    assert "edit_date" in edited
+
+
+async def test_pressing_a_button_that_is_not_there_is_a_test_mistake(
+    fake_api: BotApiServer, app: AnyApp, people: tuple[FakeUser, FakeChat]
+) -> None:
+    contact, group = people
+    await fake_api.user_sends(group, contact, "请确认")
+    [digest] = await fake_api.wait_bot_message(group)
+    with pytest.raises(ValueError, match="no button"):
+        await fake_api.user_presses(group, contact, digest["message_id"], "nope")
+
+
+async def test_idle_waits_for_every_send_of_a_handler(
+    fake_api: BotApiServer, app: AnyApp, people: tuple[FakeUser, FakeChat]
+) -> None:
+    contact, group = people
+    await fake_api.user_sends(group, contact, "/twice")
+    await fake_api.idle()
+    assert [m["text"] for m in fake_api.bot_messages(group)] == ["第一条", "第二条"]
+    assert fake_api.pending_updates() == 0
+
+
+async def test_idle_times_out_when_nobody_fetches_updates(
+    fake_api: BotApiServer, people: tuple[FakeUser, FakeChat]
+) -> None:
+    contact, group = people
+    await fake_api.user_sends(group, contact, "有人吗")
+    with pytest.raises(TimeoutError, match="1 update"):
+        await fake_api.idle(timeout=0.2)
+
+
+async def test_on_bot_message_sees_sends_and_edits_as_they_happen(
+    fake_api: BotApiServer, app: AnyApp, people: tuple[FakeUser, FakeChat]
+) -> None:
+    contact, group = people
+    seen: list[tuple[str, str]] = []
+
+    def record(event: BotEvent) -> None:
+        seen.append((event.kind, event.message["text"]))
+
+    fake_api.on_bot_message(record)
+    await fake_api.user_sends(group, contact, "甲")
+    [digest] = await fake_api.wait_bot_message(group)
+    await fake_api.user_presses(group, contact, digest["message_id"], "done")
+    await fake_api.idle()
+
+    assert seen == [("sent", "收到：甲"), ("edited", "状态：done")]
+
+
+# --------------------------------------------------------------------------- Telegram's refusals
+
+
+async def test_reply_to_a_missing_message_is_refused(
+    fake_api: BotApiServer, app: AnyApp, people: tuple[FakeUser, FakeChat]
+) -> None:
+    _, group = people
+    with pytest.raises(BadRequest, match="Message to be replied not found"):
+        await app.bot.send_message(group.id, "回复", reply_to_message_id=999)
+    assert fake_api.bot_messages(group) == []
+
+    # Unless the bot says a missing target is fine.
+    sent = await app.bot.send_message(
+        group.id, "回复", reply_to_message_id=999, allow_sending_without_reply=True
+    )
+    assert sent.reply_to_message is None
+
+
+async def test_unknown_chat_and_unstarted_private_chat_are_refused(
+    fake_api: BotApiServer, app: AnyApp, people: tuple[FakeUser, FakeChat]
+) -> None:
+    contact, group = people
+    with pytest.raises(BadRequest, match="Chat not found"):
+        await app.bot.send_message(-424242, "hi")
+    with pytest.raises(Forbidden, match="can't initiate conversation"):
+        await app.bot.send_message(contact.id, "hi")
+    fake_api.remove_bot(group)
+    with pytest.raises(Forbidden, match="kicked"):
+        await app.bot.send_message(group.id, "hi")
+
+
+async def test_long_message_is_refused_and_the_limit_is_accepted(
+    app: AnyApp, people: tuple[FakeUser, FakeChat]
+) -> None:
+    _, group = people
+    with pytest.raises(BadRequest, match="Message is too long"):
+        await app.bot.send_message(group.id, "污" * 4097)
+    # The limit counts the text after HTML is parsed, so tags do not count.
+    sent = await app.bot.send_message(group.id, "<b>" + "污" * 4096 + "</b>", parse_mode="HTML")
+    assert len(sent.text or "") == 4096
+
+
+async def test_unescaped_html_is_refused_like_telegram(
+    app: AnyApp, people: tuple[FakeUser, FakeChat]
+) -> None:
+    _, group = people
+    with pytest.raises(BadRequest, match="Can't parse entities"):
+        await app.bot.send_message(group.id, "进度 <60%", parse_mode="HTML")
+    with pytest.raises(BadRequest, match='unsupported start tag "br"'):
+        await app.bot.send_message(group.id, "一<br>二", parse_mode="HTML")
+    with pytest.raises(BadRequest, match="Can't parse entities"):
+        await app.bot.send_message(group.id, "<b>未闭合", parse_mode="HTML")
+    sent = await app.bot.send_message(group.id, f"进度 {html.escape('<60%')}", parse_mode="HTML")
+    assert sent.text == "进度 <60%"
+
+
+async def test_edit_refusals(fake_api: BotApiServer, app: AnyApp, people: tuple[FakeUser, FakeChat]) -> None:
+    contact, group = people
+    sent = await app.bot.send_message(group.id, "原文")
+    with pytest.raises(BadRequest, match="Message is not modified"):
+        await app.bot.edit_message_text("原文", chat_id=group.id, message_id=sent.message_id)
+    with pytest.raises(BadRequest, match="Message to edit not found"):
+        await app.bot.edit_message_text("新", chat_id=group.id, message_id=999)
+    users_message = await fake_api.user_sends(group, contact, "/start")
+    with pytest.raises(BadRequest, match="Message can't be edited"):
+        await app.bot.edit_message_text("新", chat_id=group.id, message_id=users_message["message_id"])
+
+
+async def test_keyboard_edit_and_oversized_callback_data(
+    fake_api: BotApiServer, app: AnyApp, people: tuple[FakeUser, FakeChat]
+) -> None:
+    _, group = people
+    keyboard = InlineKeyboardMarkup([[InlineKeyboardButton("进行中", callback_data="s:2-63-1:进行中")]])
+    sent = await app.bot.send_message(group.id, "2-63-1", reply_markup=keyboard)
+    await app.bot.edit_message_reply_markup(chat_id=group.id, message_id=sent.message_id)
+    assert "reply_markup" not in fake_api.message(group, sent.message_id)
+    with pytest.raises(BadRequest, match="Message is not modified"):
+        await app.bot.edit_message_reply_markup(chat_id=group.id, message_id=sent.message_id)
+
+    # Callback data is limited to 64 bytes, and a Chinese character takes three.
+    too_long = InlineKeyboardMarkup([[InlineKeyboardButton("x", callback_data="受阻" * 11)]])
+    with pytest.raises(BadRequest, match="Button_data_invalid"):
+        await app.bot.send_message(group.id, "x", reply_markup=too_long)
+
+
+async def test_answering_a_callback_twice_is_refused(
+    fake_api: BotApiServer, app: AnyApp, people: tuple[FakeUser, FakeChat]
+) -> None:
+    contact, group = people
+    await fake_api.user_sends(group, contact, "请确认")
+    [digest] = await fake_api.wait_bot_message(group)
+    query_id = await fake_api.user_presses(group, contact, digest["message_id"], "done")
+    await fake_api.idle()
+    with pytest.raises(BadRequest, match="Query is too old"):
+        await app.bot.answer_callback_query(query_id)
+
+
+async def test_wrong_token_fails_initialize(fake_api: BotApiServer) -> None:
+    request, updates_request = HTTPXRequest(), HTTPXRequest()
+    app = (
+        ApplicationBuilder()
+        .token("987654321:wrong")
+        .base_url(fake_api.base_url)
+        .base_file_url(fake_api.base_file_url)
+        .request(request)
+        .get_updates_request(updates_request)
+        .build()
+    )
+    try:
+        with pytest.raises(InvalidToken):
+            await app.initialize()
+    finally:
+        # A failed initialize leaves its HTTP clients open.
+        await request.shutdown()
+        await updates_request.shutdown()
+    assert not fake_api.calls  # a wrong token is turned away before any method runs
+
+
+async def test_unknown_method_is_404_like_telegram(fake_api: BotApiServer) -> None:
+    async with httpx.AsyncClient() as client:
+        response = await client.post(f"{fake_api.base_url}{fake_api.token}/sendTelepathy")
+    assert response.status_code == 404
+    assert response.json() == {"ok": False, "error_code": 404, "description": "Not Found"}
+
+
+async def test_commands_round_trip(fake_api: BotApiServer, app: AnyApp) -> None:
+    await app.bot.set_my_commands([("overdue", "查看逾期事项"), ("help", "帮助")])
+    commands = await app.bot.get_my_commands()
+    assert [(c.command, c.description) for c in commands] == [("overdue", "查看逾期事项"), ("help", "帮助")]
+    with pytest.raises(BadRequest, match="Bot_command_invalid"):
+        await app.bot.set_my_commands([("逾期", "中文命令名不被 Telegram 接受")])
+    assert [c["command"] for c in fake_api.commands()] == ["overdue", "help"]
+
+
+async def test_get_chat(app: AnyApp, people: tuple[FakeUser, FakeChat]) -> None:
+    _, group = people
+    chat = await app.bot.get_chat(group.id)
+    assert (chat.id, chat.type, chat.title) == (group.id, "group", "区水务局工作群")
+    with pytest.raises(BadRequest, match="Chat not found"):
+        await app.bot.get_chat(-5)
+
+
+# --------------------------------------------------------------------------- files
+
+
+async def test_document_upload_and_download(
+    fake_api: BotApiServer, app: AnyApp, people: tuple[FakeUser, FakeChat]
+) -> None:
+    _, group = people
+    payload = "事项,状态\n2-63-1,已完成\n".encode()
+    sent = await app.bot.send_document(
+        group.id, payload, filename="进度.csv", caption="<b>周报</b>", parse_mode="HTML"
+    )
+
+    assert sent.document is not None and sent.document.file_name == "进度.csv"
+    assert sent.caption == "周报"
+    [stored] = fake_api.bot_messages(group)
+    assert fake_api.file_content(stored["document"]["file_id"]) == payload
+    downloaded = await (await app.bot.get_file(sent.document.file_id)).download_as_bytearray()
+    assert bytes(downloaded) == payload
+
+    # A known file id can be sent again without uploading.
+    again = await app.bot.send_document(group.id, sent.document.file_id)
+    assert again.document is not None and again.document.file_id == sent.document.file_id
+    with pytest.raises(BadRequest, match="Wrong file identifier"):
+        await app.bot.send_document(group.id, "no-such-file-id")
+
+
+async def test_user_photo_and_document_reach_the_bot_with_their_content(
+    fake_api: BotApiServer, app: AnyApp, people: tuple[FakeUser, FakeChat]
+) -> None:
+    contact, group = people
+    photo = await fake_api.user_sends(
+        group, contact, photo=True, caption="2-63-1", content=b"\xff\xd8" + b"p" * 98
+    )
+    document = await fake_api.user_sends(group, contact, document="评估报告.pdf", content=b"%PDF" + b"d" * 46)
+    await fake_api.idle()
+
+    file_ids = [size["file_id"] for size in photo["photo"]]
+    assert len(file_ids) == len(set(file_ids)) == 3
+    assert document["document"]["file_name"] == "评估报告.pdf"
+    assert document["document"]["mime_type"] == "application/pdf"
+    replies = [m["text"] for m in fake_api.bot_messages(group)]
+    assert replies == ["佐证材料 100 字节 2-63-1", "佐证材料 50 字节"]
+    assert fake_api.replies_to(group, photo["message_id"])[0]["text"] == replies[0]
+
+
+# --------------------------------------------------------------------------- updates protocol
+
+
+async def test_updates_stay_until_acknowledged_by_offset(fake_api: BotApiServer) -> None:
+    contact = fake_api.user(7, "甲")
+    group = fake_api.group(-7, "群")
+    await fake_api.user_sends(group, contact, "一")
+    await fake_api.user_sends(group, contact, "二")
+    url = f"{fake_api.base_url}{fake_api.token}/getUpdates"
+    async with httpx.AsyncClient() as client:
+        first = (await client.post(url, data={"timeout": "0"})).json()["result"]
+        again = (await client.post(url, data={"timeout": "0"})).json()["result"]
+        assert [u["message"]["text"] for u in first] == ["一", "二"] == [u["message"]["text"] for u in again]
+        limited = (await client.post(url, data={"limit": "1"})).json()["result"]
+        assert [u["update_id"] for u in limited] == [first[0]["update_id"]]
+        after = (await client.post(url, data={"offset": str(first[-1]["update_id"] + 1)})).json()["result"]
+    assert after == []
+    assert fake_api.pending_updates() == 0
+
+
+async def test_long_poll_returns_as_soon_as_an_update_arrives(fake_api: BotApiServer) -> None:
+    contact = fake_api.user(7, "甲")
+    chat = fake_api.private(contact)
+    url = f"{fake_api.base_url}{fake_api.token}/getUpdates"
+    async with httpx.AsyncClient() as client:
+        poll = asyncio.create_task(client.post(url, data={"timeout": "30"}))
+        await asyncio.sleep(0.01)
+        assert not poll.done()
+        await fake_api.user_sends(chat, contact, "/start")
+        response = await asyncio.wait_for(poll, 2)
+    assert [u["message"]["text"] for u in response.json()["result"]] == ["/start"]
+
+
+async def test_a_second_poller_ends_the_first_with_409(fake_api: BotApiServer) -> None:
+    url = f"{fake_api.base_url}{fake_api.token}/getUpdates"
+    async with httpx.AsyncClient() as client:
+        first = asyncio.create_task(client.post(url, data={"timeout": "30"}))
+        await asyncio.sleep(0.01)
+        second = await client.post(url, data={"timeout": "0"})
+        conflicted = await asyncio.wait_for(first, 2)
+    assert second.json() == {"ok": True, "result": []}
+    assert conflicted.status_code == 409
+    assert conflicted.json()["description"].startswith("Conflict: terminated by other getUpdates request")
+
+
+async def test_privacy_mode_forwards_only_what_concerns_the_bot() -> None:
+    async with BotApiServer(privacy_mode=True) as server:
+        contact = server.user(5, "乙")
+        group = server.group(-5, "群")
+        await server.user_sends(group, contact, "大家好")
+        assert server.pending_updates() == 0
+        await server.user_sends(group, contact, "/overdue@someone_else_bot")
+        assert server.pending_updates() == 0
+        command = await server.user_sends(group, contact, "/overdue")
+        assert server.pending_updates() == 1
+        assert command["entities"] == [{"type": "bot_command", "offset": 0, "length": 8}]
+
+
+def test_parse_html_entities_count_utf16_units() -> None:
+    text, entities = parse_html('🔴 <b>逾期</b> <a href="https://example.org">链接</a> &lt;&amp;&#36;')
+    assert text == "🔴 逾期 链接 <&$"
+    assert entities == [
+        {"offset": 3, "length": 2, "type": "bold"},
+        {"offset": 6, "length": 2, "type": "text_link", "url": "https://example.org"},
+    ]
