@@ -1,0 +1,467 @@
+"""Leader views as data (bot/queries.py) and as text pages (bot/render.py), on a small hand-built plan.
+
+Progress goes through a real Store (in memory and on disk); days are named, never "now".
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from datetime import date, datetime, time
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot import queries, render
+from bot.clock import TZ
+from bot.directory import Directory, Group, Unit
+from bot.models import Annex, Deadline, Measure, Milestone, Plan, Status
+from bot.queries import Refusal, Scope, ScopeError, Snapshot
+from bot.store import Binding, Store
+
+EVERYTHING = "全部"
+
+
+def deadline(raw: str, due: date | None) -> Deadline:
+    return Deadline(raw=raw, kind="date" if due else "ongoing", due=due)
+
+
+@pytest.fixture(scope="module")
+def plan() -> Plan:
+    def measure(mid: str, **kw: object) -> Measure:
+        annex, task_no, _ = (int(p) for p in mid.split("-"))
+        fields: dict[str, object] = {
+            "id": mid,
+            "annex": annex,
+            "section": "一、测试",
+            "task_no": task_no,
+            "task": f"任务{mid}",
+            "text": f"措施{mid}的全文。",
+            "deadline": deadline("年底前", date(2023, 12, 31)),
+        }
+        fields.update(kw)
+        return Measure.model_validate(fields)
+
+    return Plan(
+        title="测试计划",
+        year=2023,
+        issued=date(2023, 3, 20),
+        annexes=[Annex(no=1, title="应对气候变化"), Annex(no=2, title="大气污染防治")],
+        measures=[
+            # deadline at year end, but a milestone at the end of June
+            measure(
+                "1-1-1",
+                milestones=[Milestone(raw="6月底前", due=date(2023, 6, 30), text="6月底前制定方案")],
+                leaders=["倪德才"],
+                lead_units=["区生态环境局"],
+                co_units=["区发展改革委"],
+            ),
+            measure(
+                "2-1-1",
+                deadline=deadline("6月底前", date(2023, 6, 30)),
+                leaders=["郑皓"],
+                lead_units=["区水务局"],
+                co_units=["各乡镇政府"],
+            ),
+            measure(
+                "2-2-1",
+                deadline=deadline("长期坚持", None),
+                leaders=["倪德才", "郑皓"],
+                lead_units=["区水务局", "区生态环境局"],
+            ),
+            measure(
+                "2-3-1",
+                deadline=deadline("5月底前", date(2023, 5, 31)),
+                leaders=["倪德才"],
+                lead_units=["相关街道乡镇"],
+            ),
+        ],
+    )
+
+
+@pytest.fixture(scope="module")
+def directory() -> Directory:
+    return Directory(
+        units=[
+            Unit(name="区生态环境局", kind="district", aliases=["生态环境局"]),
+            Unit(name="区发展改革委", kind="district"),
+            Unit(name="区水务局", kind="district", aliases=["水务局"]),
+            Unit(name="宋庄镇", kind="town"),
+            Unit(name="张家湾镇", kind="town"),
+        ],
+        groups=[
+            Group(label="各乡镇政府", members=["宋庄镇", "张家湾镇"]),
+            Group(label="相关街道乡镇", open=True),
+        ],
+        leaders=["倪德才", "郑皓"],
+    )
+
+
+@pytest.fixture(params=["memory", "file"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    opened = Store.open(None if request.param == "memory" else tmp_path / "bot.db")
+    yield opened
+    opened.close()
+
+
+def report(store: Store, measure: str, unit: str, status: Status, day: date, **kw: object) -> None:
+    at = datetime.combine(day, time(10, 0), tzinfo=TZ)
+    store.record_progress(measure, unit, status, at, **kw)  # type: ignore[arg-type]
+
+
+def snap(plan: Plan, directory: Directory, store: Store, day: date) -> Snapshot:
+    return Snapshot.take(plan, directory, store, day)
+
+
+def everything() -> Scope:
+    return queries.scope_everything(EVERYTHING)
+
+
+def listed(result: queries.UnitReport) -> set[tuple[str, str, str, str]]:
+    """(unit, measure, due, role) for every line of a per-unit list."""
+    return {
+        (g.unit, i.measure.id, i.item.due.isoformat() if i.item else "", i.role)
+        for g in result.groups
+        for i in g.items
+    }
+
+
+# --- overdue -------------------------------------------------------------------------------------------
+
+
+def test_a_past_milestone_is_overdue_though_the_deadline_is_later(
+    plan: Plan, directory: Directory, store: Store
+) -> None:
+    on_due_day = queries.overdue(snap(plan, directory, store, date(2023, 6, 30)), everything())
+    assert not any(m == "1-1-1" for _, m, _, _ in listed(on_due_day))
+
+    day_after = queries.overdue(snap(plan, directory, store, date(2023, 7, 1)), everything())
+    assert ("区生态环境局", "1-1-1", "2023-06-30", "lead") in listed(day_after)
+    item = next(i for g in day_after.groups for i in g.items if i.measure.id == "1-1-1")
+    assert item.item is not None and item.item.kind == "milestone"
+    assert item.days_overdue == 1
+    assert item.light == "🔴"
+
+
+def test_overdue_until_the_day_the_completion_report_is_dated(
+    plan: Plan, directory: Directory, store: Store
+) -> None:
+    report(store, "2-1-1", "区水务局", Status.DONE, date(2023, 7, 10))
+    before = queries.overdue(snap(plan, directory, store, date(2023, 7, 9)), everything())
+    # the report exists in the store, but a view of an earlier day keeps the report's own date
+    assert ("区水务局", "2-1-1", "2023-06-30", "lead") in listed(before)
+    assert next(i for g in before.groups for i in g.items if i.measure.id == "2-1-1").days_overdue == 9
+
+    on_the_day = queries.overdue(snap(plan, directory, store, date(2023, 7, 10)), everything())
+    assert not any(m == "2-1-1" for _, m, _, _ in listed(on_the_day))
+
+
+def test_co_units_appear_under_their_own_name_with_role_co(
+    plan: Plan, directory: Directory, store: Store
+) -> None:
+    result = queries.overdue(snap(plan, directory, store, date(2023, 7, 3)), everything())
+    rows = listed(result)
+    assert ("区发展改革委", "1-1-1", "2023-06-30", "co") in rows
+    # a group label is expanded into its members, each under its own name
+    assert ("宋庄镇", "2-1-1", "2023-06-30", "co") in rows
+    assert ("张家湾镇", "2-1-1", "2023-06-30", "co") in rows
+    assert "各乡镇政府" not in {g.unit for g in result.groups}
+
+
+def test_lead_units_come_first_and_each_unit_shows_its_own_latest_status(
+    plan: Plan, directory: Directory, store: Store
+) -> None:
+    report(store, "2-1-1", "区水务局", Status.IN_PROGRESS, date(2023, 6, 1), percent=40)
+    report(store, "2-1-1", "宋庄镇", Status.BLOCKED, date(2023, 6, 15), note="资金未到位")
+    result = queries.overdue(snap(plan, directory, store, date(2023, 7, 3)), everything())
+    roles = [g.lead_count > 0 for g in result.groups]
+    assert roles == sorted(roles, reverse=True), "every unit that leads something comes first"
+    by_unit = {g.unit: g for g in result.groups}
+    water = by_unit["区水务局"].items[0].entry
+    town = by_unit["宋庄镇"].items[0].entry
+    assert water is not None and (water.status, water.percent) == (Status.IN_PROGRESS, 40)
+    assert town is not None and town.status is Status.BLOCKED
+    assert by_unit["张家湾镇"].items[0].entry is None
+
+
+def test_a_unit_that_reported_done_drops_out_while_the_measure_stays_overdue_for_the_others(
+    plan: Plan, directory: Directory, store: Store
+) -> None:
+    report(store, "1-1-1", "区发展改革委", Status.DONE, date(2023, 6, 20))
+    rows = listed(queries.overdue(snap(plan, directory, store, date(2023, 7, 3)), everything()))
+    assert ("区生态环境局", "1-1-1", "2023-06-30", "lead") in rows
+    assert not any(unit == "区发展改革委" for unit, *_ in rows)
+
+
+def test_an_open_group_nobody_was_assigned_to_still_shows_its_items(
+    plan: Plan, directory: Directory, store: Store
+) -> None:
+    result = queries.overdue(snap(plan, directory, store, date(2023, 6, 1)), everything())
+    group = next(g for g in result.groups if g.unit == "相关街道乡镇")
+    assert not group.assigned
+    assert [i.measure.id for i in group.items] == ["2-3-1"]
+    # but a unit's own view has no such lines
+    water = queries.overdue(
+        snap(plan, directory, store, date(2023, 6, 1)), Scope(units=frozenset({"区水务局"}))
+    )
+    assert {g.unit for g in water.groups} <= {"区水务局"}
+
+
+def test_a_leaders_view_is_the_union_over_the_leaders_measures(
+    plan: Plan, directory: Directory, store: Store
+) -> None:
+    snapshot = snap(plan, directory, store, date(2024, 1, 2))
+    ni = queries.overdue(snapshot, queries.leader_scope(directory, "倪 德才"))
+    assert {m for _, m, _, _ in listed(ni)} == {"1-1-1", "2-3-1"}  # 2-2-1 is ongoing: never overdue
+    zheng = queries.overdue(snapshot, queries.leader_scope(directory, "郑皓"))
+    assert {m for _, m, _, _ in listed(zheng)} == {"2-1-1"}
+    whole = queries.overdue(snapshot, everything())
+    assert listed(ni) | listed(zheng) == listed(whole)
+
+
+def test_overdue_json_has_the_documented_shape(plan: Plan, directory: Directory, store: Store) -> None:
+    report(store, "1-1-1", "区生态环境局", Status.IN_PROGRESS, date(2023, 6, 5), percent=60)
+    data = queries.overdue(snap(plan, directory, store, date(2023, 7, 3)), everything()).to_json()
+    first = data[0]
+    assert set(first) >= {"unit", "items"}
+    eco = next(group for group in data if group["unit"] == "区生态环境局")
+    item = eco["items"][0]
+    assert {
+        k: item[k] for k in ("measure", "due", "days_overdue", "status", "percent", "updated", "role")
+    } == {
+        "measure": "1-1-1",
+        "due": "2023-06-30",
+        "days_overdue": 3,
+        "status": "进行中",
+        "percent": 60,
+        "updated": "2023-06-05",
+        "role": "lead",
+    }
+
+
+def test_overdue_counts_in_the_header(plan: Plan, directory: Directory, store: Store) -> None:
+    result = queries.overdue(snap(plan, directory, store, date(2023, 7, 3)), everything())
+    # 1-1-1 milestone, 2-1-1 deadline, 2-3-1 deadline: three items, however many units owe them
+    assert (result.item_count, result.measure_count) == (3, 3)
+    assert result.unit_count == len({unit for unit, *_ in listed(result)})
+    text = render.unit_report_pages(result)[0]
+    assert "共 3 项逾期，涉及 3 条措施" in text
+
+
+# --- upcoming and my tasks -----------------------------------------------------------------------------
+
+
+def test_upcoming_lists_items_due_within_the_window(plan: Plan, directory: Directory, store: Store) -> None:
+    snapshot = snap(plan, directory, store, date(2023, 6, 20))
+    ten = queries.upcoming(snapshot, everything(), days=10)
+    assert {(m, due) for _, m, due, _ in listed(ten)} == {("1-1-1", "2023-06-30"), ("2-1-1", "2023-06-30")}
+    nine = queries.upcoming(snapshot, everything(), days=9)
+    assert listed(nine) == set()
+    lights = {(g.unit, i.measure.id): (i.days_left, i.light) for g in ten.groups for i in g.items}
+    assert lights[("区发展改革委", "1-1-1")] == (10, "🟡")  # silent since the plan was issued
+
+    report(store, "1-1-1", "区生态环境局", Status.IN_PROGRESS, date(2023, 6, 15))
+    after = queries.upcoming(snap(plan, directory, store, date(2023, 6, 20)), everything(), days=10)
+    lights = {(g.unit, i.measure.id): (i.days_left, i.light) for g in after.groups for i in g.items}
+    assert lights[("区生态环境局", "1-1-1")] == (10, "🟢")
+    soon = queries.upcoming(snap(plan, directory, store, date(2023, 6, 23)), everything(), days=10)
+    lights = {(g.unit, i.measure.id): (i.days_left, i.light) for g in soon.groups for i in g.items}
+    assert lights[("区生态环境局", "1-1-1")] == (7, "🟡")
+    with pytest.raises(ValueError):
+        queries.upcoming(snapshot, everything(), days=-1)
+
+
+def test_my_tasks_shows_each_open_measure_once_at_its_most_pressing_item(
+    plan: Plan, directory: Directory, store: Store
+) -> None:
+    scope = queries.unit_scope(directory, "生态环境局")
+    result = queries.my_tasks(snap(plan, directory, store, date(2023, 7, 3)), scope)
+    assert [g.unit for g in result.groups] == ["区生态环境局"]
+    items = {i.measure.id: i for i in result.groups[0].items}
+    assert set(items) == {"1-1-1", "2-2-1"}
+    assert items["1-1-1"].item is not None and items["1-1-1"].item.due == date(2023, 6, 30)
+    assert items["2-2-1"].item is None  # ongoing work has no due date
+    assert items["2-2-1"].light == "🟡"  # and nobody has reported for over 30 days
+
+    report(store, "2-2-1", "区生态环境局", Status.DONE, date(2023, 7, 1))
+    later = queries.my_tasks(snap(plan, directory, store, date(2023, 7, 3)), scope)
+    assert {i.measure.id for i in later.groups[0].items} == {"1-1-1"}
+
+
+# --- summary -------------------------------------------------------------------------------------------
+
+
+def test_summary_counts_add_up_per_annex_and_per_unit(plan: Plan, directory: Directory, store: Store) -> None:
+    report(store, "2-1-1", "区水务局", Status.DONE, date(2023, 6, 28))
+    report(store, "2-2-1", "区水务局", Status.BLOCKED, date(2023, 6, 28))
+    report(store, "1-1-1", "区生态环境局", Status.IN_PROGRESS, date(2023, 6, 28), percent=50)
+    snapshot = snap(plan, directory, store, date(2023, 7, 3))
+    result = queries.summary(snapshot, everything())
+    annex1, annex2 = result.annexes
+    assert (annex1.total, annex1.in_progress, annex1.overdue, annex1.light) == (1, 1, 1, "🔴")
+    assert (annex2.total, annex2.complete, annex2.blocked, annex2.not_started, annex2.overdue) == (
+        3,
+        1,
+        1,
+        1,
+        1,
+    )
+    for row in [result.total, *result.annexes, *result.units]:
+        assert row.complete + row.in_progress + row.not_started + row.blocked == row.total
+    # a unit's overdue count is the number of measures in its overdue list
+    overdue = queries.overdue(snapshot, everything())
+    for row in result.units:
+        group = next((g for g in overdue.groups if g.unit == row.label), None)
+        assert row.overdue == (len({i.measure.id for i in group.items}) if group else 0)
+    water = next(row for row in result.units if row.label == "区水务局")
+    assert (water.total, water.complete, water.blocked, water.overdue) == (2, 1, 1, 0)
+
+
+# --- one measure ---------------------------------------------------------------------------------------
+
+
+def test_status_shows_every_unit_with_recent_history_and_evidence(
+    plan: Plan, directory: Directory, store: Store
+) -> None:
+    for day, status, pct in [
+        (1, Status.NOT_STARTED, None),
+        (5, Status.IN_PROGRESS, 20),
+        (9, Status.IN_PROGRESS, 50),
+    ]:
+        report(store, "2-1-1", "区水务局", status, date(2023, 6, day), percent=pct)
+    report(store, "2-1-1", "区水务局", Status.IN_PROGRESS, date(2023, 6, 12), percent=70, evidence=["file-a"])
+    report(store, "2-1-1", "区水务局", Status.DONE, date(2023, 8, 1))  # after the day looked at
+    result = queries.measure_status(snap(plan, directory, store, date(2023, 7, 3)), "2－1－1", store.history)
+    assert result.measure.id == "2-1-1"
+    assert [u.unit for u in result.units] == ["区水务局", "宋庄镇", "张家湾镇"]
+    water = result.units[0]
+    assert water.latest is not None and water.latest.percent == 70
+    assert [e.percent for e in water.recent] == [70, 50, 20]
+    assert water.evidence == ["file-a"]
+    assert not result.complete and [i.due for i in result.overdue_items] == [date(2023, 6, 30)]
+    text = "\n".join(render.status_pages(result))
+    assert "措施2-1-1的全文" in text and "郑皓" in text and "📎 佐证材料 1 份" in text
+
+
+def test_an_unknown_measure_suggests_close_ids(plan: Plan, directory: Directory, store: Store) -> None:
+    with pytest.raises(queries.UnknownMeasure) as caught:
+        queries.measure_status(snap(plan, directory, store, date(2023, 7, 3)), "2-1-2", store.history)
+    assert "2-1-1" in caught.value.suggestions
+
+
+# --- scope and who may see what ----------------------------------------------------------------------
+
+
+def test_parse_scope_understands_annexes_leaders_units_and_everything(
+    plan: Plan, directory: Directory
+) -> None:
+    assert queries.parse_scope(plan, directory, "附件2", EVERYTHING).annex == 2
+    assert queries.parse_scope(plan, directory, "全部", EVERYTHING).is_everything
+    assert queries.parse_scope(plan, directory, "郑 皓", EVERYTHING).leader == "郑皓"
+    assert queries.parse_scope(plan, directory, "水务局", EVERYTHING).units == {"区水务局"}
+    assert queries.parse_scope(plan, directory, "各乡镇政府", EVERYTHING).units == {"宋庄镇", "张家湾镇"}
+    with pytest.raises(ScopeError) as caught:
+        queries.parse_scope(plan, directory, "附件9", EVERYTHING)
+    assert "附件1" in caught.value.suggestions
+    with pytest.raises(ScopeError):
+        queries.parse_scope(plan, directory, "区水利局局", EVERYTHING)
+
+
+def test_chat_scope_defaults_and_refusals() -> None:
+    leader_chat = Binding(chat_id=1, leader="倪德才")
+    unit_chat = Binding(chat_id=2, units=["区水务局"])
+    water = Scope(units=frozenset({"区水务局"}), label="区水务局")
+    eco = Scope(units=frozenset({"区生态环境局"}), label="区生态环境局")
+
+    assert queries.chat_scope(leader_chat, False, None, EVERYTHING) == Scope(leader="倪德才", label="倪德才")
+    assert queries.chat_scope(unit_chat, False, None, EVERYTHING) == Scope(
+        units=frozenset({"区水务局"}), label="区水务局"
+    )
+    assert queries.chat_scope(None, True, None, EVERYTHING) == Scope(label=EVERYTHING)
+    assert queries.chat_scope(None, False, None, EVERYTHING) == Refusal("unbound")
+    # an argument narrows a chat's default; looking beyond it is for admins only
+    narrowed = queries.chat_scope(leader_chat, False, water, EVERYTHING)
+    assert isinstance(narrowed, Scope) and (narrowed.leader, narrowed.units) == ("倪德才", {"区水务局"})
+    assert queries.chat_scope(unit_chat, False, eco, EVERYTHING) == Refusal("outside", "区水务局")
+    other_leader = Scope(leader="郑皓", label="郑皓")
+    assert queries.chat_scope(leader_chat, False, other_leader, EVERYTHING) == Refusal("outside", "倪德才")
+    assert queries.chat_scope(unit_chat, False, Scope(label=EVERYTHING), EVERYTHING) == Refusal("outside", "区水务局")
+    assert queries.chat_scope(unit_chat, True, eco, EVERYTHING) == eco
+
+
+# --- pages ---------------------------------------------------------------------------------------------
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.text(alphabet="区局镇水🔴", min_size=1, max_size=12),
+            st.lists(st.text(alphabet="措施进展🔴\n ab", min_size=1, max_size=900), max_size=12),
+        ),
+        max_size=8,
+    ),
+    st.integers(min_value=400, max_value=4096),
+)
+def test_pages_stay_within_the_limit_and_keep_every_block_once(
+    sections: list[tuple[str, list[str]]], limit: int
+) -> None:
+    laid = [render.Section(f"【{name}】", blocks) for name, blocks in sections]
+    pages = render.paginate("标题\n共 N 项", laid, limit)
+    assert all(render.telegram_length(page) <= limit for page in pages)
+    assert all(page.startswith("标题\n共 N 项") for page in pages)
+    text = "\n".join(pages)
+    for section in laid:
+        for block in section.blocks:
+            if render.telegram_length(block) < limit // 2:  # blocks that fit are never cut
+                assert block in text
+
+
+def test_a_long_overdue_list_is_paged_with_every_item_exactly_once(
+    plan: Plan, directory: Directory, store: Store
+) -> None:
+    many = plan.model_copy(
+        update={
+            "measures": [
+                m.model_copy(update={"id": f"{m.annex}-{m.task_no}-{k}"})
+                for m in plan.measures
+                for k in range(1, 41)
+            ]
+        }
+    )
+    result = queries.overdue(snap(many, directory, store, date(2024, 1, 2)), everything())
+    pages = render.unit_report_pages(result)
+    assert len(pages) > 2
+    assert all(render.telegram_length(page) <= render.TELEGRAM_LIMIT for page in pages)
+    assert all(f"（第 {n}/{len(pages)} 页）" in page for n, page in enumerate(pages, start=1))
+    shown = Counter(line for page in pages for line in items_on_page(page))
+    expected = Counter((unit, measure, due) for unit, measure, due, _ in listed(result))
+    assert shown == expected
+
+
+def items_on_page(page: str) -> list[tuple[str, str, str]]:
+    """(unit, measure, due) of each item on a page of a per-unit list, read back from the text."""
+    found = []
+    for part in page.split("\n\n")[1:]:
+        heading, *lines = part.split("\n")
+        if not heading.startswith("【"):
+            continue
+        unit = heading[1 : heading.index("】")]
+        measure = ""
+        for line in lines:
+            if not line.startswith(" "):
+                measure = line.split()[1]
+            elif line.strip().startswith(("截止", "节点")):
+                found.append((unit, measure, line.split()[1].rstrip("：").split("：")[0]))
+    return found
+
+
+def test_the_cli_text_is_one_page_without_markers(plan: Plan, directory: Directory, store: Store) -> None:
+    result = queries.overdue(snap(plan, directory, store, date(2024, 1, 2)), everything())
+    (text,) = render.unit_report_pages(result, limit=None)
+    assert "页）" not in text
+    assert text.count("1-1-1 任务1-1-1") == len(
+        [g for g in result.groups if any(i.measure.id == "1-1-1" for i in g.items)]
+    )
