@@ -328,8 +328,10 @@ def chat_scope(
         return default or scope_everything(everything_label)
     if default is None:
         return Refusal("unbound")
-    if requested is None or requested.is_everything:
+    if requested is None:
         return default
+    if requested.is_everything:
+        return Refusal("outside", default.label)
     narrowed = default.narrow(requested)
     return narrowed if narrowed is not None else Refusal("outside", default.label)
 
@@ -383,11 +385,12 @@ class UnitGroup:
 
     @property
     def lead_count(self) -> int:
-        return sum(1 for item in self.items if item.role == "lead")
+        """Measures this unit leads among the items (a measure with several items counts once)."""
+        return len({item.measure.id for item in self.items if item.role == "lead"})
 
     @property
     def co_count(self) -> int:
-        return len(self.items) - self.lead_count
+        return len({item.measure.id for item in self.items if item.role == "co"})
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -16,6 +16,7 @@ from bot.queries import MeasureStatus, Summary, SummaryRow, UnitGroup, UnitItem,
 TELEGRAM_LIMIT = 4096
 MILESTONE_TEXT_CHARS = 40
 NOTE_CHARS = 60
+_LIGHT_ORDER = ["🟢", "🟡", "🔴"]
 # Room kept on every page for the page marker, whose numbers are known only at the end.
 _MARKER_ROOM = 2 + len(texts.LV_PAGE.format(page=999, pages=999))
 
@@ -129,15 +130,21 @@ def _when(item: DatedItem, days_left: int) -> str:
     return texts.LV_DAYS_LEFT.format(days=days_left)
 
 
-def _item_block(item: UnitItem) -> str:
+def _measure_block(items: Sequence[UnitItem]) -> str:
+    """One measure for one unit: its title once, a line per dated item, then the latest report."""
+    first = items[0]
     lines = [
         texts.LV_ITEM.format(
-            light=item.light, measure=item.measure.id, title=item.measure.title, role=texts.LV_ROLE[item.role]
+            light=max((i.light for i in items), key=_LIGHT_ORDER.index),
+            measure=first.measure.id,
+            title=first.measure.title,
+            role=texts.LV_ROLE[first.role],
         )
     ]
-    if item.item is None:
-        lines.append(texts.LV_ITEM_UNDATED.format(deadline=item.measure.deadline.raw))
-    else:
+    for item in items:
+        if item.item is None:
+            lines.append(texts.LV_ITEM_UNDATED.format(deadline=item.measure.deadline.raw))
+            continue
         what = "：" + _short(item.item.text, MILESTONE_TEXT_CHARS) if item.item.kind == "milestone" else ""
         lines.append(
             texts.LV_ITEM_DUE.format(
@@ -147,16 +154,23 @@ def _item_block(item: UnitItem) -> str:
                 when=_when(item.item, item.days_left),
             )
         )
-    if item.assigned:
-        if item.entry is None:
+    if first.assigned:
+        if first.entry is None:
             lines.append(texts.LV_ITEM_NEVER)
         else:
             lines.append(
                 texts.LV_ITEM_LATEST.format(
-                    status=_entry_status(item.entry), updated=item.entry.at.date().isoformat()
+                    status=_entry_status(first.entry), updated=first.entry.at.date().isoformat()
                 )
             )
     return "\n".join(lines)
+
+
+def _measure_blocks(group: UnitGroup) -> list[str]:
+    by_measure: dict[str, list[UnitItem]] = {}
+    for item in group.items:
+        by_measure.setdefault(item.measure.id, []).append(item)
+    return [_measure_block(items) for items in by_measure.values()]
 
 
 def _group_heading(group: UnitGroup) -> str:
@@ -188,7 +202,7 @@ def unit_report_pages(report: UnitReport, limit: int | None = TELEGRAM_LIMIT) ->
         empty = texts.LV_MYTASKS_NONE
     if not report.groups:
         return [f"{title}\n{empty}"]
-    sections = [Section(_group_heading(g), [_item_block(i) for i in g.items]) for g in report.groups]
+    sections = [Section(_group_heading(g), _measure_blocks(g)) for g in report.groups]
     return paginate(f"{title}\n{counts}", sections, limit)
 
 

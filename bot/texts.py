@@ -154,14 +154,14 @@ BOT_ERROR = "抱歉，处理这条消息时出了问题，已记录下来。请�
 # --- section: leader views ---
 # Chat text of /overdue, /upcoming, /status, /summary and /mytasks (bot/render.py fills them in).
 # Plain text (no parse mode), so plan and user text needs no escaping here.
-LV_ROLE = {"lead": "牵头", "co": "协办"}
+LV_ROLE = {"lead": "主责", "co": "协办"}
 LV_NOT_REPORTED = "未报送"
 LV_EVERYTHING = "全部"
 LV_PAGE = "（第 {page}/{pages} 页）"
 LV_CONTINUED = "（续）"
 LV_ITEM_KIND = {"deadline": "截止", "milestone": "节点"}
 LV_UNIT_HEADER = "【{unit}】{counts}"
-LV_UNIT_COUNTS = "牵头 {lead} 项 · 协办 {co} 项"
+LV_UNIT_COUNTS = "主责 {lead} 项 · 协办 {co} 项"
 LV_UNASSIGNED = "（尚未指定具体单位）"
 LV_ITEM = "{light} {measure} {title}〔{role}〕"
 LV_ITEM_DUE = "   {kind} {due}{what} · {when}"
@@ -216,6 +216,7 @@ LV_USAGE_OVERDUE = "用法：/overdue [单位|领导|附件N|全部]"
 LV_USAGE_UPCOMING = "用法：/upcoming [天数]，天数为 0–366，默认 14"
 LV_USAGE_STATUS = "用法：/status 措施编号，例如 /status 2-63-1"
 LV_USAGE_MYTASKS = "用法：/mytasks [单位]"
+LV_USAGE_SUMMARY = "用法：/summary [单位|领导|附件N|全部]"
 LV_UNKNOWN_SCOPE = "未找到“{text}”：请发送单位名称、领导姓名、附件N 或 全部。"
 LV_UNKNOWN_MEASURE = "未找到措施 {text}。"
 LV_DID_YOU_MEAN = "您是不是要找：{names}？"
