@@ -1,0 +1,229 @@
+"""The database file: damage is refused without touching the file, torn tails are recovered,
+a second opener is locked out, and a failed write loses nothing that was confirmed.
+
+These are properties of the file itself, so every test here uses a real file in ``tmp_path``.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import zlib
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+
+import pytest
+from tinydb import TinyDB
+
+from bot.clock import TZ
+from bot.models import Status
+from bot.store import Store, StoreCorrupt, StoreError, StoreLocked
+
+ROOT = Path(__file__).resolve().parent.parent
+MAY_4 = datetime.combine(date(2023, 5, 4), time(9, 30), tzinfo=TZ)
+
+
+def write_reports(path: Path, count: int) -> list[int]:
+    with Store.open(path) as store:
+        return [
+            store.record_progress(
+                "2-1-1", f"单位{i}", Status.IN_PROGRESS, MAY_4 + timedelta(minutes=i), note="进展" * i
+            ).seq
+            for i in range(count)
+        ]
+
+
+def test_a_new_database_gets_its_directories(tmp_path: Path) -> None:
+    path = tmp_path / "data" / "state" / "bot.db"
+    write_reports(path, 1)
+    with Store.open(path) as store:
+        assert store.progress_count() == 1
+
+
+def test_a_second_store_on_the_same_file_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "bot.db"
+    with Store.open(path) as first:
+        first.record_progress("1-1", "区水务局", Status.DONE, MAY_4)
+        with pytest.raises(StoreLocked, match="already open"):
+            Store.open(path)
+        first.set_meta("still", "writable")
+    with Store.open(path) as again:
+        assert again.get_meta("still") == "writable"
+
+
+def test_another_process_holding_the_database_is_named(tmp_path: Path) -> None:
+    path = tmp_path / "bot.db"
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from pathlib import Path; from bot.store import Store\n"
+            "store = Store.open(Path(sys.argv[1])); print('open', flush=True); sys.stdin.read()",
+            str(path),
+        ],
+        cwd=ROOT,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "open"
+        with pytest.raises(StoreLocked, match=f"process {holder.pid}"):
+            Store.open(path)
+    finally:
+        holder.communicate("", timeout=30)
+    with Store.open(path) as store:
+        assert store.progress_count() == 0
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "empty"),
+        (b"hello, world\n", "not a plan-tracker-bot store"),
+        ("名单\n".encode(), "not a plan-tracker-bot store"),
+        (bytes(range(256)), "not a plan-tracker-bot store"),
+    ],
+)
+def test_a_file_that_is_not_a_store_is_refused_untouched(
+    tmp_path: Path, content: bytes, message: str
+) -> None:
+    path = tmp_path / "bot.db"
+    path.write_bytes(content)
+    with pytest.raises(StoreCorrupt, match=message):
+        Store.open(path)
+    assert path.read_bytes() == content
+    with pytest.raises(StoreCorrupt):  # refused again, not locked out by the first attempt
+        Store.open(path)
+
+
+def test_a_tinydb_json_file_is_refused_untouched(tmp_path: Path) -> None:
+    path = tmp_path / "bot.db"
+    with TinyDB(path) as plain:
+        plain.insert({"measure": "1-1"})
+    content = path.read_bytes()
+    with pytest.raises(StoreCorrupt, match="not a plan-tracker-bot store"):
+        Store.open(path)
+    assert path.read_bytes() == content
+
+
+def damage_line(path: Path, line_number: int) -> bytes:
+    lines = path.read_bytes().split(b"\n")
+    line = bytearray(lines[line_number - 1])
+    line[20] = ord("#") if line[20] != ord("#") else ord("%")
+    lines[line_number - 1] = bytes(line)
+    damaged = b"\n".join(lines)
+    path.write_bytes(damaged)
+    return damaged
+
+
+def test_damage_inside_the_file_is_refused_and_the_file_left_as_it_was(tmp_path: Path) -> None:
+    path = tmp_path / "bot.db"
+    write_reports(path, 5)
+    damaged = damage_line(path, 3)
+    with pytest.raises(StoreCorrupt) as raised:
+        Store.open(path)
+    assert "line 3" in str(raised.value) and "left untouched" in str(raised.value)
+    assert path.read_bytes() == damaged
+    assert not list(tmp_path.glob("bot.db.torn-*"))
+
+
+def test_a_damaged_header_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "bot.db"
+    write_reports(path, 2)
+    damaged = damage_line(path, 1)
+    with pytest.raises(StoreCorrupt, match="header"):
+        Store.open(path)
+    assert path.read_bytes() == damaged
+
+
+def test_a_checksummed_record_of_an_unknown_shape_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "bot.db"
+    write_reports(path, 1)
+    payload = json.dumps([["explode", "progress:1"]]).encode()
+    with path.open("ab") as handle:
+        handle.write(b"%08x %s\n" % (zlib.crc32(payload), payload))
+    write_again = path.read_bytes()
+    with pytest.raises(StoreCorrupt, match="unreadable change at line 3"):
+        Store.open(path)
+    assert path.read_bytes() == write_again
+
+
+def test_every_cut_through_the_last_record_recovers_the_ones_before(tmp_path: Path) -> None:
+    path = tmp_path / "bot.db"
+    seqs = write_reports(path, 4)
+    whole = path.read_bytes()
+    last_start = whole.rstrip(b"\n").rfind(b"\n") + 1
+    for cut in range(last_start + 1, len(whole)):
+        path.write_bytes(whole[:cut])
+        with Store.open(path) as store:
+            assert [entry.seq for entry in store.history("2-1-1")] == seqs[:-1]
+            assert store.latest("2-1-1", "单位3") is None
+            kept = (tmp_path / f"bot.db.torn-{last_start}").read_bytes()
+            assert kept == whole[last_start:cut]
+            again = store.record_progress("2-1-1", "单位3", Status.DONE, MAY_4)
+        with Store.open(path) as store:
+            assert store.latest("2-1-1", "单位3") == again
+
+
+def test_a_garbled_last_record_is_cut_like_a_torn_one(tmp_path: Path) -> None:
+    path = tmp_path / "bot.db"
+    seqs = write_reports(path, 3)
+    lines = path.read_bytes().count(b"\n")
+    damage_line(path, lines)
+    with Store.open(path) as store:
+        assert [entry.seq for entry in store.history("2-1-1")] == seqs[:-1]
+
+
+def test_a_failed_write_loses_nothing_and_is_not_half_saved(tmp_path: Path) -> None:
+    """A file-size limit makes the write fail half way, as a full disk would."""
+    path = tmp_path / "bot.db"
+    write_reports(path, 2)
+    script = """
+import resource, signal, sys
+from datetime import datetime
+from pathlib import Path
+from bot.clock import TZ
+from bot.store import Store, StoreError
+
+path = Path(sys.argv[1])
+store = Store.open(path)
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+resource.setrlimit(resource.RLIMIT_FSIZE, (path.stat().st_size + 100, resource.RLIM_INFINITY))
+at = datetime(2023, 5, 5, 9, 0, tzinfo=TZ)
+try:
+    store.record_progress("2-1-1", "单位9", "已完成", at, note="很长的说明" * 200)
+except StoreError as exc:
+    print("refused:", exc)
+print("latest:", store.latest("2-1-1", "单位9"), "count:", store.progress_count())
+store.set_meta("small", "fits")
+print("meta:", store.get_meta("small"))
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(path)], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert "refused: could not save" in done.stdout
+    assert "the change was not saved" in done.stdout
+    assert "latest: None count: 2" in done.stdout
+    assert "meta: fits" in done.stdout
+    with Store.open(path) as store:
+        assert store.progress_count() == 2
+        assert store.latest("2-1-1", "单位9") is None
+        assert store.get_meta("small") == "fits"
+    assert not list(tmp_path.glob("bot.db.torn-*"))
+
+
+def test_a_directory_is_not_a_database(tmp_path: Path) -> None:
+    with pytest.raises(StoreError, match="is a directory"):
+        Store.open(tmp_path)
+
+
+def test_writes_after_close_are_refused(tmp_path: Path) -> None:
+    store = Store.open(tmp_path / "bot.db")
+    store.close()
+    with pytest.raises(StoreError, match="closed"):
+        store.set_meta("late", "x")
+    with Store.open(tmp_path / "bot.db") as again:
+        assert again.get_meta("late") is None
