@@ -3,16 +3,30 @@
 API CONTRACT (fixed; internals are free). Plan files keep unit names as written; every
 consumer goes through ``Directory.expand``/``resolve`` so aliases and groups are handled in
 one place.
+
+The file is curated by hand (an operator fills in open groups there) and checked against the
+plan by ``python -m bot plan check``. Lookups ignore whitespace and use dictionaries built once
+when the directory is constructed.
 """
 
 from __future__ import annotations
 
+import difflib
+import json
+import re
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
 UnitKind = Literal["district", "subdistrict", "town", "other"]
+
+_WHITESPACE = re.compile(r"\s+")
+
+
+def normalize(name: str) -> str:
+    """The lookup key of a name: whitespace (including full-width spaces) removed."""
+    return _WHITESPACE.sub("", name)
 
 
 class Unit(BaseModel):
@@ -29,6 +43,8 @@ class Group(BaseModel):
     label: str
     members: list[str] = Field(default_factory=list)
     open: bool = False
+    aliases: list[str] = Field(default_factory=list)
+    note: str = ""
 
 
 class Directory(BaseModel):
@@ -36,29 +52,125 @@ class Directory(BaseModel):
     units: list[Unit]
     groups: list[Group]
     leaders: list[str]
+    note: str = ""
+
+    _keys: dict[str, str] = PrivateAttr(default_factory=dict)
+    _units: dict[str, Unit] = PrivateAttr(default_factory=dict)
+    _members: dict[str, list[str]] = PrivateAttr(default_factory=dict)
+    _leaders: dict[str, str] = PrivateAttr(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _index(self) -> Directory:
+        """Build the lookup tables once, refusing names that would resolve two ways."""
+        keys: dict[str, str] = {}
+
+        def claim(name: str, target: str, what: str) -> None:
+            key = normalize(name)
+            if not key:
+                raise ValueError(f"empty name in {what}")
+            if keys.get(key, target) != target:
+                raise ValueError(f"{name!r} ({what}) already stands for {keys[key]!r}")
+            keys[key] = target
+
+        units: dict[str, Unit] = {}
+        for unit in self.units:
+            if unit.name in units:
+                raise ValueError(f"unit {unit.name!r} is listed twice")
+            units[unit.name] = unit
+            claim(unit.name, unit.name, f"unit {unit.name}")
+        for unit in self.units:
+            for alias in unit.aliases:
+                claim(alias, unit.name, f"alias of {unit.name}")
+        members: dict[str, list[str]] = {}
+        for group in self.groups:
+            if group.label in members:
+                raise ValueError(f"group {group.label!r} is listed twice")
+            claim(group.label, group.label, f"group {group.label}")
+            for alias in group.aliases:
+                claim(alias, group.label, f"alias of group {group.label}")
+            canonical: list[str] = []
+            for member in group.members:
+                unit_name = keys.get(normalize(member))
+                if unit_name not in units:
+                    raise ValueError(
+                        f"group {group.label!r}: member {member!r} is not a unit of the directory"
+                    )
+                if unit_name not in canonical:
+                    canonical.append(unit_name)
+            members[group.label] = canonical
+        leaders: dict[str, str] = {}
+        for leader in self.leaders:
+            key = normalize(leader)
+            if key in leaders:
+                raise ValueError(f"leader {leader!r} is listed twice")
+            leaders[key] = key
+        self._keys, self._units, self._members, self._leaders = keys, units, members, leaders
+        return self
 
     @classmethod
     def load(cls, path: Path) -> Directory:
-        raise NotImplementedError
+        """Read ``path``. Like ``Plan.load``: FileNotFoundError if it is missing, pydantic's
+        ValidationError if it is not a valid, consistent directory."""
+        return cls.model_validate_json(path.read_text(encoding="utf-8"))
+
+    def to_json(self) -> str:
+        return json.dumps(self.model_dump(mode="json"), ensure_ascii=False, indent=2) + "\n"
 
     def resolve(self, name: str) -> str | None:
         """Canonical unit name or group label for a name or alias (ignoring spaces); None if unknown."""
-        raise NotImplementedError
+        return self._keys.get(normalize(name))
 
     def expand(self, name: str) -> list[str]:
         """Canonical unit names a plan name stands for: a unit → [it]; a group → its members; unknown → []."""
-        raise NotImplementedError
+        target = self.resolve(name)
+        if target is None:
+            return []
+        if target in self._members:
+            return list(self._members[target])
+        return [target]
 
     def is_group(self, name: str) -> bool:
-        raise NotImplementedError
+        return self.resolve(name) in self._members
+
+    def group(self, name: str) -> Group | None:
+        """The group a label (or its alias) names."""
+        target = self.resolve(name)
+        if target not in self._members:
+            return None
+        return next(group for group in self.groups if group.label == target)
 
     def unit(self, name: str) -> Unit | None:
-        raise NotImplementedError
+        target = self.resolve(name)
+        return self._units.get(target) if target is not None else None
 
     def resolve_leader(self, name: str) -> str | None:
         """A leader's name without spaces if known."""
-        raise NotImplementedError
+        return self._leaders.get(normalize(name))
+
+    def known_names(self) -> frozenset[str]:
+        """Every name the directory resolves: unit names, aliases, group labels and their aliases."""
+        return frozenset(self._keys)
 
     def suggest(self, name: str, limit: int = 3) -> list[str]:
-        """Closest unit names/aliases/labels for a near miss, best first (for "did you mean")."""
-        raise NotImplementedError
+        """Closest unit names/aliases/labels for a near miss, best first (for "did you mean").
+
+        Each suggestion is what the match resolves to (a canonical unit name or group label),
+        so a user can type it back as is.
+        """
+        key = normalize(name)
+        if not key:
+            return []
+        scored: list[tuple[float, str]] = []
+        for candidate, target in self._keys.items():
+            ratio = difflib.SequenceMatcher(None, key, candidate).ratio()
+            if key in candidate or candidate in key:
+                ratio += 0.5
+            if ratio >= 0.5:
+                scored.append((ratio, target))
+        suggestions: list[str] = []
+        for _, target in sorted(scored, key=lambda item: (-item[0], item[1])):
+            if target not in suggestions:
+                suggestions.append(target)
+            if len(suggestions) == limit:
+                break
+        return suggestions
