@@ -6,109 +6,30 @@ Progress goes through a real Store (in memory and on disk); days are named, neve
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
-from datetime import date, datetime, time
-from pathlib import Path
+from datetime import date
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot import queries, render
-from bot.clock import TZ
-from bot.directory import Directory, Group, Unit
-from bot.models import Annex, Deadline, Measure, Milestone, Plan, Status
+from bot.directory import Directory
+from bot.models import Plan, Status
 from bot.queries import Refusal, Scope, ScopeError, Snapshot
 from bot.store import Binding, Store
+from tests.leader_views_data import report, small_directory, small_plan
 
 EVERYTHING = "全部"
 
 
-def deadline(raw: str, due: date | None) -> Deadline:
-    return Deadline(raw=raw, kind="date" if due else "ongoing", due=due)
-
-
 @pytest.fixture(scope="module")
 def plan() -> Plan:
-    def measure(mid: str, **kw: object) -> Measure:
-        annex, task_no, _ = (int(p) for p in mid.split("-"))
-        fields: dict[str, object] = {
-            "id": mid,
-            "annex": annex,
-            "section": "一、测试",
-            "task_no": task_no,
-            "task": f"任务{mid}",
-            "text": f"措施{mid}的全文。",
-            "deadline": deadline("年底前", date(2023, 12, 31)),
-        }
-        fields.update(kw)
-        return Measure.model_validate(fields)
-
-    return Plan(
-        title="测试计划",
-        year=2023,
-        issued=date(2023, 3, 20),
-        annexes=[Annex(no=1, title="应对气候变化"), Annex(no=2, title="大气污染防治")],
-        measures=[
-            # deadline at year end, but a milestone at the end of June
-            measure(
-                "1-1-1",
-                milestones=[Milestone(raw="6月底前", due=date(2023, 6, 30), text="6月底前制定方案")],
-                leaders=["倪德才"],
-                lead_units=["区生态环境局"],
-                co_units=["区发展改革委"],
-            ),
-            measure(
-                "2-1-1",
-                deadline=deadline("6月底前", date(2023, 6, 30)),
-                leaders=["郑皓"],
-                lead_units=["区水务局"],
-                co_units=["各乡镇政府"],
-            ),
-            measure(
-                "2-2-1",
-                deadline=deadline("长期坚持", None),
-                leaders=["倪德才", "郑皓"],
-                lead_units=["区水务局", "区生态环境局"],
-            ),
-            measure(
-                "2-3-1",
-                deadline=deadline("5月底前", date(2023, 5, 31)),
-                leaders=["倪德才"],
-                lead_units=["相关街道乡镇"],
-            ),
-        ],
-    )
+    return small_plan()
 
 
 @pytest.fixture(scope="module")
 def directory() -> Directory:
-    return Directory(
-        units=[
-            Unit(name="区生态环境局", kind="district", aliases=["生态环境局"]),
-            Unit(name="区发展改革委", kind="district"),
-            Unit(name="区水务局", kind="district", aliases=["水务局"]),
-            Unit(name="宋庄镇", kind="town"),
-            Unit(name="张家湾镇", kind="town"),
-        ],
-        groups=[
-            Group(label="各乡镇政府", members=["宋庄镇", "张家湾镇"]),
-            Group(label="相关街道乡镇", open=True),
-        ],
-        leaders=["倪德才", "郑皓"],
-    )
-
-
-@pytest.fixture(params=["memory", "file"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    opened = Store.open(None if request.param == "memory" else tmp_path / "bot.db")
-    yield opened
-    opened.close()
-
-
-def report(store: Store, measure: str, unit: str, status: Status, day: date, **kw: object) -> None:
-    at = datetime.combine(day, time(10, 0), tzinfo=TZ)
-    store.record_progress(measure, unit, status, at, **kw)  # type: ignore[arg-type]
+    return small_directory()
 
 
 def snap(plan: Plan, directory: Directory, store: Store, day: date) -> Snapshot:
@@ -387,7 +308,9 @@ def test_chat_scope_defaults_and_refusals() -> None:
     assert queries.chat_scope(unit_chat, False, eco, EVERYTHING) == Refusal("outside", "区水务局")
     other_leader = Scope(leader="郑皓", label="郑皓")
     assert queries.chat_scope(leader_chat, False, other_leader, EVERYTHING) == Refusal("outside", "倪德才")
-    assert queries.chat_scope(unit_chat, False, Scope(label=EVERYTHING), EVERYTHING) == Refusal("outside", "区水务局")
+    assert queries.chat_scope(unit_chat, False, Scope(label=EVERYTHING), EVERYTHING) == Refusal(
+        "outside", "区水务局"
+    )
     assert queries.chat_scope(unit_chat, True, eco, EVERYTHING) == eco
 
 

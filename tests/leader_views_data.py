@@ -1,0 +1,94 @@
+"""A small hand-built plan for the leader-view tests: every rule the views apply shows up in it.
+
+* 1-1-1: deadline at year end, but a milestone at the end of June; a lead and a co unit.
+* 2-1-1: due end of June; co units given as a group label (各乡镇政府: two towns).
+* 2-2-1: ongoing (no date); two lead units; two leaders.
+* 2-3-1: due end of May; its lead is an open group nobody has filled in.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+
+from bot.clock import TZ
+from bot.directory import Directory, Group, Unit
+from bot.models import Annex, Deadline, Measure, Milestone, Plan, Status
+from bot.store import Store
+
+
+def deadline(raw: str, due: date | None) -> Deadline:
+    return Deadline(raw=raw, kind="date" if due else "ongoing", due=due)
+
+
+def small_plan() -> Plan:
+    def measure(mid: str, **kw: object) -> Measure:
+        annex, task_no, _ = (int(p) for p in mid.split("-"))
+        fields: dict[str, object] = {
+            "id": mid,
+            "annex": annex,
+            "section": "一、测试",
+            "task_no": task_no,
+            "task": f"任务{mid}",
+            "text": f"措施{mid}的全文。",
+            "deadline": deadline("年底前", date(2023, 12, 31)),
+        }
+        fields.update(kw)
+        return Measure.model_validate(fields)
+
+    return Plan(
+        title="测试计划",
+        year=2023,
+        issued=date(2023, 3, 20),
+        annexes=[Annex(no=1, title="应对气候变化"), Annex(no=2, title="大气污染防治")],
+        measures=[
+            # deadline at year end, but a milestone at the end of June
+            measure(
+                "1-1-1",
+                milestones=[Milestone(raw="6月底前", due=date(2023, 6, 30), text="6月底前制定方案")],
+                leaders=["倪德才"],
+                lead_units=["区生态环境局"],
+                co_units=["区发展改革委"],
+            ),
+            measure(
+                "2-1-1",
+                deadline=deadline("6月底前", date(2023, 6, 30)),
+                leaders=["郑皓"],
+                lead_units=["区水务局"],
+                co_units=["各乡镇政府"],
+            ),
+            measure(
+                "2-2-1",
+                deadline=deadline("长期坚持", None),
+                leaders=["倪德才", "郑皓"],
+                lead_units=["区水务局", "区生态环境局"],
+            ),
+            measure(
+                "2-3-1",
+                deadline=deadline("5月底前", date(2023, 5, 31)),
+                leaders=["倪德才"],
+                lead_units=["相关街道乡镇"],
+            ),
+        ],
+    )
+
+
+def small_directory() -> Directory:
+    return Directory(
+        units=[
+            Unit(name="区生态环境局", kind="district", aliases=["生态环境局"]),
+            Unit(name="区发展改革委", kind="district"),
+            Unit(name="区水务局", kind="district", aliases=["水务局"]),
+            Unit(name="宋庄镇", kind="town"),
+            Unit(name="张家湾镇", kind="town"),
+        ],
+        groups=[
+            Group(label="各乡镇政府", members=["宋庄镇", "张家湾镇"]),
+            Group(label="相关街道乡镇", open=True),
+        ],
+        leaders=["倪德才", "郑皓"],
+    )
+
+
+def report(store: Store, measure: str, unit: str, status: Status, day: date, **kw: object) -> None:
+    at = datetime.combine(day, time(10, 0), tzinfo=TZ)
+    store.record_progress(measure, unit, status, at, **kw)  # type: ignore[arg-type]
