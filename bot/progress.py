@@ -13,10 +13,12 @@ optional, full-width digits and dashes are fine)::
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Literal
 
 from bot.assignments import UnitRole, unit_roles
 from bot.directory import Directory
@@ -187,3 +189,59 @@ def authorize_report(
             responsible=tuple(roles.items()),
         )
     return ReportTarget(measure=measure, units=tuple(candidates))
+
+
+# --- digest buttons ---
+# Callback data is at most 64 bytes, and a unit's name in UTF-8 can be longer than that, so a
+# button names its unit by a short hash; the handler finds the unit among the measure's units.
+
+BUTTON_PREFIX = "p"
+BUTTON_STATUSES = (Status.DONE, Status.IN_PROGRESS, Status.BLOCKED)
+_STATUS_CODES = {Status.DONE: "d", Status.IN_PROGRESS: "i", Status.BLOCKED: "b"}
+_CODE_STATUSES = {code: status for status, code in _STATUS_CODES.items()}
+_BUTTON_RE = re.compile(rf"{BUTTON_PREFIX}\|({MEASURE_ID.pattern})\|([0-9a-f]{{8}})\|([a-z])")
+
+
+@dataclass(frozen=True)
+class ButtonPress:
+    measure: str
+    unit_tag: str
+    status: Status
+
+
+def unit_tag(unit: str) -> str:
+    return hashlib.blake2s(unit.encode("utf-8"), digest_size=4).hexdigest()
+
+
+def button_data(measure: str, unit: str, status: Status) -> str:
+    return f"{BUTTON_PREFIX}|{measure}|{unit_tag(unit)}|{_STATUS_CODES[status]}"
+
+
+def parse_button(data: str) -> ButtonPress | None:
+    """The press a button's callback data stands for; None for anything malformed or forged."""
+    found = _BUTTON_RE.fullmatch(data)
+    if found is None or found.group(3) not in _CODE_STATUSES:
+        return None
+    return ButtonPress(found.group(1), found.group(2), _CODE_STATUSES[found.group(3)])
+
+
+def unit_for_tag(measure: Measure, directory: Directory, tag: str) -> str | None:
+    """The measure's unit a button's tag names, or None when no unit matches (a stale button)."""
+    return next((unit for unit in unit_roles(measure, directory) if unit_tag(unit) == tag), None)
+
+
+# --- evidence ---
+
+EvidenceKind = Literal["photo", "document"]
+
+
+def evidence_ref(kind: EvidenceKind, file_id: str, file_name: str | None = None) -> str:
+    """How a file is kept in ``ProgressEntry.evidence``: kind, Telegram file id, and name if any."""
+    return f"{kind}:{file_id}" + (f":{file_name}" if file_name else "")
+
+
+def parse_evidence_ref(ref: str) -> tuple[str, str, str | None]:
+    """(kind, file_id, file_name) of a stored evidence reference."""
+    kind, _, rest = ref.partition(":")
+    file_id, _, name = rest.partition(":")
+    return kind, file_id, name or None

@@ -1,0 +1,80 @@
+"""The one wiring place: settings + services in, a ready python-telegram-bot Application out.
+
+Everything the bot does is registered here or in ``handlers.register``; tests and the sandbox
+build the same Application, pointed at the local Bot API stand-in through ``base_url``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram import LinkPreviewOptions
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Defaults
+from telegram.request import BaseRequest
+
+import handlers
+from bot.clock import TZ
+from bot.config import Settings
+from bot.services import Services
+from handlers.common import SERVICES_KEY
+from handlers.help import set_commands
+from handlers.reminders import DigestSender
+from schedules.calendar import WorkCalendar
+from schedules.jobs import schedule_reminders
+
+SENDER_KEY = "digest_sender"
+"""bot_data key of the DigestSender, so the sandbox's :tick and tests deliver exactly as the job does."""
+CALENDAR_KEY = "work_calendar"
+RATE_LIMIT_RETRIES = 3
+"""How often AIORateLimiter waits out a 429 (retry_after) before the send fails."""
+
+App = Application[Any, Any, Any, Any, Any, Any]
+
+
+def build_application(
+    settings: Settings,
+    services: Services,
+    *,
+    base_url: str | None = None,
+    base_file_url: str | None = None,
+    request: BaseRequest | None = None,
+    reminders: bool = True,
+) -> App:
+    """Build the bot. ``reminders=False`` leaves out the daily job (the sandbox ticks by hand)."""
+    token = settings.token
+    if token is None:
+        raise ValueError("build_application needs TELEGRAM_BOT_TOKEN (the sandbox passes its own)")
+    builder = (
+        ApplicationBuilder()
+        .token(token)
+        .base_url(base_url or settings.api_base_url)
+        .base_file_url(base_file_url or settings.api_base_file_url)
+        # Telegram allows 30 messages a second overall and 20 a minute per group; the limiter
+        # queues sends to stay under both and waits out 429s with their retry_after.
+        .rate_limiter(AIORateLimiter(max_retries=RATE_LIMIT_RETRIES))
+        .defaults(
+            Defaults(
+                tzinfo=TZ,
+                allow_sending_without_reply=True,
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+            )
+        )
+        .post_init(_post_init)
+    )
+    if request is not None:
+        builder = builder.request(request)
+    application: App = builder.build()
+    calendar = WorkCalendar()
+    sender = DigestSender(application.bot, services)
+    application.bot_data[SERVICES_KEY] = services
+    application.bot_data[SENDER_KEY] = sender
+    application.bot_data[CALENDAR_KEY] = calendar
+    handlers.register(application)
+    if reminders:
+        schedule_reminders(application, services, calendar, settings.remind_at, sender)
+    return application
+
+
+async def _post_init(application: App) -> None:
+    services: Services = application.bot_data[SERVICES_KEY]
+    await set_commands(application, services.admin_ids)

@@ -1,0 +1,229 @@
+"""Binding chats to units and leaders: /bind, /bindleader, /unbind, /bindings, /invite, /start CODE.
+
+Admins bind by name and create invite codes; a unit contact binds their own chat with a code.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Coroutine
+from functools import wraps
+from typing import Any
+
+from telegram import Update
+from telegram.ext import Application, CommandHandler
+
+from bot import texts
+from bot.bindings import UnitLookup, looks_like_invite_code, lookup_leader, lookup_units, split_names
+from bot.clock import TZ
+from bot.store import Binding, InviteError
+from handlers.chat import Context, chat_title, command_argument, esc, joined, pages, reply
+from handlers.common import services
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[Update, Context], Coroutine[Any, Any, None]]
+INVITE_MESSAGES = {
+    "unknown": texts.BOT_INVITE_UNKNOWN,
+    "used": texts.BOT_INVITE_USED,
+    "expired": texts.BOT_INVITE_EXPIRED,
+}
+
+
+def admin_only(command: str) -> Callable[[Handler], Handler]:
+    """The one gate for admin commands: anyone else is told the command is for admins."""
+
+    def decorate(handler: Handler) -> Handler:
+        @wraps(handler)
+        async def gated(update: Update, context: Context) -> None:
+            user = update.effective_user
+            if not services(context).is_admin(user.id if user else None):
+                await reply(update, texts.BOT_ADMIN_ONLY.format(command=command))
+                return
+            await handler(update, context)
+
+        return gated
+
+    return decorate
+
+
+def describe_binding(binding: Binding) -> str:
+    parts = []
+    if binding.units:
+        parts.append(texts.BOT_BINDING_UNITS.format(units=joined(binding.units)))
+    if binding.leader:
+        parts.append(texts.BOT_BINDING_LEADER.format(leader=esc(binding.leader)))
+    return "；".join(parts) or texts.BOT_NOTHING
+
+
+def lookup_problems(found: UnitLookup) -> str:
+    """Why a list of unit names cannot be bound, with "did you mean" for each near miss."""
+    lines = []
+    for name, suggestions in found.unknown:
+        line = texts.BOT_UNKNOWN_UNIT.format(name=esc(name))
+        if suggestions:
+            line += texts.BOT_DID_YOU_MEAN.format(names=joined(suggestions))
+        lines.append(line)
+    for label, members in found.groups:
+        lines.append(texts.BOT_UNIT_IS_GROUP.format(name=esc(label), members=joined(members)))
+    return "\n".join(lines)
+
+
+async def redeem(update: Update, context: Context, code: str) -> None:
+    """Use an invite code for this chat: the code's unit is added to the chat's binding."""
+    svc = services(context)
+    chat = update.effective_chat
+    if chat is None:
+        return
+    try:
+        invite = svc.store.redeem_invite(code, chat.id, svc.clock.now())
+    except InviteError as error:
+        await reply(update, INVITE_MESSAGES[error.reason].format(code=esc(code)))
+        return
+    binding = svc.store.bind_units(chat.id, [invite.unit], title=chat_title(chat))
+    log.info("chat %d bound to %s with invite %s", chat.id, invite.unit, invite.code)
+    await reply(update, texts.BOT_BIND_DONE.format(units=joined(binding.units)))
+
+
+async def bind(update: Update, context: Context) -> None:
+    svc = services(context)
+    chat, user = update.effective_chat, update.effective_user
+    argument = command_argument(update.effective_message)
+    if chat is None or not argument:
+        await reply(update, texts.BOT_BIND_USAGE)
+        return
+    names = split_names(argument)
+    is_admin = svc.is_admin(user.id if user else None)
+    unknown_single = len(names) == 1 and svc.directory.resolve(names[0]) is None
+    if unknown_single and (not is_admin or looks_like_invite_code(names[0])):
+        await redeem(update, context, names[0])
+        return
+    if not is_admin:
+        await reply(update, texts.BOT_BIND_NEEDS_CODE.format(unit=joined(names)))
+        return
+    found = lookup_units(svc.directory, argument)
+    if not found.ok:
+        await reply(update, lookup_problems(found) or texts.BOT_BIND_USAGE)
+        return
+    binding = svc.store.bind_units(chat.id, found.units, title=chat_title(chat))
+    log.info("admin %s bound chat %d to %s", user.id if user else "?", chat.id, binding.units)
+    await reply(update, texts.BOT_BIND_DONE.format(units=joined(binding.units)))
+
+
+@admin_only("bindleader")
+async def bind_leader(update: Update, context: Context) -> None:
+    svc = services(context)
+    chat = update.effective_chat
+    argument = command_argument(update.effective_message)
+    if chat is None or not argument:
+        await reply(update, texts.BOT_BINDLEADER_USAGE)
+        return
+    leader, suggestions = lookup_leader(svc.directory, argument)
+    if leader is None:
+        text = texts.BOT_UNKNOWN_LEADER.format(name=esc(argument))
+        if suggestions:
+            text += texts.BOT_DID_YOU_MEAN.format(names=joined(suggestions))
+        await reply(update, text)
+        return
+    svc.store.bind_leader(chat.id, leader, title=chat_title(chat))
+    await reply(update, texts.BOT_BINDLEADER_DONE.format(leader=esc(leader)))
+
+
+@admin_only("unbind")
+async def unbind(update: Update, context: Context) -> None:
+    svc = services(context)
+    chat = update.effective_chat
+    if chat is None:
+        return
+    current = svc.store.binding(chat.id)
+    if current is None:
+        await reply(update, texts.BOT_UNBIND_NOTHING)
+        return
+    argument = command_argument(update.effective_message)
+    if not argument:
+        svc.store.unbind(chat.id)
+        await reply(update, texts.BOT_UNBIND_ALL)
+        return
+    found = lookup_units(svc.directory, argument)
+    if found.unknown or found.groups:
+        await reply(update, lookup_problems(found))
+        return
+    missing = [unit for unit in found.units if unit not in current.units]
+    if missing:
+        await reply(update, texts.BOT_UNBIND_NOT_BOUND.format(what=joined(missing)))
+        return
+    remaining: Binding | None = current
+    for unit in found.units:
+        remaining = svc.store.unbind(chat.id, unit)
+    if remaining is None:
+        await reply(update, texts.BOT_UNBIND_ALL)
+        return
+    await reply(
+        update,
+        texts.BOT_UNBIND_UNIT.format(unit=joined(found.units), remaining=describe_binding(remaining)),
+    )
+
+
+async def list_bindings(update: Update, context: Context) -> None:
+    """Admins see every bound chat; anyone else sees what this chat is bound to."""
+    svc = services(context)
+    chat, user = update.effective_chat, update.effective_user
+    if chat is None:
+        return
+    if not svc.is_admin(user.id if user else None):
+        own = svc.store.binding(chat.id)
+        text = (
+            texts.BOT_THIS_CHAT_BINDING.format(what=describe_binding(own))
+            if own is not None
+            else texts.BOT_THIS_CHAT_UNBOUND
+        )
+        await reply(update, text)
+        return
+    everything = svc.store.bindings()
+    if not everything:
+        await reply(update, texts.BOT_BINDINGS_NONE)
+        return
+    rows = [
+        texts.BOT_BINDING_ROW.format(
+            title=esc(binding.title or texts.BOT_BINDING_UNTITLED),
+            chat_id=binding.chat_id,
+            what=describe_binding(binding),
+        )
+        for binding in everything
+    ]
+    for page in pages(texts.BOT_BINDINGS_TITLE.format(count=len(everything)), rows):
+        await reply(update, page)
+
+
+@admin_only("invite")
+async def invite(update: Update, context: Context) -> None:
+    svc = services(context)
+    user = update.effective_user
+    argument = command_argument(update.effective_message)
+    if not argument:
+        await reply(update, texts.BOT_INVITE_USAGE)
+        return
+    found = lookup_units(svc.directory, argument)
+    if not found.ok or len(found.units) != 1:
+        await reply(update, lookup_problems(found) or texts.BOT_INVITE_USAGE)
+        return
+    created = svc.store.create_invite(found.units[0], svc.clock.now(), created_by=user.id if user else None)
+    username = context.bot.username
+    await reply(
+        update,
+        texts.BOT_INVITE_DONE.format(
+            unit=esc(created.unit),
+            code=esc(created.code),
+            expires=created.expires_at.astimezone(TZ).strftime("%Y-%m-%d %H:%M"),
+            private_link=esc(f"https://t.me/{username}?start={created.code}"),
+            group_link=esc(f"https://t.me/{username}?startgroup={created.code}"),
+        ),
+    )
+
+
+def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    application.add_handler(CommandHandler("bind", bind))
+    application.add_handler(CommandHandler("bindleader", bind_leader))
+    application.add_handler(CommandHandler("unbind", unbind))
+    application.add_handler(CommandHandler("bindings", list_bindings))
+    application.add_handler(CommandHandler("invite", invite))

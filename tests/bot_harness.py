@@ -1,0 +1,130 @@
+"""The bot under test: the real Application, over HTTP, against the local Bot API stand-in.
+
+``running_bot`` builds the bot exactly as ``python -m bot run`` does (bot.app.build_application),
+with the real plan and directory, a real database file and a fake clock, and polls the fake
+server. The helpers make tests read like a conversation: someone says something, the bot answers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import date, time
+from pathlib import Path
+from typing import Any
+
+from bot import paths
+from bot.app import SENDER_KEY, App, build_application
+from bot.clock import FakeClock
+from bot.config import Settings
+from bot.directory import Directory
+from bot.models import Plan
+from bot.sandbox.botapi import BotApiServer, FakeChat, FakeUser, JSONDict
+from bot.services import Services
+from bot.store import Store
+from handlers.reminders import DigestSender
+from schedules.calendar import WorkCalendar
+from schedules.dispatch import DispatchReport, run_reminders
+
+ADMIN_ID = 9001
+
+_PLAN: Plan | None = None
+_DIRECTORY: Directory | None = None
+
+
+def shipped_plan() -> tuple[Plan, Directory]:
+    """The real plan and directory, read once per test session (they are immutable)."""
+    global _PLAN, _DIRECTORY
+    if _PLAN is None or _DIRECTORY is None:
+        _PLAN, _DIRECTORY = Plan.load(paths.PLAN), Directory.load(paths.UNITS)
+    return _PLAN, _DIRECTORY
+
+
+def bot_settings(token: str, **overrides: Any) -> Settings:
+    """Settings as a .env would give them, without reading the developer's own .env."""
+    return Settings(_env_file=None, telegram_bot_token=token, admin_ids=frozenset({ADMIN_ID}), **overrides)  # type: ignore[call-arg]
+
+
+@dataclass
+class Bot:
+    api: BotApiServer
+    app: App
+    services: Services
+    clock: FakeClock
+    admin: FakeUser
+
+    @property
+    def sender(self) -> DigestSender:
+        found: DigestSender = self.app.bot_data[SENDER_KEY]
+        return found
+
+    async def says(
+        self,
+        chat: FakeChat,
+        user: FakeUser,
+        text: str | None = None,
+        *,
+        reply_to: int | None = None,
+        **media: Any,
+    ) -> list[JSONDict]:
+        """``user`` posts in ``chat``; returns the bot's messages that followed, once it is idle."""
+        before = len(self.api.bot_messages(chat))
+        await self.api.user_sends(chat, user, text, reply_to=reply_to, **media)
+        await self.api.idle()
+        return self.api.bot_messages(chat)[before:]
+
+    async def presses(
+        self, chat: FakeChat, user: FakeUser, message_id: int, data: str
+    ) -> tuple[JSONDict | None, list[JSONDict]]:
+        """``user`` presses a button; returns the callback answer and the bot's new messages."""
+        before = len(self.api.bot_messages(chat))
+        query_id = await self.api.user_presses(chat, user, message_id, data)
+        await self.api.idle()
+        return self.api.callback_answer(query_id), self.api.bot_messages(chat)[before:]
+
+    async def tick(self) -> DispatchReport:
+        """Today's reminders, now, with the same sender the daily job uses."""
+        calendar = self.app.bot_data.get("work_calendar") or WorkCalendar()
+        report = await run_reminders(self.services, calendar, self.sender)
+        await self.api.idle()
+        return report
+
+    def bind(self, chat: FakeChat, *units: str, leader: str | None = None) -> None:
+        """Set up a binding directly in the store (tests of other features start bound)."""
+        if units:
+            self.services.store.bind_units(chat.id, units, title=chat.title or "")
+        if leader:
+            self.services.store.bind_leader(chat.id, leader, title=chat.title or "")
+
+
+@asynccontextmanager
+async def running_bot(
+    api: BotApiServer, db: Path, day: date, at: time = time(8, 0), *, reminders: bool = False
+) -> AsyncIterator[Bot]:
+    plan, directory = shipped_plan()
+    clock = FakeClock.at(day, at)
+    store = Store.open(db)
+    services = Services(plan, directory, store, clock, admin_ids=frozenset({ADMIN_ID}))
+    app = build_application(
+        bot_settings(api.token),
+        services,
+        base_url=api.base_url,
+        base_file_url=api.base_file_url,
+        reminders=reminders,
+    )
+    app.bot_data[SENDER_KEY].retry_delays = (0.01, 0.02, 0.05)
+    admin = api.user(ADMIN_ID, "管理员", "admin")
+    try:
+        await app.initialize()
+        await app.start()
+        assert app.updater is not None
+        await app.updater.start_polling(poll_interval=0, timeout=1)
+        yield Bot(api, app, services, clock, admin)
+    finally:
+        if app.updater is not None and app.updater.running:
+            await app.updater.stop()
+        if app.running:
+            await app.stop()
+        await app.shutdown()
+        store.close()
