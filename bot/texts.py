@@ -134,6 +134,7 @@ BOT_DIGEST_PART = "（{part}/{parts}）"
 BOT_DIGEST_ITEM = "{light} <b>{measure}</b> {title}{role}"
 BOT_DIGEST_ROLES = {"lead": "", "co": "〔协办〕", "leader": ""}
 BOT_DIGEST_UNITS = "   主责：{units}"
+BOT_DIGEST_MILESTONE = "   节点：{text}"
 BOT_DIGEST_REASONS = {
     "upcoming": "   {due} 到期 · 还有 {days} 天",
     "due": "   今天到期（{due}）",
@@ -147,6 +148,7 @@ BOT_DATE = "{month}月{day}日"
 BOT_DATE_OTHER_YEAR = "{year}年{month}月{day}日"
 
 # errors
+BOT_UNKNOWN_COMMAND = "没有这个命令。发送 /help 查看本聊天可用的命令。"
 BOT_ERROR = "抱歉，处理这条消息时出了问题，已记录下来。请稍后再试；如果反复出现，请联系管理员。"
 
 # --- section: reminders ---
