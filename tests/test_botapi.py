@@ -10,12 +10,12 @@ import asyncio
 import html
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, Literal
 
 import httpx
 import pytest
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.error import BadRequest, Forbidden, InvalidToken
+from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, RetryAfter, TimedOut
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -488,3 +488,168 @@ def test_parse_html_entities_count_utf16_units() -> None:
         {"offset": 3, "length": 2, "type": "bold"},
         {"offset": 6, "length": 2, "type": "text_link", "url": "https://example.org"},
     ]
+
+
+# --------------------------------------------------------------------------- faults
+
+# PTB 22 builds RetryAfter by reading its own deprecated int-valued ``retry_after``, which warns; with
+# warnings as errors that warning would replace the 429 handling under test.
+retry_after_deprecation = pytest.mark.filterwarnings(
+    "ignore:.*`retry_after` will be of type:telegram.warnings.PTBDeprecationWarning"
+)
+
+
+@retry_after_deprecation
+async def test_429_is_retried_by_the_rate_limiter_and_delivered_once(
+    fake_api: BotApiServer, people: tuple[FakeUser, FakeChat]
+) -> None:
+    contact, group = people
+    fake_api.inject("sendMessage", "429", times=2, retry_after=0.2)
+    async with polling(build_app(fake_api, rate_limit_retries=3)):
+        await fake_api.user_sends(group, contact, "/start")
+        await fake_api.idle()
+
+    assert [m["text"] for m in fake_api.bot_messages(group)] == ["你好"]
+    assert fake_api.injected[("sendMessage", "429")] == 2
+    assert fake_api.calls["sendMessage"] == 3
+    assert fake_api.pending_faults() == 0
+
+
+@retry_after_deprecation
+async def test_429_beyond_the_retries_surfaces_as_retry_after(
+    fake_api: BotApiServer, people: tuple[FakeUser, FakeChat]
+) -> None:
+    _, group = people
+    fake_api.inject("sendMessage", "429", times=2, retry_after=0.1)
+    app = build_app(fake_api, rate_limit_retries=1)
+    async with app:
+        with pytest.raises(RetryAfter):
+            await app.bot.send_message(group.id, "催办")
+    assert fake_api.bot_messages(group) == []
+
+
+async def test_429_answer_has_telegrams_shape(
+    fake_api: BotApiServer, people: tuple[FakeUser, FakeChat]
+) -> None:
+    _, group = people
+    fake_api.inject("sendMessage", "429", retry_after=3)
+    async with httpx.AsyncClient() as client:
+        response = await client.post(
+            f"{fake_api.base_url}{fake_api.token}/sendMessage", data={"chat_id": str(group.id), "text": "x"}
+        )
+    assert response.status_code == 429
+    assert response.json() == {
+        "ok": False,
+        "error_code": 429,
+        "description": "Too Many Requests: retry after 3",
+        "parameters": {"retry_after": 3},
+    }
+
+
+async def test_500_surfaces_as_network_error_and_sends_nothing(
+    fake_api: BotApiServer, app: AnyApp, people: tuple[FakeUser, FakeChat]
+) -> None:
+    _, group = people
+    fake_api.inject("sendMessage", "500")
+    with pytest.raises(NetworkError, match="Internal Server Error"):
+        await app.bot.send_message(group.id, "催办")
+    assert fake_api.bot_messages(group) == []
+    await app.bot.send_message(group.id, "催办")
+    assert [m["text"] for m in fake_api.bot_messages(group)] == ["催办"]
+    assert fake_api.injected[("sendMessage", "500")] == 1
+
+
+async def test_slow_answer_within_the_timeout_is_delivered(
+    fake_api: BotApiServer, app: AnyApp, people: tuple[FakeUser, FakeChat]
+) -> None:
+    _, group = people
+    fake_api.inject("sendMessage", "slow", delay=0.15)
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    sent = await app.bot.send_message(group.id, "慢", read_timeout=2)
+    assert loop.time() - started >= 0.15
+    assert fake_api.message(group, sent.message_id)["text"] == "慢"
+
+
+@pytest.mark.parametrize("kind", ["slow", "lost"])
+async def test_request_abandoned_by_the_client_is_not_processed(
+    fake_api: BotApiServer, app: AnyApp, people: tuple[FakeUser, FakeChat], kind: Literal["slow", "lost"]
+) -> None:
+    _, group = people
+    fake_api.inject("sendMessage", kind, delay=1.0)
+    with pytest.raises(TimedOut):
+        await app.bot.send_message(group.id, "催办", read_timeout=0.1)
+    await fake_api.idle()
+    assert fake_api.bot_messages(group) == []
+
+    # So a retry delivers the message exactly once.
+    await app.bot.send_message(group.id, "催办")
+    assert [m["text"] for m in fake_api.bot_messages(group)] == ["催办"]
+    assert fake_api.injected[("sendMessage", kind)] == 1
+
+
+async def test_lost_request_hangs_up_when_the_client_waits_longer(
+    fake_api: BotApiServer, app: AnyApp, people: tuple[FakeUser, FakeChat]
+) -> None:
+    _, group = people
+    fake_api.inject("sendMessage", "lost", delay=0.05)
+    with pytest.raises(NetworkError):
+        await app.bot.send_message(group.id, "催办", read_timeout=2)
+    await fake_api.idle()
+    assert fake_api.bot_messages(group) == []
+
+
+def test_inject_rejects_what_it_cannot_do(fake_api: BotApiServer) -> None:
+    with pytest.raises(ValueError, match="does not implement"):
+        fake_api.inject("sendTelepathy", "500")
+    with pytest.raises(ValueError, match="unknown fault"):
+        fake_api.inject("sendMessage", "418")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="at least 1"):
+        fake_api.inject("sendMessage", "500", times=0)
+
+
+# --------------------------------------------------------------------------- odds and ends
+
+
+async def test_json_body_and_delete_message(
+    fake_api: BotApiServer, people: tuple[FakeUser, FakeChat]
+) -> None:
+    _, group = people
+    url = f"{fake_api.base_url}{fake_api.token}"
+    async with httpx.AsyncClient() as client:
+        sent = (await client.post(f"{url}/sendMessage", json={"chat_id": group.id, "text": "临时"})).json()
+        assert sent["ok"] and sent["result"]["text"] == "临时"
+        deleted = await client.post(f"{url}/deleteMessage", data={"chat_id": group.id, "message_id": "1"})
+        again = await client.post(f"{url}/deleteMessage", data={"chat_id": group.id, "message_id": "1"})
+    assert deleted.json() == {"ok": True, "result": True}
+    assert again.json()["description"] == "Bad Request: message to delete not found"
+    assert fake_api.bot_messages(group) == []
+    assert [event.kind for event in fake_api.events] == ["sent", "deleted"]
+
+
+async def test_max_rate_counts_sends_per_window(
+    fake_api: BotApiServer, app: AnyApp, people: tuple[FakeUser, FakeChat]
+) -> None:
+    contact, group = people
+    private = fake_api.private(contact)
+    for text in ("一", "二", "三"):
+        await app.bot.send_message(group.id, text)
+    await app.bot.send_message(private.id, "四")
+    assert fake_api.max_rate(60, group) == 3
+    assert fake_api.max_rate(60, private) == 1
+    assert fake_api.max_rate(60) == 4
+    assert fake_api.max_rate(1e-9) == 1
+
+
+async def test_callback_answer_text_is_limited(
+    fake_api: BotApiServer, people: tuple[FakeUser, FakeChat]
+) -> None:
+    contact, group = people
+    keyboard = InlineKeyboardMarkup([[InlineKeyboardButton("已完成", callback_data="done")]])
+    # Not polling: the test answers the query itself.
+    async with build_app(fake_api) as app:
+        sent = await app.bot.send_message(group.id, "2-63-1", reply_markup=keyboard)
+        query_id = await fake_api.user_presses(group, contact, sent.message_id, "done")
+        with pytest.raises(BadRequest, match="Message_too_long"):
+            await app.bot.answer_callback_query(query_id, text="长" * 201)
+        assert await app.bot.answer_callback_query(query_id, text="长" * 200)

@@ -44,6 +44,7 @@ DEFAULT_TOKEN = "123456789:SANDBOX-token-not-a-real-secret"
 MAX_TEXT_LENGTH = 4096
 MAX_CAPTION_LENGTH = 1024
 MAX_CALLBACK_DATA_BYTES = 64
+MAX_CALLBACK_ANSWER_LENGTH = 200
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 # How long after a 429 the server still counts as busy: the client is expected to come back after
 # ``retry_after`` (AIORateLimiter adds 0.1 s), so idle() must not declare the conversation over before.
@@ -465,6 +466,7 @@ class BotApiServer:
         self.errors: list[tuple[str, int, str]] = []
         self.events: list[BotEvent] = []
         self.callback_answers: list[JSONDict] = []
+        self._send_times: list[tuple[float, int]] = []
 
         self._users: dict[int, FakeUser] = {}
         self._chats: dict[int, _ChatState] = {}
@@ -743,6 +745,21 @@ class BotApiServer:
         """Updates queued for the bot and not yet acknowledged by a later getUpdates offset."""
         return len(self._updates)
 
+    def max_rate(self, window: float, chat: FakeChat | int | None = None) -> int:
+        """The most messages the bot sent within any ``window`` seconds, to one chat or to all.
+
+        Telegram's limits: about 30 a second overall and 20 a minute per group. Edits do not count.
+        """
+        chat_id = None if chat is None else self._chat_state(chat).chat.id
+        times = [moment for moment, target in self._send_times if chat_id is None or target == chat_id]
+        most = 0
+        first = 0
+        for last, moment in enumerate(times):
+            while moment - times[first] >= window:
+                first += 1
+            most = max(most, last - first + 1)
+        return most
+
     async def wait_bot_message(
         self,
         chat: FakeChat | int,
@@ -820,7 +837,7 @@ class BotApiServer:
             raise ValueError("times must be at least 1")
         if retry_after <= 0 or delay < 0:
             raise ValueError("retry_after must be positive and delay not negative")
-        self._faults.setdefault(canonical, deque()).append(Fault(kind, times, retry_after, delay))
+        self._faults.setdefault(canonical, deque()).append(Fault(kind, times, float(retry_after), delay))
 
     def pending_faults(self, method: str | None = None) -> int:
         """How many injected faults have not fired yet (for one method, or all)."""
@@ -869,6 +886,12 @@ class BotApiServer:
         except ApiError as error:
             self.errors.append((method, error.code, error.description))
             return _json_response(error.to_api(), error.code)
+        except Exception as error:
+            # A bug in the stand-in must look like a server failure to the bot, not kill the sandbox.
+            log.exception("fake Bot API failed in %s", method)
+            failure = ApiError(500, f"Internal Server Error: fake Bot API failed: {error!r}")
+            self.errors.append((method, failure.code, failure.description))
+            return _json_response(failure.to_api(), failure.code)
         finally:
             if tracked:
                 self._in_flight[method] -= 1
@@ -1015,8 +1038,11 @@ class BotApiServer:
 
     async def _answer_callback_query(self, params: Params, uploads: Uploads) -> bool:
         query_id = _text_param(params, "callback_query_id")
-        if not query_id or self._open_callbacks.pop(query_id, None) is None:
+        if not query_id or query_id not in self._open_callbacks:
             raise bad_request("query is too old and response timeout expired or query ID is invalid")
+        if len(_text_param(params, "text") or "") > MAX_CALLBACK_ANSWER_LENGTH:
+            raise bad_request("MESSAGE_TOO_LONG")
+        del self._open_callbacks[query_id]
         self.callback_answers.append(
             {
                 "callback_query_id": query_id,
@@ -1209,6 +1235,7 @@ class BotApiServer:
 
     def _publish(self, state: _ChatState, message: JSONDict) -> JSONDict:
         state.messages[message["message_id"]] = message
+        self._send_times.append((asyncio.get_running_loop().time(), state.chat.id))
         self._emit(BotEvent("sent", state.chat, message))
         return message
 
