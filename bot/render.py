@@ -56,19 +56,17 @@ def paginate(header: str, sections: Sequence[Section], limit: int | None = TELEG
         heading_here = False
         for block in section.blocks:
             for chunk in _fit(block, chunk_room):
-                need_heading = not heading_here
-                if pages[-1] and used + _cost(pages[-1], section.heading, chunk, need_heading) > room:
+                size = telegram_length(chunk) + 1
+                opening = [] if heading_here else _opening(pages[-1], section.heading, started)
+                extra = sum(telegram_length(line) + 1 for line in opening)
+                if pages[-1] and used + extra + size > room:
                     pages.append([])
                     used = 0
-                    need_heading = True
-                used += _cost(pages[-1], section.heading, chunk, need_heading)
-                if need_heading:
-                    if pages[-1]:
-                        pages[-1].append("")
-                    if section.heading:
-                        pages[-1].append(section.heading + (texts.LV_CONTINUED if started else ""))
-                    heading_here = True
-                pages[-1].append(chunk)
+                    opening = _opening(pages[-1], section.heading, started)
+                    extra = sum(telegram_length(line) + 1 for line in opening)
+                pages[-1] += [*opening, chunk]
+                used += extra + size
+                heading_here = True
                 started = True
     count = len(pages)
     result = []
@@ -78,11 +76,12 @@ def paginate(header: str, sections: Sequence[Section], limit: int | None = TELEG
     return result
 
 
-def _cost(page: list[str], heading: str, chunk: str, with_heading: bool) -> int:
-    """Characters a chunk adds to a page, with the blank line and heading it may bring."""
-    gap = 1 if page and with_heading else 0
-    top = telegram_length(heading) + 1 if with_heading and heading else 0
-    return gap + top + telegram_length(chunk) + 1
+def _opening(page: list[str], heading: str, continued: bool) -> list[str]:
+    """The lines a section starts with on a page: a blank line after earlier text, its heading."""
+    lines = [""] if page else []
+    if heading:
+        lines.append(heading + (texts.LV_CONTINUED if continued else ""))
+    return lines
 
 
 def _fit(block: str, room: int) -> list[str]:

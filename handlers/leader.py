@@ -1,0 +1,267 @@
+"""Leader views in chat: /overdue, /upcoming, /status, /summary, /mytasks, paged with inline buttons.
+
+Each command reads its argument into a ``ViewRequest``; ``show`` then decides the scope (the
+one authorization rule, ``bot.queries.chat_scope``), runs the query for today and replies with
+the first page. Page buttons carry the request itself, so a press re-runs it for the same day
+with the presser's rights: nothing is kept in memory and buttons survive a restart.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Literal
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import BadRequest
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
+
+from bot import queries, render, texts
+from bot.services import Services
+from handlers.common import services
+
+View = Literal["o", "u", "m", "s", "t"]
+CALLBACK_PREFIX = "lv:"
+# lv:VIEW:SCOPE:YYYYMMDD:EXTRA:PAGE — SCOPE is "-" (the chat's default), "*" (everything),
+# u/g/l + an index into the directory's units/groups/leaders, or a + an annex number.
+_CALLBACK = re.compile(
+    r"^lv:([oumst]):(-|\*|[ugl][0-9]{1,4}|a[0-9]{1,2}):([0-9]{8}):([0-9-]{0,20}):([0-9]{1,4})$"
+)
+
+
+@dataclass(frozen=True)
+class ViewRequest:
+    """One view as asked for: which, for what scope (as typed, encoded), on which day."""
+
+    view: View
+    day: date
+    scope: str = "-"
+    extra: str = ""
+
+    def callback(self, page: int) -> str:
+        return f"{CALLBACK_PREFIX}{self.view}:{self.scope}:{self.day:%Y%m%d}:{self.extra}:{page}"
+
+    @classmethod
+    def from_callback(cls, data: str) -> tuple[ViewRequest, int]:
+        """Raises ValueError for anything this module did not make."""
+        found = _CALLBACK.match(data)
+        if found is None:
+            raise ValueError(f"not a leader-view button: {data!r}")
+        view, scope, day, extra, page = found.groups()
+        on = date(int(day[:4]), int(day[4:6]), int(day[6:]))
+        return cls(view, on, scope, extra), int(page)  # type: ignore[arg-type]
+
+
+# --- scope codes: what the user typed, small enough for a button ---------------------------------
+
+
+def encode_scope(svc: Services, scope: queries.Scope | None) -> str:
+    if scope is None:
+        return "-"
+    if scope.is_everything:
+        return "*"
+    if scope.annex is not None:
+        return f"a{scope.annex}"
+    if scope.leader is not None:
+        return f"l{svc.directory.leaders.index(scope.leader)}"
+    units = [u.name for u in svc.directory.units]
+    if scope.label in units:
+        return f"u{units.index(scope.label)}"
+    return f"g{[g.label for g in svc.directory.groups].index(scope.label)}"
+
+
+def decode_scope(svc: Services, code: str) -> queries.Scope | None:
+    """The scope a button names; ValueError if it names nothing (forged, or the directory changed)."""
+    if code == "-":
+        return None
+    if code == "*":
+        return queries.scope_everything(texts.LV_EVERYTHING)
+    kind, number = code[0], int(code[1:])
+    try:
+        if kind == "a":
+            return queries.annex_scope(svc.plan, number)
+        names = {
+            "l": svc.directory.leaders,
+            "u": [u.name for u in svc.directory.units],
+            "g": [g.label for g in svc.directory.groups],
+        }[kind]
+        if number >= len(names):
+            raise ValueError(f"no {kind} number {number}")
+        if kind == "l":
+            return queries.leader_scope(svc.directory, names[number])
+        return queries.unit_scope(svc.directory, names[number])
+    except queries.ScopeError as exc:
+        raise ValueError(str(exc)) from None
+
+
+# --- building pages -------------------------------------------------------------------------------
+
+
+class Answer(Exception):
+    """A short reply instead of a view: a refusal, a usage hint, an unknown name."""
+
+
+def pages_for(svc: Services, request: ViewRequest, chat_id: int, user_id: int | None) -> list[str]:
+    """The pages of a view as this user in this chat may see it; raises Answer otherwise."""
+    try:
+        requested = decode_scope(svc, request.scope)
+    except ValueError:
+        raise Answer(texts.LV_BUTTON_STALE) from None
+    scope = queries.chat_scope(
+        svc.store.binding(chat_id), svc.is_admin(user_id), requested, texts.LV_EVERYTHING
+    )
+    if isinstance(scope, queries.Refusal):
+        if scope.reason == "unbound":
+            raise Answer(texts.LV_REFUSED_UNBOUND)
+        raise Answer(texts.LV_REFUSED_OUTSIDE.format(allowed=scope.allowed))
+    snapshot = queries.Snapshot.take(svc.plan, svc.directory, svc.store, request.day)
+    if request.view == "o":
+        return render.unit_report_pages(queries.overdue(snapshot, scope))
+    if request.view == "u":
+        return render.unit_report_pages(queries.upcoming(snapshot, scope, int(request.extra)))
+    if request.view == "m":
+        return render.unit_report_pages(queries.my_tasks(snapshot, scope))
+    if request.view == "s":
+        return render.summary_pages(queries.summary(snapshot, scope))
+    try:
+        return render.status_pages(queries.measure_status(snapshot, request.extra, svc.store.history))
+    except queries.UnknownMeasure as exc:
+        raise Answer(
+            _with_suggestions(texts.LV_UNKNOWN_MEASURE.format(text=exc.measure_id), exc.suggestions)
+        ) from None
+
+
+def _with_suggestions(message: str, suggestions: list[str]) -> str:
+    if not suggestions:
+        return message
+    return message + "\n" + texts.LV_DID_YOU_MEAN.format(names="、".join(suggestions))
+
+
+def keyboard(request: ViewRequest, page: int, pages: int) -> InlineKeyboardMarkup | None:
+    if pages <= 1:
+        return None
+    row = []
+    if page > 1:
+        row.append(InlineKeyboardButton(texts.LV_BUTTON_PREV, callback_data=request.callback(page - 1)))
+    row.append(
+        InlineKeyboardButton(
+            texts.LV_BUTTON_PAGE.format(page=page, pages=pages), callback_data=request.callback(page)
+        )
+    )
+    if page < pages:
+        row.append(InlineKeyboardButton(texts.LV_BUTTON_NEXT, callback_data=request.callback(page + 1)))
+    return InlineKeyboardMarkup([row])
+
+
+def scope_request(svc: Services, view: View, day: date, args: list[str], usage: str) -> ViewRequest:
+    """A view whose optional argument is a unit, leader, 附件N or 全部."""
+    if not args:
+        return ViewRequest(view, day)
+    text = " ".join(args)
+    try:
+        scope = queries.parse_scope(svc.plan, svc.directory, text, texts.LV_EVERYTHING)
+    except queries.ScopeError as exc:
+        unknown = texts.LV_UNKNOWN_SCOPE.format(text=exc.text)
+        raise Answer(_with_suggestions(unknown, exc.suggestions) + "\n" + usage) from None
+    return ViewRequest(view, day, encode_scope(svc, scope))
+
+
+# --- handlers ---------------------------------------------------------------------------------------
+
+
+Context = ContextTypes.DEFAULT_TYPE
+
+
+async def show(update: Update, context: Context, build: Any) -> None:
+    """Reply with the first page of the view ``build(svc, today)`` asks for, or with why not."""
+    svc = services(context)
+    message = update.effective_message
+    if message is None or update.effective_chat is None:
+        return
+    user_id = update.effective_user.id if update.effective_user else None
+    try:
+        request: ViewRequest = build(svc, svc.clock.now().date())
+        pages = pages_for(svc, request, update.effective_chat.id, user_id)
+    except Answer as answer:
+        await message.reply_text(str(answer), parse_mode=None)
+        return
+    await message.reply_text(pages[0], parse_mode=None, reply_markup=keyboard(request, 1, len(pages)))
+
+
+async def overdue(update: Update, context: Context) -> None:
+    args = context.args or []
+    await show(update, context, lambda svc, day: scope_request(svc, "o", day, args, texts.LV_USAGE_OVERDUE))
+
+
+async def summary(update: Update, context: Context) -> None:
+    args = context.args or []
+    await show(update, context, lambda svc, day: scope_request(svc, "s", day, args, texts.LV_USAGE_SUMMARY))
+
+
+async def mytasks(update: Update, context: Context) -> None:
+    args = context.args or []
+    await show(update, context, lambda svc, day: scope_request(svc, "m", day, args, texts.LV_USAGE_MYTASKS))
+
+
+async def upcoming(update: Update, context: Context) -> None:
+    await show(
+        update, context, lambda svc, day: ViewRequest("u", day, extra=str(upcoming_days(context.args)))
+    )
+
+
+async def status(update: Update, context: Context) -> None:
+    await show(update, context, lambda svc, day: ViewRequest("t", day, extra=measure_arg(context.args)))
+
+
+def upcoming_days(args: list[str] | None) -> int:
+    if not args:
+        return queries.DEFAULT_UPCOMING_DAYS
+    if len(args) == 1 and args[0].isdigit() and int(args[0]) <= queries.MAX_UPCOMING_DAYS:
+        return int(args[0])
+    raise Answer(texts.LV_USAGE_UPCOMING)
+
+
+def measure_arg(args: list[str] | None) -> str:
+    """The measure ID as a button can carry it: ASCII digits and dashes only."""
+    text = "".join(args or []).replace("－", "-").replace("—", "-").replace("–", "-")
+    if not re.fullmatch(r"[0-9]{1,2}-[0-9]{1,3}-[0-9]{1,3}", text):
+        raise Answer(texts.LV_USAGE_STATUS if not text else texts.LV_UNKNOWN_MEASURE.format(text=text))
+    return text
+
+
+async def page_pressed(update: Update, context: Context) -> None:
+    """A page button: re-run the view it names for its day and show the page it asks for."""
+    query = update.callback_query
+    if query is None or update.effective_chat is None:
+        return
+    svc = services(context)
+    try:
+        request, page = ViewRequest.from_callback(query.data or "")
+        pages = pages_for(svc, request, update.effective_chat.id, query.from_user.id)
+        if not 1 <= page <= len(pages):
+            raise Answer(texts.LV_BUTTON_NO_PAGE.format(pages=len(pages)))
+    except ValueError:
+        await query.answer(texts.LV_BUTTON_STALE, show_alert=True)
+        return
+    except Answer as answer:
+        await query.answer(str(answer), show_alert=True)
+        return
+    try:
+        await query.edit_message_text(
+            pages[page - 1], parse_mode=None, reply_markup=keyboard(request, page, len(pages))
+        )
+    except BadRequest as exc:
+        if "not modified" not in exc.message.lower():
+            raise
+    await query.answer()
+
+
+def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """Add the leader-view commands and their page buttons (called from the one wiring place)."""
+    application.add_handler(CommandHandler("overdue", overdue))
+    application.add_handler(CommandHandler("upcoming", upcoming))
+    application.add_handler(CommandHandler("status", status))
+    application.add_handler(CommandHandler("summary", summary))
+    application.add_handler(CommandHandler("mytasks", mytasks))
+    application.add_handler(CallbackQueryHandler(page_pressed, pattern=f"^{CALLBACK_PREFIX}"))
