@@ -359,10 +359,16 @@ def real() -> tuple[Plan, Directory]:
     return Plan.load(paths.PLAN), Directory.load(paths.UNITS)
 
 
+@pytest.fixture(scope="module")
+def real_year(real: tuple[Plan, Directory]) -> dict[date, list[Digest]]:
+    return simulate(*real)
+
+
 @needs_real_plan
-def test_a_simulated_2023_keeps_the_invariants_on_the_real_plan(real: tuple[Plan, Directory]) -> None:
-    plan, directory = real
-    check_year_invariants(plan, directory, simulate(plan, directory))
+def test_a_simulated_2023_keeps_the_invariants_on_the_real_plan(
+    real: tuple[Plan, Directory], real_year: dict[date, list[Digest]]
+) -> None:
+    check_year_invariants(*real, real_year)
 
 
 @needs_real_plan
@@ -391,3 +397,35 @@ def test_water_source_list_milestone_in_3_3_1_is_due_on_28_september(real: tuple
     assert ("3-3-1", "overdue", milestone, "leader") in overdue["leader:秦涛"]
     # A standing duty: its monthly check-in comes on October's first workday too.
     assert ("3-3-1", "checkin", None, "lead") in overdue["unit:区水务局"]
+
+
+@needs_real_plan
+def test_real_recurrences_and_windows(real_year: dict[date, list[Digest]]) -> None:
+    def reasons(measure_id: str, recipient: str) -> dict[date, set[str]]:
+        found: dict[date, set[str]] = {}
+        for day, digests in real_year.items():
+            for d in digests:
+                if d.recipient.key == recipient:
+                    hits = {i.reason for i in d.items if i.measure == measure_id and i.reason != "overdue"}
+                    if hits:
+                        found[day] = hits
+        return found
+
+    # 2-3-1 年底前, 每季度: a check-in at the start of each quarter after issue.
+    quarterly = reasons("2-3-1", "unit:永顺镇")
+    assert [day for day, r in quarterly.items() if "checkin" in r] == [
+        date(2023, 4, 3),
+        date(2023, 7, 3),
+        date(2023, 10, 7),
+    ]
+    # 2-21-1 6月-9月 with 夏季（6-9月） monthly: the window opens on Thu 1 June, which is also
+    # June's check-in; then July to September; its end is a dated item like any other.
+    summer = reasons("2-21-1", "unit:区商务局")
+    assert summer[date(2023, 6, 1)] == {"window_start", "checkin"}
+    assert [day for day, r in summer.items() if "checkin" in r] == [
+        date(2023, 6, 1),
+        date(2023, 7, 3),
+        date(2023, 8, 1),
+        date(2023, 9, 1),
+    ]
+    assert summer[date(2023, 9, 28)] == {"due"}
