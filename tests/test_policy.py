@@ -406,7 +406,9 @@ def test_real_recurrences_and_windows(real_year: dict[date, list[Digest]]) -> No
         for day, digests in real_year.items():
             for d in digests:
                 if d.recipient.key == recipient:
-                    hits = {i.reason for i in d.items if i.measure == measure_id and i.reason != "overdue"}
+                    hits: set[str] = {
+                        i.reason for i in d.items if i.measure == measure_id and i.reason != "overdue"
+                    }
                     if hits:
                         found[day] = hits
         return found
