@@ -1,0 +1,222 @@
+"""Leader views as conversations: the real bot over HTTP against the local Bot API stand-in.
+
+The real plan and directory, a real database file, a fake clock on named days of 2023/2024.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import AsyncIterator
+from datetime import date, datetime, time
+from pathlib import Path
+
+import pytest
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot import queries, render, texts
+from bot.clock import TZ
+from bot.models import Status
+from bot.sandbox.botapi import BotApiServer, FakeChat, FakeUser, JSONDict
+from tests.bot_harness import Bot, running_bot
+
+LEADER = "倪德才"
+WATER = "区水务局"
+
+
+@pytest.fixture
+async def bot_on_2024_01_02(fake_api: BotApiServer, tmp_path: Path) -> AsyncIterator[Bot]:
+    async with running_bot(fake_api, tmp_path / "bot.db", date(2024, 1, 2)) as bot:
+        yield bot
+
+
+@pytest.fixture
+async def bot_on_2023_07_03(fake_api: BotApiServer, tmp_path: Path) -> AsyncIterator[Bot]:
+    async with running_bot(fake_api, tmp_path / "bot.db", date(2023, 7, 3)) as bot:
+        yield bot
+
+
+def leader_chat(bot: Bot) -> tuple[FakeChat, FakeUser]:
+    chat = bot.api.group(-100, "倪德才领导群")
+    person = bot.api.user(501, "秘书")
+    bot.bind(chat, leader=LEADER)
+    return chat, person
+
+
+def unit_chat(bot: Bot, unit: str = WATER) -> tuple[FakeChat, FakeUser]:
+    chat = bot.api.group(-200, f"{unit}工作群")
+    person = bot.api.user(601, "联系人")
+    bot.bind(chat, unit)
+    return chat, person
+
+
+def buttons(message: JSONDict) -> dict[str, str]:
+    """Button text → callback data under a message."""
+    rows = message.get("reply_markup", {}).get("inline_keyboard", [])
+    return {button["text"]: button["callback_data"] for row in rows for button in row}
+
+
+def items_on_page(page: str) -> list[tuple[str, str, str]]:
+    """(unit, measure, due) of each dated item on a page of a per-unit list, read back from the text."""
+    found = []
+    for part in page.split("\n\n")[1:]:
+        heading, *lines = part.split("\n")
+        if not heading.startswith("【"):
+            continue
+        unit = heading[1 : heading.index("】")]
+        measure = ""
+        for line in lines:
+            if not line.startswith(" "):
+                measure = line.split()[1]
+            elif line.strip().startswith(("截止", "节点")):
+                found.append((unit, measure, line.split()[1].split("：")[0]))
+    return found
+
+
+async def test_a_leader_asks_overdue(bot_on_2023_07_03: Bot) -> None:
+    bot = bot_on_2023_07_03
+    chat, secretary = leader_chat(bot)
+    (answer,) = await bot.says(chat, secretary, "/overdue")
+    text = answer["text"]
+    assert text.startswith(f"🔴 逾期事项 · {LEADER} · 2023-07-03\n")
+    # 2-63-1, the noise-zoning measure due at the end of June, is the leader's and now overdue
+    assert "2-63-1" in text and "截止 2023-06-30 · 逾期 3 天" in text
+    assert "reply_markup" not in answer  # one page: no buttons
+
+
+async def test_a_completion_report_takes_the_item_off_the_leaders_list(bot_on_2023_07_03: Bot) -> None:
+    bot = bot_on_2023_07_03
+    chat, secretary = leader_chat(bot)
+    measure = bot.services.plan.measure("2-63-1")
+    assert measure is not None
+    for unit in queries.index_for(bot.services.plan, bot.services.directory).responsible["2-63-1"]:
+        if unit.role == "lead":
+            at = datetime.combine(date(2023, 7, 3), time(8, 0), tzinfo=TZ)
+            bot.services.store.record_progress("2-63-1", unit.unit, Status.DONE, at)
+    (answer,) = await bot.says(chat, secretary, "/overdue")
+    assert "2-63-1" not in answer["text"]
+
+
+async def test_paging_through_a_leaders_overdue_shows_every_item_exactly_once(bot_on_2024_01_02: Bot) -> None:
+    bot = bot_on_2024_01_02
+    chat, secretary = leader_chat(bot)
+    (first,) = await bot.says(chat, secretary, "/overdue")
+    pages = [first["text"]]
+    assert texts.LV_BUTTON_NEXT in buttons(first) and texts.LV_BUTTON_PREV not in buttons(first)
+    while texts.LV_BUTTON_NEXT in buttons(bot.api.message(chat, first["message_id"])):
+        data = buttons(bot.api.message(chat, first["message_id"]))[texts.LV_BUTTON_NEXT]
+        answer, new = await bot.presses(chat, secretary, first["message_id"], data)
+        assert answer is not None and new == []  # the page replaces the message; nothing new is posted
+        pages.append(bot.api.message(chat, first["message_id"])["text"])
+    assert len(pages) >= 3, len(pages)
+    assert all(render.telegram_length(page) <= render.TELEGRAM_LIMIT for page in pages)
+    assert all(f"（第 {n}/{len(pages)} 页）" in page for n, page in enumerate(pages, start=1))
+
+    services = bot.services
+    snapshot = queries.Snapshot.take(services.plan, services.directory, services.store, date(2024, 1, 2))
+    expected = queries.overdue(snapshot, queries.leader_scope(services.directory, LEADER))
+    shown = Counter(item for page in pages for item in items_on_page(page))
+    assert shown == Counter(
+        (group.unit, item.measure.id, item.item.due.isoformat())
+        for group in expected.groups
+        for item in group.items
+        if item.item is not None
+    )
+    assert set(shown.values()) == {1}
+
+    # and back one page
+    data = buttons(bot.api.message(chat, first["message_id"]))[texts.LV_BUTTON_PREV]
+    await bot.presses(chat, secretary, first["message_id"], data)
+    assert bot.api.message(chat, first["message_id"])["text"] == pages[-2]
+
+
+async def test_a_unit_chat_sees_its_own_units_only(bot_on_2024_01_02: Bot) -> None:
+    bot = bot_on_2024_01_02
+    chat, contact = unit_chat(bot)
+    (answer,) = await bot.says(chat, contact, "/overdue")
+    headings = {line for line in answer["text"].split("\n") if line.startswith("【")}
+    assert headings and all(line.startswith(f"【{WATER}】") for line in headings)
+    (refused,) = await bot.says(chat, contact, "/overdue 区生态环境局")
+    assert refused["text"] == texts.LV_REFUSED_OUTSIDE.format(allowed=WATER)
+    (refused,) = await bot.says(chat, contact, "/overdue 全部")
+    assert refused["text"] == texts.LV_REFUSED_OUTSIDE.format(allowed=WATER)
+    (mine,) = await bot.says(chat, contact, "/mytasks")
+    assert mine["text"].startswith(f"📋 待办事项 · {WATER} · 2024-01-02")
+
+
+async def test_a_stranger_is_refused(bot_on_2023_07_03: Bot) -> None:
+    bot = bot_on_2023_07_03
+    chat = bot.api.group(-300, "无关群")
+    stranger = bot.api.user(777, "路人")
+    for command in ("/overdue", "/summary", "/mytasks", "/upcoming", "/status 2-63-1"):
+        (answer,) = await bot.says(chat, stranger, command)
+        assert answer["text"] == texts.LV_REFUSED_UNBOUND, command
+
+
+async def test_an_admin_sees_everything_and_can_narrow_it(bot_on_2023_07_03: Bot) -> None:
+    bot = bot_on_2023_07_03
+    private = bot.api.private(bot.admin)
+    (everything,) = await bot.says(private, bot.admin, "/overdue")
+    assert everything["text"].startswith("🔴 逾期事项 · 全部 · 2023-07-03")
+    (annex,) = await bot.says(private, bot.admin, "/overdue 附件3")
+    assert annex["text"].startswith("🔴 逾期事项 · 附件3 · 2023-07-03")
+    assert {measure.split("-")[0] for _, measure, _ in items_on_page(annex["text"])} == {"3"}
+    (unit,) = await bot.says(private, bot.admin, "/overdue 水务局")
+    assert unit["text"].startswith(f"🔴 逾期事项 · {WATER} · ")
+    (near_miss,) = await bot.says(private, bot.admin, "/overdue 区水务")
+    assert near_miss["text"].startswith(texts.LV_UNKNOWN_SCOPE.format(text="区水务"))
+    assert WATER in near_miss["text"]
+
+
+async def test_status_of_a_measure(bot_on_2023_07_03: Bot) -> None:
+    bot = bot_on_2023_07_03
+    chat, secretary = leader_chat(bot)
+    at = datetime.combine(date(2023, 6, 20), time(15, 0), tzinfo=TZ)
+    bot.services.store.record_progress(
+        "2-63-1", "区生态环境局", Status.IN_PROGRESS, at, percent=80, note="方案已报审", evidence=["file-1"]
+    )
+    (answer,) = await bot.says(chat, secretary, "/status 2-63-1")
+    text = answer["text"]
+    measure = bot.services.plan.measure("2-63-1")
+    assert measure is not None
+    assert text.startswith(f"📌 2-63-1 {measure.title}")
+    assert measure.text[:30] in text and LEADER in text
+    assert "【主责】区生态环境局：进行中 80% · 2023-06-20" in text
+    assert "方案已报审" in text and "📎 佐证材料 1 份" in text
+    (unknown,) = await bot.says(chat, secretary, "/status 2-63-9")
+    assert unknown["text"].startswith(texts.LV_UNKNOWN_MEASURE.format(text="2-63-9"))
+    (usage,) = await bot.says(chat, secretary, "/status")
+    assert usage["text"] == texts.LV_USAGE_STATUS
+
+
+async def test_upcoming_and_summary(bot_on_2023_07_03: Bot) -> None:
+    bot = bot_on_2023_07_03
+    chat, secretary = leader_chat(bot)
+    (soon,) = await bot.says(chat, secretary, "/upcoming 100")
+    assert soon["text"].startswith(f"⏰ 近期到期（100 天内）· {LEADER} · 2023-07-03")
+    assert all("2023-07-03" <= due <= "2023-10-11" for _, _, due in items_on_page(soon["text"]))
+    (usage,) = await bot.says(chat, secretary, "/upcoming 两周")
+    assert usage["text"] == texts.LV_USAGE_UPCOMING
+    (table,) = await bot.says(chat, secretary, "/summary")
+    assert table["text"].startswith(f"📊 进展汇总 · {LEADER} · 2023-07-03")
+    assert "按附件：" in table["text"] and "按单位：" in table["text"]
+
+
+async def test_forged_and_stale_page_buttons_get_a_clear_answer(bot_on_2024_01_02: Bot) -> None:
+    bot = bot_on_2024_01_02
+    chat, secretary = leader_chat(bot)
+    forged = {
+        "beyond the last page": ("lv:o:-:20240102::99", "该页已不存在"),
+        "a unit that does not exist": ("lv:o:u9999:20240102::1", texts.LV_BUTTON_STALE),
+        "not a date": ("lv:o:-:20241340::1", texts.LV_BUTTON_STALE),
+        "garbage": ("lv:zz", texts.LV_BUTTON_STALE),
+        "beyond this chat's rights": ("lv:o:*:20240102::1", texts.LV_REFUSED_OUTSIDE.format(allowed=LEADER)),
+    }
+    markup = InlineKeyboardMarkup(
+        [[InlineKeyboardButton(name, callback_data=data)] for name, (data, _) in forged.items()]
+    )
+    sent = await bot.app.bot.send_message(chat.id, "旧消息", reply_markup=markup)
+    for name, (data, expected) in forged.items():
+        answer, new = await bot.presses(chat, secretary, sent.message_id, data)
+        assert answer is not None and expected in answer.get("text", ""), name
+        assert new == []
+    assert bot.api.message(chat, sent.message_id)["text"] == "旧消息"  # left as it was
