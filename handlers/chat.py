@@ -21,10 +21,14 @@ def esc(value: Any) -> str:
     return html.escape(str(value), quote=False)
 
 
-def joined(names: Iterable[str]) -> str:
-    """Names as a Chinese list, escaped; 无 when there are none."""
+def joined(names: Iterable[str], limit: int | None = None) -> str:
+    """Names as a Chinese list, escaped; 无 when there are none; past ``limit``, "… 等 N 个"."""
     items = [esc(name) for name in names]
-    return texts.BOT_LIST_SEPARATOR.join(items) if items else texts.BOT_NOTHING
+    if not items:
+        return texts.BOT_NOTHING
+    if limit is not None and len(items) > limit:
+        return texts.BOT_LIST_SEPARATOR.join(items[:limit]) + texts.BOT_AND_MORE.format(count=len(items))
+    return texts.BOT_LIST_SEPARATOR.join(items)
 
 
 async def reply(update: Update, text: str, **kwargs: Any) -> Message | None:

@@ -38,6 +38,9 @@ from handlers.common import services
 
 log = logging.getLogger(__name__)
 
+LISTED_UNITS = 5
+"""A refusal names this many responsible units per role; 22 towns would drown the reason."""
+
 
 @dataclass(frozen=True)
 class DigestContext:
@@ -93,7 +96,7 @@ def refusal_text(svc: Services, refusal: ReportRefusal) -> str:
         role: [unit for unit, r in refusal.responsible if r == role] for role in texts.BOT_RESPONSIBLE_ROLES
     }
     responsible = "；".join(
-        texts.BOT_RESPONSIBLE_ROLES[role].format(units=joined(units))
+        texts.BOT_RESPONSIBLE_ROLES[role].format(units=joined(units, limit=LISTED_UNITS))
         for role, units in by_role.items()
         if units
     )

@@ -14,6 +14,8 @@ from datetime import date, time
 from pathlib import Path
 from typing import Any
 
+from pydantic import SecretStr
+
 from bot import paths
 from bot.app import SENDER_KEY, App, build_application
 from bot.clock import FakeClock
@@ -43,7 +45,9 @@ def shipped_plan() -> tuple[Plan, Directory]:
 
 def bot_settings(token: str, **overrides: Any) -> Settings:
     """Settings as a .env would give them, without reading the developer's own .env."""
-    return Settings(_env_file=None, telegram_bot_token=token, admin_ids=frozenset({ADMIN_ID}), **overrides)  # type: ignore[call-arg]
+    return Settings(  # type: ignore[call-arg]
+        _env_file=None, telegram_bot_token=SecretStr(token), admin_ids=frozenset({ADMIN_ID}), **overrides
+    )
 
 
 @dataclass

@@ -1,7 +1,158 @@
-"""Placeholder until this command is built."""
+"""``python -m bot run`` and ``python -m bot sandbox``: run the bot for real, or in the terminal sandbox.
+
+With TELEGRAM_BOT_TOKEN set, ``run`` long-polls Telegram (or serves a webhook when WEBHOOK_URL is
+set) until SIGINT or SIGTERM, then stops cleanly. Without a token it starts the sandbox, so
+``make run`` on a fresh machine shows the product instead of failing.
+"""
+
+from __future__ import annotations
 
 import argparse
+import asyncio
+import logging
+import sys
+from datetime import date
+
+from telegram import Update
+
+from bot.app import build_application
+from bot.clock import SystemClock
+from bot.commands.common import add_date_option
+from bot.config import ConfigError, Settings, load_settings
+from bot.directory import Directory
+from bot.models import Plan
+from bot.services import Services
+from bot.store import Store, StoreError
+
+log = logging.getLogger(__name__)
 
 
-def register(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
+class TokenRedactor(logging.Filter):
+    """Replaces the bot token in every log record, tracebacks included, before any handler sees it.
+
+    URLs of Bot API calls contain the token (``/bot<token>/sendMessage``), and network errors
+    quote URLs; this keeps it out of logs whatever the library prints.
+    """
+
+    def __init__(self, token: str) -> None:
+        super().__init__()
+        self.token = token
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if self.token in message:
+            record.msg, record.args = message.replace(self.token, "<TOKEN>"), ()
+        if record.exc_text and self.token in record.exc_text:
+            record.exc_text = record.exc_text.replace(self.token, "<TOKEN>")
+        return True
+
+
+def protect_token(token: str) -> None:
+    redactor = TokenRedactor(token)
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(redactor)
+    # httpx logs every request URL at INFO, token and all; its warnings are still worth seeing.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    run = subparsers.add_parser(
+        "run",
+        help="run the bot: long polling, a webhook when WEBHOOK_URL is set, the sandbox without a token",
+        description="Run the bot with the settings from .env / the environment (see .env.example).",
+    )
+    add_date_option(run)
+    run.set_defaults(func=run_command)
+    sandbox = subparsers.add_parser(
+        "sandbox",
+        help="chat with the real bot in the terminal, against a local stand-in of Telegram",
+        description="Each stdin line is a message; ':help' lists the sandbox commands. "
+        "Example: printf ':date 2023-07-03\\n/overdue\\n' | python -m bot sandbox",
+    )
+    add_date_option(sandbox)
+    sandbox.set_defaults(func=sandbox_command)
+
+
+def _settings() -> Settings | None:
+    try:
+        return load_settings()
+    except ConfigError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return None
+
+
+def _plan(settings: Settings) -> tuple[Plan, Directory] | None:
+    try:
+        return Plan.load(settings.plan_path), Directory.load(settings.units_path)
+    except FileNotFoundError as error:
+        print(f"error: {error.filename} is missing; run `make plan` to build it", file=sys.stderr)
+    except ValueError as error:
+        print(f"error: cannot read the plan or directory: {error}", file=sys.stderr)
     return None
+
+
+def run_command(args: argparse.Namespace) -> int:
+    settings = _settings()
+    if settings is None:
+        return 2
+    if settings.token is None:
+        log.info("no TELEGRAM_BOT_TOKEN: starting the sandbox")
+        return _sandbox(settings, args.date)
+    protect_token(settings.token)
+    loaded = _plan(settings)
+    if loaded is None:
+        return 1
+    plan, directory = loaded
+    try:
+        settings.db_path.parent.mkdir(parents=True, exist_ok=True)
+        store = Store.open(settings.db_path)
+    except (StoreError, OSError) as error:
+        print(f"error: cannot open the database {settings.db_path}: {error}", file=sys.stderr)
+        return 1
+    pinned = args.date or settings.bot_today
+    services = Services(plan, directory, store, SystemClock(pinned), admin_ids=settings.admin_ids)
+    try:
+        application = build_application(settings, services)
+        if settings.webhook_url is not None:
+            log.info("serving the webhook at %s/%s", settings.webhook_url, settings.webhook_path)
+            application.run_webhook(
+                listen=settings.webhook_listen,
+                port=settings.webhook_port,
+                url_path=settings.webhook_path,
+                webhook_url=f"{settings.webhook_url}/{settings.webhook_path}",
+                secret_token=settings.webhook_secret.get_secret_value() if settings.webhook_secret else None,
+                allowed_updates=Update.ALL_TYPES,
+            )
+        else:
+            log.info("long polling Telegram%s", f" (today pinned to {pinned})" if pinned else "")
+            # run_polling stops cleanly on SIGINT and SIGTERM: updates in hand are finished first.
+            application.run_polling(allowed_updates=Update.ALL_TYPES)
+    finally:
+        store.close()
+    return 0
+
+
+def sandbox_command(args: argparse.Namespace) -> int:
+    settings = _settings()
+    if settings is None:
+        return 2
+    return _sandbox(settings, args.date or settings.bot_today)
+
+
+def _sandbox(settings: Settings, day: date | None) -> int:
+    from bot.sandbox.terminal import run_sandbox
+
+    loaded = _plan(settings)
+    if loaded is None:
+        return 1
+    # The transcript is the output; library chatter would bury it (use -v to see it anyway).
+    if logging.getLogger().level > logging.DEBUG:
+        logging.getLogger().setLevel(logging.WARNING)
+    plan, directory = loaded
+    today = day or SystemClock().now().date()
+    try:
+        return asyncio.run(run_sandbox(settings, plan, directory, today))
+    except KeyboardInterrupt:
+        return 0

@@ -1,0 +1,330 @@
+"""The sandbox: the real bot, talking over HTTP to the local Bot API stand-in, with a chat in the terminal.
+
+Each stdin line is a message from the current persona in the current chat, echoed first as
+``[persona @ chat] > line`` so the output reads as a transcript; the bot's answers follow. Lines
+starting with ``:`` drive the simulation (see ``SANDBOX_HELP``); lines starting with ``#`` are
+printed as they are (comments in a scripted demo). It ends, with exit code 0, at end of input:
+
+    printf ':date 2023-07-03\\n/overdue\\n' | python -m bot sandbox
+
+Everything is in memory: the database, the chats and the clock, which stands still at the
+simulated day until ``:date`` moves it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import shlex
+import sys
+import threading
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import date, time
+from typing import TextIO
+
+from pydantic import SecretStr
+
+from bot.app import CALENDAR_KEY, SENDER_KEY, App, build_application
+from bot.clock import FakeClock, parse_day
+from bot.config import Settings
+from bot.directory import Directory
+from bot.models import Plan, Status
+from bot.progress import BUTTON_STATUSES, normalize, parse_button
+from bot.sandbox.botapi import DEFAULT_TOKEN, BotApiServer, BotEvent, FakeChat, FakeUser, JSONDict
+from bot.services import Services
+from bot.store import Store
+from schedules.dispatch import run_reminders
+
+log = logging.getLogger(__name__)
+
+SANDBOX_ADMIN_ID = 1
+DEMO_LEADER = "倪德才"
+LEADER_CHAT_TITLE = "领导群"
+# The simulated clock's time of day: after a typical REMIND_AT, as reminders are ticked by hand.
+SANDBOX_TIME = time(9, 30)
+SANDBOX_HELP = """沙盒命令（其余每行都作为当前身份在当前群里发出的消息）：
+  :as 单位名称         切换为该单位联络员，进入该单位工作群
+  :leader 姓名         切换为该领导，进入其领导群
+  :admin               切换回管理员（在领导群）
+  :date YYYY-MM-DD     设定模拟的“今天”
+  :tick                立即执行今天的提醒推送
+  :press 编号 状态     点击本群最近一条提醒里该编号的按钮（状态：已完成/进行中/受阻）
+  :reply 文字          回复本群最近一条提醒
+  :photo [说明]        发送一张照片（说明里写编号即记为佐证材料）
+  :file 文件名 [说明]  发送一个文件
+  :help                显示本帮助"""
+
+
+class SandboxError(Exception):
+    """A sandbox command that cannot be carried out; the message says why."""
+
+
+@dataclass
+class Persona:
+    user: FakeUser
+    chat: FakeChat
+
+    def prompt(self) -> str:
+        return f"[{self.user.first_name} @ {self.chat.name}]"
+
+
+class Sandbox:
+    """The simulated world: personas, their chats, and the bot that serves them."""
+
+    def __init__(
+        self, api: BotApiServer, app: App, services: Services, clock: FakeClock, out: TextIO
+    ) -> None:
+        self.api = api
+        self.app = app
+        self.services = services
+        self.clock = clock
+        self.out = out
+        self.unit_chats: dict[str, FakeChat] = {}
+        self.leader_chats: dict[str, FakeChat] = {}
+        self.admin = api.user(SANDBOX_ADMIN_ID, "管理员", "sandbox_admin")
+        self.persona = Persona(self.admin, self.leader_chat(DEMO_LEADER))
+        self._bind_every_unit()
+        api.on_bot_message(self.show)
+
+    # ------------------------------------------------------------ the demo world
+
+    def _bind_every_unit(self) -> None:
+        for index, unit in enumerate(self.services.directory.units):
+            chat = self.api.group(-(1000 + index), f"{unit.name}工作群")
+            self.services.store.bind_units(chat.id, [unit.name], title=chat.title or "")
+            self.unit_chats[unit.name] = chat
+
+    def leader_chat(self, leader: str) -> FakeChat:
+        found = self.leader_chats.get(leader)
+        if found is None:
+            title = LEADER_CHAT_TITLE if leader == DEMO_LEADER else f"{leader}{LEADER_CHAT_TITLE}"
+            found = self.api.group(-(10 + len(self.leader_chats)), title)
+            self.services.store.bind_leader(found.id, leader, title=title)
+            self.leader_chats[leader] = found
+        return found
+
+    def unit_contact(self, unit: str) -> FakeUser:
+        index = [u.name for u in self.services.directory.units].index(unit)
+        return self.api.user(1000 + index, f"{unit}联络员")
+
+    # ------------------------------------------------------------ output
+
+    def print(self, text: str) -> None:
+        self.out.write(text + "\n")
+        self.out.flush()
+
+    def show(self, event: BotEvent) -> None:
+        """Print what the bot did: in full in the current chat, as one line elsewhere."""
+        if event.kind == "deleted":
+            return
+        text = event.message.get("text") or event.message.get("caption") or ""
+        verb = "（已修改）" if event.kind == "edited" else ""
+        if event.chat.id != self.persona.chat.id:
+            self.print(f"[bot → {event.chat.name}]{verb} {text.splitlines()[0] if text else ''}")
+            return
+        self.print(f"[bot]{verb}")
+        for line in text.splitlines():
+            self.print(f"  {line}")
+        for row in event.message.get("reply_markup", {}).get("inline_keyboard", []):
+            self.print("  " + " ".join(f"[{button['text']}]" for button in row))
+
+    # ------------------------------------------------------------ input
+
+    async def handle(self, line: str) -> None:
+        line = line.rstrip("\n")
+        if not line.strip():
+            return
+        if line.lstrip().startswith("#"):
+            self.print(line)
+            return
+        self.print(f"{self.persona.prompt()} > {line}")
+        try:
+            if line.startswith(":"):
+                await self.command(line[1:])
+            else:
+                await self.api.user_sends(self.persona.chat, self.persona.user, line)
+            await self.api.idle()
+        except SandboxError as error:
+            self.print(f"[sandbox] {error}")
+
+    async def command(self, text: str) -> None:
+        name, _, rest = text.strip().partition(" ")
+        rest = rest.strip()
+        actions: dict[str, Callable[[str], object]] = {
+            "as": self.become_unit,
+            "leader": self.become_leader,
+            "admin": self.become_admin,
+            "date": self.set_date,
+            "tick": self.tick,
+            "press": self.press,
+            "reply": self.reply,
+            "photo": self.photo,
+            "file": self.file,
+            "help": lambda _: self.print(SANDBOX_HELP),
+        }
+        action = actions.get(name)
+        if action is None:
+            raise SandboxError(f"没有沙盒命令 :{name}。输入 :help 查看。")
+        result = action(rest)
+        if asyncio.iscoroutine(result):
+            await result
+
+    def become_unit(self, name: str) -> None:
+        if not name:
+            raise SandboxError("用法：:as 单位名称")
+        unit = self.services.directory.resolve(name)
+        if unit is None or unit not in self.unit_chats:
+            hint = "、".join(self.services.directory.suggest(name))
+            raise SandboxError(f"没有单位“{name}”。" + (f"您是不是要找：{hint}？" if hint else ""))
+        self.persona = Persona(self.unit_contact(unit), self.unit_chats[unit])
+
+    def become_leader(self, name: str) -> None:
+        leader = self.services.directory.resolve_leader("".join(name.split())) if name else None
+        if leader is None:
+            raise SandboxError(f"没有领导“{name}”。可选：{'、'.join(self.services.directory.leaders)}")
+        index = self.services.directory.leaders.index(leader)
+        self.persona = Persona(self.api.user(100 + index, leader), self.leader_chat(leader))
+
+    def become_admin(self, _: str) -> None:
+        self.persona = Persona(self.admin, self.leader_chat(DEMO_LEADER))
+
+    def set_date(self, text: str) -> None:
+        try:
+            day = parse_day(text)
+        except ValueError as error:
+            raise SandboxError(str(error)) from None
+        self.clock.set_day(day)
+        self.print(f"[sandbox] 今天是 {day.isoformat()}")
+
+    async def tick(self, _: str) -> None:
+        report = await run_reminders(
+            self.services, self.app.bot_data[CALENDAR_KEY], self.app.bot_data[SENDER_KEY]
+        )
+        await self.api.idle()
+        if not report.workday:
+            self.print(f"[sandbox] {report.day.isoformat()} 不是工作日，没有提醒。")
+            return
+        self.print(
+            f"[sandbox] {report.day.isoformat()}：{report.digests} 份提醒，发出 {len(report.sent)} 条，"
+            f"此前已发 {len(report.already_sent)} 条，失败 {len(report.failed)} 条"
+        )
+
+    def latest_digest(self) -> JSONDict:
+        for message in reversed(self.api.bot_messages(self.persona.chat)):
+            if message.get("reply_markup"):
+                return message
+        raise SandboxError(f"{self.persona.chat.name} 里还没有带按钮的提醒。先 :tick 推送今天的提醒。")
+
+    async def press(self, text: str) -> None:
+        parts = normalize(text).split()
+        if len(parts) != 2:
+            raise SandboxError("用法：:press 编号 状态，例如 :press 2-63-1 已完成")
+        measure, status_text = parts
+        wanted = {status.value: status for status in BUTTON_STATUSES}.get(status_text)
+        if wanted is None:
+            raise SandboxError(f"按钮只有：{'、'.join(s.value for s in BUTTON_STATUSES)}")
+        for message in reversed(self.api.bot_messages(self.persona.chat)):
+            for row in message.get("reply_markup", {}).get("inline_keyboard", []):
+                for button in row:
+                    press = parse_button(button.get("callback_data", ""))
+                    if press is not None and press.measure == measure and press.status is Status(wanted):
+                        query = await self.api.user_presses(
+                            self.persona.chat,
+                            self.persona.user,
+                            message["message_id"],
+                            button["callback_data"],
+                        )
+                        await self.api.idle()
+                        answer = self.api.callback_answer(query)
+                        if answer is not None and answer.get("text"):
+                            self.print(f"[bot 提示] {answer['text']}")
+                        return
+        raise SandboxError(f"{self.persona.chat.name} 的提醒里没有 {measure} 的按钮。")
+
+    async def reply(self, text: str) -> None:
+        if not text:
+            raise SandboxError("用法：:reply 文字")
+        digest = self.latest_digest()
+        await self.api.user_sends(self.persona.chat, self.persona.user, text, reply_to=digest["message_id"])
+
+    async def photo(self, caption: str) -> None:
+        await self.api.user_sends(self.persona.chat, self.persona.user, photo=True, caption=caption or None)
+
+    async def file(self, text: str) -> None:
+        try:
+            parts = shlex.split(text)
+        except ValueError:
+            parts = text.split()
+        if not parts:
+            raise SandboxError("用法：:file 文件名 [说明]")
+        caption = " ".join(parts[1:]) or None
+        await self.api.user_sends(self.persona.chat, self.persona.user, document=parts[0], caption=caption)
+
+
+@asynccontextmanager
+async def sandbox(
+    settings: Settings, plan: Plan, directory: Directory, day: date, out: TextIO
+) -> AsyncIterator[Sandbox]:
+    """The bot and its stand-in world, running; stopped cleanly on exit."""
+    clock = FakeClock.at(day, SANDBOX_TIME)
+    store = Store.open(None)
+    services = Services(plan, directory, store, clock, admin_ids=settings.admin_ids | {SANDBOX_ADMIN_ID})
+    sandbox_settings = settings.model_copy(update={"telegram_bot_token": SecretStr(DEFAULT_TOKEN)})
+    async with BotApiServer(DEFAULT_TOKEN, clock=clock) as api:
+        app = build_application(
+            sandbox_settings,
+            services,
+            base_url=api.base_url,
+            base_file_url=api.base_file_url,
+            reminders=False,
+        )
+        world = Sandbox(api, app, services, clock, out)
+        try:
+            await app.initialize()
+            await app.start()
+            assert app.updater is not None
+            await app.updater.start_polling(poll_interval=0, timeout=1)
+            await api.idle()
+            yield world
+        finally:
+            if app.updater is not None and app.updater.running:
+                await app.updater.stop()
+            if app.running:
+                await app.stop()
+            await app.shutdown()
+            store.close()
+
+
+async def run_sandbox(
+    settings: Settings,
+    plan: Plan,
+    directory: Directory,
+    day: date,
+    lines: TextIO = sys.stdin,
+    out: TextIO = sys.stdout,
+) -> int:
+    async with sandbox(settings, plan, directory, day, out) as world:
+        world.print(
+            f"[sandbox] 沙盒已启动：今天是 {day.isoformat()}，"
+            f"您是管理员（{LEADER_CHAT_TITLE}，{DEMO_LEADER}）。输入 :help 查看沙盒命令。"
+        )
+        async for line in read_lines(lines):
+            await world.handle(line)
+    return 0
+
+
+async def read_lines(source: TextIO) -> AsyncIterator[str]:
+    """Lines from a blocking text stream, read on a daemon thread so Ctrl-C never waits for Enter."""
+    loop = asyncio.get_running_loop()
+    queue: asyncio.Queue[str | None] = asyncio.Queue()
+
+    def pump() -> None:
+        for line in source:
+            loop.call_soon_threadsafe(queue.put_nowait, line)
+        loop.call_soon_threadsafe(queue.put_nowait, None)
+
+    threading.Thread(target=pump, name="sandbox-stdin", daemon=True).start()
+    while (line := await queue.get()) is not None:
+        yield line
