@@ -15,6 +15,7 @@ STATUS_LIGHT_OVERDUE = "🔴"
 BOT_ADMIN_ONLY = "只有管理员可以使用 /{command}。"
 BOT_LIST_SEPARATOR = "、"
 BOT_NOTHING = "无"
+BOT_AND_MORE = " 等 {count} 个单位"
 
 # binding
 BOT_BIND_USAGE = (
