@@ -63,31 +63,32 @@ class Directory(BaseModel):
     def _index(self) -> Directory:
         """Build the lookup tables once, refusing names that would resolve two ways."""
         keys: dict[str, str] = {}
+        owners: dict[str, str] = {}
 
-        def claim(name: str, target: str, what: str) -> None:
+        def claim(name: str, owner: str, target: str) -> None:
+            # ``owner`` tells a unit from a group of the same name: they may not share one either.
             key = normalize(name)
             if not key:
-                raise ValueError(f"empty name in {what}")
-            if keys.get(key, target) != target:
-                raise ValueError(f"{name!r} ({what}) already stands for {keys[key]!r}")
-            keys[key] = target
+                raise ValueError(f"an empty name in {owner}")
+            if owners.get(key, owner) != owner:
+                raise ValueError(f"{name!r} (in {owner}) already stands for {owners[key]}")
+            keys[key], owners[key] = target, owner
 
         units: dict[str, Unit] = {}
         for unit in self.units:
             if unit.name in units:
                 raise ValueError(f"unit {unit.name!r} is listed twice")
             units[unit.name] = unit
-            claim(unit.name, unit.name, f"unit {unit.name}")
+            claim(unit.name, f"unit {unit.name!r}", unit.name)
         for unit in self.units:
             for alias in unit.aliases:
-                claim(alias, unit.name, f"alias of {unit.name}")
+                claim(alias, f"unit {unit.name!r}", unit.name)
         members: dict[str, list[str]] = {}
         for group in self.groups:
             if group.label in members:
                 raise ValueError(f"group {group.label!r} is listed twice")
-            claim(group.label, group.label, f"group {group.label}")
-            for alias in group.aliases:
-                claim(alias, group.label, f"alias of group {group.label}")
+            for name in [group.label, *group.aliases]:
+                claim(name, f"group {group.label!r}", group.label)
             canonical: list[str] = []
             for member in group.members:
                 unit_name = keys.get(normalize(member))
@@ -118,7 +119,8 @@ class Directory(BaseModel):
 
     def resolve(self, name: str) -> str | None:
         """Canonical unit name or group label for a name or alias (ignoring spaces); None if unknown."""
-        return self._keys.get(normalize(name))
+        found = self._keys.get(name)
+        return found if found is not None else self._keys.get(normalize(name))
 
     def expand(self, name: str) -> list[str]:
         """Canonical unit names a plan name stands for: a unit → [it]; a group → its members; unknown → []."""
@@ -145,7 +147,8 @@ class Directory(BaseModel):
 
     def resolve_leader(self, name: str) -> str | None:
         """A leader's name without spaces if known."""
-        return self._leaders.get(normalize(name))
+        found = self._leaders.get(name)
+        return found if found is not None else self._leaders.get(normalize(name))
 
     def known_names(self) -> frozenset[str]:
         """Every name the directory resolves: unit names, aliases, group labels and their aliases."""

@@ -248,8 +248,13 @@ class RawRow:
         return self.cells[0].flat
 
 
-def _looks_like_row_start(cell: Cell) -> bool:
-    return cell.flat.isdigit() or bool(_SECTION.match(cell.flat))
+def _starts_next_row(cell: Cell) -> bool:
+    """Whether a cell inside a row's span is really the next row's start (so a cell is missing).
+
+    A bare number is never a task, measure, deadline, name or unit: it is a 序号. A section
+    heading only counts after a blank line, since a measure's text could begin with 一、.
+    """
+    return cell.flat.isdigit() or (cell.after_blank and bool(_SECTION.match(cell.flat)))
 
 
 def _check_header(block: AnnexBlock, cells: Sequence[Cell]) -> None:
@@ -278,6 +283,7 @@ def _rows(block: AnnexBlock) -> list[RawRow]:
     _check_header(block, cells[:width])
     rows: list[RawRow] = []
     section = ""
+    last_no = ""
     index = width
     while index < len(cells):
         first = cells[index]
@@ -285,21 +291,24 @@ def _rows(block: AnnexBlock) -> list[RawRow]:
             section = first.flat
             index += 1
             continue
+        if first.flat.isdigit():
+            last_no = first.flat
+        label = f"序号 {first.flat}" if first.flat else f"without 序号 after 序号 {last_no or '(none)'}"
         row = cells[index : index + width]
         for offset, cell in enumerate(row[1:], start=1):
-            if cell.after_blank and _looks_like_row_start(cell):
+            if _starts_next_row(cell):
                 raise PlanImportError(
                     f"the row has {offset} cells, expected {width}: a cell is missing "
-                    f"(the next row starts at line {cell.line})",
+                    f"(the next row starts at line {cell.line} with {cell.flat!r})",
                     annex=block.no,
-                    row=f"序号 {first.flat or '(empty)'}",
+                    row=label,
                     line=first.line,
                 )
         if len(row) < width:
             raise PlanImportError(
                 f"the row has {len(row)} cells, expected {width}: the file looks truncated",
                 annex=block.no,
-                row=f"序号 {first.flat or '(empty)'}",
+                row=label,
                 line=first.line,
             )
         rows.append(RawRow(block.no, section, tuple(row)))
