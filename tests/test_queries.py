@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot import queries, render
+from bot import paths, queries, render
 from bot.directory import Directory
 from bot.models import Plan, Status
 from bot.queries import Refusal, Scope, ScopeError, Snapshot
@@ -388,3 +388,59 @@ def test_the_cli_text_is_one_page_without_markers(plan: Plan, directory: Directo
     assert text.count("1-1-1 任务1-1-1") == len(
         [g for g in result.groups if any(i.measure.id == "1-1-1" for i in g.items)]
     )
+
+
+# --- the real plan, on named days ---------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def real() -> tuple[Plan, Directory]:
+    return Plan.load(paths.PLAN), Directory.load(paths.UNITS)
+
+
+def test_real_plan_noise_zoning_is_overdue_from_the_first_of_july(
+    real: tuple[Plan, Directory], store: Store
+) -> None:
+    plan, directory = real
+    ni = queries.leader_scope(directory, "倪德才")
+    on_due_day = queries.overdue(snap(plan, directory, store, date(2023, 6, 30)), ni)
+    assert not any(m == "2-63-1" for _, m, _, _ in listed(on_due_day))
+    next_day = listed(queries.overdue(snap(plan, directory, store, date(2023, 7, 1)), ni))
+    assert ("区生态环境局", "2-63-1", "2023-06-30", "lead") in next_day
+    assert ("中仓街道", "2-63-1", "2023-06-30", "co") in next_day  # 各街道乡镇, expanded
+
+
+def test_real_plan_water_source_milestone_of_an_ongoing_measure(
+    real: tuple[Plan, Directory], store: Store
+) -> None:
+    plan, directory = real
+    water = queries.unit_scope(directory, "区水务局")
+    before = queries.overdue(snap(plan, directory, store, date(2023, 9, 30)), water)
+    assert not any(m == "3-3-1" for _, m, _, _ in listed(before))
+    after = queries.overdue(snap(plan, directory, store, date(2023, 10, 1)), water)
+    (item,) = [i for g in after.groups for i in g.items if i.measure.id == "3-3-1"]
+    assert item.item is not None and item.item.kind == "milestone" and item.days_overdue == 1
+
+
+def test_real_plan_summary_covers_every_measure_once(real: tuple[Plan, Directory], store: Store) -> None:
+    plan, directory = real
+    result = queries.summary(snap(plan, directory, store, date(2023, 7, 3)), everything())
+    assert result.total.total == len(plan.measures)
+    assert [row.total for row in result.annexes] == [
+        sum(1 for m in plan.measures if m.annex == annex.no) for annex in plan.annexes
+    ]
+    assert result.total.not_started == len(plan.measures)  # nobody has reported yet
+
+
+def test_real_plan_a_leaders_overdue_on_2024_01_02_spans_several_pages(
+    real: tuple[Plan, Directory], store: Store
+) -> None:
+    plan, directory = real
+    result = queries.overdue(
+        snap(plan, directory, store, date(2024, 1, 2)), queries.leader_scope(directory, "倪德才")
+    )
+    pages = render.unit_report_pages(result)
+    assert len(pages) >= 3
+    assert all(render.telegram_length(page) <= render.TELEGRAM_LIMIT for page in pages)
+    shown = Counter(line for page in pages for line in items_on_page(page))
+    assert shown == Counter((unit, measure, due) for unit, measure, due, _ in listed(result))
