@@ -62,7 +62,7 @@ def find_measure(plan: Plan, measure_id: str) -> Measure:
         ids = [m.id for m in plan.measures]
         similar = [i for i in ids if i.startswith(measure_id + "-")]
         similar = similar or difflib.get_close_matches(measure_id, ids)
-        hint = f"; did you mean {', '.join(similar[:5])}?" if similar else ""
+        hint = f" (did you mean {', '.join(similar[:5])}?)" if similar else ""
         raise InputError(f"no measure {measure_id} in the plan{hint}")
     return measure
 
@@ -72,7 +72,7 @@ def find_unit(directory: Directory, measure: Measure, name: str) -> tuple[str, s
     unit = directory.resolve(name)
     if unit is None:
         similar = directory.suggest(name)
-        hint = f"; did you mean {', '.join(similar)}?" if similar else ""
+        hint = f" (did you mean {', '.join(similar)}?)" if similar else ""
         raise InputError(f"unknown unit {name!r}{hint}")
     if directory.is_group(unit):
         members = "、".join(directory.expand(unit)) or "no units yet"

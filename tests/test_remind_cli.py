@@ -1,0 +1,263 @@
+"""The reminder engine's command line: calendar, remind --dry-run and report, on the real plan.
+
+Commands run in-process through ``bot.cli.main`` against the shipped plan and unit directory
+and a real database file in a temporary folder; one test runs ``python -m bot`` for real.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot import paths
+from bot.cli import main
+from bot.clock import TZ
+from bot.store import Store
+
+pytestmark = pytest.mark.skipif(
+    not (paths.PLAN.exists() and paths.UNITS.exists()), reason="data/plan.json or units.json not there yet"
+)
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    try:
+        code = main(list(argv))
+    except SystemExit as exc:  # argparse rejects bad arguments this way
+        code = int(exc.code or 0)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def preview(capsys: pytest.CaptureFixture[str], day: str, db: Path) -> list[dict[str, Any]]:
+    code, out, err = run(capsys, "remind", "--date", day, "--dry-run", "--json", "--db", str(db))
+    assert code == 0, err
+    records: list[dict[str, Any]] = json.loads(out)
+    return records
+
+
+def items_for(records: list[dict[str, Any]], kind: str, name: str) -> list[dict[str, Any]]:
+    found = [r["items"] for r in records if r.get(kind) == name]
+    return found[0] if found else []
+
+
+# --- calendar ---
+
+
+def test_calendar_explains_each_day(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "calendar", "--from", "2023-06-21", "--to", "2023-06-26")
+    assert code == 0
+    lines = dict(line.split(" ", 1) for line in out.splitlines() if line.startswith("2023-"))
+    assert lines["2023-06-21"].startswith("周三 工作日")
+    assert lines["2023-06-22"].startswith("周四 休息日") and "端午" in lines["2023-06-22"]
+    assert "调休" in lines["2023-06-23"]
+    assert lines["2023-06-25"].startswith("周日 工作日") and "调休上班" in lines["2023-06-25"]
+    assert "工作日 3 天，休息日 3 天" in out
+
+
+def test_calendar_json(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "calendar", "--from", "2023-10-06", "--to", "2023-10-09", "--json")
+    assert code == 0
+    days = {d["date"]: (d["workday"], d["reason"]) for d in json.loads(out)}
+    assert days == {
+        "2023-10-06": (False, "in_lieu"),
+        "2023-10-07": (True, "makeup"),
+        "2023-10-08": (True, "makeup"),
+        "2023-10-09": (True, "weekday"),
+    }
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--from", "2023-10-06", "--to", "2023-10-01"], "before --from"),
+        (["--from", "2023-13-01"], "not a date"),
+        (["--from", "2000-01-01", "--to", "2099-12-31"], "at most"),
+    ],
+)
+def test_calendar_refuses_bad_ranges(
+    capsys: pytest.CaptureFixture[str], argv: list[str], message: str
+) -> None:
+    code, out, err = run(capsys, "calendar", *argv)
+    assert code == 2 and message in err and out == ""
+
+
+# --- remind --dry-run ---
+
+
+def test_dry_run_lists_the_noise_zoning_deadline_and_creates_nothing(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    db = tmp_path / "bot.db"
+    records = preview(capsys, "2023-06-30", db)
+    expected = {"measure": "2-63-1", "reason": "due", "due": "2023-06-30", "role": "lead"}
+    assert expected in items_for(records, "unit", "区生态环境局")
+    assert {**expected, "role": "co"} in items_for(records, "unit", "永顺镇")
+    assert all(set(r) in ({"unit", "items"}, {"leader", "items"}) for r in records)
+    assert not db.exists()
+
+
+def test_dry_run_on_the_national_day_makeup_saturday_escalates_overdue_to_leaders(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    records = preview(capsys, "2023-10-07", tmp_path / "bot.db")
+    leader = items_for(records, "leader", "秦涛")
+    assert {"measure": "3-3-1", "reason": "overdue", "due": "2023-09-30", "role": "leader"} in leader
+    assert {i["reason"] for i in leader} == {"overdue"}
+
+
+def test_dry_run_on_a_day_off_has_nothing(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    assert preview(capsys, "2023-10-01", tmp_path / "bot.db") == []
+    code, out, _ = run(capsys, "remind", "--date", "2023-10-01", "--dry-run", "--db", str(tmp_path / "x.db"))
+    assert code == 0 and "no reminders (not a workday)" in out
+
+
+def test_remind_without_dry_run_says_the_bot_sends(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    code, out, err = run(capsys, "remind", "--date", "2023-06-30", "--db", str(tmp_path / "bot.db"))
+    assert code == 2 and "--dry-run" in err and out == ""
+
+
+def test_dry_run_text_shows_bound_chats_and_what_was_sent(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    db = tmp_path / "bot.db"
+    with Store.open(db) as store:
+        store.bind_units(-1001, ["区生态环境局"])
+        store.bind_units(-1002, ["永顺镇"])
+        store.mark_sent(
+            date(2023, 6, 30), -1001, "unit:区生态环境局", datetime.combine(date(2023, 6, 30), time(9), TZ)
+        )
+    code, out, _ = run(capsys, "remind", "--date", "2023-06-30", "--dry-run", "--db", str(db))
+    assert code == 0
+    blocks = {block.splitlines()[0]: block for block in out.split("\n\n")}
+    assert "【区生态环境局】→ -1001（已发送）" in blocks
+    assert "【永顺镇】→ -1002" in blocks
+    assert "2-63-1 加强噪声污染治理〔牵头〕" in blocks["【区生态环境局】→ -1001（已发送）"]
+    assert any(header.endswith("未绑定聊天，不会发送") for header in blocks)
+
+
+# --- report ---
+
+
+def test_a_phone_report_of_completion_ends_the_reminders(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    db = tmp_path / "bot.db"
+    assert any(i["measure"] == "2-63-1" for r in preview(capsys, "2023-06-30", db) for i in r["items"])
+    code, out, err = run(
+        capsys,
+        "report",
+        "2-63-1",
+        "--unit",
+        "生态环境局",  # an alias
+        "--status",
+        "已完成",
+        "--note",
+        "评估工作已完成",
+        "--date",
+        "2023-06-29",
+        "--db",
+        str(db),
+    )
+    assert code == 0, err
+    assert "2-63-1" in out and "区生态环境局（牵头）" in out and "已完成" in out
+    assert not any(i["measure"] == "2-63-1" for r in preview(capsys, "2023-06-30", db) for i in r["items"])
+    with Store.open(db) as store:
+        entry = store.latest("2-63-1", "区生态环境局")
+    assert entry is not None
+    assert (entry.status, entry.source, entry.note, entry.at.date()) == (
+        "已完成",
+        "cli",
+        "评估工作已完成",
+        date(2023, 6, 29),
+    )
+
+
+def test_a_co_unit_may_report_progress(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    code, out, err = run(
+        capsys,
+        "report",
+        "2-63-1",
+        "--unit",
+        "永顺镇",
+        "--status",
+        "进行中",
+        "--percent",
+        "40",
+        "--db",
+        str(tmp_path / "bot.db"),
+    )
+    assert code == 0, err
+    assert "永顺镇（协办）" in out and "40%" in out
+
+
+@pytest.mark.parametrize(
+    ("argv", "code", "message"),
+    [
+        (["2-63-1", "--unit", "区水务局", "--status", "进行中"], 1, "not responsible"),
+        (["2-63-1", "--unit", "各街道乡镇", "--status", "进行中"], 1, "is a group"),
+        (["2-63-1", "--unit", "区生态环竟局", "--status", "进行中"], 1, "did you mean 区生态环境局"),
+        (["2-63", "--unit", "区生态环境局", "--status", "进行中"], 1, "did you mean 2-63-1"),
+        (["9-99-9", "--unit", "区生态环境局", "--status", "进行中"], 1, "no measure 9-99-9"),
+        (
+            ["2-63-1", "--unit", "区生态环境局", "--status", "进行中", "--percent", "150"],
+            2,
+            "between 0 and 100",
+        ),
+        (["2-63-1", "--unit", "区生态环境局", "--status", "已完成", "--percent", "60"], 2, "contradicts"),
+        (["2-63-1", "--unit", "区生态环境局", "--status", "完成了"], 2, "invalid choice"),
+    ],
+)
+def test_bad_reports_are_refused_and_record_nothing(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, argv: list[str], code: int, message: str
+) -> None:
+    db = tmp_path / "bot.db"
+    got, out, err = run(capsys, "report", *argv, "--db", str(db))
+    assert (got, out) == (code, "")
+    assert message in err
+    if db.exists():
+        with Store.open(db) as store:
+            assert store.progress_count() == 0
+
+
+def test_report_while_the_database_is_in_use_fails_clearly(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    db = tmp_path / "bot.db"
+    with Store.open(db) as store:
+        code, out, err = run(
+            capsys, "report", "2-63-1", "--unit", "区生态环境局", "--status", "进行中", "--db", str(db)
+        )
+        assert code == 1 and "nothing recorded" in err and out == ""
+        assert store.progress_count() == 0
+
+
+def test_python_dash_m_bot_runs_the_commands(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bot",
+            "remind",
+            "--date",
+            "2023-09-28",
+            "--dry-run",
+            "--json",
+            "--db",
+            str(tmp_path / "b.db"),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=paths.ROOT,
+    )
+    assert result.returncode == 0, result.stderr
+    water = [r for r in json.loads(result.stdout) if r.get("unit") == "区水务局"]
+    assert {"measure": "3-3-1", "reason": "due", "due": "2023-09-30", "role": "lead"} in water[0]["items"]
