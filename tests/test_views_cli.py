@@ -191,3 +191,18 @@ def test_the_real_entry_point_runs_as_a_process(files: dict[str, Path]) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert {group["unit"] for group in json.loads(done.stdout)} >= {"区水务局", "宋庄镇"}
+
+
+def test_the_shipped_plan_on_named_days(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    db = ["--db", str(tmp_path / "bot.db")]
+    assert main(["overdue", "--date", "2023-06-30", "--unit", "区生态环境局", "--json", *db]) == 0
+    assert "2-63-1" not in capsys.readouterr().out
+    assert main(["overdue", "--date", "2023-07-01", "--unit", "区生态环境局", "--json", *db]) == 0
+    (group,) = json.loads(capsys.readouterr().out)
+    noise = next(item for item in group["items"] if item["measure"] == "2-63-1")
+    assert (noise["due"], noise["days_overdue"], noise["role"]) == ("2023-06-30", 1, "lead")
+    assert noise["status"] is None
+
+    assert main(["status", "3-3-1", "--date", "2023-10-01", *db]) == 0
+    out = capsys.readouterr().out
+    assert "时间节点：2023-09-30" in out and "已逾期 1 天" in out
