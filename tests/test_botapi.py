@@ -28,7 +28,7 @@ from telegram.ext import (
 )
 from telegram.request import HTTPXRequest
 
-from bot.sandbox.botapi import BotApiServer, BotEvent, FakeChat, FakeUser, parse_html
+from bot.sandbox.botapi import BotApiServer, BotEvent, FakeChat, FakeUser, parse_html, trim_text
 
 # --------------------------------------------------------------------------- a tiny bot to drive
 
@@ -653,3 +653,12 @@ async def test_callback_answer_text_is_limited(
         with pytest.raises(BadRequest, match="Message_too_long"):
             await app.bot.answer_callback_query(query_id, text="长" * 201)
         assert await app.bot.answer_callback_query(query_id, text="长" * 200)
+
+
+def test_trim_drops_outer_whitespace_and_moves_entities() -> None:
+    text, entities = parse_html("\n  <b>逾期</b> 2-63-1\n\n")
+    assert trim_text(text, entities) == ("逾期 2-63-1", [{"offset": 0, "length": 2, "type": "bold"}])
+    # Bold on the leading spaces disappears; bold reaching into the trailing newline is cut short.
+    spaces = {"offset": 0, "length": 2, "type": "bold"}
+    tail = {"offset": 3, "length": 2, "type": "italic"}
+    assert trim_text("  ab\n", [spaces, tail]) == ("ab", [{"offset": 1, "length": 1, "type": "italic"}])

@@ -50,6 +50,7 @@ MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 # ``retry_after`` (AIORateLimiter adds 0.1 s), so idle() must not declare the conversation over before.
 RETRY_GRACE_SECONDS = 0.3
 
+_TRIMMED = " \t\r\n"
 _COMMAND_RE = re.compile(r"(?<!\S)/[A-Za-z0-9_]{1,32}(?:@[A-Za-z0-9_]{3,32})?")
 _BOT_COMMAND_NAME_RE = re.compile(r"[a-z0-9_]{1,32}")
 
@@ -334,6 +335,22 @@ def _merge_pre_code(entities: list[JSONDict]) -> list[JSONDict]:
             entity.pop("language", None)
         merged.append(entity)
     return merged
+
+
+def trim_text(text: str, entities: list[JSONDict]) -> tuple[str, list[JSONDict]]:
+    """Telegram drops leading and trailing whitespace from a text, moving entities to match."""
+    stripped = text.strip(_TRIMMED)
+    if stripped == text:
+        return text, entities
+    shift = utf16_len(text[: len(text) - len(text.lstrip(_TRIMMED))])
+    end = utf16_len(stripped)
+    kept: list[JSONDict] = []
+    for entity in entities:
+        start = max(0, entity["offset"] - shift)
+        stop = min(end, entity["offset"] + entity["length"] - shift)
+        if stop > start:
+            kept.append({**entity, "offset": start, "length": stop - start})
+    return stripped, kept
 
 
 def command_entities(text: str) -> list[JSONDict]:
@@ -1189,11 +1206,11 @@ class BotApiServer:
         if explicit:
             if not isinstance(explicit, list):
                 raise bad_request(f"can't parse {entities_name} JSON object")
-            return text, explicit
+            return trim_text(text, explicit)
         mode = (_text_param(params, mode_name) or "").lower()
         if mode == "html":
-            return parse_html(text)
-        return text, []
+            return trim_text(*parse_html(text))
+        return trim_text(text, [])
 
     def _apply_caption(self, message: JSONDict, params: Params) -> None:
         caption = _text_param(params, "caption")
