@@ -127,7 +127,6 @@ class AnnexBlock:
     title: str
     heading_line: int
     cells: list[Cell]
-    end_line: int
 
 
 def _clean(line: str) -> str:
@@ -148,9 +147,7 @@ def _split_document(lines: Sequence[str]) -> tuple[list[tuple[int, str]], list[A
         if _PAGE_FOOTER.match(line):
             continue
         if heading := _ANNEX_HEADING.match(line):
-            if current is not None:
-                current.end_line = number - 1
-            current = AnnexBlock(int(heading[1]), "", number, [], number)
+            current = AnnexBlock(int(heading[1]), "", number, [])
             annexes.append(current)
             expect_title = True
             continue
@@ -176,10 +173,8 @@ def _split_document(lines: Sequence[str]) -> tuple[list[tuple[int, str]], list[A
         else:
             raise PlanImportError(f"text before the table: {line.strip()!r}", annex=current.no, line=number)
         blank_before = False
-    if current is not None:
-        current.end_line = len(lines)
-        if expect_title:
-            raise PlanImportError("the file ends after the annex heading", annex=current.no, line=len(lines))
+    if current is not None and expect_title:
+        raise PlanImportError("the file ends after the annex heading", annex=current.no, line=len(lines))
     return cover, annexes
 
 
@@ -238,14 +233,8 @@ class RawRow:
     annex: int
     section: str
     cells: tuple[Cell, ...]
-
-    @property
-    def line(self) -> int:
-        return self.cells[0].line
-
-    @property
-    def no(self) -> str:
-        return self.cells[0].flat
+    columns: tuple[str, ...]
+    """The annex's own column names (附件3 and 附件4 say 牵头部门 / 责任单位), for messages."""
 
 
 def _starts_next_row(cell: Cell) -> bool:
@@ -257,14 +246,16 @@ def _starts_next_row(cell: Cell) -> bool:
     return cell.flat.isdigit() or (cell.after_blank and bool(_SECTION.match(cell.flat)))
 
 
-def _check_header(block: AnnexBlock, cells: Sequence[Cell]) -> None:
+def _check_header(block: AnnexBlock, cells: Sequence[Cell]) -> tuple[str, ...]:
     if len(cells) < len(COLUMNS):
         line = cells[0].line if cells else block.heading_line
         raise PlanImportError(
             "the table header is incomplete (the file looks truncated)", annex=block.no, line=line
         )
+    names: list[str] = []
     for index, cell in enumerate(cells):
         name = _WHITESPACE.sub("", cell.flat)
+        names.append(name)
         allowed = _HEADER_ALTERNATIVES.get(index, (COLUMNS[index],))
         # 附件3 titles its measures column 2023年工作措施.
         ok = name.endswith("工作措施") if index == 2 else name in allowed
@@ -274,13 +265,14 @@ def _check_header(block: AnnexBlock, cells: Sequence[Cell]) -> None:
                 annex=block.no,
                 line=cell.line,
             )
+    return tuple(names)
 
 
 def _rows(block: AnnexBlock) -> list[RawRow]:
     """Group an annex's cells into section headings and seven-cell table rows."""
     width = len(COLUMNS)
     cells = block.cells
-    _check_header(block, cells[:width])
+    columns = _check_header(block, cells[:width])
     rows: list[RawRow] = []
     section = ""
     last_no = ""
@@ -311,7 +303,7 @@ def _rows(block: AnnexBlock) -> list[RawRow]:
                 row=label,
                 line=first.line,
             )
-        rows.append(RawRow(block.no, section, tuple(row)))
+        rows.append(RawRow(block.no, section, tuple(row), columns))
         index += width
     return rows
 
@@ -344,9 +336,42 @@ def _squeeze(text: str) -> str:
     return _WHITESPACE.sub("", text)
 
 
-@dataclass
+def _join_broken(lines: Sequence[str], protected: frozenset[str], known: frozenset[str]) -> list[str]:
+    """Rejoin names the .docx broke over lines (区住房城乡 / 建设委 → 区住房城乡建设委).
+
+    Two lines are joined when together they are a known name and neither is a directory name
+    on its own, so two real units on consecutive lines are never glued together.
+    """
+    result: list[str] = []
+    index = 0
+    while index < len(lines):
+        current = lines[index]
+        while (
+            index + 1 < len(lines)
+            and current not in protected
+            and lines[index + 1] not in protected
+            and current + lines[index + 1] in known
+        ):
+            index += 1
+            current += lines[index]
+        if current:
+            result.append(current)
+        index += 1
+    return result
+
+
+def _unit_lines(cell: Cell) -> list[str]:
+    return [_squeeze(line) for line in cell.text.split("\n")]
+
+
+@dataclass(frozen=True)
 class _Names:
-    """The vocabulary for splitting and joining names, built from the whole document first."""
+    """The vocabulary for splitting and joining names, built from the whole document first.
+
+    Leaders: every two- or three-character token of a 牵头领导 cell is a name (a Chinese name has
+    two or three characters), plus the directory's leaders. Units: every line of a unit cell,
+    after rejoining broken names, plus the directory's names and aliases.
+    """
 
     leaders: frozenset[str]
     units: frozenset[str]
@@ -355,44 +380,22 @@ class _Names:
     @classmethod
     def collect(cls, rows: Sequence[RawRow], known: KnownNames) -> _Names:
         leaders = set(known.leaders)
-        unit_lines: set[str] = set()
+        seen_lines: set[str] = set()
         for row in rows:
             for line in row.cells[4].text.split("\n"):
                 token = _squeeze(line)
-                # A leader's name is two or three characters; longer tokens are names run together.
                 if 2 <= len(token) <= 3 and _NAME_CHARS.match(token):
                     leaders.add(token)
             for cell in row.cells[5:7]:
-                unit_lines.update(_squeeze(line) for line in cell.text.split("\n"))
-        names = cls(frozenset(leaders), frozenset(), frozenset(known.units))
-        # Fragments of a name broken over two lines must not count as names themselves.
-        joined: set[str] = set(known.units)
+                seen_lines.update(_unit_lines(cell))
+        # Fragments of a broken name must not count as names themselves, so the vocabulary is
+        # what the cells hold after rejoining.
+        candidates = known.units | frozenset(seen_lines)
+        units = set(known.units)
         for row in rows:
             for cell in row.cells[5:7]:
-                joined.update(
-                    names._join_broken([_squeeze(line) for line in cell.text.split("\n")], unit_lines)
-                )
-        names.units = frozenset(joined - NO_UNITS)
-        return names
-
-    def _join_broken(self, lines: list[str], seen: set[str] | frozenset[str]) -> list[str]:
-        """Rejoin a name the .docx broke over lines (区住房城乡 / 建设委)."""
-        known = self.directory_units | seen
-        result: list[str] = []
-        index = 0
-        while index < len(lines):
-            current = lines[index]
-            while (
-                index + 1 < len(lines)
-                and current not in self.directory_units
-                and lines[index + 1] not in self.directory_units
-                and current + lines[index + 1] in known
-            ):
-                index += 1
-                current += lines[index]
-            result.append(current)
-            index += 1
-        return [line for line in result if line]
+                units.update(_join_broken(_unit_lines(cell), known.units, candidates))
+        return cls(frozenset(leaders), frozenset(units - NO_UNITS), known.units)
 
     def leaders_of(self, cell: Cell, where: Where) -> list[str]:
         names: list[str] = []
@@ -416,12 +419,12 @@ class _Names:
             names.extend(options[0])
         return names
 
-    def units_of(self, cell: Cell, where: Where, *, column: str) -> list[str]:
-        lines = [_squeeze(line) for line in cell.text.split("\n")]
-        if column == COLUMNS[6] and "".join(lines) in NO_UNITS:
+    def units_of(self, cell: Cell, where: Where, *, column: str, optional: bool = False) -> list[str]:
+        lines = _unit_lines(cell)
+        if optional and "".join(lines) in NO_UNITS:
             return []
         units: list[str] = []
-        for token in self._join_broken(lines, self.units):
+        for token in _join_broken(lines, self.directory_units, self.units | self.directory_units):
             if token in NO_UNITS or token.isdigit():
                 raise where.error(
                     f"{column} {token!r} is not a unit (a cell may be missing in this row)", cell.line
@@ -541,8 +544,8 @@ def _measures(rows: Sequence[RawRow], names: _Names, year: int) -> list[Measure]
                 milestones=milestones,
                 recurrences=recurrences,
                 leaders=leaders,
-                lead_units=names.units_of(lead_cell, where, column=COLUMNS[5]),
-                co_units=names.units_of(co_cell, where, column=COLUMNS[6]),
+                lead_units=names.units_of(lead_cell, where, column=row.columns[5]),
+                co_units=names.units_of(co_cell, where, column=row.columns[6], optional=True),
             )
         )
         previous = row
