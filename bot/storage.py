@@ -22,6 +22,7 @@ that is written to disk, so callers never share objects with the database.
 
 from __future__ import annotations
 
+import gc
 import json
 import threading
 from collections.abc import Callable, Iterator, Mapping, MutableMapping
@@ -106,12 +107,22 @@ def snapshot(data: Tables) -> Iterator[str]:
             yield dumps([["put", name, dict(items[start : start + _SNAPSHOT_CHUNK])]])
 
 
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 class JournalStorage(Storage):
     """All tables in memory; each committed change appended to the journal at ``path`` (None: memory only)."""
 
     def __init__(self, path: Path | None) -> None:
         self.path = path
-        self._journal = Journal.open(path) if path is not None else None
         self._data: Tables = {}
         self._lock = threading.RLock()
         self._depth = 0
@@ -119,8 +130,13 @@ class JournalStorage(Storage):
         self._undo: list[UndoEntry] = []
         self._closed = False
         self.on_rollback: list[Callable[[], None]] = []
-        if self._journal is not None:
-            self._load(self._journal)
+        self._journal: Journal | None = None
+        if path is not None:
+            # Loading builds only acyclic JSON documents, and for a large history the cyclic
+            # collector would otherwise rescan them over and over while they are created.
+            with _collector_paused():
+                self._journal = Journal.open(path)
+                self._load(self._journal)
 
     def _load(self, journal: Journal) -> None:
         for number, record in enumerate(journal.records, start=2):
@@ -313,6 +329,14 @@ class JournalTable(Table):
         finally:
             self.clear_cache()
 
+    def replace(self, doc_id: int, document: Mapping[str, Any]) -> None:
+        """Store ``document`` whole under ``doc_id``, whether or not one was there: no read, no merge."""
+
+        def updater(table: dict[int, Mapping[str, Any]]) -> None:
+            table[doc_id] = dict(document)
+
+        self._update_table(updater)
+
 
 class StoreDB(TinyDB):
     """TinyDB wired to the journal: ``StoreDB(path)``; ``StoreDB(None)`` keeps everything in memory."""
@@ -326,6 +350,9 @@ class StoreDB(TinyDB):
     @property
     def journal_storage(self) -> JournalStorage:
         return cast(JournalStorage, self.storage)
+
+    def table(self, name: str, **kwargs: Any) -> JournalTable:
+        return cast(JournalTable, super().table(name, **kwargs))
 
     def transaction(self) -> AbstractContextManager[None]:
         return self.journal_storage.transaction()

@@ -22,12 +22,12 @@ from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from tinydb import where
-from tinydb.table import Document, Table
+from tinydb.table import Document
 
 from bot.clock import TZ
 from bot.journal import StoreCorrupt, StoreError, StoreLocked
 from bot.models import ProgressEntry, ProgressSource, Status
-from bot.storage import StoreDB
+from bot.storage import JournalTable, StoreDB
 
 __all__ = [
     "INVITE_ALPHABET",
@@ -215,7 +215,7 @@ class Store:
         with self._db.transaction():
             yield
 
-    def _table(self, name: str) -> Table:
+    def _table(self, name: str) -> JournalTable:
         return self._db.table(name)
 
     # bindings
@@ -247,7 +247,7 @@ class Store:
         return self._put_binding(binding)
 
     def _put_binding(self, binding: Binding) -> Binding:
-        self._table(BINDINGS).upsert(Document(binding.model_dump(mode="json"), doc_id=binding.chat_id))
+        self._table(BINDINGS).replace(binding.chat_id, binding.model_dump(mode="json"))
         return binding
 
     def unbind(self, chat_id: int, unit: str | None = None) -> Binding | None:
@@ -289,7 +289,7 @@ class Store:
         doc = table.get(doc_id=user_id)
         roles: list[str] = list(doc["roles"]) if doc is not None else []
         if role not in roles:
-            table.upsert(Document({"user_id": user_id, "roles": [*roles, role]}, doc_id=user_id))
+            table.replace(user_id, {"user_id": user_id, "roles": [*roles, role]})
 
     def revoke(self, user_id: int, role: Role = "admin") -> None:
         self._check_role(role)
@@ -406,7 +406,7 @@ class Store:
                 latest_id = latest.insert(doc)
             elif entry.at >= previous[1].at:
                 latest_id = previous[0]
-                latest.update(doc, doc_ids=[latest_id])
+                latest.replace(latest_id, doc)
         if previous is None or entry.at >= previous[1].at:
             self._latest[key] = (latest_id, entry)
         self._next_seq += 1
