@@ -265,6 +265,9 @@ async def test_unknown_chat_and_unstarted_private_chat_are_refused(
     fake_api.remove_bot(group)
     with pytest.raises(Forbidden, match="kicked"):
         await app.bot.send_message(group.id, "hi")
+    # Nor does the bot hear what is said there any more.
+    await fake_api.user_sends(group, contact, "/start")
+    assert fake_api.pending_updates() == 0
 
 
 async def test_long_message_is_refused_and_the_limit_is_accepted(
@@ -449,6 +452,7 @@ async def test_long_poll_returns_as_soon_as_an_update_arrives(fake_api: BotApiSe
     url = f"{fake_api.base_url}{fake_api.token}/getUpdates"
     async with httpx.AsyncClient() as client:
         poll = asyncio.create_task(client.post(url, data={"timeout": "30"}))
+        await fake_api.wait_until(lambda: fake_api.calls["getUpdates"] == 1)
         await asyncio.sleep(0.01)
         assert not poll.done()
         await fake_api.user_sends(chat, contact, "/start")
@@ -460,7 +464,7 @@ async def test_a_second_poller_ends_the_first_with_409(fake_api: BotApiServer) -
     url = f"{fake_api.base_url}{fake_api.token}/getUpdates"
     async with httpx.AsyncClient() as client:
         first = asyncio.create_task(client.post(url, data={"timeout": "30"}))
-        await asyncio.sleep(0.01)
+        await fake_api.wait_until(lambda: fake_api.calls["getUpdates"] == 1)
         second = await client.post(url, data={"timeout": "0"})
         conflicted = await asyncio.wait_for(first, 2)
     assert second.json() == {"ok": True, "result": []}

@@ -681,7 +681,7 @@ class BotApiServer:
             if entities := command_entities(caption):
                 message["caption_entities"] = entities
         state.messages[message["message_id"]] = message
-        if self._bot_can_see(state.chat, message):
+        if self._bot_can_see(state, message):
             self._enqueue_update({"message": message})
         self._pulse()
         await asyncio.sleep(0)
@@ -795,6 +795,18 @@ class BotApiServer:
             )
         return self.bot_messages(chat)
 
+    async def wait_until(
+        self,
+        condition: Callable[[], bool],
+        timeout: float = 5.0,  # noqa: ASYNC109 - a plain number reads best in tests
+    ) -> None:
+        """Wait until ``condition()`` holds; it is checked whenever the server's state changes.
+
+        State changes include every request the server receives, so ``lambda: server.calls[m] > 0`` works.
+        """
+        if not await self._wait_for(condition, timeout):
+            raise TimeoutError(f"condition still false after {timeout}s")
+
     async def idle(
         self,
         quiet: float = 0.1,
@@ -871,6 +883,7 @@ class BotApiServer:
             return _json_response(ApiError(404, "Not Found").to_api(), 404)
         method, handler = entry
         self.calls[method] += 1
+        self._pulse()
         # A long poll waiting for updates is the bot idling, not the bot being busy.
         tracked = method != "getUpdates"
         if tracked:
@@ -917,6 +930,7 @@ class BotApiServer:
     async def _handle_file(self, request: web.Request) -> web.StreamResponse:
         if request.match_info["token"] != self.token:
             return _json_response(ApiError(401, "Unauthorized").to_api(), 401)
+        self._touch()
         stored = self._files_by_path.get(request.match_info["path"])
         if stored is None:
             return _json_response(ApiError(404, "Not Found").to_api(), 404)
@@ -1266,7 +1280,10 @@ class BotApiServer:
                 log.exception("on_bot_message listener failed")
         self._pulse()
 
-    def _bot_can_see(self, chat: FakeChat, message: JSONDict) -> bool:
+    def _bot_can_see(self, state: _ChatState, message: JSONDict) -> bool:
+        if state.bot_removed:
+            return False
+        chat = state.chat
         if chat.type == "private" or not self.privacy_mode:
             return True
         replied = message.get("reply_to_message")
