@@ -96,11 +96,11 @@ def build_app(server: BotApiServer, *, rate_limit_retries: int | None = None) ->
 
 
 @asynccontextmanager
-async def polling(app: AnyApp) -> AsyncIterator[None]:
+async def polling(app: AnyApp, poll_timeout: int = 1) -> AsyncIterator[None]:
     async with app:
         await app.start()
         assert app.updater is not None
-        await app.updater.start_polling(timeout=1, poll_interval=0)
+        await app.updater.start_polling(timeout=poll_timeout, poll_interval=0)
         try:
             yield
         finally:
@@ -207,6 +207,18 @@ async def test_idle_waits_for_every_send_of_a_handler(
     await fake_api.idle()
     assert [m["text"] for m in fake_api.bot_messages(group)] == ["第一条", "第二条"]
     assert fake_api.pending_updates() == 0
+
+
+async def test_idle_returns_even_when_the_bot_polls_without_waiting(
+    fake_api: BotApiServer, people: tuple[FakeUser, FakeChat]
+) -> None:
+    contact, group = people
+    # With timeout=0 the bot asks for updates nonstop; asking for nothing is not being busy.
+    async with polling(build_app(fake_api), poll_timeout=0):
+        await fake_api.user_sends(group, contact, "/twice")
+        await fake_api.idle(timeout=3)
+        assert [m["text"] for m in fake_api.bot_messages(group)] == ["第一条", "第二条"]
+        assert fake_api.calls["getUpdates"] > 5
 
 
 async def test_idle_times_out_when_nobody_fetches_updates(

@@ -550,7 +550,7 @@ class BotApiServer:
     async def stop(self) -> None:
         runner, self._runner = self._runner, None
         if runner is not None:
-            self._pulse()
+            self._wake()
             await runner.cleanup()
 
     async def __aenter__(self) -> Self:
@@ -683,7 +683,7 @@ class BotApiServer:
         state.messages[message["message_id"]] = message
         if self._bot_can_see(state, message):
             self._enqueue_update({"message": message})
-        self._pulse()
+        self._wake()
         await asyncio.sleep(0)
         return message
 
@@ -718,7 +718,7 @@ class BotApiServer:
         }
         self._open_callbacks[query_id] = query
         self._enqueue_update({"callback_query": query})
-        self._pulse()
+        self._wake()
         await asyncio.sleep(0)
         return query_id
 
@@ -883,7 +883,7 @@ class BotApiServer:
             return _json_response(ApiError(404, "Not Found").to_api(), 404)
         method, handler = entry
         self.calls[method] += 1
-        self._pulse()
+        self._wake()
         # A long poll waiting for updates is the bot idling, not the bot being busy.
         tracked = method != "getUpdates"
         if tracked:
@@ -957,7 +957,7 @@ class BotApiServer:
         self._poll_generation += 1
         generation = self._poll_generation
         # Wake an older long poll so it can answer 409, as Telegram does for two concurrent pollers.
-        self._pulse()
+        self._wake()
 
         def ready() -> bool:
             return bool(self._updates) or generation != self._poll_generation or self._runner is None
@@ -1083,7 +1083,7 @@ class BotApiServer:
                 "cache_time": _int_param(params, "cache_time") or 0,
             }
         )
-        self._pulse()
+        self._wake()
         return True
 
     async def _get_file(self, params: Params, uploads: Uploads) -> JSONDict:
@@ -1278,7 +1278,7 @@ class BotApiServer:
             except Exception:
                 # A broken printer must not turn into an API error for the bot.
                 log.exception("on_bot_message listener failed")
-        self._pulse()
+        self._wake()
 
     def _bot_can_see(self, state: _ChatState, message: JSONDict) -> bool:
         if state.bot_removed:
@@ -1365,13 +1365,15 @@ class BotApiServer:
 
     def _acknowledge(self, offset: int) -> None:
         """Forget updates below ``offset``; a negative offset keeps only the last ``-offset`` updates."""
+        before = len(self._updates)
         if offset < 0:
             while len(self._updates) > -offset:
                 self._updates.popleft()
         else:
             while self._updates and self._updates[0]["update_id"] < offset:
                 self._updates.popleft()
-        self._touch()
+        if len(self._updates) != before:
+            self._touch()
 
     def _take_fault(self, method: str) -> Fault | None:
         queue = self._faults.get(method)
@@ -1405,11 +1407,11 @@ class BotApiServer:
         return found
 
     def _touch(self) -> None:
+        """Note that something happened: idle() restarts its quiet period."""
         self._activity += 1
 
-    def _pulse(self) -> None:
-        """Wake everyone waiting for a change of state."""
-        self._touch()
+    def _wake(self) -> None:
+        """Wake everyone waiting for a change of state (without counting as the bot being busy)."""
         self._changed.set()
         self._changed = asyncio.Event()
 
