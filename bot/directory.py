@@ -14,10 +14,12 @@ from __future__ import annotations
 import difflib
 import json
 import re
+from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 UnitKind = Literal["district", "subdistrict", "town", "other"]
 
@@ -47,6 +49,68 @@ class Group(BaseModel):
     note: str = ""
 
 
+@dataclass(frozen=True)
+class _Tables:
+    """The lookup tables, keyed by normalized name (names, aliases and labels alike)."""
+
+    targets: dict[str, str]
+    """key → canonical unit name or group label"""
+    expansions: dict[str, tuple[str, ...]]
+    """key → the canonical units it stands for"""
+    units: dict[str, Unit]
+    groups: dict[str, Group]
+    leaders: dict[str, str]
+
+
+def _build_tables(units: list[Unit], groups: list[Group], leaders: list[str]) -> _Tables:
+    """The tables, refusing names that would resolve two ways (raises ValueError)."""
+    targets: dict[str, str] = {}
+    owners: dict[str, str] = {}
+
+    def claim(name: str, owner: str, target: str) -> None:
+        # ``owner`` tells a unit from a group of the same name: they may not share one either.
+        key = normalize(name)
+        if not key:
+            raise ValueError(f"an empty name in {owner}")
+        if owners.get(key, owner) != owner:
+            raise ValueError(f"{name!r} (in {owner}) already stands for {owners[key]}")
+        targets[key], owners[key] = target, owner
+
+    by_name: dict[str, Unit] = {}
+    for unit in units:
+        if unit.name in by_name:
+            raise ValueError(f"unit {unit.name!r} is listed twice")
+        by_name[unit.name] = unit
+        claim(unit.name, f"unit {unit.name!r}", unit.name)
+    for unit in units:
+        for alias in unit.aliases:
+            claim(alias, f"unit {unit.name!r}", unit.name)
+    members: dict[str, tuple[str, ...]] = {name: (name,) for name in by_name}
+    by_label: dict[str, Group] = {}
+    for group in groups:
+        if group.label in by_label:
+            raise ValueError(f"group {group.label!r} is listed twice")
+        by_label[group.label] = group
+        for name in [group.label, *group.aliases]:
+            claim(name, f"group {group.label!r}", group.label)
+        canonical: list[str] = []
+        for member in group.members:
+            unit_name = targets.get(normalize(member))
+            if unit_name not in by_name:
+                raise ValueError(f"group {group.label!r}: member {member!r} is not a unit of the directory")
+            if unit_name not in canonical:
+                canonical.append(unit_name)
+        members[group.label] = tuple(canonical)
+    by_key: dict[str, str] = {}
+    for leader in leaders:
+        key = normalize(leader)
+        if key in by_key:
+            raise ValueError(f"leader {leader!r} is listed twice")
+        by_key[key] = key
+    expansions = {key: members[target] for key, target in targets.items()}
+    return _Tables(targets, expansions, by_name, by_label, by_key)
+
+
 class Directory(BaseModel):
     model_config = ConfigDict(frozen=True)
     units: list[Unit]
@@ -54,59 +118,16 @@ class Directory(BaseModel):
     leaders: list[str]
     note: str = ""
 
-    _keys: dict[str, str] = PrivateAttr(default_factory=dict)
-    _units: dict[str, Unit] = PrivateAttr(default_factory=dict)
-    _members: dict[str, list[str]] = PrivateAttr(default_factory=dict)
-    _leaders: dict[str, str] = PrivateAttr(default_factory=dict)
-
     @model_validator(mode="after")
-    def _index(self) -> Directory:
-        """Build the lookup tables once, refusing names that would resolve two ways."""
-        keys: dict[str, str] = {}
-        owners: dict[str, str] = {}
-
-        def claim(name: str, owner: str, target: str) -> None:
-            # ``owner`` tells a unit from a group of the same name: they may not share one either.
-            key = normalize(name)
-            if not key:
-                raise ValueError(f"an empty name in {owner}")
-            if owners.get(key, owner) != owner:
-                raise ValueError(f"{name!r} (in {owner}) already stands for {owners[key]}")
-            keys[key], owners[key] = target, owner
-
-        units: dict[str, Unit] = {}
-        for unit in self.units:
-            if unit.name in units:
-                raise ValueError(f"unit {unit.name!r} is listed twice")
-            units[unit.name] = unit
-            claim(unit.name, f"unit {unit.name!r}", unit.name)
-        for unit in self.units:
-            for alias in unit.aliases:
-                claim(alias, f"unit {unit.name!r}", unit.name)
-        members: dict[str, list[str]] = {}
-        for group in self.groups:
-            if group.label in members:
-                raise ValueError(f"group {group.label!r} is listed twice")
-            for name in [group.label, *group.aliases]:
-                claim(name, f"group {group.label!r}", group.label)
-            canonical: list[str] = []
-            for member in group.members:
-                unit_name = keys.get(normalize(member))
-                if unit_name not in units:
-                    raise ValueError(
-                        f"group {group.label!r}: member {member!r} is not a unit of the directory"
-                    )
-                if unit_name not in canonical:
-                    canonical.append(unit_name)
-            members[group.label] = canonical
-        leaders: dict[str, str] = {}
-        for leader in self.leaders:
-            key = normalize(leader)
-            if key in leaders:
-                raise ValueError(f"leader {leader!r} is listed twice")
-            leaders[key] = key
-        self._keys, self._units, self._members, self._leaders = keys, units, members, leaders
+    def _consistent(self) -> Directory:
+        self._tables  # noqa: B018 - building the tables is the consistency check
         return self
+
+    @cached_property
+    def _tables(self) -> _Tables:
+        # A plain object behind a cached property: pydantic's private attributes cost a
+        # microsecond or two per access, and expand() runs for every name of every measure.
+        return _build_tables(self.units, self.groups, self.leaders)
 
     @classmethod
     def load(cls, path: Path) -> Directory:
@@ -119,40 +140,39 @@ class Directory(BaseModel):
 
     def resolve(self, name: str) -> str | None:
         """Canonical unit name or group label for a name or alias (ignoring spaces); None if unknown."""
-        found = self._keys.get(name)
-        return found if found is not None else self._keys.get(normalize(name))
+        targets = self._tables.targets
+        found = targets.get(name)
+        return found if found is not None else targets.get(normalize(name))
 
     def expand(self, name: str) -> list[str]:
         """Canonical unit names a plan name stands for: a unit → [it]; a group → its members; unknown → []."""
-        target = self.resolve(name)
-        if target is None:
-            return []
-        if target in self._members:
-            return list(self._members[target])
-        return [target]
+        expansions = self._tables.expansions
+        found = expansions.get(name)
+        if found is None:
+            found = expansions.get(normalize(name), ())
+        return list(found)
 
     def is_group(self, name: str) -> bool:
-        return self.resolve(name) in self._members
+        return self.resolve(name) in self._tables.groups
 
     def group(self, name: str) -> Group | None:
         """The group a label (or its alias) names."""
         target = self.resolve(name)
-        if target not in self._members:
-            return None
-        return next(group for group in self.groups if group.label == target)
+        return self._tables.groups.get(target) if target is not None else None
 
     def unit(self, name: str) -> Unit | None:
         target = self.resolve(name)
-        return self._units.get(target) if target is not None else None
+        return self._tables.units.get(target) if target is not None else None
 
     def resolve_leader(self, name: str) -> str | None:
         """A leader's name without spaces if known."""
-        found = self._leaders.get(name)
-        return found if found is not None else self._leaders.get(normalize(name))
+        leaders = self._tables.leaders
+        found = leaders.get(name)
+        return found if found is not None else leaders.get(normalize(name))
 
     def known_names(self) -> frozenset[str]:
         """Every name the directory resolves: unit names, aliases, group labels and their aliases."""
-        return frozenset(self._keys)
+        return frozenset(self._tables.targets)
 
     def suggest(self, name: str, limit: int = 3) -> list[str]:
         """Closest unit names/aliases/labels for a near miss, best first (for "did you mean").
@@ -164,7 +184,7 @@ class Directory(BaseModel):
         if not key:
             return []
         scored: list[tuple[float, str]] = []
-        for candidate, target in self._keys.items():
+        for candidate, target in self._tables.targets.items():
             ratio = difflib.SequenceMatcher(None, key, candidate).ratio()
             if key in candidate or candidate in key:
                 ratio += 0.5
