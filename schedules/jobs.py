@@ -2,9 +2,13 @@
 
 Three named jobs, each added at most once:
 - ``reminders:daily`` runs every day at REMIND_AT (Asia/Shanghai); on days off it sends nothing.
-- ``reminders:catch-up`` runs once at start-up when the bot starts after REMIND_AT, so a
-  machine that was off at 09:00 still delivers the day's digests (the ledger skips what went).
+- ``reminders:catch-up`` runs once at start-up and, if REMIND_AT has passed today, delivers
+  the day's digests, so a machine that was off at 09:00 still sends them (the ledger skips
+  what already went).
 - ``reminders:retry DAY`` follows a run with failed sends, backing off, for the rest of that day.
+
+None of them has a misfire grace limit: APScheduler's default (one second) would silently skip
+a run whose moment passed while the event loop was busy or the application was still starting.
 """
 
 from __future__ import annotations
@@ -37,6 +41,7 @@ RETRY_DELAYS = (
 """Wait before the n-th retry; after the last, retry hourly until the day is over."""
 
 Context = CallbackContext[Any, Any, Any, Any]
+NO_GRACE: dict[str, Any] = {"misfire_grace_time": None, "coalesce": True}
 
 
 @dataclass(frozen=True)
@@ -80,6 +85,10 @@ def schedule_reminders(
     async def daily(context: Context) -> None:
         await run(0)
 
+    async def catch_up(context: Context) -> None:
+        if is_after_remind_time(services.clock.now(), remind_at):
+            await run(0)
+
     async def retry(context: Context) -> None:
         pending = context.job.data if context.job is not None else None
         if not isinstance(pending, PendingRetry):
@@ -98,14 +107,15 @@ def schedule_reminders(
             log.error("reminders for %s: sends still fail at the end of the day; giving up on them", day)
             return
         log.info("reminders for %s: retry %d in %s", day, attempt, delay)
-        job_queue.run_once(retry, when=delay, data=PendingRetry(day, attempt), name=name)
+        job_queue.run_once(retry, when=delay, data=PendingRetry(day, attempt), name=name, job_kwargs=NO_GRACE)
 
     if not job_queue.get_jobs_by_name(DAILY_JOB):
-        job_queue.run_daily(daily, time=remind_at.replace(tzinfo=TZ), name=DAILY_JOB)
-    if is_after_remind_time(services.clock.now(), remind_at) and not job_queue.get_jobs_by_name(CATCH_UP_JOB):
-        job_queue.run_once(daily, when=0, name=CATCH_UP_JOB)
+        at = remind_at.replace(tzinfo=TZ)
+        job_queue.run_daily(daily, time=at, name=DAILY_JOB, job_kwargs=NO_GRACE)
+    if not job_queue.get_jobs_by_name(CATCH_UP_JOB):
+        job_queue.run_once(catch_up, when=0, name=CATCH_UP_JOB, job_kwargs=NO_GRACE)
 
 
 def is_after_remind_time(now: datetime, remind_at: time) -> bool:
-    """Whether today's run time has passed, so a start now must catch up."""
+    """Whether today's run time has passed, so a start now must catch up (before it: the daily run)."""
     return now.astimezone(TZ).time() >= remind_at.replace(tzinfo=None)

@@ -340,11 +340,16 @@ def services(tmp_path: Path) -> Any:
 
 
 async def test_jobs_are_named_and_never_added_twice(fake_api: BotApiServer, services: Services) -> None:
+    assert isinstance(services.clock, FakeClock)
+    services.clock.set(datetime.combine(date(2023, 6, 30), time(7, 0), tzinfo=TZ))
     app = application(fake_api)
     assert app.job_queue is not None
     for _ in range(2):
         schedule_reminders(app, services, CALENDAR, REMIND_AT, lambda chat, d: send_text(app, chat, d))
-    assert [job.name for job in app.job_queue.jobs()] == [DAILY_JOB, CATCH_UP_JOB]
+    jobs = app.job_queue.jobs()
+    assert [job.name for job in jobs] == [DAILY_JOB, CATCH_UP_JOB]
+    # APScheduler would silently drop a run that fired more than a second late.
+    assert all(job.job.misfire_grace_time is None for job in jobs)
     await app.job_queue.start()
     try:
         (daily,) = app.job_queue.get_jobs_by_name(DAILY_JOB)
@@ -354,13 +359,25 @@ async def test_jobs_are_named_and_never_added_twice(fake_api: BotApiServer, serv
         await app.job_queue.stop()
 
 
-async def test_a_start_before_remind_at_needs_no_catch_up(fake_api: BotApiServer, services: Services) -> None:
+async def test_a_start_before_remind_at_leaves_the_day_to_the_daily_run(
+    fake_api: BotApiServer, services: Services
+) -> None:
+    fake_api.group(-101, "区生态环境局工作群")
+    fake_api.group(-103, "永顺镇工作群")
     assert isinstance(services.clock, FakeClock)
     services.clock.set(datetime.combine(date(2023, 6, 30), time(8, 59), tzinfo=TZ))
     app = application(fake_api)
-    schedule_reminders(app, services, CALENDAR, REMIND_AT, lambda chat, d: send_text(app, chat, d))
-    assert app.job_queue is not None
-    assert [job.name for job in app.job_queue.jobs()] == [DAILY_JOB]
+    async with app:
+        assert app.job_queue is not None
+        schedule_reminders(app, services, CALENDAR, REMIND_AT, lambda chat, d: send_text(app, chat, d))
+        (catch_up,) = app.job_queue.get_jobs_by_name(CATCH_UP_JOB)
+        catch_up.schedule_removal()
+        await catch_up.run(app)
+        assert services.store.sent_on(date(2023, 6, 30)) == [] and fake_api.bot_messages(-101) == []
+        services.clock.advance(minutes=1)
+        (daily,) = app.job_queue.get_jobs_by_name(DAILY_JOB)
+        await daily.run(app)
+        assert {e.chat_id for e in services.store.sent_on(date(2023, 6, 30))} == {-101, -103}
 
 
 async def test_catch_up_delivers_over_http_and_a_failure_is_retried(
@@ -397,8 +414,10 @@ async def test_a_retry_after_the_day_is_over_leaves_it_to_the_daily_run(
     fake_api.group(-101, "区生态环境局工作群")
     fake_api.group(-103, "永顺镇工作群")
     fake_api.remove_bot(-103)  # kicked: every send to it fails
+    assert isinstance(services.clock, FakeClock)
+    day = date(2023, 6, 29)  # 1-1-1 is due tomorrow: both chats have a digest
+    services.clock.set(datetime.combine(day, time(16, 0), tzinfo=TZ))
     app = application(fake_api)
-    day = date(2023, 6, 30)
     async with app:
         assert app.job_queue is not None
         schedule_reminders(app, services, CALENDAR, REMIND_AT, lambda chat, d: send_text(app, chat, d))
@@ -407,8 +426,10 @@ async def test_a_retry_after_the_day_is_over_leaves_it_to_the_daily_run(
         await catch_up.run(app)
         (retry,) = app.job_queue.get_jobs_by_name(retry_job_name(day))
         retry.schedule_removal()
-        assert isinstance(services.clock, FakeClock)
-        services.clock.set_day(date(2023, 7, 1))
+        # The retry fires after midnight, before the next day's REMIND_AT: it must not send
+        # the next day's digests early, nor schedule more retries.
+        services.clock.set(datetime.combine(day + timedelta(days=1), time(0, 30), tzinfo=TZ))
         await retry.run(app)
-        assert fake_api.bot_messages(-101) and not app.job_queue.jobs(r"^reminders:retry")
+        assert len(fake_api.bot_messages(-101)) == 1 and not app.job_queue.jobs(r"^reminders:retry")
         assert {e.chat_id for e in services.store.sent_on(day)} == {-101}
+        assert services.store.sent_on(day + timedelta(days=1)) == []
