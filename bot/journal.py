@@ -163,6 +163,9 @@ class Journal:
                 write_new_file(path, [])
             records, size = _read(path)
             return cls(path, lock, records, size)
+        except OSError as exc:
+            lock.release()
+            raise StoreError(f"cannot open database {path} for writing: {exc.strerror}") from None
         except BaseException:
             lock.release()
             raise
@@ -236,7 +239,7 @@ def _read(path: Path) -> tuple[list[Any], int]:
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise StoreCorrupt(f"cannot read database {path}: {exc.strerror}") from None
+        raise StoreError(f"cannot read database {path}: {exc.strerror}") from None
     if not data:
         raise StoreCorrupt(
             f"database {path} is empty, not a store file; it was left untouched. "

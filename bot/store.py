@@ -165,6 +165,7 @@ class Store:
         Raises StoreCorrupt for an unreadable file (left untouched) and StoreLocked if it is
         already open elsewhere.
         """
+        path = Path(path) if path is not None else None
         try:
             db = StoreDB(path)
         except OSError as exc:
@@ -423,6 +424,10 @@ class Store:
     def latest_all(self) -> dict[tuple[str, str], ProgressEntry]:
         """Latest entry per (measure, unit): what status, overdue and summary read."""
         return {key: entry for key, (_, entry) in self._latest.items()}
+
+    def finished(self) -> set[tuple[str, str]]:
+        """(measure, unit) pairs whose latest status is 已完成; any other assigned pair may be overdue."""
+        return {key for key, (_, entry) in self._latest.items() if entry.status is Status.DONE}
 
     def history(self, measure: str, unit: str | None = None) -> list[ProgressEntry]:
         """Every report for the measure (optionally one unit), oldest first."""
