@@ -6,6 +6,7 @@ build the same Application, pointed at the local Bot API stand-in through ``base
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from telegram import LinkPreviewOptions
@@ -29,6 +30,10 @@ RATE_LIMIT_RETRIES = 3
 """How often AIORateLimiter waits out a 429 (retry_after) before the send fails."""
 
 App = Application[Any, Any, Any, Any, Any, Any]
+
+# Opt in to PTB 23's timedelta durations now: without it every 429 (RetryAfter) raises a
+# deprecation warning inside the library, and the code here reads no duration attributes.
+os.environ.setdefault("PTB_TIMEDELTA", "1")
 
 
 def build_application(

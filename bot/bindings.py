@@ -13,7 +13,9 @@ from dataclasses import dataclass, field
 from bot.directory import Directory
 from bot.store import INVITE_ALPHABET, INVITE_LENGTH, normalize_invite_code
 
-# Admins list several units separated by spaces or the usual Chinese list punctuation.
+# Admins list several units separated by spaces or the usual Chinese list punctuation; a
+# name typed with a stray inner space ("区 水务局") is still one name when it resolves whole.
+_LIST_SEPARATORS = re.compile(r"[,，、;；]+")
 _NAME_SEPARATORS = re.compile(r"[\s,，、;；]+")
 
 
@@ -35,10 +37,13 @@ def split_names(text: str) -> list[str]:
 
 
 def lookup_units(directory: Directory, text: str) -> UnitLookup:
-    """Resolve every unit named in ``text``; a name typed with inner spaces is tried as a whole too."""
-    names = split_names(text)
-    if len(names) > 1 and (whole := directory.resolve("".join(names))) is not None:
-        names = [whole]
+    """Resolve every unit named in ``text``; a name typed with inner spaces is tried as a whole first."""
+    names: list[str] = []
+    for piece in _LIST_SEPARATORS.split(text):
+        if directory.resolve(piece) is not None:
+            names.append(piece.strip())
+        else:
+            names.extend(piece.split())
     result = UnitLookup()
     for name in names:
         canonical = directory.resolve(name)

@@ -30,6 +30,9 @@ MEASURE_ID = re.compile(r"\d{1,2}-\d{1,3}-\d{1,3}")
 _DASHES = str.maketrans(dict.fromkeys("‐‑‒–—―−－", "-"))
 _SEPARATORS = re.compile(r"[\s,，、:：;；。.]*")
 _ID_AT = re.compile(r"(\d{1,2}-\d{1,3}-\d{1,3})(?![\d-])")
+# Where a report names its measure, a truncated ID ("2-63") is taken as one, so the answer can be
+# "no such measure, did you mean 2-63-1" rather than a generic hint.
+_ID_TYPED_AT = re.compile(r"(\d{1,2}-\d{1,3}(?:-\d{1,3})?)(?![\d-])")
 # "完成60%" is a percentage, not the status 完成, so percent is tried before status.
 _PERCENT_AT = re.compile(r"(?:进度|完成)?[:：]?\s*(\d{1,4})\s*%")
 
@@ -91,7 +94,7 @@ def parse_progress(
     ``default_measure`` is used when the text names no ID (a reply to a one-item digest).
     """
     text = normalize(text).strip()
-    if not text:
+    if not text and (require_status or default_measure is None):
         return ProgressParseError(ParseProblem.EMPTY)
     measure: str | None = None
     status: Status | None = None
@@ -99,7 +102,7 @@ def parse_progress(
     pos = 0
     while True:
         pos = _SEPARATORS.match(text, pos).end()  # type: ignore[union-attr]
-        if (found := _ID_AT.match(text, pos)) is not None:
+        if (found := _ID_TYPED_AT.match(text, pos)) is not None:
             if measure is not None:
                 if found.group(1) == measure:
                     pos = found.end()

@@ -15,9 +15,10 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import SecretStr
+from telegram.request import BaseRequest
 
 from bot import paths
-from bot.app import SENDER_KEY, App, build_application
+from bot.app import CALENDAR_KEY, SENDER_KEY, App, build_application
 from bot.clock import FakeClock
 from bot.config import Settings
 from bot.directory import Directory
@@ -26,7 +27,6 @@ from bot.sandbox.botapi import BotApiServer, FakeChat, FakeUser, JSONDict
 from bot.services import Services
 from bot.store import Store
 from handlers.reminders import DigestSender
-from schedules.calendar import WorkCalendar
 from schedules.dispatch import DispatchReport, run_reminders
 
 ADMIN_ID = 9001
@@ -75,7 +75,7 @@ class Bot:
         """``user`` posts in ``chat``; returns the bot's messages that followed, once it is idle."""
         before = len(self.api.bot_messages(chat))
         await self.api.user_sends(chat, user, text, reply_to=reply_to, **media)
-        await self.api.idle()
+        await self.api.idle(quiet=0.05)
         return self.api.bot_messages(chat)[before:]
 
     async def presses(
@@ -84,14 +84,13 @@ class Bot:
         """``user`` presses a button; returns the callback answer and the bot's new messages."""
         before = len(self.api.bot_messages(chat))
         query_id = await self.api.user_presses(chat, user, message_id, data)
-        await self.api.idle()
+        await self.api.idle(quiet=0.05)
         return self.api.callback_answer(query_id), self.api.bot_messages(chat)[before:]
 
     async def tick(self) -> DispatchReport:
         """Today's reminders, now, with the same sender the daily job uses."""
-        calendar = self.app.bot_data.get("work_calendar") or WorkCalendar()
-        report = await run_reminders(self.services, calendar, self.sender)
-        await self.api.idle()
+        report = await run_reminders(self.services, self.app.bot_data[CALENDAR_KEY], self.sender)
+        await self.api.idle(quiet=0.05)
         return report
 
     def bind(self, chat: FakeChat, *units: str, leader: str | None = None) -> None:
@@ -104,8 +103,15 @@ class Bot:
 
 @asynccontextmanager
 async def running_bot(
-    api: BotApiServer, db: Path, day: date, at: time = time(8, 0), *, reminders: bool = False
+    api: BotApiServer,
+    db: Path,
+    day: date,
+    at: time = time(8, 0),
+    *,
+    reminders: bool = False,
+    request: BaseRequest | None = None,
 ) -> AsyncIterator[Bot]:
+    """The bot, polling ``api``; ``reminders`` adds the daily job (and its start-up catch-up)."""
     plan, directory = shipped_plan()
     clock = FakeClock.at(day, at)
     store = Store.open(db)
@@ -115,12 +121,15 @@ async def running_bot(
         services,
         base_url=api.base_url,
         base_file_url=api.base_file_url,
+        request=request,
         reminders=reminders,
     )
     app.bot_data[SENDER_KEY].retry_delays = (0.01, 0.02, 0.05)
     admin = api.user(ADMIN_ID, "管理员", "admin")
     try:
         await app.initialize()
+        if app.post_init is not None:  # run_polling would call it; starting by hand, we do
+            await app.post_init(app)
         await app.start()
         assert app.updater is not None
         await app.updater.start_polling(poll_interval=0, timeout=1)

@@ -80,6 +80,17 @@ def test_what_cannot_be_read_says_why(text: str, problem: ParseProblem) -> None:
     assert result.problem is problem
 
 
+def test_a_truncated_id_is_read_as_an_id_so_the_answer_can_suggest() -> None:
+    assert parse_progress("2-63 已完成") == ProgressReport("2-63", Status.DONE, None, "")
+
+
+def test_evidence_without_caption_replying_to_a_one_item_digest() -> None:
+    assert parse_progress("", default_measure="3-6-4", require_status=False) == ProgressReport(
+        "3-6-4", None, None, ""
+    )
+    assert parse_progress("", default_measure="3-6-4") == ProgressParseError(ParseProblem.EMPTY)
+
+
 def test_evidence_caption_may_omit_the_status() -> None:
     assert parse_progress("2-63-1 验收报告", require_status=False) == ProgressReport(
         "2-63-1", None, None, "验收报告"

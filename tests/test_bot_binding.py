@@ -1,0 +1,168 @@
+"""Binding chats, as conversations with the real bot over HTTP: admins by name, contacts by invite code."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.sandbox.botapi import BotApiServer
+from tests.bot_harness import Bot, running_bot
+
+DAY = date(2023, 6, 27)
+
+
+@pytest.fixture
+async def bot(fake_api: BotApiServer, tmp_path: Path) -> AsyncIterator[Bot]:
+    async with running_bot(fake_api, tmp_path / "bot.db", DAY) as running:
+        yield running
+
+
+def text_of(messages: list[dict[str, object]]) -> str:
+    return "\n".join(str(m.get("text", "")) for m in messages)
+
+
+async def test_admin_binds_a_group_by_name_and_alias(bot: Bot) -> None:
+    group = bot.api.group(-201, "水务局工作群")
+    answer = text_of(await bot.says(group, bot.admin, "/bind 区水务局"))
+    assert "已绑定：区水务局" in answer
+    # Several units at once, the Chinese way, with an alias and a stray space among them.
+    answer = text_of(await bot.says(group, bot.admin, "/bind 生态环境局、区 交通局"))
+    assert "区水务局、区生态环境局、区交通局" in answer
+    binding = bot.services.store.binding(group.id)
+    assert binding is not None and binding.units == ["区水务局", "区生态环境局", "区交通局"]
+    assert binding.title == "水务局工作群"
+
+
+async def test_near_miss_gets_did_you_mean_and_binds_nothing(bot: Bot) -> None:
+    group = bot.api.group(-202, "某群")
+    answer = text_of(await bot.says(group, bot.admin, "/bind 区水物局"))
+    assert "未找到单位“区水物局”" in answer and "您是不是要找" in answer and "区水务局" in answer
+    answer = text_of(await bot.says(group, bot.admin, "/bind 各街道乡镇"))
+    assert "单位组" in answer and "宋庄镇" in answer
+    assert bot.services.store.binding(group.id) is None
+
+
+async def test_only_admins_bind_by_name(bot: Bot) -> None:
+    group = bot.api.group(-203, "水务局工作群")
+    contact = bot.api.user(301, "张三")
+    answer = text_of(await bot.says(group, contact, "/bind 区水务局"))
+    assert "只有管理员" in answer and "邀请码" in answer
+    for command in ("/bindleader 倪德才", "/unbind", "/invite 区水务局"):
+        answer = text_of(await bot.says(group, contact, command))
+        assert "只有管理员" in answer, command
+    assert bot.services.store.binding(group.id) is None
+
+
+async def test_invite_code_binds_the_contacts_own_group_once(bot: Bot) -> None:
+    admin_chat = bot.api.private(bot.admin)
+    answer = text_of(await bot.says(admin_chat, bot.admin, "/invite 区水务局"))
+    code = re.search(r"邀请码：(\w+)", answer)
+    assert code is not None, answer
+    assert f"https://t.me/tongzhou_plan_bot?start={code[1]}" in answer
+    assert f"startgroup={code[1]}" in answer
+    expires = (DAY + timedelta(days=7)).isoformat()
+    assert expires in answer
+
+    group = bot.api.group(-204, "水务局工作群")
+    contact = bot.api.user(302, "李四")
+    answer = text_of(await bot.says(group, contact, f"/bind {code[1].lower()}"))
+    assert "已绑定：区水务局" in answer
+    binding = bot.services.store.binding(group.id)
+    assert binding is not None and binding.units == ["区水务局"]
+
+    other = bot.api.group(-205, "别的群")
+    answer = text_of(await bot.says(other, contact, f"/bind {code[1]}"))
+    assert "已经使用过" in answer
+    assert bot.services.store.binding(other.id) is None
+
+
+async def test_expired_and_unknown_codes_are_refused(bot: Bot) -> None:
+    admin_chat = bot.api.private(bot.admin)
+    answer = text_of(await bot.says(admin_chat, bot.admin, "/invite 区水务局"))
+    code = re.search(r"邀请码：(\w+)", answer)
+    assert code is not None
+    bot.clock.advance(days=8)
+    contact = bot.api.user(303, "王五")
+    private = bot.api.private(contact)
+    assert "已过期" in text_of(await bot.says(private, contact, f"/start {code[1]}"))
+    assert "不存在" in text_of(await bot.says(private, contact, "/start ABCDEFGH"))
+    assert bot.services.store.binding(private.id) is None
+
+
+async def test_deep_link_start_binds_a_private_chat(bot: Bot) -> None:
+    code = bot.services.store.create_invite("宋庄镇", bot.clock.now()).code
+    contact = bot.api.user(304, "赵六")
+    private = bot.api.private(contact)
+    answer = text_of(await bot.says(private, contact, f"/start {code}"))
+    assert "已绑定：宋庄镇" in answer
+    # The private chat can now report for 宋庄镇, a co unit of 2-63-1 through 各街道乡镇.
+    answer = text_of(await bot.says(private, contact, "2-63-1 进行中 已完成点位排查"))
+    assert "已记录 2-63-1 宋庄镇：进行中" in answer
+
+
+async def test_leader_binding_unbinding_and_listing(bot: Bot) -> None:
+    leaders = bot.api.group(-206, "领导群")
+    answer = text_of(await bot.says(leaders, bot.admin, "/bindleader 倪 德才"))
+    assert "倪德才 的领导群" in answer
+    answer = text_of(await bot.says(leaders, bot.admin, "/bindleader 倪德"))
+    assert "未找到领导" in answer and "倪德才" in answer
+
+    group = bot.api.group(-207, "联合群")
+    await bot.says(group, bot.admin, "/bind 区水务局 区交通局")
+    answer = text_of(await bot.says(group, bot.admin, "/unbind 区交通局"))
+    assert "已为本群解除 区交通局" in answer and "单位 区水务局" in answer
+    answer = text_of(await bot.says(group, bot.admin, "/unbind 区财政局"))
+    assert "本群没有绑定 区财政局" in answer
+
+    listing = text_of(await bot.says(bot.api.private(bot.admin), bot.admin, "/bindings"))
+    assert "领导群（-206）：领导 倪德才" in listing
+    assert "联合群（-207）：单位 区水务局" in listing
+    contact = bot.api.user(305, "钱七")
+    assert "本聊天绑定：单位 区水务局" in text_of(await bot.says(group, contact, "/bindings"))
+
+    assert "解除全部绑定" in text_of(await bot.says(group, bot.admin, "/unbind"))
+    assert bot.services.store.binding(group.id) is None
+    assert "尚未绑定" in text_of(await bot.says(group, contact, "/bindings"))
+
+
+async def test_user_text_is_escaped_when_echoed(bot: Bot) -> None:
+    group = bot.api.group(-208, "某群")
+    answer = text_of(await bot.says(group, bot.admin, "/bind <b>区水务局</b>"))
+    # The fake server parses HTML like Telegram: had the bot not escaped it, the tags would vanish.
+    assert "<b>区水务局</b>" in answer
+    assert not bot.api.errors
+
+
+async def test_help_lists_what_this_chat_can_do(bot: Bot) -> None:
+    contact = bot.api.user(306, "孙八")
+    unbound = bot.api.group(-209, "新群")
+    answer = text_of(await bot.says(unbound, contact, "/help"))
+    assert "尚未绑定" in answer and "/bind 邀请码" in answer
+    assert "/report" not in answer and "/overdue" not in answer and "/invite" not in answer
+
+    unit_group = bot.api.group(-210, "水务局工作群")
+    bot.bind(unit_group, "区水务局")
+    answer = text_of(await bot.says(unit_group, contact, "/help"))
+    assert "本聊天绑定的单位：区水务局" in answer
+    assert "/report" in answer and "/mytasks" in answer and "/overdue" in answer
+    assert "回复提醒消息" in answer and "/invite" not in answer
+
+    leader_group = bot.api.group(-211, "领导群")
+    bot.bind(leader_group, leader="倪德才")
+    answer = text_of(await bot.says(leader_group, contact, "/start"))
+    assert "工作提醒助手" in answer and "本聊天绑定的领导：倪德才" in answer
+    assert "/overdue" in answer and "/summary" in answer and "/report" not in answer
+
+    answer = text_of(await bot.says(leader_group, bot.admin, "/help"))
+    assert "管理员命令" in answer and "/invite" in answer and "/bindleader" in answer
+
+
+async def test_menu_commands_have_chinese_descriptions(bot: Bot) -> None:
+    menu = {c["command"]: c["description"] for c in bot.api.commands()}
+    assert {"help", "report", "overdue", "status"} <= set(menu)
+    assert "invite" not in menu  # admin commands are in the admins' own menu
+    assert all(re.search(r"[\u4e00-\u9fff]", text) for text in menu.values())

@@ -1,0 +1,218 @@
+"""Digests as Telegram messages: what an item shows, how long digests split, and delivery under faults.
+
+Fault tests inject 429s, 500s and slow or lost requests on sendMessage at the local Bot API
+stand-in; every bound chat must still get its digest exactly once (the sender's retries, the
+dispatcher's ledger).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import AsyncIterator
+from datetime import date, time
+from pathlib import Path
+
+import pytest
+from telegram.request import HTTPXRequest
+
+from bot.assignments import unit_roles
+from bot.models import Status
+from bot.progress import parse_button
+from bot.render import TELEGRAM_LIMIT, telegram_length
+from bot.sandbox.botapi import BotApiServer, BotEvent, FakeChat, JSONDict
+from bot.store import Store
+from handlers.reminders import MAX_ITEMS_PER_MESSAGE
+from schedules.jobs import DAILY_JOB
+from schedules.policy import Digest, DigestItem, Recipient
+from tests.bot_harness import Bot, running_bot
+
+ECOLOGY = "区生态环境局"
+WATER = "区水务局"
+TUESDAY = date(2023, 6, 27)  # 2-63-1 and 3-6-4 are due on Friday 6-30
+MONDAY_AFTER = date(2023, 7, 3)  # ... and overdue on the next week's first workday
+
+
+@pytest.fixture
+async def bot(fake_api: BotApiServer, tmp_path: Path) -> AsyncIterator[Bot]:
+    async with running_bot(fake_api, tmp_path / "bot.db", TUESDAY) as running:
+        yield running
+
+
+def bind_groups(bot: Bot, *units: str) -> dict[str, FakeChat]:
+    chats = {}
+    for index, unit in enumerate(units):
+        chat = bot.api.group(-(500 + index), f"{unit}工作群")
+        bot.bind(chat, unit)
+        chats[unit] = chat
+    return chats
+
+
+def item_ids(message: JSONDict) -> list[str]:
+    """The measure of each item line of a digest message, read back from its text."""
+    return [
+        line.split()[1] for line in message["text"].splitlines() if line[:1] in "🟢🟡🔴" and line[1:2] == " "
+    ]
+
+
+async def test_an_item_shows_id_title_due_date_days_left_and_light(bot: Bot) -> None:
+    chats = bind_groups(bot, ECOLOGY)
+    # Another lead unit of 3-6-4 has finished its part; for 区生态环境局 the item stays yellow.
+    bot.services.store.record_progress("3-6-4", ECOLOGY, Status.DONE, bot.clock.now())
+    await bot.tick()
+    [digest] = bot.api.bot_messages(chats[ECOLOGY])
+    lines = digest["text"].splitlines()
+    assert lines[0] == "📋 区生态环境局 · 6月27日 工作提醒（2 项）"
+    assert "🟡 2-63-1 加强噪声污染治理" in lines
+    assert "   6月30日 到期 · 还有 3 天" in lines
+    assert "🟢 3-6-4 强化生活污染治理" in lines  # this unit has reported 已完成
+    assert any(line.startswith("   节点：6月底前完成") for line in lines)
+    assert {entity["type"] for entity in digest.get("entities", [])} >= {"bold"}
+    presses = [
+        parse_button(b["callback_data"]) for row in digest["reply_markup"]["inline_keyboard"] for b in row
+    ]
+    assert [(p.measure, p.status) for p in presses if p] == [
+        ("2-63-1", Status.DONE),
+        ("2-63-1", Status.IN_PROGRESS),
+        ("2-63-1", Status.BLOCKED),
+        ("3-6-4", Status.DONE),
+        ("3-6-4", Status.IN_PROGRESS),
+        ("3-6-4", Status.BLOCKED),
+    ]
+
+
+async def test_overdue_items_are_red_and_leaders_get_the_escalation(bot: Bot) -> None:
+    chats = bind_groups(bot, ECOLOGY)
+    leaders = bot.api.group(-599, "领导群")
+    bot.bind(leaders, leader="倪德才")
+    bot.clock.set_day(MONDAY_AFTER)
+    await bot.tick()
+    # The first workday of July also asks for every standing duty's progress: two messages.
+    digest, _ = bot.api.bot_messages(chats[ECOLOGY])
+    assert "🔴 2-63-1 加强噪声污染治理" in digest["text"]
+    assert "   6月30日 到期 · 已逾期 3 天" in digest["text"]
+    [escalation] = bot.api.bot_messages(leaders)
+    assert escalation["text"].startswith("📋 倪德才 · 7月3日 逾期督办")
+    assert (
+        "🔴 2-63-1 加强噪声污染治理\n   6月30日 到期 · 已逾期 3 天\n   主责：区生态环境局"
+        in escalation["text"]
+    )
+    assert "reply_markup" not in escalation  # leaders read; units report
+
+
+async def test_a_long_digest_is_split_and_every_item_sent_once(bot: Bot) -> None:
+    chats = bind_groups(bot, ECOLOGY)
+    plan, directory = bot.services.plan, bot.services.directory
+    items = [
+        DigestItem(measure=m.id, reason="overdue", due=d.due, role=unit_roles(m, directory)[ECOLOGY])
+        for m in plan.measures
+        if ECOLOGY in unit_roles(m, directory)
+        for d in m.dated_items()
+    ]
+    assert len(items) > 2 * MAX_ITEMS_PER_MESSAGE
+    digest = Digest(day=date(2024, 1, 2), recipient=Recipient("unit", ECOLOGY), items=items)
+    ids = await bot.sender(chats[ECOLOGY].id, digest)
+    await bot.api.idle()
+    messages = bot.api.bot_messages(chats[ECOLOGY])
+    assert [m["message_id"] for m in messages] == ids and len(ids) >= 3
+    for number, message in enumerate(messages, start=1):
+        assert telegram_length(message["text"]) <= TELEGRAM_LIMIT
+        assert message["text"].startswith(
+            f"📋 区生态环境局 · 1月2日 工作提醒（{len(items)} 项）（{number}/{len(ids)}）"
+        )
+        buttons = [b for row in message["reply_markup"]["inline_keyboard"] for b in row]
+        assert len(buttons) <= 100
+        assert {parse_button(b["callback_data"]).measure for b in buttons} == set(item_ids(message))  # type: ignore[union-attr]
+    assert ("点下方按钮" in messages[-1]["text"]) and all(
+        "点下方按钮" not in m["text"] for m in messages[:-1]
+    )
+    sent = Counter(measure for message in messages for measure in item_ids(message))
+    assert sent == Counter(item.measure for item in items)
+
+
+async def test_a_digest_that_failed_half_way_sends_only_the_rest(bot: Bot) -> None:
+    chats = bind_groups(bot, ECOLOGY)
+    plan, directory = bot.services.plan, bot.services.directory
+    items = [
+        DigestItem(measure=m.id, reason="checkin", due=None, role="lead")
+        for m in plan.measures
+        if ECOLOGY in unit_roles(m, directory)
+    ]
+    digest = Digest(day=date(2023, 7, 3), recipient=Recipient("unit", ECOLOGY), items=items)
+    bot.sender.retry_delays = ()
+
+    def fail_after_first(event: BotEvent) -> None:
+        if event.kind == "sent" and len(bot.api.bot_messages(event.chat)) == 1:
+            bot.api.inject("sendMessage", "500")
+
+    bot.api.on_bot_message(fail_after_first)
+    with pytest.raises(Exception, match="Internal Server Error"):
+        await bot.sender(chats[ECOLOGY].id, digest)
+    first = bot.api.bot_messages(chats[ECOLOGY])
+    assert len(first) == 1
+    ids = await bot.sender(chats[ECOLOGY].id, digest)
+    messages = bot.api.bot_messages(chats[ECOLOGY])
+    assert ids == [m["message_id"] for m in messages] and len(ids) > 2
+    assert Counter(measure for m in messages for measure in item_ids(m)) == Counter(i.measure for i in items)
+
+
+UNITS = (ECOLOGY, WATER, "区发展改革委", "市规划自然资源委通州分局", "宋庄镇")
+
+
+async def assert_each_chat_got_one_digest(bot: Bot, chats: dict[str, FakeChat]) -> None:
+    for unit, chat in chats.items():
+        assert len(bot.api.bot_messages(chat)) == 1, unit
+        assert bot.services.store.was_sent(TUESDAY, chat.id, f"unit:{unit}"), unit
+    again = await bot.tick()
+    assert again.sent == [] and len(again.already_sent) == len(chats)
+    assert all(len(bot.api.bot_messages(chat)) == 1 for chat in chats.values())
+
+
+async def test_429s_and_500s_on_send_still_deliver_each_digest_once(bot: Bot) -> None:
+    chats = bind_groups(bot, *UNITS)
+    bot.api.inject("sendMessage", "429", times=2, retry_after=0.2)
+    bot.api.inject("sendMessage", "500", times=3)
+    report = await bot.tick()
+    assert report.failed == [] and len(report.sent) == len(UNITS)
+    assert bot.api.pending_faults("sendMessage") == 0
+    assert bot.api.injected[("sendMessage", "429")] == 2 and bot.api.injected[("sendMessage", "500")] == 3
+    await assert_each_chat_got_one_digest(bot, chats)
+
+
+async def test_slow_and_lost_sends_still_deliver_each_digest_once(
+    fake_api: BotApiServer, tmp_path: Path
+) -> None:
+    # A short read timeout, so a lost request times out quickly; slow ones answer within it.
+    request = HTTPXRequest(read_timeout=0.4, connection_pool_size=8)
+    async with running_bot(fake_api, tmp_path / "bot.db", TUESDAY, request=request) as bot:
+        chats = bind_groups(bot, *UNITS)
+        fake_api.inject("sendMessage", "slow", times=2, delay=0.1)
+        fake_api.inject("sendMessage", "lost", times=2, delay=0.6)
+        report = await bot.tick()
+        assert report.failed == [] and len(report.sent) == len(UNITS)
+        assert fake_api.injected[("sendMessage", "lost")] == 2
+        await assert_each_chat_got_one_digest(bot, chats)
+
+
+async def test_a_group_that_removed_the_bot_does_not_stop_the_others(bot: Bot) -> None:
+    chats = bind_groups(bot, ECOLOGY, WATER)
+    bot.api.remove_bot(chats[WATER])
+    report = await bot.tick()
+    assert [failure.recipient for failure in report.failed] == [f"unit:{WATER}"]
+    assert len(bot.api.bot_messages(chats[ECOLOGY])) == 1
+    assert not bot.services.store.was_sent(TUESDAY, chats[WATER].id, f"unit:{WATER}")
+
+
+async def test_the_daily_job_catches_up_when_started_after_remind_time(
+    fake_api: BotApiServer, tmp_path: Path
+) -> None:
+    db = tmp_path / "bot.db"
+    store = Store.open(db)
+    store.bind_units(-700, [ECOLOGY], title="生态环境局工作群")
+    store.close()
+    chat = fake_api.group(-700, "生态环境局工作群")
+    async with running_bot(fake_api, db, TUESDAY, at=time(10, 0), reminders=True) as bot:
+        assert bot.app.job_queue is not None and bot.app.job_queue.get_jobs_by_name(DAILY_JOB)
+        [digest] = await fake_api.wait_bot_message(chat)
+        assert digest["text"].startswith("📋 区生态环境局 · 6月27日 工作提醒")
+        await fake_api.idle()
+        assert bot.services.store.was_sent(TUESDAY, chat.id, f"unit:{ECOLOGY}")
