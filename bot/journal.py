@@ -251,6 +251,11 @@ def _read(path: Path) -> tuple[list[Any], int]:
         header = decode(header_line)
     except ValueError:
         header = None
+    if isinstance(header, dict) and header.get("format") == FORMAT and header.get("version") != VERSION:
+        raise StoreCorrupt(
+            f"database {path} is store format version {header.get('version')!r}; this program reads "
+            f"version {VERSION}. It was left untouched: run the version of the bot that wrote it."
+        )
     if header != HEADER or not header_complete:
         raise StoreCorrupt(
             f"database {path} is not a plan-tracker-bot store (its first line is not the "

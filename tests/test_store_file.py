@@ -108,6 +108,16 @@ def test_a_tinydb_json_file_is_refused_untouched(tmp_path: Path) -> None:
     assert path.read_bytes() == content
 
 
+def test_a_database_from_another_format_version_is_refused_untouched(tmp_path: Path) -> None:
+    path = tmp_path / "bot.db"
+    header = json.dumps({"format": "plan-tracker-bot/store", "version": 2}).encode()
+    content = b"%08x %s\n" % (zlib.crc32(header), header)
+    path.write_bytes(content)
+    with pytest.raises(StoreCorrupt, match="version 2"):
+        Store.open(path)
+    assert path.read_bytes() == content
+
+
 def damage_line(path: Path, line_number: int) -> bytes:
     lines = path.read_bytes().split(b"\n")
     line = bytearray(lines[line_number - 1])
