@@ -14,6 +14,8 @@ from typing import Any, Literal
 
 import httpx
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, RetryAfter, TimedOut
 from telegram.ext import (
@@ -28,7 +30,7 @@ from telegram.ext import (
 )
 from telegram.request import HTTPXRequest
 
-from bot.sandbox.botapi import BotApiServer, BotEvent, FakeChat, FakeUser, parse_html, trim_text
+from bot.sandbox.botapi import BotApiServer, BotEvent, FakeChat, FakeUser, parse_html, trim_text, utf16_len
 
 # --------------------------------------------------------------------------- a tiny bot to drive
 
@@ -678,3 +680,10 @@ def test_trim_drops_outer_whitespace_and_moves_entities() -> None:
     spaces = {"offset": 0, "length": 2, "type": "bold"}
     tail = {"offset": 3, "length": 2, "type": "italic"}
     assert trim_text("  ab\n", [spaces, tail]) == ("ab", [{"offset": 1, "length": 1, "type": "italic"}])
+
+
+@given(st.text())
+def test_escaped_text_always_parses_back_to_itself(text: str) -> None:
+    plain, entities = parse_html(f"<b>{html.escape(text)}</b>")
+    assert plain == text
+    assert entities == ([{"offset": 0, "length": utf16_len(text), "type": "bold"}] if text else [])

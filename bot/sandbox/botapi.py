@@ -894,23 +894,7 @@ class BotApiServer:
             fault = self._take_fault(method)
             if fault is not None:
                 self.injected[(method, fault.kind)] += 1
-                if fault.kind == "429":
-                    self._busy_until = (
-                        asyncio.get_running_loop().time() + fault.retry_after + RETRY_GRACE_SECONDS
-                    )
-                    retry_after: float | int = (
-                        int(fault.retry_after) if fault.retry_after.is_integer() else fault.retry_after
-                    )
-                    raise ApiError(
-                        429, f"Too Many Requests: retry after {retry_after}", {"retry_after": retry_after}
-                    )
-                if fault.kind == "500":
-                    raise ApiError(500, "Internal Server Error")
-                await asyncio.sleep(fault.delay)
-                if fault.kind == "lost":
-                    if request.transport is not None:
-                        request.transport.close()
-                    raise asyncio.CancelledError
+                await self._play_fault(fault, request)
             result = await handler(params, uploads)
             return _json_response({"ok": True, "result": result}, 200)
         except ApiError as error:
@@ -926,6 +910,22 @@ class BotApiServer:
             if tracked:
                 self._in_flight[method] -= 1
                 self._touch()
+
+    async def _play_fault(self, fault: Fault, request: web.Request) -> None:
+        """Raise the injected error, or delay; returns only for a slow request that is to be processed."""
+        if fault.kind == "429":
+            self._busy_until = asyncio.get_running_loop().time() + fault.retry_after + RETRY_GRACE_SECONDS
+            seconds = int(fault.retry_after) if fault.retry_after.is_integer() else fault.retry_after
+            raise ApiError(429, f"Too Many Requests: retry after {seconds}", {"retry_after": seconds})
+        if fault.kind == "500":
+            raise ApiError(500, "Internal Server Error")
+        # If the client gives up during the delay, aiohttp cancels this handler here: nothing processed.
+        await asyncio.sleep(fault.delay)
+        if fault.kind == "lost":
+            if request.transport is not None:
+                request.transport.close()
+            # Leaving as cancelled makes aiohttp drop the request without writing any answer.
+            raise asyncio.CancelledError
 
     async def _handle_file(self, request: web.Request) -> web.StreamResponse:
         if request.match_info["token"] != self.token:
