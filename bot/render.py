@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 
 from bot import texts
 from bot.models import DatedItem, ProgressEntry
@@ -55,8 +56,8 @@ def paginate(header: str, sections: Sequence[Section], limit: int | None = TELEG
         started = False
         heading_here = False
         for block in section.blocks:
-            for chunk in _fit(block, chunk_room):
-                size = telegram_length(chunk) + 1
+            for chunk, length in _fit(block, chunk_room):
+                size = length + 1
                 opening = [] if heading_here else _opening(pages[-1], section.heading, started)
                 extra = sum(telegram_length(line) + 1 for line in opening)
                 if pages[-1] and used + extra + size > room:
@@ -84,10 +85,12 @@ def _opening(page: list[str], heading: str, continued: bool) -> list[str]:
     return lines
 
 
-def _fit(block: str, room: int) -> list[str]:
-    """A block split at line ends (and, for one huge line, anywhere) into pieces within ``room``."""
-    if telegram_length(block) <= room:
-        return [block]
+def _fit(block: str, room: int) -> list[tuple[str, int]]:
+    """A block split at line ends (and, for one huge line, anywhere) into pieces within ``room``,
+    each with its length."""
+    length = telegram_length(block)
+    if length <= room:
+        return [(block, length)]
     pieces: list[str] = []
     current = ""
     for line in block.split("\n"):
@@ -108,7 +111,7 @@ def _fit(block: str, room: int) -> list[str]:
             current = candidate
     if current:
         pieces.append(current)
-    return pieces
+    return [(piece, telegram_length(piece)) for piece in pieces]
 
 
 def _short(text: str, chars: int) -> str:
@@ -129,47 +132,69 @@ def _when(item: DatedItem, days_left: int) -> str:
     return texts.LV_DAYS_LEFT.format(days=days_left)
 
 
-def _measure_block(items: Sequence[UnitItem]) -> str:
-    """One measure for one unit: its title once, a line per dated item, then the latest report."""
-    first = items[0]
-    lines = [
-        texts.LV_ITEM.format(
-            light=max((i.light for i in items), key=_LIGHT_ORDER.index),
-            measure=first.measure.id,
-            title=first.measure.title,
-            role=texts.LV_ROLE[first.role],
-        )
-    ]
-    for item in items:
-        if item.item is None:
-            lines.append(texts.LV_ITEM_UNDATED.format(deadline=item.measure.deadline.raw))
-            continue
-        what = "：" + _short(item.item.text, MILESTONE_TEXT_CHARS) if item.item.kind == "milestone" else ""
-        lines.append(
-            texts.LV_ITEM_DUE.format(
-                kind=texts.LV_ITEM_KIND[item.item.kind],
-                due=item.item.due.isoformat(),
-                what=what,
-                when=_when(item.item, item.days_left),
+class _Blocks:
+    """Formats one block per measure and unit, formatting each shared line only once.
+
+    The same item shows up under every unit that owes it (a measure of 各街道乡镇 under 22), so
+    a whole-plan list repeats most lines; this keeps /overdue of everything cheap.
+    """
+
+    def __init__(self) -> None:
+        self._titles: dict[tuple[str, str, str], str] = {}
+        self._items: dict[tuple[str, date | None], str] = {}
+
+    def block(self, items: Sequence[UnitItem]) -> str:
+        """One measure for one unit: its title once, a line per dated item, then the latest report."""
+        first = items[0]
+        light = max((i.light for i in items), key=_LIGHT_ORDER.index)
+        lines = [self._title(first, light)]
+        lines += [self._item(item) for item in items]
+        if first.assigned:
+            lines.append(_latest_line(first.entry))
+        return "\n".join(lines)
+
+    def _title(self, item: UnitItem, light: str) -> str:
+        key = (item.measure.id, light, item.role)
+        found = self._titles.get(key)
+        if found is None:
+            found = texts.LV_ITEM.format(
+                light=light, measure=item.measure.id, title=item.measure.title, role=texts.LV_ROLE[item.role]
             )
-        )
-    if first.assigned:
-        if first.entry is None:
-            lines.append(texts.LV_ITEM_NEVER)
-        else:
-            lines.append(
-                texts.LV_ITEM_LATEST.format(
-                    status=_entry_status(first.entry), updated=first.entry.at.date().isoformat()
-                )
-            )
-    return "\n".join(lines)
+            self._titles[key] = found
+        return found
+
+    def _item(self, item: UnitItem) -> str:
+        key = (item.measure.id, item.item.due if item.item is not None else None)
+        found = self._items.get(key)
+        if found is None:
+            found = _item_line(item)
+            self._items[key] = found
+        return found
 
 
-def _measure_blocks(group: UnitGroup) -> list[str]:
+def _item_line(item: UnitItem) -> str:
+    if item.item is None:
+        return texts.LV_ITEM_UNDATED.format(deadline=item.measure.deadline.raw)
+    what = "：" + _short(item.item.text, MILESTONE_TEXT_CHARS) if item.item.kind == "milestone" else ""
+    return texts.LV_ITEM_DUE.format(
+        kind=texts.LV_ITEM_KIND[item.item.kind],
+        due=item.item.due.isoformat(),
+        what=what,
+        when=_when(item.item, item.days_left),
+    )
+
+
+def _latest_line(entry: ProgressEntry | None) -> str:
+    if entry is None:
+        return texts.LV_ITEM_NEVER
+    return texts.LV_ITEM_LATEST.format(status=_entry_status(entry), updated=entry.at.date().isoformat())
+
+
+def _measure_blocks(group: UnitGroup, blocks: _Blocks) -> list[str]:
     by_measure: dict[str, list[UnitItem]] = {}
     for item in group.items:
         by_measure.setdefault(item.measure.id, []).append(item)
-    return [_measure_block(items) for items in by_measure.values()]
+    return [blocks.block(items) for items in by_measure.values()]
 
 
 def _group_heading(group: UnitGroup) -> str:
@@ -201,7 +226,8 @@ def unit_report_pages(report: UnitReport, limit: int | None = TELEGRAM_LIMIT) ->
         empty = texts.LV_MYTASKS_NONE
     if not report.groups:
         return [f"{title}\n{empty}"]
-    sections = [Section(_group_heading(g), _measure_blocks(g)) for g in report.groups]
+    blocks = _Blocks()
+    sections = [Section(_group_heading(g), _measure_blocks(g, blocks)) for g in report.groups]
     return paginate(f"{title}\n{counts}", sections, limit)
 
 

@@ -6,15 +6,17 @@ Progress goes through a real Store (in memory and on disk); days are named, neve
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date
+from datetime import date, datetime, time
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot import paths, queries, render
+from bot.assignments import is_complete
+from bot.clock import TZ
 from bot.directory import Directory
-from bot.models import Plan, Status
+from bot.models import Plan, ProgressEntry, Status
 from bot.queries import Refusal, Scope, ScopeError, Snapshot
 from bot.store import Binding, Store
 from tests.leader_views_data import report, small_directory, small_plan
@@ -444,3 +446,26 @@ def test_real_plan_a_leaders_overdue_on_2024_01_02_spans_several_pages(
     assert all(render.telegram_length(page) <= render.TELEGRAM_LIMIT for page in pages)
     shown = Counter(line for page in pages for line in items_on_page(page))
     assert shown == Counter((unit, measure, due) for unit, measure, due, _ in listed(result))
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.data())
+def test_completeness_agrees_with_the_shared_rule_on_the_real_plan(data: st.DataObject) -> None:
+    plan, directory = Plan.load(paths.PLAN), Directory.load(paths.UNITS)
+    index = queries.index_for(plan, directory)
+    pairs = sorted({(m.id, unit) for m in plan.measures for unit in index.leads[m.id]})
+    chosen = data.draw(st.lists(st.sampled_from(pairs), max_size=300, unique=True))
+    today = data.draw(st.dates(date(2023, 3, 20), date(2024, 3, 1)))
+    latest = {
+        (measure, unit): ProgressEntry(
+            seq=n,
+            measure=measure,
+            unit=unit,
+            status=data.draw(st.sampled_from(list(Status))),
+            at=datetime.combine(data.draw(st.dates(date(2023, 3, 20), date(2024, 3, 1))), time(9), tzinfo=TZ),
+        )
+        for n, (measure, unit) in enumerate(chosen, start=1)
+    }
+    snapshot = Snapshot(index, latest, today)
+    for measure in plan.measures:
+        assert snapshot.complete(measure) == is_complete(measure, directory, latest, today), measure.id
