@@ -9,6 +9,7 @@ with the presser's rights: nothing is kept in memory and buttons survive a resta
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Literal
@@ -64,7 +65,7 @@ def encode_scope(svc: Services, scope: queries.Scope | None) -> str:
     if scope.annex is not None:
         return f"a{scope.annex}"
     if scope.leader is not None:
-        return f"l{svc.directory.leaders.index(scope.leader)}"
+        return f"l{[''.join(name.split()) for name in svc.directory.leaders].index(scope.leader)}"
     units = [u.name for u in svc.directory.units]
     if scope.label in units:
         return f"u{units.index(scope.label)}"
@@ -173,7 +174,7 @@ def scope_request(svc: Services, view: View, day: date, args: list[str], usage: 
 Context = ContextTypes.DEFAULT_TYPE
 
 
-async def show(update: Update, context: Context, build: Any) -> None:
+async def show(update: Update, context: Context, build: Callable[[Services, date], ViewRequest]) -> None:
     """Reply with the first page of the view ``build(svc, today)`` asks for, or with why not."""
     svc = services(context)
     message = update.effective_message
@@ -181,7 +182,7 @@ async def show(update: Update, context: Context, build: Any) -> None:
         return
     user_id = update.effective_user.id if update.effective_user else None
     try:
-        request: ViewRequest = build(svc, svc.clock.now().date())
+        request = build(svc, svc.clock.now().date())
         pages = pages_for(svc, request, update.effective_chat.id, user_id)
     except Answer as answer:
         await message.reply_text(str(answer), parse_mode=None)

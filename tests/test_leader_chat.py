@@ -220,3 +220,22 @@ async def test_forged_and_stale_page_buttons_get_a_clear_answer(bot_on_2024_01_0
         assert answer is not None and expected in answer.get("text", ""), name
         assert new == []
     assert bot.api.message(chat, sent.message_id)["text"] == "旧消息"  # left as it was
+
+
+@pytest.mark.parametrize(
+    ("argument", "label"),
+    [("倪 德才", "倪德才"), ("附件2", "附件2"), ("各街道乡镇", "各街道乡镇"), ("生态环境局", "区生态环境局")],
+)
+async def test_an_admins_narrowed_view_keeps_its_scope_across_pages(
+    bot_on_2024_01_02: Bot, argument: str, label: str
+) -> None:
+    bot = bot_on_2024_01_02
+    private = bot.api.private(bot.admin)
+    (first,) = await bot.says(private, bot.admin, f"/overdue {argument}")
+    title = f"🔴 逾期事项 · {label} · 2024-01-02"
+    assert first["text"].startswith(title)
+    data = buttons(first)[texts.LV_BUTTON_NEXT]
+    answer, _ = await bot.presses(private, bot.admin, first["message_id"], data)
+    assert answer is not None and not answer.get("show_alert")
+    second = bot.api.message(private, first["message_id"])["text"]
+    assert second.startswith(title) and "（第 2/" in second
