@@ -44,6 +44,7 @@ DEMO_LEADER = "倪德才"
 LEADER_CHAT_TITLE = "领导群"
 # The simulated clock's time of day: after a typical REMIND_AT, as reminders are ticked by hand.
 SANDBOX_TIME = time(9, 30)
+SANDBOX_COMMANDS = ("as", "leader", "admin", "date", "tick", "press", "reply", "photo", "file", "help")
 SANDBOX_HELP = """沙盒命令（其余每行都作为当前身份在当前群里发出的消息）：
   :as 单位名称         切换为该单位联络员，进入该单位工作群
   :leader 姓名         切换为该领导，进入其领导群
@@ -164,6 +165,7 @@ class Sandbox:
             "file": self.file,
             "help": lambda _: self.print(SANDBOX_HELP),
         }
+        assert set(actions) == set(SANDBOX_COMMANDS)
         action = actions.get(name)
         if action is None:
             raise SandboxError(f"没有沙盒命令 :{name}。输入 :help 查看。")
@@ -283,6 +285,8 @@ async def sandbox(
         world = Sandbox(api, app, services, clock, out)
         try:
             await app.initialize()
+            if app.post_init is not None:  # run_polling would call it; starting by hand, we do
+                await app.post_init(app)
             await app.start()
             assert app.updater is not None
             await app.updater.start_polling(poll_interval=0, timeout=1)

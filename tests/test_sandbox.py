@@ -1,0 +1,90 @@
+"""The sandbox through the real command line: stdin in, a transcript out, exit code 0 at end of input."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_cli(args: list[str], script: str) -> subprocess.CompletedProcess[str]:
+    # An empty token in the environment wins over any developer .env: the sandbox, never Telegram.
+    env = {**os.environ, "TELEGRAM_BOT_TOKEN": "", "BOT_TODAY": ""}
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        input=script,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_the_readme_example_runs_without_a_token() -> None:
+    result = run_cli(["run"], ":date 2023-07-03\n/overdue\n")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("[sandbox] 沙盒已启动")
+    assert lines[1:4] == [
+        "[管理员 @ 领导群] > :date 2023-07-03",
+        "[sandbox] 今天是 2023-07-03",
+        "[管理员 @ 领导群] > /overdue",
+    ]
+    assert lines[4] == "[bot]"
+    assert lines[5].strip() == "🔴 逾期事项 · 倪德才 · 2023-07-03"
+    assert "2-63-1 加强噪声污染治理" in result.stdout
+
+
+def test_a_contacts_day_in_the_sandbox() -> None:
+    script = "\n".join(
+        [
+            "# 区水务局 gets its reminder and reports",
+            ":as 水务局",
+            ":tick",
+            ":press 3-6-4 进行中",
+            ":reply 受阻 资金未到位",
+            ":photo 3-6-4 现场照片",
+            "/report 2-63-1 已完成",
+            ":as 区水物局",
+            ":date 2023-13-01",
+            ":leader 倪德才",
+            "/status 3-6-4",
+        ]
+    )
+    result = run_cli(["sandbox", "--date", "2023-06-27"], script + "\n")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    expected_in_order = [
+        "# 区水务局 gets its reminder and reports",
+        "[区水务局联络员 @ 区水务局工作群] > :tick",
+        "📋 区水务局 · 6月27日 工作提醒（1 项）",
+        "[🔄 进行中]",
+        "[sandbox] 2023-06-27：",
+        "[区水务局联络员 @ 区水务局工作群] > :press 3-6-4 进行中",
+        "✅ 已记录 3-6-4 区水务局：进行中 · 区水务局联络员",
+        "[bot 提示] 已记录：3-6-4 进行中",
+        "> :reply 受阻 资金未到位",
+        "✅ 已记录 3-6-4 区水务局：受阻（资金未到位）",
+        "> :photo 3-6-4 现场照片",
+        "📎 已收到 3-6-4 区水务局 的佐证材料（照片），当前状态：受阻",
+        "> /report 2-63-1 已完成",
+        "不能代为报告：2-63-1 的责任单位是 主责 区生态环境局",
+        "> :as 区水物局",
+        "[sandbox] 没有单位“区水物局”。您是不是要找：区水务局",
+        "> :date 2023-13-01",
+        "[sandbox] not a date",
+        "[倪德才 @ 领导群] > /status 3-6-4",
+        "区水务局：受阻",
+    ]
+    # Digests to other chats show as one line each; the current chat's in full.
+    assert "[bot → 区生态环境局工作群] 📋 区生态环境局 · 6月27日 工作提醒（2 项）" in out
+    position = 0
+    for expected in expected_in_order:
+        found = out.find(expected, position)
+        assert found >= 0, f"{expected!r} missing after position {position} in:\n{out}"
+        position = found + len(expected)
