@@ -12,13 +12,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot import paths, queries, render
+from bot import queries, render
 from bot.assignments import is_complete
 from bot.clock import TZ
 from bot.directory import Directory
 from bot.models import Plan, ProgressEntry, Status
 from bot.queries import Refusal, Scope, ScopeError, Snapshot
 from bot.store import Binding, Store
+from tests.bot_harness import shipped_plan
 from tests.leader_views_data import report, small_directory, small_plan
 
 EVERYTHING = "全部"
@@ -397,7 +398,7 @@ def test_the_cli_text_is_one_page_without_markers(plan: Plan, directory: Directo
 
 @pytest.fixture(scope="module")
 def real() -> tuple[Plan, Directory]:
-    return Plan.load(paths.PLAN), Directory.load(paths.UNITS)
+    return shipped_plan()
 
 
 def test_real_plan_noise_zoning_is_overdue_from_the_first_of_july(
@@ -451,7 +452,7 @@ def test_real_plan_a_leaders_overdue_on_2024_01_02_spans_several_pages(
 @settings(max_examples=40, deadline=None)
 @given(st.data())
 def test_completeness_agrees_with_the_shared_rule_on_the_real_plan(data: st.DataObject) -> None:
-    plan, directory = Plan.load(paths.PLAN), Directory.load(paths.UNITS)
+    plan, directory = shipped_plan()
     index = queries.index_for(plan, directory)
     pairs = sorted({(m.id, unit) for m in plan.measures for unit in index.leads[m.id]})
     chosen = data.draw(st.lists(st.sampled_from(pairs), max_size=300, unique=True))
