@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import date, datetime, time, timedelta
+from typing import Literal
 
 import pytest
 from hypothesis import given
@@ -14,7 +15,7 @@ from bot.clock import TZ
 from bot.directory import Directory, Group, Unit
 from bot.models import Deadline, Measure, Milestone, Plan, ProgressEntry, Recurrence, Status
 from schedules.calendar import WorkCalendar
-from schedules.policy import LADDER, Digest, Recipient, digests_for_day, ladder_days
+from schedules.policy import LADDER, Digest, Recipient, checkin_days, digests_for_day, ladder_days
 
 CALENDAR = WorkCalendar()
 ISSUED = date(2023, 3, 20)
@@ -264,7 +265,7 @@ def test_window_start_on_the_windows_first_workday() -> None:
     assert got["unit:区城市管理委"] == {("1-3-1", "window_start", date(2023, 9, 30), "lead")}
 
 
-def checkin_days(measure_id: str) -> list[date]:
+def unit_checkins(measure_id: str) -> list[date]:
     return [
         day
         for day in workdays(ISSUED, YEAR_END)
@@ -276,7 +277,7 @@ def checkin_days(measure_id: str) -> list[date]:
 
 def test_standing_duties_check_in_on_each_months_first_workday_from_the_month_after_issue() -> None:
     expected = [CALENDAR.first_workday_of_month(2023, month) for month in range(4, 13)]
-    assert checkin_days("1-2-1") == expected
+    assert unit_checkins("1-2-1") == expected
     assert date(2023, 10, 7) in expected  # October's first workday is the make-up Saturday
 
 
@@ -290,10 +291,36 @@ def test_check_ins_wait_for_the_month_after_issue_even_if_issued_on_the_first_wo
 
 def test_recurrences_add_check_ins_at_the_start_of_each_named_period() -> None:
     # Quarterly in the 2nd and 3rd quarters: April and July.
-    assert checkin_days("1-4-1") == [date(2023, 4, 3), date(2023, 7, 3)]
+    assert unit_checkins("1-4-1") == [date(2023, 4, 3), date(2023, 7, 3)]
     # Monthly, but the measure is due end of April and nobody reports it done: it keeps its
     # monthly check-ins through the year, as an overdue measure should.
-    assert checkin_days("1-5-1") == [CALENDAR.first_workday_of_month(2023, m) for m in range(4, 13)]
+    assert unit_checkins("1-5-1") == [CALENDAR.first_workday_of_month(2023, m) for m in range(4, 13)]
+
+
+@pytest.mark.parametrize(
+    ("every", "months", "expected"),
+    [
+        # 1 May is a holiday and 2–3 May were bridged to it: that week starts on Thursday the 4th.
+        (
+            "week",
+            [5],
+            [date(2023, 5, 4), date(2023, 5, 8), date(2023, 5, 15), date(2023, 5, 22), date(2023, 5, 29)],
+        ),
+        ("year", [6, 7, 8], [date(2023, 6, 1)]),
+        ("quarter", [], [date(2023, 4, 3), date(2023, 7, 3), date(2023, 10, 7)]),
+        ("month", [11, 12], [date(2023, 11, 1), date(2023, 12, 1)]),
+    ],
+)
+def test_each_kind_of_recurrence_checks_in_at_the_start_of_its_periods(
+    every: Literal["week", "year", "quarter", "month"], months: list[int], expected: list[date]
+) -> None:
+    recurring = measure(
+        "1-9-1",
+        Deadline(raw="年底前", kind="date", due=date(2023, 12, 31)),
+        lead=["区水务局"],
+        recurrences=[Recurrence(raw="", every=every, months=months)],
+    )
+    assert sorted(checkin_days(recurring, PLAN, CALENDAR)) == expected
 
 
 def test_digests_list_units_then_leaders_and_urgent_items_first() -> None:
