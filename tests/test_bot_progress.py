@@ -6,6 +6,7 @@ and a fake clock on 2023-06-27, when 2-63-1 and 3-6-4 are due in three days.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from datetime import date
 from pathlib import Path
@@ -177,3 +178,15 @@ async def test_a_leader_asks_for_overdue_items(bot: Bot) -> None:
     await bot.says(chat, contact, "/report 2-63-1 已完成")
     said = await bot.says(leaders, secretary, "/overdue")
     assert "2-63-1" not in said[0]["text"]
+
+
+async def test_a_failure_is_logged_and_the_user_gets_a_short_apology(
+    bot: Bot, caplog: pytest.LogCaptureFixture
+) -> None:
+    chat, contact = unit_group(bot, -310, ECOLOGY, 410, "蒋")
+    bot.services.store.close()  # the database is gone from under the bot
+    with caplog.at_level(logging.ERROR, logger="handlers.errors"):
+        said = await bot.says(chat, contact, "/report 2-63-1 已完成")
+    assert [m["text"] for m in said] == [texts.BOT_ERROR]
+    assert caplog.records and caplog.records[0].exc_info is not None
+    assert "Traceback" not in said[0]["text"] and bot.api.token not in said[0]["text"]

@@ -1,0 +1,61 @@
+"""``python -m bot run`` with a token: long polling over HTTP (here: the local Bot API stand-in), then a
+clean stop on SIGTERM that releases the database."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from pathlib import Path
+
+from bot.sandbox.botapi import BotApiServer
+from bot.store import Store
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+async def test_run_polls_answers_and_stops_cleanly_on_sigterm(fake_api: BotApiServer, tmp_path: Path) -> None:
+    db = tmp_path / "state" / "bot.db"
+    env = {
+        **os.environ,
+        "TELEGRAM_BOT_TOKEN": fake_api.token,
+        "TELEGRAM_API_BASE_URL": f"http://{fake_api.host}:{fake_api.port}",
+        "ADMIN_IDS": "77",
+        "DB_PATH": str(db),
+        "WEBHOOK_URL": "",
+        "BOT_TODAY": "",
+    }
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "run",
+        "--date",
+        "2023-06-27",
+        cwd=ROOT,
+        env=env,
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        admin = fake_api.user(77, "管理员")
+        group = fake_api.group(-900, "区水务局工作群")
+        await fake_api.user_sends(group, admin, "/bind 区水务局")
+        [answer] = await fake_api.wait_bot_message(group, timeout=30)
+        assert "已绑定：区水务局" in answer["text"]
+        assert {c["command"] for c in fake_api.commands()} >= {"help", "report", "overdue"}
+    finally:
+        if process.returncode is None:
+            process.send_signal(signal.SIGTERM)
+        _, stderr = await asyncio.wait_for(process.communicate(), timeout=30)
+    assert process.returncode == 0, stderr.decode()
+    assert fake_api.token not in stderr.decode()
+    # The database was closed: it opens again, with the binding in it.
+    store = Store.open(db)
+    try:
+        binding = store.binding(group.id)
+        assert binding is not None and binding.units == ["区水务局"]
+    finally:
+        store.close()
