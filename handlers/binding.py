@@ -11,7 +11,7 @@ from functools import wraps
 from typing import Any
 
 from telegram import Update
-from telegram.ext import Application, CommandHandler
+from telegram.ext import Application, CommandHandler, MessageHandler, filters
 
 from bot import texts
 from bot.bindings import UnitLookup, looks_like_invite_code, lookup_leader, lookup_units, split_names
@@ -221,7 +221,26 @@ async def invite(update: Update, context: Context) -> None:
     )
 
 
+async def follow_migration(update: Update, context: Context) -> None:
+    """A group upgraded to a supergroup gets a new chat id; its binding moves with it."""
+    message = update.effective_message
+    if message is None or message.migrate_to_chat_id is None:
+        return
+    store = services(context).store
+    old = store.binding(message.chat.id)
+    if old is None:
+        return
+    new_id = message.migrate_to_chat_id
+    if old.units:
+        store.bind_units(new_id, old.units, title=old.title)
+    if old.leader:
+        store.bind_leader(new_id, old.leader, title=old.title)
+    store.unbind(message.chat.id)
+    log.info("chat %d became supergroup %d; binding moved", message.chat.id, new_id)
+
+
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    application.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, follow_migration))
     application.add_handler(CommandHandler("bind", bind))
     application.add_handler(CommandHandler("bindleader", bind_leader))
     application.add_handler(CommandHandler("unbind", unbind))

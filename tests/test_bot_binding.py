@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+from telegram import Chat, Message, Update
 
 from bot.sandbox.botapi import BotApiServer
 from tests.bot_harness import Bot, running_bot
@@ -166,3 +167,19 @@ async def test_menu_commands_have_chinese_descriptions(bot: Bot) -> None:
     assert {"help", "report", "overdue", "status"} <= set(menu)
     assert "invite" not in menu  # admin commands are in the admins' own menu
     assert all(re.search(r"[\u4e00-\u9fff]", text) for text in menu.values())
+
+
+async def test_a_binding_follows_the_group_when_it_becomes_a_supergroup(bot: Bot) -> None:
+    old = bot.api.group(-212, "水务局工作群")
+    bot.bind(old, "区水务局")
+    # Telegram announces the upgrade with a service message carrying the new id.
+    migrated = Message(
+        message_id=99,
+        date=bot.clock.now(),
+        chat=Chat(id=old.id, type=Chat.GROUP, title="水务局工作群"),
+        migrate_to_chat_id=-1001234,
+    )
+    await bot.app.process_update(Update(update_id=1, message=migrated))
+    assert bot.services.store.binding(old.id) is None
+    moved = bot.services.store.binding(-1001234)
+    assert moved is not None and moved.units == ["区水务局"] and moved.title == "水务局工作群"
