@@ -6,9 +6,10 @@ The token is a ``SecretStr`` so that printing or logging the settings never show
 from __future__ import annotations
 
 import re
-from datetime import date, time
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -18,6 +19,7 @@ from bot import paths
 # Every deadline of the plan, every "today" and REMIND_AT are Shanghai time; the clock
 # module hard-codes it, so any other TZ would silently shift reminders by hours.
 SUPPORTED_TZ = "Asia/Shanghai"
+SHANGHAI_OFFSET = timedelta(hours=8)
 TELEGRAM_API_ROOT = "https://api.telegram.org"
 
 
@@ -83,8 +85,17 @@ class Settings(BaseSettings):
 
     @field_validator("tz")
     @classmethod
-    def _only_shanghai(cls, value: str) -> str:
-        if value != SUPPORTED_TZ:
+    def _shanghai_time(cls, value: str) -> str:
+        """Asia/Shanghai, or a zone that keeps the same clock all year (PRC, Asia/Chongqing …)."""
+        try:
+            zone = ZoneInfo(value)
+            same = all(
+                datetime.combine(day, time(12), zone).utcoffset() == SHANGHAI_OFFSET
+                for day in (date(2023, 1, 15), date(2023, 7, 15))
+            )
+        except (ValueError, ZoneInfoNotFoundError):
+            same = False
+        if not same:
             raise ValueError(
                 f"TZ={value!r} is not supported: the plan's deadlines are Shanghai time; "
                 f"set TZ={SUPPORTED_TZ} or leave it unset"

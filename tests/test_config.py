@@ -60,6 +60,12 @@ def test_every_setting_is_in_the_example() -> None:
         assert f"\n{name.upper()}=" in example, f"{name.upper()} is not in .env.example"
 
 
+@pytest.mark.parametrize("zone", ["Asia/Shanghai", "PRC", "Asia/Chongqing"])
+def test_zones_on_shanghai_time_are_accepted(monkeypatch: pytest.MonkeyPatch, zone: str) -> None:
+    monkeypatch.setenv("TZ", zone)
+    assert load_settings(None).tz == zone
+
+
 def test_self_hosted_api_and_webhook(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TELEGRAM_API_BASE_URL", "http://127.0.0.1:8081/")
     monkeypatch.setenv("WEBHOOK_URL", "https://bot.example.org")
@@ -74,6 +80,7 @@ def test_self_hosted_api_and_webhook(monkeypatch: pytest.MonkeyPatch) -> None:
     [
         ("ADMIN_IDS", "12, alice", "ADMIN_IDS"),
         ("TZ", "UTC", "TZ"),
+        ("TZ", "Mars/Olympus", "TZ"),
         ("REMIND_AT", "9点", "REMIND_AT"),
         ("WEBHOOK_URL", "http://bot.example.org", "WEBHOOK_URL"),
         ("BOT_TODAY", "2023-02-30", "BOT_TODAY"),
