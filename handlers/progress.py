@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from telegram import Message, Update
+from telegram.constants import ParseMode
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot import texts
@@ -215,7 +216,7 @@ async def on_button(update: Update, context: Context) -> None:
     message = query.message
     if isinstance(message, Message):
         # A one-line record in the group, under the digest, so everyone sees who marked what.
-        await message.reply_text(confirmation(outcome), parse_mode="HTML", do_quote=True)
+        await message.reply_text(confirmation(outcome), parse_mode=ParseMode.HTML, do_quote=True)
 
 
 async def report_command(update: Update, context: Context) -> None:
