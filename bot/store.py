@@ -440,7 +440,7 @@ class Store:
 
     # reminder ledger
     def was_sent(self, day: date, chat_id: int, recipient: str) -> bool:
-        return (_day(day), chat_id, recipient) in self._sent
+        return (_day(day), chat_id, recipient.strip()) in self._sent
 
     def mark_sent(
         self, day: date, chat_id: int, recipient: str, sent_at: datetime, message_ids: Iterable[int] = ()
