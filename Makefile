@@ -16,13 +16,14 @@ $(STAMP): pyproject.toml
 run: $(STAMP) ## set up and run the bot (the sandbox when no TELEGRAM_BOT_TOKEN is set)
 	$(PY) -m bot run
 
-test: $(STAMP) ## set up, lint and run the whole test suite
+test: $(STAMP) ## set up, lint, type-check and run the whole test suite
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	$(PY) -m mypy bot handlers schedules bench tests
 	$(PY) -m pytest -q
 
 typecheck: $(STAMP) ## mypy over the project
-	$(PY) -m mypy bot handlers schedules bench
+	$(PY) -m mypy bot handlers schedules bench tests
 
 bench: $(STAMP) ## run all benchmarks
 	$(PY) -m bench all
