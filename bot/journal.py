@@ -12,8 +12,14 @@ in ``PATH.torn-<offset>`` for inspection); damage anywhere else raises ``StoreCo
 file is left exactly as it was. Compaction and backups write a complete new file next to the
 target and rename it into place, so the file is never half-written.
 
-``PATH.lock`` is held with ``flock`` while the journal is open: a second opener (another process
-or another object in this one) gets ``StoreLocked``.
+``PATH.lock`` is held with ``flock`` while the journal is open for writing: a second writer
+(another process or another object in this one) gets ``StoreLocked``.
+
+A read-only open takes no lock and changes nothing, so it works while the bot (the writer) runs:
+it reads the file once and replays the complete, checksummed records. An invalid *last* record is
+one the writer has not finished (or never will): the reader leaves it out and leaves it where it
+is, for the writer to finish or to cut when it next opens. Each record is one committed change,
+so what a reader sees is the database as of some commit; it does not follow later writes.
 """
 
 from __future__ import annotations
@@ -44,7 +50,14 @@ class StoreCorrupt(StoreError):
 
 
 class StoreLocked(StoreError):
-    """Another process (or another Store object) has the database open."""
+    """Another process (or another Store object) has the database open for writing.
+
+    ``holder`` is the pid written in the lock file ('' if unknown).
+    """
+
+    def __init__(self, message: str, *, holder: str = "") -> None:
+        super().__init__(message)
+        self.holder = holder
 
 
 def encode(payload: str) -> bytes:
@@ -102,7 +115,8 @@ class _Lock:
                 who = f"process {holder}" if holder else "another process"
                 raise StoreLocked(
                     f"database {db_path} is already open ({who} holds {self.path}); "
-                    "stop the other bot or command first"
+                    "stop the other bot or command first",
+                    holder=holder,
                 ) from None
             raise StoreError(f"cannot lock {self.path}: {exc.strerror}") from None
         os.ftruncate(self._fd, 0)
@@ -137,16 +151,32 @@ def write_new_file(path: Path, payloads: Iterable[str]) -> None:
     _fsync_dir(path.parent)
 
 
-class Journal:
-    """An open database file: ``records`` were read at open; ``append`` adds one durably."""
+# A reader that sees damage mid-file reads again before calling it damage: a writer that cuts a
+# torn tail and appends while the reader reads can show it a spliced line that is not on disk.
+_READ_ATTEMPTS = 3
 
-    def __init__(self, path: Path, lock: _Lock, records: list[Any], size: int) -> None:
+
+class Journal:
+    """An open database file: ``records`` were read at open; ``append`` adds one durably.
+
+    A read-only journal (``lock`` None) holds no file open and refuses ``append`` and ``rewrite``.
+    """
+
+    def __init__(self, path: Path, lock: _Lock | None, records: list[Any], size: int) -> None:
         self.path = path
         self.records = records
         self._lock = lock
         self._size = size
-        self._fd = os.open(path, os.O_WRONLY | os.O_APPEND)
+        self._fd = os.open(path, os.O_WRONLY | os.O_APPEND) if lock is not None else -1
         self._broken: str | None = None
+
+    @property
+    def read_only(self) -> bool:
+        return self._lock is None
+
+    def refuse_if_read_only(self) -> None:
+        if self._lock is None:
+            raise StoreError(f"database {self.path} is open read-only; the change was not saved")
 
     @classmethod
     def open(cls, path: Path) -> Journal:
@@ -170,8 +200,27 @@ class Journal:
             lock.release()
             raise
 
+    @classmethod
+    def open_read_only(cls, path: Path) -> Journal:
+        """Read the journal at ``path`` without locking, creating, repairing or writing anything."""
+        if path.is_dir():
+            raise StoreError(f"database path {path} is a directory; give a file path")
+        data = _read_bytes(path)
+        attempt = 1
+        while True:
+            try:
+                records, valid_end = _parse(path, data)
+            except StoreCorrupt:
+                again = _read_bytes(path)
+                if again == data or attempt == _READ_ATTEMPTS:
+                    raise
+                data, attempt = again, attempt + 1
+            else:
+                return cls(path, None, records, valid_end)
+
     def append(self, payload: str) -> None:
         """Append one record and fsync; on failure the file is cut back to where it was."""
+        self.refuse_if_read_only()
         if self._broken is not None:
             raise StoreError(self._broken)
         line = encode(payload)
@@ -198,6 +247,7 @@ class Journal:
 
     def rewrite(self, payloads: Iterable[str]) -> None:
         """Replace the whole file with header + ``payloads`` atomically (compaction)."""
+        self.refuse_if_read_only()
         if self._broken is not None:
             raise StoreError(self._broken)
         try:
@@ -218,7 +268,8 @@ class Journal:
         if self._fd >= 0:
             os.close(self._fd)
             self._fd = -1
-        self._lock.release()
+        if self._lock is not None:
+            self._lock.release()
 
 
 def _lines(data: bytes) -> Iterator[tuple[int, bytes, bool]]:
@@ -234,12 +285,29 @@ def _lines(data: bytes) -> Iterator[tuple[int, bytes, bool]]:
         start = newline + 1
 
 
-def _read(path: Path) -> tuple[list[Any], int]:
-    """The records after the header, and the size of the valid part; recovers a torn tail."""
+def _read_bytes(path: Path) -> bytes:
     try:
-        data = path.read_bytes()
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise StoreError(f"no database at {path}") from None
     except OSError as exc:
         raise StoreError(f"cannot read database {path}: {exc.strerror}") from None
+
+
+def _read(path: Path) -> tuple[list[Any], int]:
+    """The records after the header, and the size of the valid part; recovers a torn tail."""
+    data = _read_bytes(path)
+    records, valid_end = _parse(path, data)
+    if valid_end < len(data):
+        _cut_torn_tail(path, data, valid_end)
+    return records, valid_end
+
+
+def _parse(path: Path, data: bytes) -> tuple[list[Any], int]:
+    """The records after the header, and where the valid part ends (before an invalid last record).
+
+    Damage before the last record raises StoreCorrupt; nothing here touches the file.
+    """
     if not data:
         raise StoreCorrupt(
             f"database {path} is empty, not a store file; it was left untouched. "
@@ -272,7 +340,6 @@ def _read(path: Path) -> tuple[list[Any], int]:
                 raise ValueError("not a change record" if has_newline else "no end of line")
         except ValueError as exc:
             if index == last:
-                _cut_torn_tail(path, data, offset)
                 return records, offset
             raise StoreCorrupt(
                 f"database {path} is damaged at line {index + 1} (byte {offset}): {exc}. "

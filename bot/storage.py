@@ -119,9 +119,12 @@ def _collector_paused() -> Iterator[None]:
 
 
 class JournalStorage(Storage):
-    """All tables in memory; each committed change appended to the journal at ``path`` (None: memory only)."""
+    """All tables in memory; each committed change appended to the journal at ``path`` (None: memory only).
 
-    def __init__(self, path: Path | None) -> None:
+    With ``read_only`` the journal is only read (no lock, no repair) and every change is refused.
+    """
+
+    def __init__(self, path: Path | None, *, read_only: bool = False) -> None:
         self.path = path
         self._data: Tables = {}
         self._lock = threading.RLock()
@@ -135,7 +138,7 @@ class JournalStorage(Storage):
             # Loading builds only acyclic JSON documents, and for a large history the cyclic
             # collector would otherwise rescan them over and over while they are created.
             with _collector_paused():
-                self._journal = Journal.open(path)
+                self._journal = Journal.open_read_only(path) if read_only else Journal.open(path)
                 self._load(self._journal)
 
     def _load(self, journal: Journal) -> None:
@@ -156,6 +159,7 @@ class JournalStorage(Storage):
 
     def write(self, data: dict[str, dict[str, Any]]) -> None:
         """Replace the whole database (TinyDB's whole-database path): a compaction to ``data``."""
+        self._refuse_if_read_only()
         with self._lock:
             if self._depth:
                 raise StoreError("a whole-database write cannot be part of a transaction")
@@ -222,11 +226,21 @@ class JournalStorage(Storage):
     def _submit(self, ops: list[list[Any]]) -> None:
         if not ops:
             return
+        self._refuse_if_read_only()
         with self.transaction():
             for op in ops:
                 text = dumps(op)
                 self._pending.append(text)
                 apply_ops(self._data, [json.loads(text)], self._undo)
+
+    @property
+    def read_only(self) -> bool:
+        return self._journal is not None and self._journal.read_only
+
+    def _refuse_if_read_only(self) -> None:
+        # Before anything changes in memory, so a refused write leaves nothing to undo.
+        if self._journal is not None:
+            self._journal.refuse_if_read_only()
 
     # maintenance
     def compact(self) -> None:
@@ -236,13 +250,19 @@ class JournalStorage(Storage):
 
     def backup(self, dest: Path) -> None:
         """Write a consistent, compacted copy of the database to ``dest`` (atomic rename, fsynced)."""
-        if self.path is not None and dest.resolve() == self.path.resolve():
-            raise StoreError(f"backup target {dest} is the database itself")
-        dest.parent.mkdir(parents=True, exist_ok=True)
+        if self.path is not None:
+            own = self.path.resolve()
+            # Replacing the lock file would let a second writer in; .tmp is compaction's scratch file.
+            if dest.resolve() in (own, own.with_name(own.name + ".lock"), own.with_name(own.name + ".tmp")):
+                raise StoreError(f"backup target {dest} is the database itself or one of its own files")
         with self._lock:
             if self._depth:
                 raise StoreError("a backup cannot be taken inside a transaction")
-            write_new_file(dest, snapshot(self._data))
+            try:
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                write_new_file(dest, snapshot(self._data))
+            except OSError as exc:
+                raise StoreError(f"could not write the backup {dest}: {exc.strerror or exc}") from None
 
     @property
     def journal_size(self) -> int:
@@ -339,12 +359,15 @@ class JournalTable(Table):
 
 
 class StoreDB(TinyDB):
-    """TinyDB wired to the journal: ``StoreDB(path)``; ``StoreDB(None)`` keeps everything in memory."""
+    """TinyDB wired to the journal: ``StoreDB(path)``; ``StoreDB(None)`` keeps everything in memory.
+
+    ``StoreDB(path, read_only=True)`` reads the file without locking it and refuses every change.
+    """
 
     table_class = JournalTable
 
-    def __init__(self, path: Path | None) -> None:
-        super().__init__(path, storage=JournalStorage)
+    def __init__(self, path: Path | None, *, read_only: bool = False) -> None:
+        super().__init__(path, read_only=read_only, storage=JournalStorage)
         self.journal_storage.on_rollback.append(self._clear_caches)
 
     @property

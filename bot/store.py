@@ -9,6 +9,10 @@ Tables are kept small where reads are hot: progress history is partitioned per m
 (``progress:<measure>``), the latest status has its own table (``latest``), and the reminder
 ledger is partitioned per day (``ledger:<YYYY-MM-DD>``). Small in-memory indexes over ``latest``
 and the ledger make the lookups the reminder engine and ``/overdue`` need independent of history.
+
+One process writes (the bot, or a command while the bot is stopped); ``Store.open(path,
+read_only=True)`` reads alongside it without a lock: the database as of its last commit when
+opened, every write refused.
 """
 
 from __future__ import annotations
@@ -41,6 +45,7 @@ __all__ = [
     "StoreCorrupt",
     "StoreError",
     "StoreLocked",
+    "StoreStats",
     "normalize_invite_code",
 ]
 
@@ -104,6 +109,44 @@ class LedgerEntry(BaseModel):
 LedgerKey = tuple[date, int, str]
 
 
+class StoreStats(BaseModel):
+    """What ``Store.verify`` read and counted."""
+
+    model_config = ConfigDict(frozen=True)
+    progress_records: int
+    measures_reported: int
+    latest_pairs: int
+    bindings: int
+    admins: int
+    invites: int
+    ledger_days: int
+    ledger_entries: int
+    meta_keys: int
+    file_size: int
+
+
+class _RoleHolder(BaseModel):
+    user_id: int
+    roles: list[Role]
+
+
+class _Meta(BaseModel):
+    key: str
+    value: str
+
+
+# What each table's documents are; partitioned tables by their prefix.
+_TABLE_MODELS: dict[str, type[BaseModel]] = {
+    BINDINGS: Binding,
+    ROLES_TABLE: _RoleHolder,
+    INVITES: Invite,
+    META: _Meta,
+    LATEST: ProgressEntry,
+    PROGRESS_PREFIX: ProgressEntry,
+    LEDGER_PREFIX: LedgerEntry,
+}
+
+
 def normalize_invite_code(text: str) -> str:
     """What a typed code means: case, spaces and dashes do not matter."""
     return "".join(ch for ch in text.upper() if ch not in " -\t\n")
@@ -130,6 +173,15 @@ def _name(value: str, what: str) -> str:
 
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
+
+
+def _first_problem(exc: ValueError) -> str:
+    if isinstance(exc, ValidationError):
+        error = exc.errors()[0]
+        where = ".".join(str(part) for part in error["loc"]) or "document"
+        more = f" and {exc.error_count() - 1} more" if exc.error_count() > 1 else ""
+        return f"{where}: {error['msg']}{more}"
+    return str(exc)
 
 
 def _load(model: type[ModelT], doc: Any) -> ModelT:
@@ -159,15 +211,21 @@ class Store:
         db.journal_storage.on_rollback.append(self._index)
 
     @classmethod
-    def open(cls, path: Path | None) -> Store:
+    def open(cls, path: Path | None, *, read_only: bool = False) -> Store:
         """Open (creating if absent) the database at ``path``; ``None`` is an in-memory store.
 
         Raises StoreCorrupt for an unreadable file (left untouched) and StoreLocked if it is
         already open elsewhere.
+
+        ``read_only=True`` opens an existing file alongside a running writer: no lock, nothing
+        created or repaired (a half-written last record is left out and left alone), every write
+        method raises StoreError; a missing file raises StoreError.
         """
         path = Path(path) if path is not None else None
+        if read_only and path is None:
+            raise ValueError("a read-only store reads a database file; give its path")
         try:
-            db = StoreDB(path)
+            db = StoreDB(path, read_only=read_only)
         except OSError as exc:
             raise StoreError(f"cannot open database {path}: {exc.strerror or exc}") from None
         try:
@@ -197,6 +255,10 @@ class Store:
                 count += len(table)
                 max_seq = max(max_seq, max(int(raw_id) for raw_id in table))
         self._latest, self._sent, self._next_seq, self._count = latest, sent, max_seq + 1, count
+
+    @property
+    def read_only(self) -> bool:
+        return self._db.journal_storage.read_only
 
     def close(self) -> None:
         self._db.close()
@@ -486,5 +548,55 @@ class Store:
 
     @property
     def file_size(self) -> int:
-        """Bytes in the database file (0 in memory)."""
+        """Bytes in the database file (0 in memory); read-only: the bytes of complete records read."""
         return self._db.journal_storage.journal_size
+
+    def verify(self) -> StoreStats:
+        """Read every stored document as what it should be and count them.
+
+        Raises StoreCorrupt naming the first document this version cannot read. Opening already
+        checks every record's checksum; this also reads what opening leaves for later (history,
+        bindings, invites, roles, meta).
+        """
+        data = self._db.storage.read() or {}
+        counts = {"progress": 0, "measures": 0, "ledger_days": 0, "ledger": 0}
+        for name, table in data.items():
+            for doc_id, doc in table.items():
+                self._verify_document(name, doc_id, doc)
+            if name.startswith(PROGRESS_PREFIX):
+                counts["progress"] += len(table)
+                counts["measures"] += 1 if table else 0
+            elif name.startswith(LEDGER_PREFIX):
+                counts["ledger_days"] += 1 if table else 0
+                counts["ledger"] += len(table)
+        return StoreStats(
+            progress_records=counts["progress"],
+            measures_reported=counts["measures"],
+            latest_pairs=len(data.get(LATEST, {})),
+            bindings=len(data.get(BINDINGS, {})),
+            admins=len(self.role_holders("admin")),
+            invites=len(data.get(INVITES, {})),
+            ledger_days=counts["ledger_days"],
+            ledger_entries=counts["ledger"],
+            meta_keys=len(data.get(META, {})),
+            file_size=self.file_size,
+        )
+
+    def _verify_document(self, table: str, doc_id: str, doc: Any) -> None:
+        kind, colon, _ = table.partition(":")
+        model = _TABLE_MODELS.get(kind + colon)
+        try:
+            if model is None:
+                raise ValueError("a table this version does not know")
+            loaded = model.model_validate(doc)
+            if (
+                kind + colon == PROGRESS_PREFIX
+                and isinstance(loaded, ProgressEntry)
+                and (str(loaded.seq) != doc_id or PROGRESS_PREFIX + loaded.measure != table)
+            ):
+                raise ValueError("its number or measure does not match where it is stored")
+        except (ValidationError, ValueError) as exc:
+            raise StoreCorrupt(
+                f"database {self.path}: document {doc_id} of table {table!r} cannot be read "
+                f"({_first_problem(exc)}); the file was left untouched"
+            ) from None
