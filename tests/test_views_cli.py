@@ -169,12 +169,21 @@ def test_a_missing_plan_file_is_named(files: dict[str, Path], capsys: pytest.Cap
     assert code == 2 and "plan.json" in err
 
 
-def test_a_database_in_use_is_reported_not_crashed_on(
+def test_a_database_in_use_by_the_bot_is_read(
     files: dict[str, Path], capsys: pytest.CaptureFixture[str]
 ) -> None:
     with Store.open(files["db"]):
-        code, _, err = run(files, capsys, "overdue", "--date", "2023-07-03")
-    assert code == 2 and err.startswith("error:")
+        code, out, err = run(files, capsys, "overdue", "--date", "2023-07-03")
+    assert code == 0, err
+    assert "区水务局" in out
+
+
+def test_a_damaged_database_is_reported_not_crashed_on(
+    files: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    files["db"].write_bytes(b"hello, world\n")
+    code, _, err = run(files, capsys, "overdue", "--date", "2023-07-03")
+    assert code == 2 and err.startswith("error:") and "not a plan-tracker-bot store" in err
 
 
 def test_the_real_entry_point_runs_as_a_process(files: dict[str, Path]) -> None:

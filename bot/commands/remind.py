@@ -81,12 +81,15 @@ def load_plan_and_directory(plan_path: Path, units_path: Path) -> tuple[Plan, Di
 
 @contextmanager
 def open_existing(path: Path) -> Iterator[Store | None]:
-    """The database if it exists, else None: a preview must not create an empty database."""
+    """The database (read-only, so the running bot may hold it) if it exists, else None.
+
+    A preview must not create an empty database.
+    """
     if not path.exists():
         log.info("no database at %s: no progress and no bound chats yet", path)
         yield None
         return
-    store = Store.open(path)
+    store = Store.open(path, read_only=True)
     try:
         yield store
     finally:

@@ -1,6 +1,7 @@
 """Leader views on the command line: overdue, upcoming, status, summary, mytasks.
 
 The same queries (bot/queries.py) and the same Chinese text (bot/render.py) as in chat, or JSON.
+They open the database read-only, so they work while the bot is running.
 """
 
 from __future__ import annotations
@@ -228,7 +229,7 @@ def _open_store(path: Path) -> Iterator[Store]:
         store = Store.open(None)
     else:
         try:
-            store = Store.open(path)
+            store = Store.open(path, read_only=True)
         except StoreError as exc:
             raise CommandError(str(exc)) from None
     try:
