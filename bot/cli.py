@@ -12,7 +12,7 @@ import logging
 import sys
 from collections.abc import Sequence
 
-COMMAND_MODULES = ("plan", "remind", "report", "calendar", "views", "run")
+COMMAND_MODULES = ("plan", "remind", "report", "calendar", "views", "run", "db")
 
 
 def build_parser() -> argparse.ArgumentParser:

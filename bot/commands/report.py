@@ -18,11 +18,12 @@ import sys
 from bot.assignments import unit_roles
 from bot.clock import SystemClock
 from bot.commands.common import add_date_option, add_db_option, add_plan_option
+from bot.commands.db import in_use_by
 from bot.commands.remind import InputError, load_plan_and_directory
 from bot.directory import Directory
 from bot.models import Measure, Plan, Status
 from bot.progress import normalize
-from bot.store import Store, StoreError
+from bot.store import Store, StoreError, StoreLocked
 
 ROLE_ZH = {"lead": "牵头", "co": "协办"}
 
@@ -109,6 +110,15 @@ def run(args: argparse.Namespace) -> int:
             )
         finally:
             store.close()
+    except StoreLocked as exc:
+        print(
+            f"error: {in_use_by(args.db, exc)}, so this command cannot write to it; nothing recorded.\n"
+            "While the bot runs, report in the unit's chat: /report MEASURE STATUS [PERCENT] [NOTE]. "
+            "Or stop the bot, run this command again, then start the bot.\n"
+            "机器人正在运行：请在群里发送 /report 填报进展，或先停止机器人再用本命令补录。",
+            file=sys.stderr,
+        )
+        return 1
     except (InputError, StoreError) as exc:
         print(f"error: {exc}; nothing recorded", file=sys.stderr)
         return 1
