@@ -6,12 +6,12 @@ authorization all depend on them agreeing.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date, timedelta
 from typing import Literal
 
 from bot.directory import Directory
-from bot.models import DatedItem, Measure, ProgressEntry, Status
+from bot.models import Measure, ProgressEntry, Status
 
 UnitRole = Literal["lead", "co"]
 Light = Literal["🟢", "🟡", "🔴"]
@@ -51,26 +51,41 @@ def is_complete(
     directory: Directory,
     latest: Mapping[tuple[str, str], ProgressEntry],
     as_of: date,
+    leads: Sequence[str] | None = None,
 ) -> bool:
     """A measure is complete when every lead unit's latest status is 已完成 (dated by ``as_of``).
 
     A measure whose lead units resolve to nobody (an open group no operator has filled in)
     can never be reported complete, so it is never complete: it keeps being reminded.
+    ``leads`` passes the measure's lead units when the caller has them precomputed, since
+    expanding groups is most of the cost when every measure is checked.
     """
-    leads = lead_units(measure, directory)
+    if leads is None:
+        leads = lead_units(measure, directory)
     return bool(leads) and all(is_done(latest.get((measure.id, unit)), as_of) for unit in leads)
 
 
-def status_light(item: DatedItem, today: date, last_update: date, complete: bool) -> Light:
-    """🔴 overdue; 🟡 due within 7 days or no update for 30 days; 🟢 on track.
+def status_light(
+    due: date | None,
+    today: date,
+    last_update: date,
+    *,
+    complete: bool,
+    status: Status | None = None,
+) -> Light:
+    """🔴 overdue; 🟡 due within 7 days, blocked, or no update for 30 days; 🟢 on track.
 
-    ``last_update`` is the unit's latest report, or the plan's issue date when it never reported.
+    ``due`` is None for a standing duty: only a block or silence makes it yellow.
+    ``last_update`` is the latest report, or the plan's issue date when nobody reported.
+    ``status`` is the latest reported status: 受阻 is never "on track".
     """
     if complete:
         return "🟢"
-    if item.due < today:
+    if due is not None and due < today:
         return "🔴"
-    if (item.due - today).days <= DUE_SOON_DAYS:
+    if status is Status.BLOCKED:
+        return "🟡"
+    if due is not None and (due - today).days <= DUE_SOON_DAYS:
         return "🟡"
     if today - last_update >= STALE_AFTER:
         return "🟡"

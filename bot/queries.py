@@ -22,7 +22,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any, Literal
 
-from bot.assignments import STALE_AFTER, Light, UnitRole, is_done, lead_units, status_light, unit_roles
+from bot.assignments import Light, UnitRole, is_complete, is_done, lead_units, status_light, unit_roles
 from bot.directory import Directory
 from bot.models import DatedItem, Measure, Plan, ProgressEntry, Status
 from bot.store import Binding, Store
@@ -187,8 +187,9 @@ class Snapshot:
         """
         found = self._complete.get(measure.id)
         if found is None:
-            leads = self.index.leads[measure.id]
-            found = bool(leads) and all(is_done(self.latest.get((measure.id, u)), self.today) for u in leads)
+            found = is_complete(
+                measure, self.index.directory, self.latest, self.today, self.index.leads[measure.id]
+            )
             self._complete[measure.id] = found
         return found
 
@@ -500,8 +501,12 @@ def _unit_report(
             unit_items = by_unit.setdefault(row.unit, [])
             assigned[row.unit] = row.assigned
             for item in items:
-                light = (
-                    _undated_light(today, last) if item is None else status_light(item, today, last, False)
+                light = status_light(
+                    item.due if item else None,
+                    today,
+                    last,
+                    complete=False,
+                    status=entry.status if entry else None,
                 )
                 unit_items.append(
                     UnitItem(measure, row.unit, row.role, row.assigned, item, entry, today, light)
@@ -514,11 +519,6 @@ def _unit_report(
     groups = [UnitGroup(unit, sorted(items, key=item_key), assigned[unit]) for unit, items in by_unit.items()]
     groups.sort(key=lambda g: (g.lead_count == 0, -len(g.items), *index.unit_sort_key(g.unit)))
     return UnitReport(kind, snapshot.today, scope, groups)
-
-
-def _undated_light(today: date, last_update: date) -> Light:
-    """Ongoing work has no due date: it only turns yellow when its unit has gone silent."""
-    return "🟡" if today - last_update >= STALE_AFTER else "🟢"
 
 
 # --- summary --------------------------------------------------------------------------------------
@@ -615,7 +615,9 @@ def summary(snapshot: Snapshot, scope: Scope) -> Summary:
         else:
             state = "not_started"
         last = max((snapshot.last_update(e) for e in entries), default=snapshot.plan.issued)
-        light = _measure_light(snapshot, measure, last, complete)
+        light = _measure_light(
+            snapshot, measure, last, complete, Status.BLOCKED if state == "blocked" else None
+        )
         annex = annexes.setdefault(
             measure.annex, _Tally(f"附件{measure.annex} {index.annex_titles.get(measure.annex, '')}".strip())
         )
@@ -627,7 +629,9 @@ def summary(snapshot: Snapshot, scope: Scope) -> Summary:
             entry = snapshot.entry(measure, row.unit)
             done = complete or is_done(entry, today)
             unit_state = "complete" if done else _unit_state(entry)
-            unit_light = _measure_light(snapshot, measure, snapshot.last_update(entry), done)
+            unit_light = _measure_light(
+                snapshot, measure, snapshot.last_update(entry), done, entry.status if entry else None
+            )
             units.setdefault(row.unit, _Tally(row.unit)).add(unit_state, late and not done, unit_light)
     unit_rows = sorted(units.values(), key=lambda t: (-t.overdue, *index.unit_sort_key(t.label)))
     return Summary(
@@ -647,15 +651,16 @@ def _unit_state(entry: ProgressEntry | None) -> str:
     return "in_progress"
 
 
-def _measure_light(snapshot: Snapshot, measure: Measure, last_update: date, complete: bool) -> Light:
+def _measure_light(
+    snapshot: Snapshot, measure: Measure, last_update: date, complete: bool, status: Status | None
+) -> Light:
     """The light of the measure's most pressing item: its first open one past due or next ahead."""
     items = snapshot.index.items[measure.id]
-    if not items:
-        return "🟢" if complete else _undated_light(snapshot.today, last_update)
     past = [item for item in items if item.due < snapshot.today]
     ahead = [item for item in items if item.due >= snapshot.today]
-    item = past[0] if past else (ahead[0] if ahead else items[-1])
-    return status_light(item, snapshot.today, last_update, complete)
+    item = past[0] if past else (ahead[0] if ahead else (items[-1] if items else None))
+    due = item.due if item is not None else None
+    return status_light(due, snapshot.today, last_update, complete=complete, status=status)
 
 
 # --- one measure --------------------------------------------------------------------------------
@@ -775,7 +780,9 @@ def measure_status(snapshot: Snapshot, measure_id: str, history: History) -> Mea
                 latest=latest,
                 recent=own[-STATUS_HISTORY_LENGTH:][::-1],
                 evidence=[file for e in own for file in e.evidence],
-                light=_measure_light(snapshot, measure, snapshot.last_update(latest), done),
+                light=_measure_light(
+                    snapshot, measure, snapshot.last_update(latest), done, latest.status if latest else None
+                ),
             )
         )
     return MeasureStatus(

@@ -19,8 +19,8 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, NetworkError, RetryAfter
 
 from bot import texts
-from bot.assignments import STALE_AFTER, Light, is_complete, is_done, lead_units, status_light
-from bot.models import DatedItem, Measure
+from bot.assignments import Light, is_complete, is_done, lead_units, status_light
+from bot.models import DatedItem, Measure, Status
 from bot.progress import BUTTON_STATUSES, button_data
 from bot.render import TELEGRAM_LIMIT, telegram_length
 from bot.services import Services
@@ -168,11 +168,11 @@ class DigestRenderer:
                 measure, self.services.directory, {(measure.id, u): e for u, e in latest.items()}, today
             )
         last_update = max((e.at.date() for e in entries), default=self.services.plan.issued)
-        if dated is not None:
-            return status_light(dated, today, last_update, complete)
-        # A standing duty has no due date: only silence makes it yellow.
-        stale = not complete and today - last_update >= STALE_AFTER
-        return "🟡" if stale else "🟢"
+        status = entries[0].status if digest.recipient.kind == "unit" and entries else None
+        if digest.recipient.kind == "leader" and any(e.status is Status.BLOCKED for e in entries):
+            status = Status.BLOCKED
+        due = dated.due if dated is not None else None
+        return status_light(due, today, last_update, complete=complete, status=status)
 
 
 class DigestSender:
