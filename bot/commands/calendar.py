@@ -13,7 +13,7 @@ import argparse
 import json
 import sys
 
-from bot.commands.common import _day, add_json_option
+from bot.commands.common import add_json_option, day_arg
 from schedules.calendar import DayInfo, WorkCalendar
 
 # Ten years of days: a mistyped year should be an error, not millions of lines.
@@ -28,8 +28,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         description="Each day from --from to --to: 工作日 or 休息日 and why, by the official Chinese "
         "calendar (chinesecalendar); years it does not cover fall back to Monday–Friday.",
     )
-    parser.add_argument("--from", dest="start", type=_day, required=True, help="first day, YYYY-MM-DD")
-    parser.add_argument("--to", dest="end", type=_day, help="last day, YYYY-MM-DD (default: --from)")
+    parser.add_argument("--from", dest="start", type=day_arg, required=True, help="first day, YYYY-MM-DD")
+    parser.add_argument("--to", dest="end", type=day_arg, help="last day, YYYY-MM-DD (default: --from)")
     add_json_option(parser)
     parser.set_defaults(func=run)
 

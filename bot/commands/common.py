@@ -1,16 +1,40 @@
-"""Options shared by several commands, so every command spells them the same way."""
+"""What several commands share, so every command spells options, loads files and fails the same way.
+
+Exit codes: 0 success; 1 the command ran and found a problem the operator asked about (e.g.
+``plan check`` with unresolved names); 2 the command could not run on its input (bad option,
+missing or unreadable plan, directory or database). ``CommandError`` is the 2 case:
+``bot.cli.main`` prints it as ``error: …`` and exits 2.
+"""
 
 from __future__ import annotations
 
 import argparse
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
+from pydantic import ValidationError
+
 from bot import paths
 from bot.clock import parse_day
+from bot.directory import Directory
+from bot.models import Plan
+from bot.store import Store, StoreError
+
+log = logging.getLogger(__name__)
+
+EXIT_PROBLEM_FOUND = 1
+EXIT_BAD_INPUT = 2
 
 
-def _day(text: str) -> date:
+class CommandError(Exception):
+    """The command cannot run on its input; the message says what to fix."""
+
+
+def day_arg(text: str) -> date:
+    """argparse type for ``YYYY-MM-DD``."""
     try:
         return parse_day(text)
     except ValueError as exc:
@@ -31,7 +55,7 @@ def add_db_option(parser: argparse.ArgumentParser) -> None:
 def add_date_option(parser: argparse.ArgumentParser, *, required: bool = False) -> None:
     parser.add_argument(
         "--date",
-        type=_day,
+        type=day_arg,
         required=required,
         help="the day to act as today, YYYY-MM-DD, Asia/Shanghai" + ("" if required else " (default: today)"),
     )
@@ -39,3 +63,59 @@ def add_date_option(parser: argparse.ArgumentParser, *, required: bool = False) 
 
 def add_json_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print JSON instead of text")
+
+
+def describe_invalid(exc: ValidationError) -> str:
+    """The first problem pydantic found, with where it is, in one line (no library URLs)."""
+    first = exc.errors(include_url=False)[0]
+    where = ".".join(str(part) for part in first["loc"])
+    message = first["msg"]
+    more = exc.error_count() - 1
+    return f"{where + ': ' if where else ''}{message}" + (f" (and {more} more problems)" if more else "")
+
+
+def load_plan(path: Path) -> Plan:
+    try:
+        return Plan.load(path)
+    except FileNotFoundError:
+        raise CommandError(f"plan file {path} not found (`make plan` imports it)") from None
+    except ValidationError as exc:
+        raise CommandError(f"plan file {path} is not a valid plan: {describe_invalid(exc)}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CommandError(f"cannot read plan file {path}: {exc}") from None
+
+
+def load_directory(path: Path) -> Directory:
+    try:
+        return Directory.load(path)
+    except FileNotFoundError:
+        raise CommandError(f"unit directory {path} not found") from None
+    except ValidationError as exc:
+        raise CommandError(f"unit directory {path} is not valid: {describe_invalid(exc)}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CommandError(f"cannot read unit directory {path}: {exc}") from None
+
+
+def load_plan_and_directory(plan_path: Path, units_path: Path) -> tuple[Plan, Directory]:
+    return load_plan(plan_path), load_directory(units_path)
+
+
+@contextmanager
+def open_store_for_reading(path: Path) -> Iterator[Store]:
+    """The database read-only (the running bot may hold the write lock).
+
+    A database that does not exist yet is shown as empty (nothing reported, nothing bound) and
+    is not created: a preview or a view must never write.
+    """
+    if not path.exists():
+        log.info("no database at %s yet: showing nothing reported and no bound chats", path)
+        store = Store.open(None)
+    else:
+        try:
+            store = Store.open(path, read_only=True)
+        except StoreError as exc:
+            raise CommandError(str(exc)) from None
+    try:
+        yield store
+    finally:
+        store.close()
