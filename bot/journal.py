@@ -7,13 +7,17 @@ File layout (UTF-8 text, one record per line)::
 The first record is the header ``{"format": "plan-tracker-bot/store", "version": 1}``. Every
 later record is one committed change: a JSON list of operations (see ``bot.storage``). Appends
 are the only writes in normal operation, so a crash can damage at most the record being
-appended, which was never acknowledged. On open, such a torn tail is cut off (and its bytes kept
-in ``PATH.torn-<offset>`` for inspection); damage anywhere else raises ``StoreCorrupt`` and the
-file is left exactly as it was. Compaction and backups write a complete new file next to the
-target and rename it into place, so the file is never half-written.
+appended, which was never acknowledged. Once the whole database has been read and accepted,
+such a torn tail is cut off (and its bytes kept in ``PATH.torn-<offset>`` for inspection); damage
+anywhere else raises ``StoreCorrupt`` and the file is left exactly as it was. Compaction and
+backups write a complete new file next to the target and rename it into place, so the file is
+never half-written.
 
 ``PATH.lock`` is held with ``flock`` while the journal is open for writing: a second writer
-(another process or another object in this one) gets ``StoreLocked``.
+(another process or another object in this one) gets ``StoreLocked``. An open that is refused
+(damage, a record this version cannot read, an I/O error) leaves the directory as it was: the
+lock file, directories or empty database it created are removed again, an older lock file keeps
+its contents, and a lock file another process holds is never touched.
 
 A read-only open takes no lock and changes nothing, so it works while the bot (the writer) runs:
 it reads the file once and replays the complete, checksummed records. An invalid *last* record is
@@ -101,32 +105,82 @@ def _write_all(fd: int, data: bytes | bytearray) -> None:
 
 
 class _Lock:
-    """An exclusive ``flock`` on ``PATH.lock``; the file also names the holder's pid for the message."""
+    """An exclusive ``flock`` on ``PATH.lock``; the file also names the holder's pid for the message.
+
+    ``abandon()`` gives the lock up after a refused open and leaves the directory as it was: a
+    lock file this open created is removed (while still held, so nobody else can hold it), and an
+    older one gets its old contents back.
+    """
 
     def __init__(self, db_path: Path) -> None:
         self.path = db_path.with_name(db_path.name + ".lock")
-        self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError as exc:
-            holder = os.pread(self._fd, 64, 0).decode("ascii", "replace").strip()
+        while True:
+            self._fd, self._created = self._open_file()
+            try:
+                fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError as exc:
+                holder = os.pread(self._fd, 64, 0).decode("ascii", "replace").strip()
+                os.close(self._fd)
+                if exc.errno in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
+                    who = f"process {holder}" if holder else "another process"
+                    raise StoreLocked(
+                        f"database {db_path} is already open ({who} holds {self.path}); "
+                        "stop the other bot or command first",
+                        holder=holder,
+                    ) from None
+                raise StoreError(f"cannot lock {self.path}: {exc.strerror}") from None
+            if self._still_at_path():
+                break
+            # A refused open removed the file between our open and our flock: a lock on an
+            # unlinked file excludes nobody, so take the lock on the file now at the path.
             os.close(self._fd)
-            if exc.errno in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
-                who = f"process {holder}" if holder else "another process"
-                raise StoreLocked(
-                    f"database {db_path} is already open ({who} holds {self.path}); "
-                    "stop the other bot or command first",
-                    holder=holder,
-                ) from None
-            raise StoreError(f"cannot lock {self.path}: {exc.strerror}") from None
-        os.ftruncate(self._fd, 0)
-        os.pwrite(self._fd, f"{os.getpid()}\n".encode("ascii"), 0)
+        self._previous = b"" if self._created else os.pread(self._fd, 4096, 0)
+        try:
+            os.ftruncate(self._fd, 0)
+            os.pwrite(self._fd, f"{os.getpid()}\n".encode("ascii"), 0)
+        except OSError as exc:
+            self.abandon()
+            raise StoreError(f"cannot write the lock file {self.path}: {exc.strerror}") from None
+
+    def _open_file(self) -> tuple[int, bool]:
+        """The lock file's descriptor, and whether this call created it."""
+        while True:
+            try:
+                return os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o644), True
+            except FileExistsError:
+                pass
+            try:
+                return os.open(self.path, os.O_RDWR), False
+            except FileNotFoundError:
+                continue  # removed in between: create it again
+
+    def _still_at_path(self) -> bool:
+        try:
+            at_path = os.stat(self.path)
+        except FileNotFoundError:
+            return False
+        held = os.fstat(self._fd)
+        return (held.st_dev, held.st_ino) == (at_path.st_dev, at_path.st_ino)
 
     def release(self) -> None:
         if self._fd >= 0:
             fcntl.flock(self._fd, fcntl.LOCK_UN)
             os.close(self._fd)
             self._fd = -1
+
+    def abandon(self) -> None:
+        """Release after a refused open, leaving the lock file as it was before (or absent)."""
+        if self._fd < 0:
+            return
+        try:
+            if self._created:
+                self.path.unlink(missing_ok=True)
+            else:
+                os.ftruncate(self._fd, 0)
+                os.pwrite(self._fd, self._previous, 0)
+        except OSError as exc:
+            log.warning("could not restore %s after a refused open: %s", self.path, exc.strerror)
+        self.release()
 
 
 def write_new_file(path: Path, payloads: Iterable[str]) -> None:
@@ -159,16 +213,34 @@ _READ_ATTEMPTS = 3
 class Journal:
     """An open database file: ``records`` were read at open; ``append`` adds one durably.
 
+    Opening for writing changes nothing yet that a refusal could not undo. The caller, once it
+    has read ``records`` and keeps the database, calls ``accept()`` (which cuts a torn tail; the
+    first write does it too); a caller that refuses the database calls ``abandon()``, which
+    leaves the directory as it was before the open.
+
     A read-only journal (``lock`` None) holds no file open and refuses ``append`` and ``rewrite``.
     """
 
-    def __init__(self, path: Path, lock: _Lock | None, records: list[Any], size: int) -> None:
+    def __init__(
+        self,
+        path: Path,
+        lock: _Lock | None,
+        records: list[Any],
+        size: int,
+        *,
+        torn: bytes = b"",
+        created: Iterable[Path] = (),
+    ) -> None:
         self.path = path
         self.records = records
         self._lock = lock
         self._size = size
         self._fd = os.open(path, os.O_WRONLY | os.O_APPEND) if lock is not None else -1
         self._broken: str | None = None
+        # After ``size``: a half-written last record, cut by ``accept()``.
+        self._torn = torn
+        # Directories and the database file this open created, outermost first.
+        self._created = list(created)
 
     @property
     def read_only(self) -> bool:
@@ -180,24 +252,32 @@ class Journal:
 
     @classmethod
     def open(cls, path: Path) -> Journal:
-        """Lock, create if absent, read and recover the journal at ``path``."""
+        """Lock, create if absent and read the journal at ``path``; a refusal leaves no trace."""
         if path.is_dir():
             raise StoreError(f"database path {path} is a directory; give a file path")
+        created = [folder for folder in reversed(path.parents) if not folder.exists()]
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
+            _remove_created(created)
             raise StoreError(f"cannot create the directory for {path}: {exc.strerror}") from None
-        lock = _Lock(path)
+        try:
+            lock = _Lock(path)
+        except BaseException:
+            _remove_created(created)
+            raise
         try:
             if not path.exists():
                 write_new_file(path, [])
-            records, size = _read(path)
-            return cls(path, lock, records, size)
-        except OSError as exc:
-            lock.release()
-            raise StoreError(f"cannot open database {path} for writing: {exc.strerror}") from None
-        except BaseException:
-            lock.release()
+                created.append(path)
+            data = _read_bytes(path)
+            records, valid_end = _parse(path, data)
+            return cls(path, lock, records, valid_end, torn=data[valid_end:], created=created)
+        except BaseException as exc:
+            lock.abandon()
+            _remove_created(created)
+            if isinstance(exc, OSError):
+                raise StoreError(f"cannot open database {path} for writing: {exc.strerror}") from None
             raise
 
     @classmethod
@@ -218,11 +298,34 @@ class Journal:
             else:
                 return cls(path, None, records, valid_end)
 
+    def accept(self) -> None:
+        """Keep the database as opened: cut a torn last record (its bytes kept beside the file)."""
+        if self._torn:
+            try:
+                _cut_torn_tail(self.path, self._torn, self._size)
+            except OSError as exc:
+                raise StoreError(
+                    f"cannot cut the half-written last record of {self.path}: {exc.strerror}"
+                ) from None
+            self._torn = b""
+        self._created = []
+
+    def abandon(self) -> None:
+        """Close after the caller refused the database, leaving the directory as it was before."""
+        created, self._created = self._created, []
+        if self._fd >= 0:
+            os.close(self._fd)
+            self._fd = -1
+        if self._lock is not None:
+            self._lock.abandon()
+        _remove_created(created)
+
     def append(self, payload: str) -> None:
         """Append one record and fsync; on failure the file is cut back to where it was."""
         self.refuse_if_read_only()
         if self._broken is not None:
             raise StoreError(self._broken)
+        self.accept()
         line = encode(payload)
         try:
             _write_all(self._fd, line)
@@ -250,6 +353,7 @@ class Journal:
         self.refuse_if_read_only()
         if self._broken is not None:
             raise StoreError(self._broken)
+        self.accept()
         try:
             write_new_file(self.path, payloads)
         except OSError as exc:
@@ -294,13 +398,16 @@ def _read_bytes(path: Path) -> bytes:
         raise StoreError(f"cannot read database {path}: {exc.strerror}") from None
 
 
-def _read(path: Path) -> tuple[list[Any], int]:
-    """The records after the header, and the size of the valid part; recovers a torn tail."""
-    data = _read_bytes(path)
-    records, valid_end = _parse(path, data)
-    if valid_end < len(data):
-        _cut_torn_tail(path, data, valid_end)
-    return records, valid_end
+def _remove_created(created: list[Path]) -> None:
+    """Undo what a refused open created: the database file, then its new directories, innermost first."""
+    for created_path in reversed(created):
+        try:
+            if created_path.is_dir():
+                created_path.rmdir()  # only if still empty: never take anything else with it
+            else:
+                created_path.unlink(missing_ok=True)
+        except OSError as exc:
+            log.warning("could not remove %s after a refused open: %s", created_path, exc.strerror)
 
 
 def _parse(path: Path, data: bytes) -> tuple[list[Any], int]:
@@ -351,10 +458,10 @@ def _parse(path: Path, data: bytes) -> tuple[list[Any], int]:
     return records, valid_end
 
 
-def _cut_torn_tail(path: Path, data: bytes, offset: int) -> None:
-    """Cut an unacknowledged, half-written last record off, keeping its bytes beside the file."""
+def _cut_torn_tail(path: Path, tail: bytes, offset: int) -> None:
+    """Cut an unacknowledged, half-written last record (``tail`` at ``offset``), keeping it aside."""
     torn = path.with_name(f"{path.name}.torn-{offset}")
-    torn.write_bytes(data[offset:])
+    torn.write_bytes(tail)
     with open(path, "r+b") as handle:
         handle.truncate(offset)
         os.fsync(handle.fileno())
@@ -363,7 +470,7 @@ def _cut_torn_tail(path: Path, data: bytes, offset: int) -> None:
         "%s: cut a half-written last record (%d bytes at byte %d, kept in %s): a write that was "
         "interrupted before it was confirmed",
         path,
-        len(data) - offset,
+        len(tail),
         offset,
         torn.name,
     )

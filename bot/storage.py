@@ -146,7 +146,7 @@ class JournalStorage(Storage):
             try:
                 apply_ops(self._data, record, None)
             except (ValueError, TypeError, KeyError, IndexError) as exc:
-                journal.close()
+                journal.abandon()
                 raise StoreCorrupt(
                     f"database {journal.path} has an unreadable change at line {number}: {exc!r}; "
                     "it was left untouched"
@@ -170,6 +170,18 @@ class JournalStorage(Storage):
     def close(self) -> None:
         if self._journal is not None:
             self._journal.close()
+            self._journal = None
+        self._closed = True
+
+    def accept(self) -> None:
+        """The opener read everything and keeps the database: finish recovery (see ``Journal.accept``)."""
+        if self._journal is not None and not self._journal.read_only:
+            self._journal.accept()
+
+    def abandon(self) -> None:
+        """Close after the opener refused the database, leaving its directory as it was before."""
+        if self._journal is not None:
+            self._journal.abandon()
             self._journal = None
         self._closed = True
 

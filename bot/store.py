@@ -229,12 +229,17 @@ class Store:
         except OSError as exc:
             raise StoreError(f"cannot open database {path}: {exc.strerror or exc}") from None
         try:
-            return cls(db, path)
-        except (ValidationError, ValueError, KeyError, TypeError) as exc:
-            db.close()
-            raise StoreCorrupt(
-                f"database {path} holds a record this version cannot read ({exc}); it was left untouched"
-            ) from None
+            store = cls(db, path)
+            db.journal_storage.accept()
+        except BaseException as exc:
+            # Refused: no lock file, new directory or cut tail is left behind.
+            db.journal_storage.abandon()
+            if isinstance(exc, (ValueError, KeyError, TypeError)):
+                raise StoreCorrupt(
+                    f"database {path} holds a record this version cannot read ({exc}); it was left untouched"
+                ) from None
+            raise
+        return store
 
     def _index(self) -> None:
         """(Re)build the in-memory indexes from the tables."""

@@ -10,6 +10,7 @@ import json
 import subprocess
 import sys
 import zlib
+from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
@@ -71,6 +72,7 @@ def test_another_process_holding_the_database_is_named(tmp_path: Path) -> None:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "open"
         with pytest.raises(StoreLocked, match=f"process {holder.pid}"):
             Store.open(path)
+        assert (tmp_path / "bot.db.lock").read_text() == f"{holder.pid}\n"  # still the holder's
     finally:
         holder.communicate("", timeout=30)
     with Store.open(path) as store:
@@ -158,6 +160,91 @@ def test_a_checksummed_record_of_an_unknown_shape_is_refused(tmp_path: Path) -> 
     with pytest.raises(StoreCorrupt, match="unreadable change at line 3"):
         Store.open(path)
     assert path.read_bytes() == write_again
+
+
+def checksummed(record: object) -> bytes:
+    payload = json.dumps(record, ensure_ascii=False).encode()
+    return b"%08x %s\n" % (zlib.crc32(payload), payload)
+
+
+def files_in(directory: Path) -> dict[str, bytes]:
+    """Every file and folder under ``directory``, by relative path; folders as b"<dir>"."""
+    return {
+        str(path.relative_to(directory)): b"<dir>" if path.is_dir() else path.read_bytes()
+        for path in sorted(directory.rglob("*"))
+    }
+
+
+# Ways a database is refused, each at a different layer: the file's header, a damaged record,
+# a change the storage cannot apply, and a document the store cannot read. The last two end with
+# a half-written record, which must not be cut when the open is refused after all.
+DAMAGE: dict[str, Callable[[Path], object]] = {
+    "not a store": lambda path: path.write_bytes(b"junk\n"),
+    "damaged record": lambda path: damage_line(path, 2),
+    "unknown change": lambda path: path.write_bytes(
+        path.read_bytes() + checksummed([["explode", "progress:1"]]) + b'0badf00d [["put"'
+    ),
+    "unreadable document": lambda path: path.write_bytes(
+        path.read_bytes() + checksummed([["put", "latest", {"9": {"measure": "2-1-1"}}]]) + b'[["pu'
+    ),
+}
+
+
+@pytest.mark.parametrize("stale_lock", [False, True], ids=["no lock file", "lock file of an earlier run"])
+@pytest.mark.parametrize("damage", list(DAMAGE))
+def test_a_refused_open_leaves_the_directory_as_it_was(tmp_path: Path, damage: str, stale_lock: bool) -> None:
+    folder = tmp_path / "state"
+    path = folder / "bot.db"
+    write_reports(path, 3)
+    (folder / "bot.db.lock").unlink()
+    if stale_lock:
+        (folder / "bot.db.lock").write_bytes(b"4242\n")
+    DAMAGE[damage](path)
+    before = files_in(tmp_path)
+    for _ in range(2):  # refused again the same way: the first attempt left nothing in the way
+        with pytest.raises(StoreCorrupt, match="left untouched"):
+            Store.open(path)
+        assert files_in(tmp_path) == before
+
+
+def test_refused_writers_on_the_command_line_leave_no_lock_file(tmp_path: Path) -> None:
+    path = tmp_path / "bad.db"
+    path.write_bytes(b"junk\n")
+    commands = [
+        ["report", "2-1-1", "--unit", "区生态环境局", "--status", "进行中", "--db", str(path)],
+        ["db", "compact", "--db", str(path)],
+    ]
+    for command in commands:
+        done = subprocess.run(
+            [sys.executable, "-m", "bot", *command], cwd=ROOT, capture_output=True, text=True, timeout=60
+        )
+        assert done.returncode != 0 and "not a plan-tracker-bot store" in done.stderr, done.stderr
+        assert files_in(tmp_path) == {"bad.db": b"junk\n"}, command
+
+
+def test_an_open_that_fails_half_way_removes_what_it_created(tmp_path: Path) -> None:
+    """A file-size limit lets the lock file be written but not the new database, as a full disk would."""
+    path = tmp_path / "new" / "state" / "bot.db"
+    script = """
+import resource, signal, sys
+from pathlib import Path
+from bot.store import Store, StoreError
+
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+resource.setrlimit(resource.RLIMIT_FSIZE, (16, resource.RLIM_INFINITY))
+try:
+    Store.open(Path(sys.argv[1]))
+except StoreError as exc:
+    print("refused:", exc)
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(path)], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert f"refused: cannot open database {path} for writing" in done.stdout
+    assert list(tmp_path.iterdir()) == []
+    with Store.open(path) as store:  # nothing in the way once the disk has room
+        assert store.progress_count() == 0
 
 
 def test_every_cut_through_the_last_record_recovers_the_ones_before(tmp_path: Path) -> None:
