@@ -7,6 +7,9 @@ here; the dispatcher's ledger is what makes delivery happen exactly once.
 
 The rules (issue 4):
 - workdays only; nothing before the plan's issue date; complete measures get nothing;
+- a unit whose own latest report is 已完成 hears nothing more of that measure, even while the
+  measure waits on other lead units (the leader views skip it the same way); the measure's
+  leaders keep getting its escalation until the measure is complete;
 - a dated item (deadline, window end, milestone) is reminded 30/14/7/3/1 days before its due
   date (``upcoming``) and on it (``due``); a ladder day that is off moves to the previous workday;
 - past-due items are ``overdue`` on the first workday of each week, to the units and, as an
@@ -26,8 +29,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from bot.assignments import is_complete, unit_roles
-from bot.directory import Directory
+from bot.assignments import is_complete, is_done, unit_roles
+from bot.directory import Directory, normalize
 from bot.models import Measure, Plan, ProgressEntry, Recurrence
 from schedules.calendar import WorkCalendar
 
@@ -133,11 +136,6 @@ def is_overdue_day(day: date, calendar: WorkCalendar) -> bool:
     return calendar.first_workday_of_week(day) == day
 
 
-def leader_name(raw: str, directory: Directory) -> str:
-    """The leader as bindings know them: the directory's spelling, or the plan's without spaces."""
-    return directory.resolve_leader(raw) or "".join(raw.split())
-
-
 def measure_items(
     measure: Measure, plan: Plan, calendar: WorkCalendar, day: date, *, include_overdue: bool
 ) -> list[tuple[Reason, date | None]]:
@@ -179,15 +177,22 @@ def digests_for_day(
         found = measure_items(measure, plan, calendar, day, include_overdue=with_overdue)
         if not found or is_complete(measure, directory, latest, day):
             continue
-        roles = unit_roles(measure, directory)
+        # A unit that has done its part is not chased while the measure waits on the others.
+        roles = {
+            unit: role
+            for unit, role in unit_roles(measure, directory).items()
+            if not is_done(latest.get((measure.id, unit)), day)
+        }
+        # Leaders as bindings know them: the directory's spelling, or the plan's without spaces.
+        leaders = [directory.resolve_leader(raw) or normalize(raw) for raw in measure.leaders]
         for reason, due in found:
             for unit, role in roles.items():
                 item = DigestItem(measure=measure.id, reason=reason, due=due, role=role)
                 collected.setdefault(Recipient("unit", unit), []).append(item)
             if reason == "overdue":
-                for raw in measure.leaders:
+                for leader in leaders:
                     item = DigestItem(measure=measure.id, reason=reason, due=due, role="leader")
-                    collected.setdefault(Recipient("leader", leader_name(raw, directory)), []).append(item)
+                    collected.setdefault(Recipient("leader", leader), []).append(item)
     order = _recipient_order(directory)
     measure_order = {m.id: index for index, m in enumerate(plan.measures)}
     digests = []

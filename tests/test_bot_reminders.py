@@ -55,17 +55,19 @@ def item_ids(message: JSONDict) -> list[str]:
 
 
 async def test_an_item_shows_id_title_due_date_days_left_and_light(bot: Bot) -> None:
-    chats = bind_groups(bot, ECOLOGY)
-    # Another lead unit of 3-6-4 has finished its part; for 区生态环境局 the item stays yellow.
-    bot.services.store.record_progress("3-6-4", ECOLOGY, Status.DONE, bot.clock.now())
+    chats = bind_groups(bot, ECOLOGY, WATER)
+    # Another lead unit of 3-6-4 has finished its part: it hears no more of 3-6-4, while
+    # 区生态环境局 still owes its own part and is reminded.
+    bot.services.store.record_progress("3-6-4", WATER, Status.DONE, bot.clock.now())
     await bot.tick()
     [digest] = bot.api.bot_messages(chats[ECOLOGY])
     lines = digest["text"].splitlines()
     assert lines[0] == "📋 区生态环境局 · 6月27日 工作提醒（2 项）"
     assert "🟡 2-63-1 加强噪声污染治理" in lines
     assert "   6月30日 到期 · 还有 3 天" in lines
-    assert "🟢 3-6-4 强化生活污染治理" in lines  # this unit has reported 已完成
+    assert "🟡 3-6-4 强化生活污染治理" in lines
     assert any(line.startswith("   节点：6月底前完成") for line in lines)
+    assert all("3-6-4" not in message["text"] for message in bot.api.bot_messages(chats[WATER]))
     assert {entity["type"] for entity in digest.get("entities", [])} >= {"bold"}
     presses = [
         parse_button(b["callback_data"]) for row in digest["reply_markup"]["inline_keyboard"] for b in row
