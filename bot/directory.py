@@ -170,6 +170,17 @@ class Directory(BaseModel):
         found = leaders.get(name)
         return found if found is not None else leaders.get(normalize(name))
 
+    def suggest_leader(self, name: str, limit: int = 3) -> list[str]:
+        """Closest leader names for a near miss (秦韬 → 秦涛), best first.
+
+        Leaders' names are two or three characters, so one character in common out of two is
+        already a plausible typo; unrelated names share none.
+        """
+        key = normalize(name)
+        if not key:
+            return []
+        return difflib.get_close_matches(key, list(self._tables.leaders), n=limit, cutoff=0.5)
+
     def known_names(self) -> frozenset[str]:
         """Every name the directory resolves: unit names, aliases, group labels and their aliases."""
         return frozenset(self._tables.targets)

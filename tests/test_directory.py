@@ -125,6 +125,21 @@ def test_leaders(directory: Directory) -> None:
     assert directory.resolve_leader("张三") is None
 
 
+@pytest.mark.parametrize(
+    ("typed", "suggested"),
+    [
+        ("秦韬", ["秦涛"]),
+        ("秦 韬", ["秦涛"]),
+        ("倪德", ["倪德才"]),
+        ("卢庆", ["卢庆雷"]),
+        ("张三", []),
+        ("", []),
+    ],
+)
+def test_leader_suggestions_for_near_misses(directory: Directory, typed: str, suggested: list[str]) -> None:
+    assert directory.suggest_leader(typed) == suggested
+
+
 def test_suggestions_for_near_misses(directory: Directory) -> None:
     assert directory.suggest("市场监管")[0] == "区市场监管局"
     assert directory.suggest("区住建")[0] == "区住房城乡建设委"
