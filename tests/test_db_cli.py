@@ -178,8 +178,28 @@ def test_check_of_a_missing_database_fails_and_creates_nothing(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     code, _, err = cli(capsys, "db", "check", "--db", str(tmp_path / "state" / "bot.db"))
-    assert code == 1 and "does not exist" in err
+    assert code == 2 and err.startswith("error: ") and "does not exist" in err  # bad input, not damage
     assert list(tmp_path.iterdir()) == []
+
+
+def test_backup_of_a_damaged_database_is_a_finding_not_a_copy(
+    files: dict[str, Path], capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    lines = files["db"].read_bytes().split(b"\n")
+    lines[2] = lines[2].replace(b"2-1-1", b"2-1-9")  # the checksum no longer matches
+    files["db"].write_bytes(b"\n".join(lines))
+    dest = tmp_path / "copy.db"
+    code, out, err = cli(capsys, "db", "backup", str(dest), "--db", str(files["db"]))
+    assert (code, out) == (1, "") and err.startswith("error: ") and "damaged" in err
+    assert not dest.exists()
+
+
+@pytest.mark.parametrize("action", ["check", "backup", "compact"])
+def test_every_action_documents_its_exit_status(action: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["db", action, "--help"])
+    out = " ".join(capsys.readouterr().out.split())
+    assert "exit status: 0 done; 1 the database is damaged" in out and "2 cannot run as asked" in out
 
 
 def test_db_needs_an_action(capsys: pytest.CaptureFixture[str]) -> None:
@@ -231,7 +251,7 @@ def test_backup_never_replaces_a_file_unasked(
     dest = tmp_path / "precious.txt"
     dest.write_text("不要覆盖", encoding="utf-8")
     code, _, err = cli(capsys, "db", "backup", str(dest), "--db", str(files["db"]))
-    assert code == 1 and "already exists" in err and "--overwrite" in err
+    assert code == 2 and "already exists" in err and "--overwrite" in err
     assert dest.read_text(encoding="utf-8") == "不要覆盖"
     code, _, err = cli(capsys, "db", "backup", str(dest), "--overwrite", "--db", str(files["db"]))
     assert code == 0, err
@@ -246,7 +266,7 @@ def test_backup_onto_the_database_or_its_own_files_is_refused(
     before = {path.name: path.read_bytes() for path in files["db"].parent.iterdir()}
     dest = files["db"].parent / own
     code, _, err = cli(capsys, "db", "backup", str(dest), "--overwrite", "--db", str(files["db"]))
-    assert code == 1 and "is the database itself or one of its own files" in err
+    assert code == 2 and "is the database itself or one of its own files" in err
     assert {path.name: path.read_bytes() for path in files["db"].parent.iterdir()} == before
 
 
@@ -280,7 +300,7 @@ def test_compact_while_the_bot_runs_is_refused_with_what_to_do(
     with Store.open(files["db"]) as bot:
         before = files["db"].read_bytes()
         code, out, err = cli(capsys, "db", "compact", "--db", str(files["db"]))
-        assert code == 1 and out == ""
+        assert code == 2 and out == ""
         assert "in use by process" in err and "stop the bot" in err and "请先停止机器人" in err
         assert files["db"].read_bytes() == before
         bot.set_meta("still", "writing")
@@ -290,5 +310,5 @@ def test_compact_of_a_missing_database_creates_nothing(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     code, _, err = cli(capsys, "db", "compact", "--db", str(tmp_path / "bot.db"))
-    assert code == 1 and "does not exist" in err
+    assert code == 2 and "does not exist" in err
     assert list(tmp_path.iterdir()) == []

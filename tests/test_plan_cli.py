@@ -47,7 +47,8 @@ def test_an_uninterpretable_source_fails_clearly_and_leaves_the_output_alone(tmp
 
     done = run_cli("plan", "import", str(source), "-o", str(output))
 
-    assert done.returncode == 1
+    assert done.returncode == 2  # input the importer cannot use, like an unreadable file
+    assert done.stderr.startswith("error: ")
     assert "annex 2, row 序号 63, line 1136" in done.stderr and "'年中前后'" in done.stderr
     assert "Traceback" not in done.stderr
     assert output.read_text(encoding="utf-8") == "previous plan"
@@ -69,14 +70,29 @@ def test_import_without_the_directory_refuses_to_guess_a_leader_split(
         ]
     )
     err = capsys.readouterr().err
-    assert code == 1
+    assert code == 2
     assert "no unit directory" in err and "annex 1" in err and "line 297" in err and "陈江华倪德才" in err
     assert not (tmp_path / "p.json").exists()
 
 
 def test_import_of_a_missing_source(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["plan", "import", str(tmp_path / "absent.txt"), "-o", str(tmp_path / "p.json")]) == 1
+    assert main(["plan", "import", str(tmp_path / "absent.txt"), "-o", str(tmp_path / "p.json")]) == 2
     assert "not found" in capsys.readouterr().err
+
+
+def test_import_with_a_broken_directory_says_so_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    units = tmp_path / "units.json"
+    units.write_text('{"units": [{"name": "区水务局"}], "groups": [], "leaders": []}', encoding="utf-8")
+    code = main(
+        ["plan", "import", str(paths.SOURCE_PLAN), "-o", str(tmp_path / "p.json"), "--units", str(units)]
+    )
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.startswith(f"error: unit directory {units} is not valid: units.0.kind: Field required")
+    assert "pydantic.dev" not in err and err.count("\n") == 1
+    assert not (tmp_path / "p.json").exists()
 
 
 def test_check_prints_the_counts_and_finds_everything_resolved(capsys: pytest.CaptureFixture[str]) -> None:
@@ -110,15 +126,35 @@ def test_check_lists_what_does_not_resolve_and_fails(
     assert "leader '陈江华' in 1-15-2" in err
 
 
-def test_check_with_unusable_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["plan", "check", "--plan", str(tmp_path / "absent.json")]) == 1
+def test_check_with_unusable_files_exits_2_with_one_clear_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Unusable input is exit 2, told apart from findings (exit 1) a script may act on."""
+    assert main(["plan", "check", "--plan", str(tmp_path / "absent.json")]) == 2
     assert "not found" in capsys.readouterr().err
     broken = tmp_path / "plan.json"
     broken.write_text('{"title": 1}', encoding="utf-8")
-    assert main(["plan", "check", "--plan", str(broken)]) == 1
-    assert "not a valid plan" in capsys.readouterr().err
-    assert main(["plan", "check", "--units", str(broken)]) == 1
-    assert "not valid" in capsys.readouterr().err
+    not_json = tmp_path / "not.json"
+    not_json.write_text("{这不是 JSON", encoding="utf-8")
+    for argv, start in [
+        (["--plan", str(broken)], f"error: plan file {broken} is not a valid plan: title: Input should be"),
+        (["--plan", str(not_json)], f"error: plan file {not_json} is not a valid plan: Invalid JSON"),
+        (["--units", str(broken)], f"error: unit directory {broken} is not valid: units: Field required"),
+    ]:
+        assert main(["plan", "check", *argv]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith(start), err
+        assert "pydantic.dev" not in err and "Traceback" not in err and err.count("\n") == 1
+
+
+def test_check_suggests_a_leader_for_a_near_miss(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = json.loads(paths.UNITS.read_text(encoding="utf-8"))
+    data["leaders"] = ["秦韬" if name == "秦涛" else name for name in data["leaders"]]
+    units = tmp_path / "units.json"
+    units.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    assert main(["plan", "check", "--units", str(units)]) == 1
+    err = capsys.readouterr().err
+    assert "leader '秦涛'" in err and "did you mean 秦韬?" in err
 
 
 @pytest.mark.parametrize("command", [["plan"], ["plan", "import"], ["plan", "check"]])
@@ -126,4 +162,7 @@ def test_help(command: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exited:
         main([*command, "--help"])
     assert exited.value.code == 0
-    assert "usage: python -m bot plan" in capsys.readouterr().out
+    out = " ".join(capsys.readouterr().out.split())
+    assert "usage: python -m bot plan" in out
+    if command != ["plan"]:
+        assert "exit status: 0" in out and "; 2 the" in out

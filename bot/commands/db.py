@@ -10,6 +10,11 @@ Examples::
 ``check`` and ``backup`` open the database read-only (no lock, nothing written to it), so they
 work while the bot runs and see every change it has confirmed. ``compact`` rewrites the file, so
 it needs the writer's lock: stop the bot first.
+
+Exit status: 0 done; 1 the database is damaged (the message says where; the file is left
+untouched) or a backup does not match its source; 2 the command cannot run as asked (no such
+database, DEST already exists, the database is in use for ``compact``, a file that cannot be
+read or written), printed as ``error: …`` by ``bot.cli``.
 """
 
 from __future__ import annotations
@@ -21,10 +26,13 @@ import sys
 from pathlib import Path
 
 from bot.clock import SystemClock
-from bot.commands.common import add_db_option, add_json_option
-from bot.store import Store, StoreError, StoreLocked, StoreStats
+from bot.commands.common import EXIT_PROBLEM_FOUND, CommandError, add_db_option, add_json_option
+from bot.store import Store, StoreCorrupt, StoreError, StoreLocked, StoreStats
 
-EXIT_FAILED = 1
+EPILOG = (
+    "exit status: 0 done; 1 the database is damaged (left untouched) or a backup does not match; "
+    "2 cannot run as asked (no such database, DEST exists, in use for compact, unreadable)"
+)
 
 STAT_LABELS = {
     "progress_records": "progress records",
@@ -46,7 +54,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="check, back up or compact the database",
         description="Look after the database file. check and backup work while the bot runs; "
         "compact needs the bot stopped.",
-        epilog="examples: python -m bot db check; python -m bot db backup backups/; python -m bot db compact",
+        epilog="examples: python -m bot db check; python -m bot db backup backups/; "
+        f"python -m bot db compact\n{EPILOG}",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     actions = parser.add_subparsers(dest="db_action", metavar="ACTION", required=True)
 
@@ -54,7 +64,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "check",
         help="read every record and document, print counts (safe while the bot runs)",
         description="Open the database read-only, read every record and document, and print what "
-        "it holds. Exits non-zero, saying where, if anything is damaged.",
+        "it holds. Exits 1, saying where, if anything is damaged.",
+        epilog=EPILOG,
     )
     add_db_option(check)
     add_json_option(check)
@@ -65,6 +76,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="write a compact, consistent copy (safe while the bot runs)",
         description="Write a copy of the database as of now (every confirmed change) to DEST, "
         "then open the copy to make sure it matches. Safe while the bot runs.",
+        epilog=EPILOG,
     )
     backup.add_argument(
         "dest", help="the copy's file, or a folder (existing, or ending in /) for a dated copy in it"
@@ -78,6 +90,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="rewrite the file as one snapshot (stop the bot first)",
         description="Rewrite the journal as one snapshot of the current data, keeping all history. "
         "Needs the database to itself: stop the bot first.",
+        epilog=EPILOG,
     )
     add_db_option(compact)
     compact.set_defaults(func=_compact)
@@ -89,14 +102,21 @@ def in_use_by(path: Path, exc: StoreLocked) -> str:
     return f"the database {path} is in use by {who}, normally the running bot (python -m bot run)"
 
 
+def _damaged(exc: StoreCorrupt) -> int:
+    """Damage is what these commands look for: report it, as a finding rather than bad input."""
+    print(f"error: {exc}", file=sys.stderr)
+    return EXIT_PROBLEM_FOUND
+
+
 def _check(args: argparse.Namespace) -> int:
+    _require_file(args.db)
     try:
-        _require_file(args.db)
         with Store.open(args.db, read_only=True) as store:
             stats = store.verify()
+    except StoreCorrupt as exc:
+        return _damaged(exc)
     except StoreError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_FAILED
+        raise CommandError(str(exc)) from None
     # A writer may be appending right now; bytes past the last complete record are not data yet.
     unfinished = max(_size_on_disk(args.db) - stats.file_size, 0)
     if args.json:
@@ -119,20 +139,22 @@ def _backup(args: argparse.Namespace) -> int:
     if dest.is_dir() or args.dest.endswith(("/", os.sep)):
         dest = dest / f"{source.stem}-{SystemClock().now():%Y%m%d-%H%M%S}{source.suffix}"
     if dest.exists() and not args.overwrite:
-        print(f"error: {dest} already exists; choose another name or add --overwrite", file=sys.stderr)
-        return EXIT_FAILED
+        raise CommandError(f"{dest} already exists; choose another name or add --overwrite")
+    _require_file(source)
     try:
-        _require_file(source)
         with Store.open(source, read_only=True) as store:
             store.backup(dest)
             records, latest = store.progress_count(), store.latest_all()
         with Store.open(dest, read_only=True) as copy:
-            if (copy.progress_count(), copy.latest_all()) != (records, latest):
-                raise StoreError(f"the copy {dest} does not match {source}; keep the original safe")
+            matches = (copy.progress_count(), copy.latest_all()) == (records, latest)
             size = copy.file_size
+    except StoreCorrupt as exc:
+        return _damaged(exc)
     except StoreError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_FAILED
+        raise CommandError(str(exc)) from None
+    if not matches:
+        print(f"error: the copy {dest} does not match {source}; keep the original safe", file=sys.stderr)
+        return EXIT_PROBLEM_FOUND
     print(
         f"backed up {source} to {dest} ({size} bytes; progress records: {records}, "
         f"latest statuses: {len(latest)}); the copy opens and matches"
@@ -141,27 +163,25 @@ def _backup(args: argparse.Namespace) -> int:
 
 
 def _compact(args: argparse.Namespace) -> int:
+    _require_file(args.db)
     try:
-        _require_file(args.db)
         store = Store.open(args.db)
     except StoreLocked as exc:
-        print(
-            f"error: {in_use_by(args.db, exc)}. Compaction rewrites the whole file, so stop the bot, "
+        raise CommandError(
+            f"{in_use_by(args.db, exc)}. Compaction rewrites the whole file, so stop the bot, "
             "compact, then start it again (python -m bot db backup works while it runs).\n"
-            "数据库正被使用（通常是正在运行的机器人）：请先停止机器人，再压缩数据库。",
-            file=sys.stderr,
-        )
-        return EXIT_FAILED
+            "数据库正被使用（通常是正在运行的机器人）：请先停止机器人，再压缩数据库。"
+        ) from None
+    except StoreCorrupt as exc:
+        return _damaged(exc)
     except StoreError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_FAILED
+        raise CommandError(str(exc)) from None
     with store:
         before = store.file_size
         try:
             store.compact()
         except StoreError as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return EXIT_FAILED
+            raise CommandError(str(exc)) from None
         after, records = store.file_size, store.progress_count()
     print(f"compacted {args.db}: {before} -> {after} bytes; all {records} progress records kept")
     return 0
@@ -171,7 +191,7 @@ def _require_file(path: Path) -> None:
     """Maintenance never creates a database: a wrong --db should say so, not make an empty one."""
     if not path.is_file():
         what = "is not a file" if path.exists() else "does not exist"
-        raise StoreError(f"{path} {what} (give the database with --db; the bot creates it on first run)")
+        raise CommandError(f"{path} {what} (give the database with --db; the bot creates it on first run)")
 
 
 def _size_on_disk(path: Path) -> int:

@@ -10,6 +10,10 @@ Examples::
 stops with a message naming the annex, row and line at anything it cannot interpret, and then
 leaves the output file untouched. ``check`` prints per-annex counts and every unit or leader the
 directory cannot resolve; it exits 1 if there is any.
+
+Exit status: 0 done; 1 ``check`` found names that do not resolve; 2 the input cannot be used
+(a missing or unreadable source, plan or directory, or a document the importer cannot
+interpret): ``error: …`` says what and where.
 """
 
 from __future__ import annotations
@@ -20,12 +24,14 @@ import sys
 import tempfile
 from pathlib import Path
 
-from pydantic import ValidationError
-
 from bot import paths
-from bot.commands.common import add_plan_option
-from bot.directory import Directory
-from bot.models import Plan
+from bot.commands.common import (
+    EXIT_PROBLEM_FOUND,
+    CommandError,
+    add_plan_option,
+    load_directory,
+    load_plan_and_directory,
+)
 from bot.plan_import import (
     KnownNames,
     PlanImportError,
@@ -52,6 +58,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "write the plan model as JSON. Names known to the directory (--units) may be used to split "
         "run-together leaders and units. Example: python -m bot plan import "
         "data/source/tongzhou-2023-action-plan.txt -o data/plan.json",
+        epilog="exit status: 0 written; 2 the source or directory cannot be read, or the document has "
+        "something the importer cannot interpret (the message names annex, row and line; the output "
+        "is left untouched)",
     )
     importer.add_argument("source", type=Path, metavar="SOURCE", help="the plan document (.txt, UTF-8)")
     importer.add_argument(
@@ -71,14 +80,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         description="Print per-annex counts (tasks, measures, deadline kinds, milestones, recurrences) "
         "and list every unit or leader of the plan that the directory does not resolve; exit 1 if "
         "there is any. Open groups that nobody has filled in yet are listed as a reminder.",
+        epilog="exit status: 0 everything resolves; 1 names that do not resolve (listed); "
+        "2 the plan or directory cannot be read",
     )
     add_plan_option(checker)
     checker.set_defaults(func=run_check)
-
-
-def _fail(message: str) -> int:
-    print(f"error: {message}", file=sys.stderr)
-    return 1
 
 
 def _write_atomically(path: Path, text: str) -> None:
@@ -96,15 +102,12 @@ def _write_atomically(path: Path, text: str) -> None:
         raise
 
 
-def _known_names(units: Path) -> KnownNames | str:
-    """The directory's names, nothing if the file does not exist yet, or an error message."""
-    try:
-        directory = Directory.load(units)
-    except FileNotFoundError:
+def _known_names(units: Path) -> KnownNames:
+    """The directory's names, or none if the file does not exist yet (a first import)."""
+    if not units.exists():
         print(f"note: no unit directory at {units}; using only names found in the document", file=sys.stderr)
         return KnownNames()
-    except ValidationError as exc:
-        return f"unit directory {units} is not valid: {exc}"
+    directory = load_directory(units)
     return KnownNames(units=directory.known_names(), leaders=frozenset(directory.leaders))
 
 
@@ -112,35 +115,21 @@ def run_import(args: argparse.Namespace) -> int:
     try:
         source = args.source.read_text(encoding="utf-8")
     except FileNotFoundError:
-        return _fail(f"source {args.source} not found")
+        raise CommandError(f"source {args.source} not found") from None
     except (OSError, UnicodeDecodeError) as exc:
-        return _fail(f"cannot read {args.source} as UTF-8 text: {exc}")
+        raise CommandError(f"cannot read {args.source} as UTF-8 text: {exc}") from None
     known = _known_names(args.units)
-    if isinstance(known, str):
-        return _fail(known)
     try:
         plan = parse_plan(source, known)
     except PlanImportError as exc:
-        return _fail(f"{args.source}: {exc}")
+        raise CommandError(f"{args.source}: {exc}") from None
     _write_atomically(args.output, plan.to_json())
     print(f"wrote {args.output}: {len(plan.annexes)} annexes, {len(plan.measures)} measures")
     return 0
 
 
 def run_check(args: argparse.Namespace) -> int:
-    try:
-        plan = Plan.load(args.plan)
-    except FileNotFoundError:
-        return _fail(f"plan file {args.plan} not found (make plan imports it)")
-    except ValidationError as exc:
-        return _fail(f"plan file {args.plan} is not a valid plan: {exc}")
-    try:
-        directory = Directory.load(args.units)
-    except FileNotFoundError:
-        return _fail(f"unit directory {args.units} not found")
-    except ValidationError as exc:
-        return _fail(f"unit directory {args.units} is not valid: {exc}")
-
+    plan, directory = load_plan_and_directory(args.plan, args.units)
     print(f"{plan.title} ({plan.year}, issued {plan.issued.isoformat()}): {args.plan}")
     open_groups = sum(1 for group in directory.groups if group.open)
     print(
@@ -189,9 +178,10 @@ def run_check(args: argparse.Namespace) -> int:
         f"{len(unresolved)} names do not resolve (add them, or an alias, to {args.units}):", file=sys.stderr
     )
     for item in unresolved:
-        hint = ""
-        if item.kind == "unit" and (suggestions := directory.suggest(item.name)):
-            hint = f" — did you mean {' / '.join(suggestions)}?"
+        suggestions = (
+            directory.suggest(item.name) if item.kind == "unit" else directory.suggest_leader(item.name)
+        )
+        hint = f" — did you mean {' / '.join(suggestions)}?" if suggestions else ""
         where = ", ".join(item.measures[:5]) + (" …" if len(item.measures) > 5 else "")
         print(f"  {item.kind} {item.name!r} in {where}{hint}", file=sys.stderr)
-    return 1
+    return EXIT_PROBLEM_FOUND
