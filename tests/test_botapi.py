@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 import httpx
 import pytest
+from aiohttp import web
 from hypothesis import given
 from hypothesis import strategies as st
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -30,7 +31,17 @@ from telegram.ext import (
 )
 from telegram.request import HTTPXRequest
 
-from bot.sandbox.botapi import BotApiServer, BotEvent, FakeChat, FakeUser, parse_html, trim_text, utf16_len
+from bot.sandbox.botapi import (
+    SECRET_TOKEN_HEADER,
+    BotApiServer,
+    BotEvent,
+    FakeChat,
+    FakeUser,
+    parse_html,
+    trim_text,
+    utf16_len,
+)
+from tests.test_webhook import free_port
 
 # --------------------------------------------------------------------------- a tiny bot to drive
 
@@ -687,3 +698,315 @@ def test_escaped_text_always_parses_back_to_itself(text: str) -> None:
     plain, entities = parse_html(f"<b>{html.escape(text)}</b>")
     assert plain == text
     assert entities == ([{"offset": 0, "length": utf16_len(text), "type": "bold"}] if text else [])
+
+
+# --------------------------------------------------------------------------- webhooks
+
+
+class WebhookReceiver:
+    """A bare endpoint standing in for a bot's webhook server: records each POST, answers ``statuses`` in
+    turn (then 200), and holds every answer while ``held`` is set."""
+
+    def __init__(self) -> None:
+        self.requests: list[tuple[str, dict[str, str], Any]] = []
+        self.statuses: list[int] = []
+        self.held = False
+        self._release = asyncio.Event()
+        self._arrived = asyncio.Event()
+        self._runner: web.AppRunner | None = None
+        self.port = 0
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    async def wait_for_requests(self, count: int, timeout: float = 5.0) -> None:  # noqa: ASYNC109
+        async with asyncio.timeout(timeout):
+            while len(self.requests) < count:
+                self._arrived.clear()
+                await self._arrived.wait()
+
+    def release(self) -> None:
+        self.held = False
+        self._release.set()
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        self.requests.append((request.path, dict(request.headers), await request.json()))
+        self._arrived.set()
+        if self.held:
+            await self._release.wait()
+        return web.Response(status=self.statuses.pop(0) if self.statuses else 200)
+
+    async def __aenter__(self) -> WebhookReceiver:
+        app = web.Application()
+        app.router.add_post("/{path:.*}", self._handle)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = self._runner.addresses[0][1]
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        self.release()
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+
+@pytest.fixture
+async def receiver() -> AsyncIterator[WebhookReceiver]:
+    async with WebhookReceiver() as started:
+        yield started
+
+
+async def call(server: BotApiServer, method: str, **params: Any) -> httpx.Response:
+    async with httpx.AsyncClient() as client:
+        return await client.post(f"{server.base_url}{server.token}/{method}", json=params)
+
+
+def delivered_texts(receiver: WebhookReceiver) -> list[str]:
+    return [update["message"]["text"] for _, _, update in receiver.requests if "message" in update]
+
+
+async def test_ptb_webhook_gets_updates_and_answers_through_the_api(
+    fake_api: BotApiServer, people: tuple[FakeUser, FakeChat]
+) -> None:
+    contact, group = people
+    port = free_port()
+    app = build_app(fake_api)
+    async with app:
+        assert app.updater is not None
+        await app.updater.start_webhook(
+            listen="127.0.0.1",
+            port=port,
+            url_path="hook",
+            webhook_url=f"http://127.0.0.1:{port}/hook",
+            secret_token="s3cret",
+        )
+        await app.start()
+        try:
+            sent = await fake_api.user_sends(group, contact, "2-63-1 进行中")
+            await fake_api.user_sends(group, contact, "/twice")
+            await fake_api.idle()
+        finally:
+            await app.updater.stop()
+            await app.stop()
+    assert [m["text"] for m in fake_api.bot_messages(group)] == ["收到：2-63-1 进行中", "第一条", "第二条"]
+    assert fake_api.replies_to(group, sent["message_id"])
+    assert fake_api.webhook_info()["url"] == f"http://127.0.0.1:{port}/hook"
+    assert fake_api.pending_updates() == 0
+    assert fake_api.calls["getUpdates"] == 0
+    # PTB may call setWebhook before its server listens: a refused first try is retried, never doubled.
+    succeeded = [delivery.update_id for delivery in fake_api.deliveries if delivery.error is None]
+    assert len(succeeded) == len(set(succeeded)) == 2
+
+
+async def test_get_updates_conflicts_while_a_webhook_is_set(
+    fake_api: BotApiServer, receiver: WebhookReceiver, people: tuple[FakeUser, FakeChat]
+) -> None:
+    contact, group = people
+    first = await call(fake_api, "setWebhook", url=f"{receiver.url}/hook")
+    again = await call(fake_api, "setWebhook", url=f"{receiver.url}/hook")
+    assert first.json() == {"ok": True, "result": True, "description": "Webhook was set"}
+    assert again.json()["description"] == "Webhook is already set"
+    refused = await call(fake_api, "getUpdates", timeout=0)
+    assert refused.status_code == 409
+    assert refused.json()["description"] == (
+        "Conflict: can't use getUpdates method while webhook is active; "
+        "use deleteWebhook to delete the webhook first"
+    )
+
+    await fake_api.user_sends(group, contact, "一")
+    await receiver.wait_for_requests(1)
+    deleted = await call(fake_api, "deleteWebhook")
+    assert deleted.json() == {"ok": True, "result": True, "description": "Webhook was deleted"}
+    assert (await call(fake_api, "deleteWebhook")).json()["description"] == "Webhook is already deleted"
+    await fake_api.user_sends(group, contact, "二")
+    polled = (await call(fake_api, "getUpdates", timeout=0)).json()["result"]
+    assert [update["message"]["text"] for update in polled] == ["二"]
+    assert delivered_texts(receiver) == ["一"]
+    assert fake_api.webhook_info() == {"url": "", "has_custom_certificate": False, "pending_update_count": 1}
+
+
+async def test_set_webhook_ends_a_running_long_poll(
+    fake_api: BotApiServer, receiver: WebhookReceiver
+) -> None:
+    async with httpx.AsyncClient() as client:
+        poll = asyncio.create_task(
+            client.post(f"{fake_api.base_url}{fake_api.token}/getUpdates", data={"timeout": "30"})
+        )
+        await fake_api.wait_until(lambda: fake_api.calls["getUpdates"] == 1)
+        assert (await call(fake_api, "setWebhook", url=receiver.url)).json()["ok"]
+        ended = await asyncio.wait_for(poll, 5)
+    assert ended.status_code == 409
+    assert ended.json()["description"] == "Conflict: terminated by setWebhook request"
+
+
+async def test_delivery_sends_the_secret_and_honours_allowed_updates_and_dropping(
+    fake_api: BotApiServer, receiver: WebhookReceiver, people: tuple[FakeUser, FakeChat]
+) -> None:
+    contact, group = people
+    await fake_api.user_sends(group, contact, "设置前的旧消息")
+    answer = await call(
+        fake_api,
+        "setWebhook",
+        url=f"{receiver.url}/tg",
+        secret_token="Abc_123-xyz",
+        allowed_updates=["message"],
+        drop_pending_updates=True,
+        max_connections=500,
+        ip_address="127.0.0.1",
+    )
+    assert answer.json()["ok"]
+    keyboard = {"inline_keyboard": [[{"text": "已完成", "callback_data": "done"}]]}
+    digest = (
+        await call(fake_api, "sendMessage", chat_id=group.id, text="提醒", reply_markup=keyboard)
+    ).json()
+    await fake_api.user_presses(group, contact, digest["result"]["message_id"], "done")
+    await fake_api.user_sends(group, contact, "新消息")
+    await fake_api.idle()
+
+    [(path, headers, update)] = receiver.requests
+    assert path == "/tg"
+    assert headers[SECRET_TOKEN_HEADER] == "Abc_123-xyz"
+    assert headers["Content-Type"] == "application/json"
+    assert update["message"]["text"] == "新消息"
+    assert update["message"]["chat"]["id"] == group.id
+    info = fake_api.webhook_info()
+    assert info["pending_update_count"] == 0
+    assert info["allowed_updates"] == ["message"]
+    assert info["max_connections"] == 100
+    assert info["ip_address"] == "127.0.0.1"
+    assert "last_error_message" not in info
+
+
+async def test_a_failed_delivery_is_retried_until_the_bot_takes_it(
+    people: tuple[FakeUser, FakeChat], receiver: WebhookReceiver
+) -> None:
+    contact, group = people
+    async with BotApiServer(webhook_retry_delays=(0.01, 0.01, 0.01)) as server:
+        server.user(contact.id, contact.first_name)
+        server.group(group.id, group.title or "")
+        receiver.statuses = [500, 502]
+        assert (await call(server, "setWebhook", url=receiver.url)).json()["ok"]
+        await server.user_sends(group, contact, "进行中 60%")
+        await server.idle()
+        assert delivered_texts(receiver) == ["进行中 60%"] * 3
+        assert [delivery.error for delivery in server.deliveries] == [
+            "Wrong response from the webhook: 500 Internal Server Error",
+            "Wrong response from the webhook: 502 Bad Gateway",
+            None,
+        ]
+        info = server.webhook_info()
+        assert info["pending_update_count"] == 0
+        assert info["last_error_message"] == "Wrong response from the webhook: 502 Bad Gateway"
+
+
+async def test_retries_are_bounded_and_the_update_waits_for_the_next_set_webhook(
+    people: tuple[FakeUser, FakeChat], receiver: WebhookReceiver
+) -> None:
+    contact, group = people
+    async with BotApiServer(webhook_retry_delays=(0.01, 0.01)) as server:
+        server.user(contact.id, contact.first_name)
+        server.group(group.id, group.title or "")
+        receiver.statuses = [403] * 10
+        assert (await call(server, "setWebhook", url=receiver.url)).json()["ok"]
+        await server.user_sends(group, contact, "已完成")
+        await receiver.wait_for_requests(3)
+        with pytest.raises(TimeoutError, match="1 update\\(s\\) not delivered to the webhook"):
+            await server.idle(timeout=0.5)
+        # One try and two retries, then nothing more within the half second idle() waited.
+        assert len(receiver.requests) == 3
+        info = server.webhook_info()
+        assert info["pending_update_count"] == 1
+        assert info["last_error_message"] == "Wrong response from the webhook: 403 Forbidden"
+        assert isinstance(info["last_error_date"], int)
+
+        receiver.statuses = []
+        assert (await call(server, "setWebhook", url=receiver.url)).json()["ok"]
+        await server.idle()
+        assert delivered_texts(receiver) == ["已完成"] * 4
+        assert server.pending_updates() == 0
+
+
+async def test_an_unreachable_webhook_is_reported_as_connection_refused(
+    fake_api: BotApiServer, people: tuple[FakeUser, FakeChat]
+) -> None:
+    contact, group = people
+    assert (await call(fake_api, "setWebhook", url=f"http://127.0.0.1:{free_port()}/hook")).json()["ok"]
+    await fake_api.user_sends(group, contact, "有人吗")
+    await fake_api.wait_until(
+        lambda: fake_api.webhook_info().get("last_error_message") == "Connection refused"
+    )
+    assert fake_api.webhook_info()["pending_update_count"] == 1
+
+
+async def test_idle_waits_for_a_webhook_delivery_in_flight(
+    fake_api: BotApiServer, receiver: WebhookReceiver, people: tuple[FakeUser, FakeChat]
+) -> None:
+    contact, group = people
+    receiver.held = True
+    assert (await call(fake_api, "setWebhook", url=receiver.url)).json()["ok"]
+    await fake_api.user_sends(group, contact, "慢慢来")
+    await receiver.wait_for_requests(1)
+    with pytest.raises(TimeoutError, match="webhook delivery"):
+        await fake_api.idle(timeout=0.3)
+    receiver.release()
+    await fake_api.idle()
+    assert fake_api.pending_updates() == 0
+    assert [delivery.error for delivery in fake_api.deliveries] == [None]
+
+
+@pytest.mark.parametrize(
+    ("params", "description"),
+    [
+        (
+            {"url": "https://example.com/hook"},
+            "Bad Request: bad webhook: the sandbox delivers only to 127.0.0.1",
+        ),
+        (
+            {"url": "http://10.0.0.8:8443/hook"},
+            "Bad Request: bad webhook: the sandbox delivers only to 127.0.0.1",
+        ),
+        ({"url": "ftp://127.0.0.1/hook"}, "Bad Request: bad webhook: HTTPS url must be provided for webhook"),
+        ({"url": "http://127.0.0.1:99999/hook"}, "Bad Request: bad webhook: Wrong port number"),
+        ({"url": "http://127.0.0.1/", "secret_token": "a b"}, "Bad Request: secret token contains unallowed"),
+        ({"url": "http://127.0.0.1/", "secret_token": "a" * 257}, "Bad Request: secret token is too long"),
+        (
+            {"url": "http://127.0.0.1/", "allowed_updates": "message"},
+            "Bad Request: can't parse allowed updates",
+        ),
+    ],
+)
+async def test_bad_webhooks_are_refused_and_nothing_is_set(
+    fake_api: BotApiServer, params: dict[str, Any], description: str
+) -> None:
+    response = await call(fake_api, "setWebhook", **params)
+    assert response.status_code == 400
+    assert response.json()["description"].startswith(description)
+    assert fake_api.webhook_info()["url"] == ""
+
+
+async def test_set_webhook_with_an_empty_url_removes_it(
+    fake_api: BotApiServer, receiver: WebhookReceiver
+) -> None:
+    assert (await call(fake_api, "setWebhook", url=receiver.url)).json()["ok"]
+    removed = await call(fake_api, "setWebhook", url="")
+    assert removed.json() == {"ok": True, "result": True, "description": "Webhook was deleted"}
+    assert (await call(fake_api, "getUpdates", timeout=0)).json() == {"ok": True, "result": []}
+
+
+async def test_route_webhook_plays_the_reverse_proxy(
+    fake_api: BotApiServer, receiver: WebhookReceiver, people: tuple[FakeUser, FakeChat]
+) -> None:
+    contact, group = people
+    fake_api.route_webhook("https://bot.example.test", receiver.url)
+    assert (await call(fake_api, "setWebhook", url="https://bot.example.test/telegram")).json()["ok"]
+    await fake_api.user_sends(group, contact, "/start")
+    await fake_api.idle()
+    assert [path for path, _, _ in receiver.requests] == ["/telegram"]
+    assert fake_api.webhook_info()["url"] == "https://bot.example.test/telegram"
+    with pytest.raises(ValueError, match=r"127\.0\.0\.1 or localhost"):
+        fake_api.route_webhook("https://bot.example.test", "http://bot.internal:8443")
+    with pytest.raises(ValueError, match="public_url"):
+        fake_api.route_webhook("bot.example.test", receiver.url)
