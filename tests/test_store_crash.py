@@ -91,29 +91,33 @@ class Acknowledged:
 
 
 def run_and_kill(path: Path, seed: int, acks_before_kill: int, acked: Acknowledged) -> None:
-    writer = subprocess.Popen(
+    with subprocess.Popen(
         [sys.executable, "-c", WRITER, str(path), str(seed)],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-    )
-    assert writer.stdout is not None
-    try:
-        ready = writer.stdout.readline()
-        assert ready.startswith('{"ready"'), f"writer failed to open the store: {writer.stderr.read()}"  # type: ignore[union-attr]
-        for _ in range(acks_before_kill):
-            line = writer.stdout.readline()
-            assert line, f"writer died: {writer.stderr.read()}"  # type: ignore[union-attr]
-            acked.take(json.loads(line))
-        writer.send_signal(signal.SIGKILL)
-        # Lines already in the pipe were printed after their write returned: acknowledged too.
-        rest, _ = writer.communicate(timeout=30)
-    finally:
-        if writer.poll() is None:
-            writer.kill()
-            writer.wait()
-    for line in rest.splitlines():
+    ) as writer:
+        assert writer.stdout is not None and writer.stderr is not None
+        try:
+            ready = writer.stdout.readline()
+            assert ready.startswith('{"ready"'), f"writer failed to open the store: {writer.stderr.read()}"
+            for _ in range(acks_before_kill):
+                line = writer.stdout.readline()
+                assert line, f"writer died: {writer.stderr.read()}"
+                acked.take(json.loads(line))
+            writer.send_signal(signal.SIGKILL)
+            # Lines printed after their write returned are acknowledged too, whether still in the
+            # pipe or already read ahead into stdout's buffer by readline(): read them through the
+            # same buffered file, up to the end the kill puts on the pipe.
+            rest = writer.stdout.read()
+        finally:
+            if writer.poll() is None:
+                writer.kill()
+        writer.wait(timeout=30)
+    # A print cut short by the kill is not an acknowledgement; the write it reports may be on disk.
+    complete, _, _ = rest.rpartition("\n")
+    for line in complete.splitlines():
         acked.take(json.loads(line))
     assert writer.returncode == -signal.SIGKILL
 
