@@ -153,6 +153,42 @@ BOT_UNKNOWN_COMMAND = "没有这个命令。发送 /help 查看本聊天可用�
 BOT_ERROR = "抱歉，处理这条消息时出了问题，已记录下来。请稍后再试；如果反复出现，请联系管理员。"
 
 # --- section: reminders ---
+# Operator text of `python -m bot remind --dry-run` and `python -m bot calendar` (bot/commands/).
+# Role labels are the leader views' (LV_ROLE: 主责 / 协办) plus the leader's own.
+REMIND_REASONS = {
+    "upcoming": "即将到期",
+    "due": "到期",
+    "overdue": "已逾期",
+    "checkin": "进展填报",
+    "window_start": "时段开始",
+}
+REMIND_ROLE_LEADER = "领导督办"
+REMIND_HEADER = "{date} 工作日：{count} 份提醒{overdue}"
+REMIND_HEADER_OVERDUE = "，含逾期事项"
+REMIND_NONE_DAY_OFF = "{date} 休息日（{why}）：不发提醒"
+REMIND_NONE_BEFORE_ISSUE = "{date} 工作日：行动计划 {issued} 印发，此前不发提醒"
+REMIND_NONE_NOTHING_DUE = "{date} 工作日：没有需要提醒的事项"
+REMIND_RECIPIENT_UNIT = "【{unit}】→ {chats}"
+REMIND_RECIPIENT_LEADER = "【领导 {leader}】→ {chats}"
+REMIND_CHAT_SENT = "{chat}（已发送）"
+REMIND_NO_CHAT = "未绑定聊天，不会发送"
+REMIND_ITEM = "  {reason} {measure} {title}〔{role}〕{due}"
+REMIND_ITEM_DUE = " 截止 {due}"
+
+CALENDAR_WEEKDAYS = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
+CALENDAR_WORKDAY = "工作日"
+CALENDAR_DAY_OFF = "休息日"
+CALENDAR_WHY = {
+    "weekday": "",
+    "weekend": "周末",
+    "holiday": "{holiday}",
+    "in_lieu": "{holiday}调休",
+    "makeup": "{holiday}调休上班",
+}
+CALENDAR_UNOFFICIAL = "{year}年无官方安排，按周一至周五"
+CALENDAR_LINE = "{date} {weekday} {status}{why}"
+CALENDAR_LINE_WHY = "：{why}"
+CALENDAR_TOTAL = "共 {days} 天：工作日 {workdays} 天，休息日 {off} 天"
 
 # --- section: leader views ---
 # Chat text of /overdue, /upcoming, /status, /summary and /mytasks (bot/render.py fills them in).

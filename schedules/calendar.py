@@ -25,7 +25,12 @@ holiday; in_lieu: a weekday given off to bridge a holiday (调休休息); makeup
 to pay for one (调休上班).
 """
 
-_HOLIDAY_NAMES_ZH = {holiday.value: holiday.chinese for holiday in chinese_calendar.Holiday}
+# chinesecalendar's short Chinese names (中秋, 端午, 清明) read as the festival, not the holiday
+# people say; the rest (春节, 劳动节, 国庆节, 元旦) are already what people say.
+_FULL_NAMES = {"中秋": "中秋节", "端午": "端午节", "清明": "清明节"}
+_HOLIDAY_NAMES_ZH = {
+    holiday.value: _FULL_NAMES.get(holiday.chinese, holiday.chinese) for holiday in chinese_calendar.Holiday
+}
 
 
 @dataclass(frozen=True)

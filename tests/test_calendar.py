@@ -19,13 +19,18 @@ OFFICIAL_DAYS = st.dates(date(CALENDAR.first_year, 1, 1), date(CALENDAR.last_yea
     ("day", "workday", "reason", "holiday"),
     [
         (date(2023, 6, 21), True, "weekday", None),
-        (date(2023, 6, 22), False, "holiday", "端午"),
-        (date(2023, 6, 23), False, "in_lieu", "端午"),  # a Friday bridged to the holiday
-        (date(2023, 6, 25), True, "makeup", "端午"),  # a Sunday worked to pay for it
+        (date(2023, 1, 2), False, "holiday", "元旦"),
+        (date(2023, 1, 23), False, "holiday", "春节"),
+        (date(2023, 4, 5), False, "holiday", "清明节"),
+        (date(2023, 4, 23), True, "makeup", "劳动节"),
+        (date(2023, 6, 22), False, "holiday", "端午节"),
+        (date(2023, 6, 23), False, "in_lieu", "端午节"),  # a Friday bridged to the holiday
+        (date(2023, 6, 25), True, "makeup", "端午节"),  # a Sunday worked to pay for it
         (date(2023, 7, 1), False, "weekend", None),
         (date(2023, 10, 2), False, "holiday", "国庆节"),
         (date(2023, 10, 7), True, "makeup", "国庆节"),  # a Saturday
         (date(2023, 10, 8), True, "makeup", "国庆节"),
+        (date(2024, 9, 17), False, "holiday", "中秋节"),
     ],
 )
 def test_2023_days_follow_the_official_schedule(

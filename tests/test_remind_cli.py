@@ -20,10 +20,6 @@ from bot.cli import main
 from bot.clock import TZ
 from bot.store import Store
 
-pytestmark = pytest.mark.skipif(
-    not (paths.PLAN.exists() and paths.UNITS.exists()), reason="data/plan.json or units.json not there yet"
-)
-
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
     try:
@@ -53,11 +49,15 @@ def test_calendar_explains_each_day(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "calendar", "--from", "2023-06-21", "--to", "2023-06-26")
     assert code == 0
     lines = dict(line.split(" ", 1) for line in out.splitlines() if line.startswith("2023-"))
-    assert lines["2023-06-21"].startswith("周三 工作日")
-    assert lines["2023-06-22"].startswith("周四 休息日") and "端午" in lines["2023-06-22"]
-    assert "调休" in lines["2023-06-23"]
-    assert lines["2023-06-25"].startswith("周日 工作日") and "调休上班" in lines["2023-06-25"]
-    assert "工作日 3 天，休息日 3 天" in out
+    assert lines == {
+        "2023-06-21": "周三 工作日",
+        "2023-06-22": "周四 休息日：端午节",
+        "2023-06-23": "周五 休息日：端午节调休",
+        "2023-06-24": "周六 休息日：端午节",
+        "2023-06-25": "周日 工作日：端午节调休上班",
+        "2023-06-26": "周一 工作日",
+    }
+    assert out.splitlines()[-1] == "共 6 天：工作日 3 天，休息日 3 天"
 
 
 def test_calendar_json(capsys: pytest.CaptureFixture[str]) -> None:
@@ -111,10 +111,48 @@ def test_dry_run_on_the_national_day_makeup_saturday_escalates_overdue_to_leader
     assert {i["reason"] for i in leader} == {"overdue"}
 
 
-def test_dry_run_on_a_day_off_has_nothing(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
-    assert preview(capsys, "2023-10-01", tmp_path / "bot.db") == []
-    code, out, _ = run(capsys, "remind", "--date", "2023-10-01", "--dry-run", "--db", str(tmp_path / "x.db"))
-    assert code == 0 and "no reminders (not a workday)" in out
+@pytest.mark.parametrize(
+    ("day", "headline"),
+    [
+        ("2023-10-02", "2023-10-02 休息日（国庆节）：不发提醒"),
+        ("2023-07-09", "2023-07-09 休息日（周末）：不发提醒"),
+        ("2023-03-01", "2023-03-01 工作日：行动计划 2023-03-20 印发，此前不发提醒"),
+        ("2023-03-27", "2023-03-27 工作日：没有需要提醒的事项"),
+    ],
+)
+def test_dry_run_without_reminders_says_why_in_chinese(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, day: str, headline: str
+) -> None:
+    assert preview(capsys, day, tmp_path / "bot.db") == []
+    code, out, _ = run(capsys, "remind", "--date", day, "--dry-run", "--db", str(tmp_path / "x.db"))
+    assert (code, out) == (0, headline + "\n")
+
+
+def test_dry_run_headline_mentions_overdue_only_when_digests_have_some(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    db = tmp_path / "bot.db"
+    # Two Mondays: early April nothing is past due yet; in July 2-63-1 (6月底) is.
+    for day, overdue in (("2023-04-03", False), ("2023-07-03", True)):
+        records = preview(capsys, day, db)
+        assert any(i["reason"] == "overdue" for r in records for i in r["items"]) is overdue
+        code, out, _ = run(capsys, "remind", "--date", day, "--dry-run", "--db", str(db))
+        headline = out.splitlines()[0]
+        assert code == 0 and headline.startswith(f"{day} 工作日：{len(records)} 份提醒")
+        assert headline.endswith("，含逾期事项") is overdue
+
+
+def test_dry_run_with_a_missing_plan_or_a_broken_database_fails_clearly(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    missing = tmp_path / "plan.json"
+    argv = ["remind", "--date", "2023-06-30", "--dry-run", "--db", str(tmp_path / "bot.db")]
+    code, out, err = run(capsys, *argv, "--plan", str(missing))
+    assert (code, out) == (2, "") and f"plan file {missing} not found" in err
+    broken = tmp_path / "broken.db"
+    broken.write_text("{not json", encoding="utf-8")
+    code, out, err = run(capsys, "remind", "--date", "2023-06-30", "--dry-run", "--db", str(broken))
+    assert (code, out) == (2, "") and err.startswith("error: ") and "Traceback" not in err
 
 
 def test_remind_without_dry_run_says_the_bot_sends(
@@ -139,8 +177,16 @@ def test_dry_run_text_shows_bound_chats_and_what_was_sent(
     blocks = {block.splitlines()[0]: block for block in out.split("\n\n")}
     assert "【区生态环境局】→ -1001（已发送）" in blocks
     assert "【永顺镇】→ -1002" in blocks
-    assert "2-63-1 加强噪声污染治理〔牵头〕" in blocks["【区生态环境局】→ -1001（已发送）"]
+    assert (
+        "  到期 2-63-1 加强噪声污染治理〔主责〕 截止 2023-06-30"
+        in blocks["【区生态环境局】→ -1001（已发送）"]
+    )
+    assert "  到期 2-63-1 加强噪声污染治理〔协办〕 截止 2023-06-30" in blocks["【永顺镇】→ -1002"]
     assert any(header.endswith("未绑定聊天，不会发送") for header in blocks)
+    # Leaders' escalations go out on the next week's first workday.
+    code, out, _ = run(capsys, "remind", "--date", "2023-07-03", "--dry-run", "--db", str(db))
+    leader = next(b for b in out.split("\n\n") if b.startswith("【领导 倪德才】"))
+    assert "  已逾期 2-63-1 加强噪声污染治理〔领导督办〕 截止 2023-06-30" in leader.splitlines()
 
 
 # --- report ---
@@ -167,7 +213,7 @@ def test_a_phone_report_of_completion_ends_the_reminders(
         str(db),
     )
     assert code == 0, err
-    assert "2-63-1" in out and "区生态环境局（牵头）" in out and "已完成" in out
+    assert "2-63-1" in out and "区生态环境局（主责）" in out and "已完成" in out
     assert not any(i["measure"] == "2-63-1" for r in preview(capsys, "2023-06-30", db) for i in r["items"])
     with Store.open(db) as store:
         entry = store.latest("2-63-1", "区生态环境局")
@@ -201,11 +247,11 @@ def test_a_co_unit_may_report_progress(capsys: pytest.CaptureFixture[str], tmp_p
 @pytest.mark.parametrize(
     ("argv", "code", "message"),
     [
-        (["2-63-1", "--unit", "区水务局", "--status", "进行中"], 1, "not responsible"),
-        (["2-63-1", "--unit", "各街道乡镇", "--status", "进行中"], 1, "is a group"),
-        (["2-63-1", "--unit", "区生态环竟局", "--status", "进行中"], 1, "did you mean 区生态环境局"),
-        (["2-63", "--unit", "区生态环境局", "--status", "进行中"], 1, "did you mean 2-63-1"),
-        (["9-99-9", "--unit", "区生态环境局", "--status", "进行中"], 1, "no measure 9-99-9"),
+        (["2-63-1", "--unit", "区水务局", "--status", "进行中"], 2, "not responsible"),
+        (["2-63-1", "--unit", "各街道乡镇", "--status", "进行中"], 2, "is a group"),
+        (["2-63-1", "--unit", "区生态环竟局", "--status", "进行中"], 2, "did you mean 区生态环境局"),
+        (["2-63", "--unit", "区生态环境局", "--status", "进行中"], 2, "did you mean 2-63-1"),
+        (["9-99-9", "--unit", "区生态环境局", "--status", "进行中"], 2, "no measure 9-99-9"),
         (
             ["2-63-1", "--unit", "区生态环境局", "--status", "进行中", "--percent", "150"],
             2,

@@ -3,22 +3,22 @@
 Example::
 
     python -m bot calendar --from 2023-06-21 --to 2023-06-26
-    2023-06-22 周四 休息日  端午 假期
-    2023-06-25 周日 工作日  调休上班（端午）
+    2023-06-22 周四 休息日：端午节
+    2023-06-23 周五 休息日：端午节调休
+    2023-06-25 周日 工作日：端午节调休上班
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import sys
 
-from bot.commands.common import add_json_option, day_arg
+from bot import texts
+from bot.commands.common import CommandError, add_json_option, day_arg
 from schedules.calendar import DayInfo, WorkCalendar
 
 # Ten years of days: a mistyped year should be an error, not millions of lines.
 MAX_DAYS = 3660
-WEEKDAYS_ZH = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -34,31 +34,35 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.set_defaults(func=run)
 
 
-def describe(info: DayInfo) -> str:
-    """The day's status and its reason, as an operator reads it."""
-    if info.reason == "weekday":
-        why = ""
-    elif info.reason == "weekend":
-        why = "周末"
-    elif info.reason == "holiday":
-        why = f"{info.holiday} 假期"
-    elif info.reason == "in_lieu":
-        why = f"{info.holiday} 调休休息"
-    else:
-        why = f"调休上班（{info.holiday}）"
+def status(info: DayInfo) -> str:
+    return texts.CALENDAR_WORKDAY if info.workday else texts.CALENDAR_DAY_OFF
+
+
+def why(info: DayInfo) -> str:
+    """Why the day is what it is (周末, 国庆节, 端午节调休 …); empty for an ordinary weekday."""
+    reasons = [texts.CALENDAR_WHY[info.reason].format(holiday=info.holiday)]
     if not info.official:
-        why += f"（{info.day.year}年无官方安排，按周一至周五）"
-    return f"{'工作日' if info.workday else '休息日'}  {why}".rstrip()
+        reasons.append(texts.CALENDAR_UNOFFICIAL.format(year=info.day.year))
+    return "，".join(filter(None, reasons))
+
+
+def describe(info: DayInfo) -> str:
+    """One line per day, as an operator reads it: ``2023-10-07 周六 工作日：国庆节调休上班``."""
+    reason = why(info)
+    return texts.CALENDAR_LINE.format(
+        date=info.day.isoformat(),
+        weekday=texts.CALENDAR_WEEKDAYS[info.day.weekday()],
+        status=status(info),
+        why=texts.CALENDAR_LINE_WHY.format(why=reason) if reason else "",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     end = args.end or args.start
     if end < args.start:
-        print(f"error: --to {end} is before --from {args.start}", file=sys.stderr)
-        return 2
+        raise CommandError(f"--to {end} is before --from {args.start}")
     if (end - args.start).days >= MAX_DAYS:
-        print(f"error: at most {MAX_DAYS} days at a time", file=sys.stderr)
-        return 2
+        raise CommandError(f"at most {MAX_DAYS} days at a time")
     days = list(WorkCalendar().days(args.start, end))
     if args.json:
         records = [
@@ -74,7 +78,7 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(records, ensure_ascii=False, indent=2))
         return 0
     for info in days:
-        print(f"{info.day.isoformat()} {WEEKDAYS_ZH[info.day.weekday()]} {describe(info)}")
+        print(describe(info))
     workdays = sum(info.workday for info in days)
-    print(f"共 {len(days)} 天：工作日 {workdays} 天，休息日 {len(days) - workdays} 天")
+    print(texts.CALENDAR_TOTAL.format(days=len(days), workdays=workdays, off=len(days) - workdays))
     return 0

@@ -14,38 +14,31 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
-import sys
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
-
+from bot import texts
 from bot.clock import SystemClock
-from bot.commands.common import add_date_option, add_db_option, add_json_option, add_plan_option
-from bot.directory import Directory
-from bot.models import Plan, ProgressEntry
-from bot.store import Store, StoreError
-from schedules.calendar import WorkCalendar
+from bot.commands.calendar import why
+from bot.commands.common import (
+    CommandError,
+    add_date_option,
+    add_db_option,
+    add_json_option,
+    add_plan_option,
+    load_plan_and_directory,
+    open_store_for_reading,
+)
+from bot.models import Plan
+from bot.store import StoreError
+from schedules.calendar import DayInfo, WorkCalendar
 from schedules.dispatch import chats_for
-from schedules.policy import Digest, digests_for_day, is_overdue_day
+from schedules.policy import Digest, digests_for_day
 
-log = logging.getLogger(__name__)
+ROLES = {**texts.LV_ROLE, "leader": texts.REMIND_ROLE_LEADER}
 
-REASON_ZH = {
-    "upcoming": "即将到期",
-    "due": "到期",
-    "overdue": "已逾期",
-    "checkin": "进展填报",
-    "window_start": "时段开始",
-}
-ROLE_ZH = {"lead": "牵头", "co": "协办", "leader": "领导督办"}
-
-
-class InputError(Exception):
-    """A plan, directory or database that cannot be used; the message says which and why."""
+# bot/commands/report.py still imports InputError and load_plan_and_directory from here;
+# remove this alias once it imports both from bot.commands.common.
+InputError = CommandError
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -63,75 +56,44 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.set_defaults(func=run)
 
 
-def load_plan_and_directory(plan_path: Path, units_path: Path) -> tuple[Plan, Directory]:
-    try:
-        plan = Plan.load(plan_path)
-    except FileNotFoundError:
-        raise InputError(f"plan file {plan_path} not found (make plan imports it)") from None
-    except ValidationError as exc:
-        raise InputError(f"plan file {plan_path} is not a valid plan: {exc.error_count()} problems") from None
-    try:
-        directory = Directory.load(units_path)
-    except FileNotFoundError:
-        raise InputError(f"unit directory {units_path} not found") from None
-    except ValidationError as exc:
-        raise InputError(f"unit directory {units_path} is not valid: {exc.error_count()} problems") from None
-    return plan, directory
-
-
-@contextmanager
-def open_existing(path: Path) -> Iterator[Store | None]:
-    """The database (read-only, so the running bot may hold it) if it exists, else None.
-
-    A preview must not create an empty database.
-    """
-    if not path.exists():
-        log.info("no database at %s: no progress and no bound chats yet", path)
-        yield None
-        return
-    store = Store.open(path, read_only=True)
-    try:
-        yield store
-    finally:
-        store.close()
-
-
 def run(args: argparse.Namespace) -> int:
     if not args.dry_run:
-        print(
-            "error: remind only previews (add --dry-run); the running bot (python -m bot run) "
-            "delivers reminders every workday at REMIND_AT",
-            file=sys.stderr,
+        raise CommandError(
+            "remind only previews (add --dry-run); the running bot (python -m bot run) "
+            "delivers reminders every workday at REMIND_AT"
         )
-        return 2
     day = args.date or SystemClock().now().date()
+    plan, directory = load_plan_and_directory(args.plan, args.units)
+    calendar = WorkCalendar()
     try:
-        plan, directory = load_plan_and_directory(args.plan, args.units)
-        calendar = WorkCalendar()
-        with open_existing(args.db) as store:
-            latest: Mapping[tuple[str, str], ProgressEntry] = store.latest_all() if store else {}
-            digests = digests_for_day(plan, directory, latest, calendar, day)
-            chats = {d.recipient.key: chats_for(store, d.recipient) if store else [] for d in digests}
-            sent = {(e.chat_id, e.recipient) for e in store.sent_on(day)} if store else set()
-    except (InputError, StoreError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
+        with open_store_for_reading(args.db) as store:
+            digests = digests_for_day(plan, directory, store.latest_all(), calendar, day)
+            chats = {d.recipient.key: chats_for(store, d.recipient) for d in digests}
+            sent = {(e.chat_id, e.recipient) for e in store.sent_on(day)}
+    except StoreError as exc:
+        raise CommandError(str(exc)) from None
     if args.json:
         print(json.dumps([_record(d) for d in digests], ensure_ascii=False, indent=2))
         return 0
-    info = calendar.info(day)
-    if not digests:
-        why = "before the plan's issue date" if day < plan.issued else "nothing is due"
-        if not info.workday:
-            why = "not a workday"
-        print(f"{day} {'工作日' if info.workday else '休息日'}: no reminders ({why})")
-        return 0
-    overdue = "，含逾期事项" if is_overdue_day(day, calendar) else ""
-    print(f"{day} 工作日：{len(digests)} 份提醒{overdue}")
+    print(_headline(calendar.info(day), plan, digests))
     for digest in digests:
         print()
         print(_text(digest, plan, chats[digest.recipient.key], sent))
     return 0
+
+
+def _headline(info: DayInfo, plan: Plan, digests: list[Digest]) -> str:
+    day = info.day.isoformat()
+    if not info.workday:
+        return texts.REMIND_NONE_DAY_OFF.format(date=day, why=why(info))
+    if info.day < plan.issued:
+        return texts.REMIND_NONE_BEFORE_ISSUE.format(date=day, issued=plan.issued.isoformat())
+    if not digests:
+        return texts.REMIND_NONE_NOTHING_DUE.format(date=day)
+    overdue = any(item.reason == "overdue" for digest in digests for item in digest.items)
+    return texts.REMIND_HEADER.format(
+        date=day, count=len(digests), overdue=texts.REMIND_HEADER_OVERDUE if overdue else ""
+    )
 
 
 def _record(digest: Digest) -> dict[str, Any]:
@@ -140,14 +102,28 @@ def _record(digest: Digest) -> dict[str, Any]:
 
 
 def _text(digest: Digest, plan: Plan, chats: list[int], sent: set[tuple[int, str]]) -> str:
-    who = digest.recipient.name if digest.recipient.kind == "unit" else f"领导 {digest.recipient.name}"
-    where = "、".join(
-        f"{chat}{'（已发送）' if (chat, digest.recipient.key) in sent else ''}" for chat in chats
+    key = digest.recipient.key
+    where = texts.BOT_LIST_SEPARATOR.join(
+        texts.REMIND_CHAT_SENT.format(chat=chat) if (chat, key) in sent else str(chat) for chat in chats
     )
-    lines = [f"【{who}】→ {where or '未绑定聊天，不会发送'}"]
+    if digest.recipient.kind == "unit":
+        header = texts.REMIND_RECIPIENT_UNIT.format(
+            unit=digest.recipient.name, chats=where or texts.REMIND_NO_CHAT
+        )
+    else:
+        header = texts.REMIND_RECIPIENT_LEADER.format(
+            leader=digest.recipient.name, chats=where or texts.REMIND_NO_CHAT
+        )
+    lines = [header]
     for item in digest.items:
         measure = plan.measure(item.measure)
-        title = measure.title if measure else ""
-        due = f" 截止 {item.due}" if item.due else ""
-        lines.append(f"  {REASON_ZH[item.reason]} {item.measure} {title}〔{ROLE_ZH[item.role]}〕{due}")
+        lines.append(
+            texts.REMIND_ITEM.format(
+                reason=texts.REMIND_REASONS[item.reason],
+                measure=item.measure,
+                title=measure.title if measure else "",
+                role=ROLES[item.role],
+                due=texts.REMIND_ITEM_DUE.format(due=item.due.isoformat()) if item.due else "",
+            )
+        )
     return "\n".join(lines)
