@@ -135,6 +135,7 @@ BOT_DIGEST_PART = "（{part}/{parts}）"
 BOT_DIGEST_ITEM = "{light} <b>{measure}</b> {title}{role}"
 BOT_DIGEST_ROLES = {"lead": "", "co": "〔协办〕", "leader": ""}
 BOT_DIGEST_UNITS = "   主责：{units}"
+BOT_DIGEST_UNITS_DONE = "（已完成：{units}）"
 BOT_DIGEST_MILESTONE = "   节点：{text}"
 BOT_DIGEST_REASONS = {
     "upcoming": "   {due} 到期 · 还有 {days} 天",
@@ -143,10 +144,11 @@ BOT_DIGEST_REASONS = {
     "window_start": "   本时段开始，{due} 前完成 · 还有 {days} 天",
     "checkin": "   请报送本期进展（{deadline}）",
 }
+BOT_DIGEST_DUE_AHEAD = "   {due} 到期（休息日）· 今天是到期前最后一个工作日"
 BOT_DIGEST_FOOTER_UNIT = "点下方按钮更新状态，或回复本消息，如：<code>{example}</code>"
+BOT_DIGEST_EXAMPLE_ONE = "进行中 60%"
+BOT_DIGEST_EXAMPLE_MANY = "{measure} 已完成 情况说明"
 BOT_DIGEST_FOOTER_LEADER = "发送 /overdue 查看全部逾期事项，/status 编号 查看详情。"
-BOT_DATE = "{month}月{day}日"
-BOT_DATE_OTHER_YEAR = "{year}年{month}月{day}日"
 
 # errors
 BOT_UNKNOWN_COMMAND = "没有这个命令。发送 /help 查看本聊天可用的命令。"

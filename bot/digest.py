@@ -1,0 +1,217 @@
+"""A reminder digest as chat messages: pure text from the digest, the plan and the latest progress.
+
+Each item shows its ID, a short title, the due date, days left or overdue and a status light;
+a leader's escalation also names the lead units still owing their part. Long digests are laid
+out on several messages the way the leader views are (``bot.render.paginate``), within
+Telegram's 4096 characters; a unit's message also carries at most ``MAX_ITEMS_PER_MESSAGE``
+items, because each brings a row of three buttons and Telegram takes about 100 per message.
+
+The text is HTML (digests use bold IDs), so every plan or directory value is escaped here. The
+handler (``handlers/reminders.py``) adds the buttons and sends; nothing here knows Telegram.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from bot import texts
+from bot.assignments import Light, is_complete, is_done, lead_units, status_light, unit_roles
+from bot.directory import Directory
+from bot.models import DatedItem, Measure, Plan, ProgressEntry, Status
+from bot.render import TELEGRAM_LIMIT, Section, _short, format_day, paginate, telegram_length
+from schedules.policy import Digest, DigestItem
+
+MAX_ITEMS_PER_MESSAGE = 30
+"""Three buttons an item keep a unit's message well under Telegram's 100 buttons."""
+TITLE_CHARS = 24
+MILESTONE_CHARS = 40
+LISTED_UNITS = 5
+"""A leader's line names this many lead units; a measure of every town would drown the item."""
+_PAGE_BREAK = "\n\n"
+
+
+@dataclass(frozen=True)
+class DigestPart:
+    """One message of a digest: its HTML text and the items it carries, in order."""
+
+    text: str
+    items: tuple[DigestItem, ...]
+
+    @property
+    def measures(self) -> list[str]:
+        """The measures of the part's items, each once, in order (one button row each)."""
+        return list(dict.fromkeys(item.measure for item in self.items))
+
+
+def item_key(item: DigestItem) -> str:
+    """An item's identity within a day's digest: what a resumed delivery checks off."""
+    return f"{item.measure}|{item.reason}|{item.due.isoformat() if item.due else ''}"
+
+
+class DigestRenderer:
+    """Lays out digests against one reading of the plan, the directory and the latest progress."""
+
+    def __init__(
+        self, plan: Plan, directory: Directory, latest: Mapping[tuple[str, str], ProgressEntry]
+    ) -> None:
+        self.plan = plan
+        self.directory = directory
+        self.latest = latest
+
+    def parts(
+        self, digest: Digest, *, delivered: Collection[str] = frozenset(), parts_before: int = 0
+    ) -> list[DigestPart]:
+        """The messages that deliver ``digest``'s items, leaving out those ``delivered`` (item keys).
+
+        ``parts_before`` counts messages of this digest already sent, so the rest are numbered on
+        from them: a digest resumed after a failure reads (2/3), (3/3), not (1/2) again.
+        """
+        items = [item for item in digest.items if item_key(item) not in delivered]
+        if not items:
+            return []
+        day = digest.day
+        unit = digest.recipient.name if digest.recipient.kind == "unit" else None
+        if unit is not None:
+            title = texts.BOT_DIGEST_TITLE_UNIT.format(
+                unit=_esc(unit), date=format_day(day, day), count=len(digest.items)
+            )
+        else:
+            title = texts.BOT_DIGEST_TITLE_LEADER.format(
+                leader=_esc(digest.recipient.name), date=format_day(day, day), count=len(digest.items)
+            )
+        blocks = [self.block(digest, item) for item in items]
+        # Every message keeps room for the footer, whichever example the last one gets.
+        longest_id = max((item.measure for item in items), key=len)
+        examples = (texts.BOT_DIGEST_EXAMPLE_ONE, texts.BOT_DIGEST_EXAMPLE_MANY.format(measure=longest_id))
+        footer_room = max(telegram_length(_footer(unit, example)) for example in examples)
+        marker_room = telegram_length(texts.BOT_DIGEST_PART.format(part=99, parts=99))
+        counts = _page_sizes(title, blocks, TELEGRAM_LIMIT - footer_room - marker_room - len(_PAGE_BREAK))
+        if unit is not None:
+            counts = [
+                min(MAX_ITEMS_PER_MESSAGE, count - start)
+                for count in counts
+                for start in range(0, count, MAX_ITEMS_PER_MESSAGE)
+            ]
+        total = parts_before + len(counts)
+        parts = []
+        start = 0
+        for number, count in enumerate(counts, start=parts_before + 1):
+            part_items = tuple(items[start : start + count])
+            header = title + (texts.BOT_DIGEST_PART.format(part=number, parts=total) if total > 1 else "")
+            body = [header, *blocks[start : start + count]]
+            if number == total:
+                body.append(_footer(unit, _reply_example(part_items)))
+            parts.append(DigestPart(_PAGE_BREAK.join(body), part_items))
+            start += count
+        return parts
+
+    def block(self, digest: Digest, item: DigestItem) -> str:
+        """One item's lines: light, ID, title and role; why it is listed; its milestone; for a
+        leader, the lead units still owing their part."""
+        measure = self.plan.measure(item.measure)
+        if measure is None:  # the plan changed under a digest: show the ID, never crash the run
+            return f"{texts.STATUS_LIGHT_WARNING} <b>{_esc(item.measure)}</b>"
+        dated = next((d for d in measure.dated_items() if d.due == item.due), None)
+        lines = [
+            texts.BOT_DIGEST_ITEM.format(
+                light=self.light(digest, measure, dated),
+                measure=_esc(measure.id),
+                title=_esc(_short(measure.title, TITLE_CHARS)),
+                role=texts.BOT_DIGEST_ROLES[item.role],
+            ),
+            _reason_line(item, measure, digest.day),
+        ]
+        if dated is not None and dated.kind == "milestone":
+            lines.append(texts.BOT_DIGEST_MILESTONE.format(text=_esc(_short(dated.text, MILESTONE_CHARS))))
+        if item.role == "leader":
+            lines.append(self._lead_units_line(measure, digest.day))
+        return "\n".join(lines)
+
+    def light(self, digest: Digest, measure: Measure, dated: DatedItem | None) -> Light:
+        """The item's light as the leader views compute it: the unit's own report for a unit; for
+        a leader, the measure as a whole (any unit 受阻 makes it so)."""
+        day = digest.day
+        if digest.recipient.kind == "unit":
+            entry = self.latest.get((measure.id, digest.recipient.name))
+            entries = [entry] if entry is not None else []
+            complete = is_done(entry, day)
+            status = entry.status if entry is not None else None
+        else:
+            found = (self.latest.get((measure.id, unit)) for unit in unit_roles(measure, self.directory))
+            entries = [entry for entry in found if entry is not None]
+            complete = is_complete(measure, self.directory, self.latest, day)
+            status = Status.BLOCKED if any(e.status is Status.BLOCKED for e in entries) else None
+        last_update = max((e.at.date() for e in entries), default=self.plan.issued)
+        due = dated.due if dated is not None else None
+        return status_light(due, day, last_update, complete=complete, status=status)
+
+    def _lead_units_line(self, measure: Measure, day: date) -> str:
+        leads = lead_units(measure, self.directory)
+        if not leads:
+            return texts.BOT_DIGEST_UNITS.format(units=texts.BOT_RESPONSIBLE_NOBODY)
+        done = [unit for unit in leads if is_done(self.latest.get((measure.id, unit)), day)]
+        owing = [unit for unit in leads if unit not in done]
+        line = texts.BOT_DIGEST_UNITS.format(units=_names(owing))
+        return line + texts.BOT_DIGEST_UNITS_DONE.format(units=_names(done)) if done else line
+
+
+def _page_sizes(title: str, blocks: Sequence[str], limit: int) -> list[int]:
+    """How many blocks each message takes, as ``paginate`` lays them out within ``limit``.
+
+    One block per section with no heading: paginate keeps a short block whole, keeps blocks in
+    order and separates them with a blank line, so each page's text after its header is its
+    blocks joined by blank lines. That is checked, not assumed.
+    """
+    pages = paginate(title, [Section("", [block]) for block in blocks], limit)
+    sizes = []
+    start = 0
+    for page in pages:
+        body = page.split(_PAGE_BREAK, 1)[1] if _PAGE_BREAK in page else ""
+        size = body.count(_PAGE_BREAK) + 1 if body else 0
+        if body != _PAGE_BREAK.join(blocks[start : start + size]):
+            raise RuntimeError("paginate split a digest item; digest items must stay whole")
+        sizes.append(size)
+        start += size
+    if start != len(blocks):
+        raise RuntimeError(f"paginate laid out {start} of {len(blocks)} digest items")
+    return sizes
+
+
+def _reply_example(items: Sequence[DigestItem]) -> str:
+    """What a reply to this message could say: a reply to a message with one measure may leave
+    the ID out (handlers/progress.py)."""
+    measures = list(dict.fromkeys(item.measure for item in items))
+    if len(measures) == 1:
+        return texts.BOT_DIGEST_EXAMPLE_ONE
+    return texts.BOT_DIGEST_EXAMPLE_MANY.format(measure=measures[0])
+
+
+def _footer(unit: str | None, example: str) -> str:
+    if unit is None:
+        return texts.BOT_DIGEST_FOOTER_LEADER
+    return texts.BOT_DIGEST_FOOTER_UNIT.format(example=_esc(example))
+
+
+def _reason_line(item: DigestItem, measure: Measure, day: date) -> str:
+    template = texts.BOT_DIGEST_REASONS[item.reason]
+    due = item.due
+    if due is None:
+        return template.format(due="", days=0, deadline=_esc(measure.deadline.raw))
+    if item.reason == "due" and due != day:
+        # The due date is a day off, so its reminder comes on the last workday before it.
+        template = texts.BOT_DIGEST_DUE_AHEAD
+    return template.format(
+        due=format_day(due, day), days=abs((due - day).days), deadline=_esc(measure.deadline.raw)
+    )
+
+
+def _esc(value: str) -> str:
+    return html.escape(value, quote=False)
+
+
+def _names(names: Sequence[str]) -> str:
+    shown = texts.BOT_LIST_SEPARATOR.join(_esc(name) for name in names[:LISTED_UNITS])
+    return shown + (texts.BOT_AND_MORE.format(count=len(names)) if len(names) > LISTED_UNITS else "")

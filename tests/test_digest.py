@@ -1,0 +1,164 @@
+"""Digest text, pure: what an item says, and how a long digest is laid out on messages.
+
+Runs on the shipped plan and directory with progress entries built in the test; the same text
+going out over Telegram is checked in test_bot_reminders.py.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from datetime import date, datetime, time
+
+import pytest
+
+from bot import paths
+from bot.assignments import unit_roles
+from bot.clock import TZ
+from bot.digest import MAX_ITEMS_PER_MESSAGE, DigestRenderer, item_key
+from bot.directory import Directory
+from bot.models import Plan, ProgressEntry, Status
+from bot.render import TELEGRAM_LIMIT, telegram_length
+from schedules.calendar import WorkCalendar
+from schedules.policy import Digest, DigestItem, Recipient, digests_for_day
+
+PLAN = Plan.load(paths.PLAN)
+DIRECTORY = Directory.load(paths.UNITS)
+CALENDAR = WorkCalendar()
+ECOLOGY = "区生态环境局"
+WATER = "区水务局"
+ITEM_LINE = re.compile(r"^[🟢🟡🔴] <b>(?P<measure>[\d-]+)</b>", re.MULTILINE)
+
+
+def entry(measure: str, unit: str, status: Status, day: date, seq: int = 1) -> ProgressEntry:
+    return ProgressEntry(
+        seq=seq,
+        measure=measure,
+        unit=unit,
+        status=status,
+        at=datetime.combine(day, time(10), tzinfo=TZ),
+        source="cli",
+    )
+
+
+def digest_of(day: date, key: str, latest: dict[tuple[str, str], ProgressEntry] | None = None) -> Digest:
+    found = digests_for_day(PLAN, DIRECTORY, latest or {}, CALENDAR, day)
+    return next(d for d in found if d.recipient.key == key)
+
+
+def only_text(digest: Digest, latest: dict[tuple[str, str], ProgressEntry] | None = None) -> str:
+    [part] = DigestRenderer(PLAN, DIRECTORY, latest or {}).parts(digest)
+    return part.text
+
+
+def test_the_due_day_says_today_and_a_due_date_on_a_day_off_names_the_date() -> None:
+    on_the_day = only_text(digest_of(date(2023, 6, 30), f"unit:{ECOLOGY}"))
+    assert "🟡 <b>2-63-1</b> 加强噪声污染治理\n   今天到期（6月30日）" in on_the_day
+    # 9月底前 is Saturday 30 September, in the National Day break: reminded on Thursday the 28th.
+    ahead = only_text(digest_of(date(2023, 9, 28), f"unit:{WATER}"))
+    assert "<b>3-3-1</b> 加强饮用水保护\n   9月30日 到期（休息日）· 今天是到期前最后一个工作日" in ahead
+    assert "今天到期" not in ahead
+
+
+def test_dates_show_the_year_only_outside_the_digests_year() -> None:
+    items = [DigestItem(measure="2-63-1", reason="overdue", due=date(2023, 6, 30), role="lead")]
+    text = only_text(Digest(date(2024, 1, 2), Recipient("unit", ECOLOGY), items))
+    assert text.startswith("📋 <b>区生态环境局</b> · 1月2日 工作提醒（1 项）")
+    assert "   2023年6月30日 到期 · 已逾期 186 天" in text
+    same_year = only_text(Digest(date(2023, 7, 3), Recipient("unit", ECOLOGY), items))
+    assert "   6月30日 到期 · 已逾期 3 天" in same_year
+
+
+def test_a_leaders_item_names_the_lead_units_still_owing_their_part() -> None:
+    # 3-6-4's 6月底 milestone has four lead units; 区水务局 has done its part, one is blocked.
+    latest = {
+        ("3-6-4", WATER): entry("3-6-4", WATER, Status.DONE, date(2023, 6, 29)),
+        ("3-6-4", ECOLOGY): entry("3-6-4", ECOLOGY, Status.BLOCKED, date(2023, 6, 29), seq=2),
+    }
+    text = only_text(digest_of(date(2023, 7, 3), "leader:倪德才", latest), latest)
+    block = next(b for b in text.split("\n\n") if "<b>3-6-4</b>" in b)
+    assert block.startswith("🔴 <b>3-6-4</b>")
+    assert block.endswith("   主责：区发展改革委、市规划自然资源委通州分局、区生态环境局（已完成：区水务局）")
+
+
+@pytest.mark.parametrize(
+    ("status", "light"),
+    # Silent since the plan came out on 20 March: over 30 days without an update is yellow.
+    [(None, "🟡"), (Status.IN_PROGRESS, "🟢"), (Status.BLOCKED, "🟡"), (Status.NOT_STARTED, "🟢")],
+)
+def test_a_units_light_follows_its_own_latest_report(status: Status | None, light: str) -> None:
+    # 2-63-1 (6月底) on its 30-day rung: far enough ahead to be on track if reported today.
+    day = date(2023, 5, 31)
+    latest = {} if status is None else {("2-63-1", ECOLOGY): entry("2-63-1", ECOLOGY, status, day)}
+    text = only_text(digest_of(day, f"unit:{ECOLOGY}", latest), latest)
+    assert f"{light} <b>2-63-1</b>" in text
+
+
+def test_user_visible_names_are_escaped() -> None:
+    items = [DigestItem(measure="2-63-1", reason="checkin", due=None, role="co")]
+    text = only_text(Digest(date(2023, 7, 3), Recipient("unit", "A&B<街道>"), items))
+    assert "<b>A&amp;B&lt;街道&gt;</b>" in text and "〔协办〕" in text
+
+
+def all_overdue(unit: str, day: date) -> Digest:
+    items = [
+        DigestItem(measure=m.id, reason="overdue", due=d.due, role=unit_roles(m, DIRECTORY)[unit])
+        for m in PLAN.measures
+        if unit in unit_roles(m, DIRECTORY)
+        for d in m.dated_items()
+    ]
+    return Digest(day, Recipient("unit", unit), items)
+
+
+def test_a_long_digest_splits_within_telegrams_limits_and_lists_every_item_once() -> None:
+    digest = all_overdue(ECOLOGY, date(2024, 1, 2))
+    parts = DigestRenderer(PLAN, DIRECTORY, {}).parts(digest)
+    assert len(parts) >= 3
+    for number, part in enumerate(parts, start=1):
+        assert telegram_length(part.text) <= TELEGRAM_LIMIT
+        assert len(part.items) <= MAX_ITEMS_PER_MESSAGE
+        assert part.text.startswith(
+            f"📋 <b>区生态环境局</b> · 1月2日 工作提醒（{len(digest.items)} 项）（{number}/{len(parts)}）"
+        )
+        assert [m["measure"] for m in ITEM_LINE.finditer(part.text)] == [i.measure for i in part.items]
+        assert ("点下方按钮" in part.text) == (number == len(parts))
+    assert [item for part in parts for item in part.items] == digest.items
+
+
+def test_a_leaders_digest_is_split_by_length_alone() -> None:
+    # Leaders get no buttons, so only the 4096 limit splits their messages.
+    items = [
+        DigestItem(measure=m.id, reason="overdue", due=d.due, role="leader")
+        for m in PLAN.measures
+        for d in m.dated_items()
+    ]
+    parts = DigestRenderer(PLAN, DIRECTORY, {}).parts(
+        Digest(date(2024, 1, 2), Recipient("leader", "倪德才"), items)
+    )
+    assert len(parts) > 1 and max(len(p.items) for p in parts) > MAX_ITEMS_PER_MESSAGE
+    assert all(telegram_length(p.text) <= TELEGRAM_LIMIT for p in parts)
+    assert Counter(i for p in parts for i in p.items) == Counter(items)
+
+
+def test_a_resumed_digest_numbers_on_and_leaves_out_what_was_delivered() -> None:
+    digest = all_overdue(ECOLOGY, date(2024, 1, 2))
+    renderer = DigestRenderer(PLAN, DIRECTORY, {})
+    first, *_ = renderer.parts(digest)
+    delivered = {item_key(item) for item in first.items}
+    rest = renderer.parts(digest, delivered=delivered, parts_before=1)
+    assert [i for p in rest for i in p.items] == [i for i in digest.items if item_key(i) not in delivered]
+    total = 1 + len(rest)
+    assert [p.text.splitlines()[0][-len(f"（{n}/{total}）") :] for n, p in enumerate(rest, start=2)] == [
+        f"（{n}/{total}）" for n in range(2, total + 1)
+    ]
+    assert renderer.parts(digest, delivered={item_key(i) for i in digest.items}) == []
+
+
+def test_a_one_measure_message_suggests_a_reply_without_the_id() -> None:
+    items = [DigestItem(measure="2-63-1", reason="checkin", due=None, role="lead")]
+    text = only_text(Digest(date(2023, 7, 3), Recipient("unit", ECOLOGY), items))
+    assert text.endswith("如：<code>进行中 60%</code>")
+    two = [*items, DigestItem(measure="3-6-4", reason="checkin", due=None, role="lead")]
+    assert only_text(Digest(date(2023, 7, 3), Recipient("unit", ECOLOGY), two)).endswith(
+        "如：<code>2-63-1 已完成 情况说明</code>"
+    )
