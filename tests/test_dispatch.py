@@ -329,6 +329,18 @@ async def send_text(
     return [message.message_id]
 
 
+def schedule(app: App, services: Services) -> None:
+    schedule_reminders(app, services, CALENDAR, REMIND_AT, lambda chat, d: send_text(app, chat, d))
+
+
+async def run_now(app: App, name: str) -> None:
+    """Run the one job called ``name`` now, as the JobQueue would, and take it off the queue."""
+    assert app.job_queue is not None
+    (job,) = app.job_queue.get_jobs_by_name(name)
+    job.schedule_removal()
+    await job.run(app)
+
+
 @pytest.fixture
 def services(tmp_path: Path) -> Any:
     store = Store.open(tmp_path / "bot.db")
@@ -345,7 +357,7 @@ async def test_jobs_are_named_and_never_added_twice(fake_api: BotApiServer, serv
     app = application(fake_api)
     assert app.job_queue is not None
     for _ in range(2):
-        schedule_reminders(app, services, CALENDAR, REMIND_AT, lambda chat, d: send_text(app, chat, d))
+        schedule(app, services)
     jobs = app.job_queue.jobs()
     assert [job.name for job in jobs] == [DAILY_JOB, CATCH_UP_JOB]
     # APScheduler would silently drop a run that fired more than a second late.
@@ -368,15 +380,11 @@ async def test_a_start_before_remind_at_leaves_the_day_to_the_daily_run(
     services.clock.set(datetime.combine(date(2023, 6, 30), time(8, 59), tzinfo=TZ))
     app = application(fake_api)
     async with app:
-        assert app.job_queue is not None
-        schedule_reminders(app, services, CALENDAR, REMIND_AT, lambda chat, d: send_text(app, chat, d))
-        (catch_up,) = app.job_queue.get_jobs_by_name(CATCH_UP_JOB)
-        catch_up.schedule_removal()
-        await catch_up.run(app)
+        schedule(app, services)
+        await run_now(app, CATCH_UP_JOB)
         assert services.store.sent_on(date(2023, 6, 30)) == [] and fake_api.bot_messages(-101) == []
         services.clock.advance(minutes=1)
-        (daily,) = app.job_queue.get_jobs_by_name(DAILY_JOB)
-        await daily.run(app)
+        await run_now(app, DAILY_JOB)
         assert {e.chat_id for e in services.store.sent_on(date(2023, 6, 30))} == {-101, -103}
 
 
@@ -389,20 +397,15 @@ async def test_catch_up_delivers_over_http_and_a_failure_is_retried(
     app = application(fake_api)
     day = date(2023, 6, 30)
     async with app:
-        assert app.job_queue is not None
-        schedule_reminders(app, services, CALENDAR, REMIND_AT, lambda chat, d: send_text(app, chat, d))
-        (catch_up,) = app.job_queue.get_jobs_by_name(CATCH_UP_JOB)
-        catch_up.schedule_removal()
-        await catch_up.run(app)
+        schedule(app, services)
+        await run_now(app, CATCH_UP_JOB)
         delivered = {e.chat_id for e in services.store.sent_on(day)}
         assert len(delivered) == 1
-        (retry,) = app.job_queue.get_jobs_by_name(retry_job_name(day))
-        retry.schedule_removal()
         assert isinstance(services.clock, FakeClock)
         services.clock.advance(minutes=1)
-        await retry.run(app)
+        await run_now(app, retry_job_name(day))
         assert {e.chat_id for e in services.store.sent_on(day)} == {-101, -103}
-        assert not app.job_queue.get_jobs_by_name(retry_job_name(day))
+        assert app.job_queue is not None and not app.job_queue.get_jobs_by_name(retry_job_name(day))
         for chat in (-101, -103):
             (message,) = fake_api.bot_messages(chat)
             assert "1-1-1 due" in message["text"]
@@ -419,17 +422,13 @@ async def test_a_retry_after_the_day_is_over_leaves_it_to_the_daily_run(
     services.clock.set(datetime.combine(day, time(16, 0), tzinfo=TZ))
     app = application(fake_api)
     async with app:
-        assert app.job_queue is not None
-        schedule_reminders(app, services, CALENDAR, REMIND_AT, lambda chat, d: send_text(app, chat, d))
-        (catch_up,) = app.job_queue.get_jobs_by_name(CATCH_UP_JOB)
-        catch_up.schedule_removal()
-        await catch_up.run(app)
-        (retry,) = app.job_queue.get_jobs_by_name(retry_job_name(day))
-        retry.schedule_removal()
+        schedule(app, services)
+        await run_now(app, CATCH_UP_JOB)
         # The retry fires after midnight, before the next day's REMIND_AT: it must not send
         # the next day's digests early, nor schedule more retries.
         services.clock.set(datetime.combine(day + timedelta(days=1), time(0, 30), tzinfo=TZ))
-        await retry.run(app)
+        await run_now(app, retry_job_name(day))
+        assert app.job_queue is not None
         assert len(fake_api.bot_messages(-101)) == 1 and not app.job_queue.jobs(r"^reminders:retry")
         assert {e.chat_id for e in services.store.sent_on(day)} == {-101}
         assert services.store.sent_on(day + timedelta(days=1)) == []
