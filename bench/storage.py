@@ -234,13 +234,18 @@ def run(records: int, samples: int, tinydb_max: int, tinydb_samples: int, folder
     return result
 
 
+def target_checks(result: dict[str, Any]) -> list[tuple[str, float, float]]:
+    """(target, measured ms, limit ms) at the largest size, compared as the figures are reported."""
+    store, floor = result["store"], result["floor"]
+    return [
+        (f"write p99 <= {WRITE_P99_MS} ms", store["p99_ms"], WRITE_P99_MS),
+        (f"write p99 <= {FLOOR_RATIO}x floor p99", store["p99_ms"], round(FLOOR_RATIO * floor["p99_ms"], 3)),
+        (f"latest_all <= {LOOKUP_MS} ms", store["lookup_ms"], LOOKUP_MS),
+    ]
+
+
 def targets(result: dict[str, Any]) -> dict[str, bool]:
-    store = result["store"]
-    return {
-        f"write p99 <= {WRITE_P99_MS} ms": store["p99_ms"] <= WRITE_P99_MS,
-        f"write p99 <= {FLOOR_RATIO}x floor p99": store["ratio_p99"] <= FLOOR_RATIO,
-        f"latest_all <= {LOOKUP_MS} ms": store["lookup_ms"] <= LOOKUP_MS,
-    }
+    return {target: measured <= limit for target, measured, limit in target_checks(result)}
 
 
 def show(result: dict[str, Any]) -> None:
@@ -262,8 +267,9 @@ def show(result: dict[str, Any]) -> None:
         else:
             print(f"{'':>8}  {'tinydb default':<15} skipped: every insert rewrites the whole file")
     print(f"targets at {result['store']['records']:,} records:")
-    for target, met in result["targets"].items():
-        print(f"  {'met   ' if met else 'MISSED'} {target}")
+    for target, measured, limit in target_checks(result):
+        verdict = "met   " if result["targets"][target] else "MISSED"
+        print(f"  {verdict} {target:<28} measured {measured:.3f} ms, limit {limit:.3f} ms")
 
 
 def main(argv: list[str] | None = None) -> int:
