@@ -1,14 +1,28 @@
 """Progress reports as people type them, and who may report for what.
 
 Pure: no Telegram, no clock. The handlers turn a message into text, call ``parse_progress``,
-then ``authorize_report``, and record what comes back through the store.
+then ``authorize_report``, and record what comes back through the store. The ``report`` CLI
+command checks a unit named by an operator with ``check_report``.
 
-What people type, in any of these shapes (spaces and Chinese punctuation between parts are
-optional, full-width digits and dashes are fine)::
+What people type: a header of measure ID, unit, status and percent, in any order, then a note.
+Spaces and Chinese punctuation between parts are optional where the parts cannot run together;
+full-width digits, ％ and dashes are fine::
 
     2-63-1 已完成 已报送评估报告
-    进行中 60%            (replying to a one-item digest: the ID comes from the digest)
+    进行中 60%                 (replying to a one-item digest: the ID comes from the digest)
     2-63-1 受阻 资金未到位
+    3-6-4 区水务局 已完成        (a chat bound to several units names the one it reports for)
+
+The rules, so that nothing is silently guessed:
+
+- A status word (已完成, 完成, 进行中, 未开始, 受阻) is a whole token: it ends the text, or is followed
+  by a separator, a digit (``进行中60%``) or a unit name. ``完成了`` is refused with a hint, never read
+  as 已完成 with the note "了".
+- A percent is a whole number 0–100 written with % or ％ (``60%``, ``进度60%``). A percent that is
+  negative, fractional or above 100 is refused; so is a bare number where a percent would stand
+  (``进行中 60``), because it is a percent without its sign, not a note.
+- A unit name (or alias) is read only before the status or percent; after them the text is the
+  note, which may well begin with a place name.
 """
 
 from __future__ import annotations
@@ -16,25 +30,36 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Literal
 
 from bot.assignments import UnitRole, unit_roles
 from bot.directory import Directory
-from bot.models import Measure, Plan, Status
+from bot.models import Measure, Plan, ProgressEntry, Status
 from bot.store import Binding
 
 MEASURE_ID = re.compile(r"\d{1,2}-\d{1,3}-\d{1,3}")
 # Dashes people type for "-" on Chinese keyboards; NFKC already maps the full-width ones.
 _DASHES = str.maketrans(dict.fromkeys("‐‑‒–—―−－", "-"))
+_SEPARATOR_CHARS = " \t\n\r,，、:：;；。."
 _SEPARATORS = re.compile(r"[\s,，、:：;；。.]*")
 _ID_AT = re.compile(r"(\d{1,2}-\d{1,3}-\d{1,3})(?![\d-])")
 # Where a report names its measure, a truncated ID ("2-63") is taken as one, so the answer can be
 # "no such measure, did you mean 2-63-1" rather than a generic hint.
 _ID_TYPED_AT = re.compile(r"(\d{1,2}-\d{1,3}(?:-\d{1,3})?)(?![\d-])")
-# "完成60%" is a percentage, not the status 完成, so percent is tried before status.
-_PERCENT_AT = re.compile(r"(?:进度|完成)?[:：]?\s*(\d{1,4})\s*%")
+# Anywhere in a caption: something that looks like an ID, not part of a longer number or date.
+_ID_LIKE = re.compile(r"(?<![\d-])\d{1,2}-\d{1,3}(?:-\d{1,3})?(?![\d-])")
+# A number with a percent sign, whatever the number: "完成60%" is a percentage, not the status 完成,
+# so this is tried before the status words; an invalid number is refused, not left in the note.
+_PERCENT_AT = re.compile(r"(?:进度|完成)?[:：]?\s*([+-]?\d+(?:\.\d+)?)\s*%")
+# A number where a percent would stand but without its sign ("进行中 60", "进度60").
+_BARE_NUMBER_AT = re.compile(r"(进度[:：]?\s*)?([+-]?\d+(?:\.\d+)?)")
+_LONGEST_NAME = 40
+"""Longest unit name or alias tried at one position (the directory's are far shorter)."""
+_DETAIL_CHARS = 20
+"""How much of an unreadable token a parse error quotes back."""
 
 STATUS_WORDS: dict[str, Status] = {
     "已完成": Status.DONE,
@@ -46,24 +71,34 @@ STATUS_WORDS: dict[str, Status] = {
 # Longest first, so 已完成 wins over 完成.
 _STATUS_AT = re.compile("|".join(sorted(map(re.escape, STATUS_WORDS), key=len, reverse=True)))
 
+UnitResolver = Callable[[str], str | None]
+"""A name or alias → the canonical unit (or group label) it stands for; None if it is no unit."""
+
 
 class ParseProblem(StrEnum):
     EMPTY = "empty"
     NO_MEASURE = "no_measure"
     MULTIPLE_MEASURES = "multiple_measures"
+    MULTIPLE_UNITS = "multiple_units"
     NO_STATUS = "no_status"
+    GLUED_STATUS = "glued_status"
     BAD_PERCENT = "bad_percent"
+    PERCENT_WITHOUT_SIGN = "percent_without_sign"
     CONTRADICTION = "contradiction"
 
 
 @dataclass(frozen=True)
 class ProgressReport:
-    """What a message says. ``status`` is None only where the caller allowed it (evidence)."""
+    """What a message says. ``status`` is None only where the caller allowed it (evidence).
+
+    ``unit`` is the unit the message names (canonical), or None when it names none.
+    """
 
     measure: str
     status: Status | None
     percent: int | None = None
     note: str = ""
+    unit: str | None = None
 
 
 @dataclass(frozen=True)
@@ -72,52 +107,153 @@ class ProgressParseError:
     detail: str = ""
 
 
-def normalize(text: str) -> str:
-    """Full-width digits, ％ and dashes to ASCII, so ２－６３－１ and 2-63-1 are the same ID."""
+def normalize_text(text: str) -> str:
+    """Full-width digits, ％ and dashes to ASCII, so ２－６３－１ and 2-63-1 read the same."""
     return unicodedata.normalize("NFKC", text).translate(_DASHES)
+
+
+normalize = normalize_text
+"""Old name of ``normalize_text``, kept until every caller uses the new names."""
+
+
+def normalize_measure_id(text: str) -> str:
+    """A measure ID as typed (``２－６３－１``, ``2 - 63 - 1``, ``2—63—1``) in the plan's form ``2-63-1``.
+
+    The one place IDs are normalized: the bot's reports, the views and the CLI all use it.
+    """
+    return "".join(normalize_text(text).split())
 
 
 def find_measure_ids(text: str) -> list[str]:
     """Every measure ID in a text, in order, without repeats (e.g. the items of a digest)."""
     found: list[str] = []
-    for match in _ID_AT.finditer(normalize(text)):
+    for match in _ID_AT.finditer(normalize_text(text)):
         if match.group(1) not in found:
             found.append(match.group(1))
     return found
 
 
+def mentions_measure_id(text: str) -> bool:
+    """Whether a text has something like a measure ID anywhere in it (``3-6-4``, ``3-6``)."""
+    return _ID_LIKE.search(normalize_text(text)) is not None
+
+
+def contradiction(status: Status, percent: int | None) -> str | None:
+    """Why a status and a percent cannot both be true (已完成 60%, 未开始 20%), or None."""
+    if status is Status.DONE and percent is not None and percent != 100:
+        return f"{status} {percent}%"
+    if status is Status.NOT_STARTED and percent:
+        return f"{status} {percent}%"
+    return None
+
+
+def valid_percent(text: str) -> int | None:
+    """The percent a number stands for: a whole number 0–100, else None."""
+    if not re.fullmatch(r"\d{1,3}", text):
+        return None
+    value = int(text)
+    return value if value <= 100 else None
+
+
+class _Header:
+    """Reads the header of one normalized message, part by part, from a position."""
+
+    def __init__(self, text: str, unit_named: UnitResolver | None) -> None:
+        self.text = text
+        self.unit_named = unit_named
+
+    def skip_separators(self, pos: int) -> int:
+        return _SEPARATORS.match(self.text, pos).end()  # type: ignore[union-attr]
+
+    def unit_at(self, pos: int) -> tuple[str, int] | None:
+        """The longest unit name starting at ``pos`` that ends a token: (canonical, end)."""
+        if self.unit_named is None:
+            return None
+        token_end = pos
+        limit = min(len(self.text), pos + _LONGEST_NAME)
+        while token_end < limit and self.text[token_end] not in _SEPARATOR_CHARS:
+            token_end += 1
+        for end in range(token_end, pos + 1, -1):
+            canonical = self.unit_named(self.text[pos:end])
+            if canonical is not None and self.ends_token(end):
+                return canonical, end
+        return None
+
+    def ends_token(self, pos: int) -> bool:
+        """Whether a header part ending at ``pos`` stands alone: the text ends there, or a
+        separator, a digit (an ID or percent), 进度 or a status word follows."""
+        if pos >= len(self.text):
+            return True
+        char = self.text[pos]
+        if char in _SEPARATOR_CHARS or char.isdigit() or self.text.startswith("进度", pos):
+            return True
+        return _STATUS_AT.match(self.text, pos) is not None
+
+    def starts_part(self, pos: int) -> bool:
+        """Whether another header part starts at ``pos`` (after separators) or the text ends."""
+        pos = self.skip_separators(pos)
+        if pos >= len(self.text):
+            return True
+        return any(
+            pattern.match(self.text, pos) is not None for pattern in (_ID_TYPED_AT, _PERCENT_AT, _STATUS_AT)
+        )
+
+    def token(self, pos: int) -> str:
+        """The run of text from ``pos`` to the next separator, for quoting in an error."""
+        end = pos
+        while end < len(self.text) and self.text[end] not in _SEPARATOR_CHARS:
+            end += 1
+        return self.text[pos : min(end, pos + _DETAIL_CHARS)]
+
+
 def parse_progress(
-    text: str, *, default_measure: str | None = None, require_status: bool = True
+    text: str,
+    *,
+    default_measure: str | None = None,
+    require_status: bool = True,
+    unit_named: UnitResolver | None = None,
 ) -> ProgressReport | ProgressParseError:
-    """Read ``[ID] [status] [percent]`` in any order at the start of ``text``; the rest is the note.
+    """Read ``[ID] [unit] [status] [percent]`` in any order at the start of ``text``; the rest is the note.
 
     ``default_measure`` is used when the text names no ID (a reply to a one-item digest).
+    ``unit_named`` resolves unit names; without it no unit is read.
     """
-    text = normalize(text).strip()
+    text = normalize_text(text).strip()
     if not text and (require_status or default_measure is None):
         return ProgressParseError(ParseProblem.EMPTY)
+    header = _Header(text, unit_named)
     measure: str | None = None
+    unit: str | None = None
     status: Status | None = None
     percent: int | None = None
     pos = 0
     while True:
-        pos = _SEPARATORS.match(text, pos).end()  # type: ignore[union-attr]
+        pos = header.skip_separators(pos)
         if (found := _ID_TYPED_AT.match(text, pos)) is not None:
-            if measure is not None:
-                if found.group(1) == measure:
-                    pos = found.end()
-                    continue
+            if measure is not None and found.group(1) != measure:
                 return ProgressParseError(ParseProblem.MULTIPLE_MEASURES, f"{measure}、{found.group(1)}")
-            measure = found.group(1)
+            measure, pos = found.group(1), found.end()
         elif percent is None and (found := _PERCENT_AT.match(text, pos)) is not None:
-            percent = int(found.group(1))
-            if percent > 100:
+            percent = valid_percent(found.group(1))
+            if percent is None:
                 return ProgressParseError(ParseProblem.BAD_PERCENT, found.group(0).strip())
+            pos = found.end()
+        elif percent is None and (found := _BARE_NUMBER_AT.match(text, pos)) is not None:
+            # "进行中 60" or "进度60" is a percent missing its sign; "进行中 3 个点位已整改" is a note.
+            said_progress = found.group(1) is not None
+            if said_progress or (header.ends_token(found.end()) and header.starts_part(found.end())):
+                return ProgressParseError(ParseProblem.PERCENT_WITHOUT_SIGN, found.group(2))
+            break
         elif status is None and (found := _STATUS_AT.match(text, pos)) is not None:
-            status = STATUS_WORDS[found.group(0)]
+            if not header.ends_token(found.end()):
+                return ProgressParseError(ParseProblem.GLUED_STATUS, header.token(pos))
+            status, pos = STATUS_WORDS[found.group(0)], found.end()
+        elif status is None and percent is None and (named := header.unit_at(pos)) is not None:
+            if unit is not None and named[0] != unit:
+                return ProgressParseError(ParseProblem.MULTIPLE_UNITS, f"{unit}、{named[0]}")
+            unit, pos = named
         else:
             break
-        pos = found.end()
     note = text[pos:].strip()
 
     measure = measure or default_measure
@@ -128,11 +264,19 @@ def parse_progress(
         status = {0: Status.NOT_STARTED, 100: Status.DONE}.get(percent, Status.IN_PROGRESS)
     if status is None and require_status:
         return ProgressParseError(ParseProblem.NO_STATUS)
-    if status is Status.DONE and percent is not None and percent != 100:
-        return ProgressParseError(ParseProblem.CONTRADICTION, f"{status} {percent}%")
-    if status is Status.NOT_STARTED and percent:
-        return ProgressParseError(ParseProblem.CONTRADICTION, f"{status} {percent}%")
-    return ProgressReport(measure=measure, status=status, percent=percent, note=note)
+    if status is not None and (problem := contradiction(status, percent)) is not None:
+        return ProgressParseError(ParseProblem.CONTRADICTION, problem)
+    return ProgressReport(measure=measure, status=status, percent=percent, note=note, unit=unit)
+
+
+def evidence_status(latest: ProgressEntry | None) -> tuple[Status, int | None]:
+    """The status evidence without one is filed under: the unit's latest, or 未开始 if it never reported.
+
+    A photo is proof of something already reported, not a report: it never invents 进行中.
+    """
+    if latest is None:
+        return Status.NOT_STARTED, None
+    return latest.status, latest.percent
 
 
 # --- who may report for what ---
@@ -141,24 +285,54 @@ def parse_progress(
 class RefusalReason(StrEnum):
     UNKNOWN_MEASURE = "unknown_measure"
     NOT_BOUND = "not_bound"
+    UNIT_NOT_BOUND = "unit_not_bound"
     NOT_RESPONSIBLE = "not_responsible"
+    WHICH_UNIT = "which_unit"
+    UNKNOWN_UNIT = "unknown_unit"
+    UNIT_IS_GROUP = "unit_is_group"
 
 
 @dataclass(frozen=True)
 class ReportTarget:
-    """The units this chat reports for on this measure (one or more of its bound units)."""
+    """The one unit a report is recorded for, and its role on the measure."""
 
     measure: Measure
-    units: tuple[str, ...]
+    unit: str
+    role: UnitRole
 
 
 @dataclass(frozen=True)
 class ReportRefusal:
+    """Why a report cannot be recorded, with what the answer needs to say so.
+
+    ``unit`` is the unit the report named; ``chat_units`` the chat's units (for WHICH_UNIT: the
+    ones that answer for the measure); ``similar`` near misses (measures, or unit names);
+    ``members`` the members of a group named where a unit was expected.
+    """
+
     reason: RefusalReason
     measure_id: str
     chat_units: tuple[str, ...] = ()
     responsible: tuple[tuple[str, UnitRole], ...] = ()
     similar: tuple[str, ...] = ()
+    unit: str | None = None
+    members: tuple[str, ...] = ()
+
+
+def similar_measures(plan: Plan, measure_id: str, limit: int = 5) -> tuple[str, ...]:
+    """The measures a truncated ID stands for: ``2-63`` → 2-63-1, 2-63-2 … (nothing for other typos,
+    where any "closest" ID would be a guess)."""
+    prefix = measure_id + "-"
+    return tuple(m.id for m in plan.measures if m.id.startswith(prefix))[:limit]
+
+
+def _measure(plan: Plan, measure_id: str) -> Measure | ReportRefusal:
+    measure = plan.measure(measure_id)
+    if measure is None:
+        return ReportRefusal(
+            RefusalReason.UNKNOWN_MEASURE, measure_id, similar=similar_measures(plan, measure_id)
+        )
+    return measure
 
 
 def authorize_report(
@@ -171,27 +345,64 @@ def authorize_report(
 ) -> ReportTarget | ReportRefusal:
     """Only a chat bound to a unit reports, and only for measures where that unit is lead or co.
 
-    ``unit`` narrows the report to one unit (a digest or button is addressed to one); without it
-    the report is for every bound unit of the chat that answers for the measure.
+    ``unit`` is the unit the report is for: named in the message, or the unit of the digest or
+    button it answers. Without it, the chat's one unit that answers for the measure; a chat with
+    several such units is asked which, never recorded for all of them at once.
     """
-    measure = plan.measure(measure_id)
-    if measure is None:
-        prefix = measure_id + "-"
-        similar = tuple(m.id for m in plan.measures if m.id.startswith(prefix))[:5]
-        return ReportRefusal(RefusalReason.UNKNOWN_MEASURE, measure_id, similar=similar)
+    measure = _measure(plan, measure_id)
+    if isinstance(measure, ReportRefusal):
+        return measure
     chat_units = tuple(binding.units) if binding is not None else ()
     if not chat_units:
         return ReportRefusal(RefusalReason.NOT_BOUND, measure_id)
     roles = unit_roles(measure, directory)
-    candidates = [u for u in chat_units if u in roles and (unit is None or u == unit)]
+    if unit is not None:
+        if unit not in chat_units:
+            return ReportRefusal(RefusalReason.UNIT_NOT_BOUND, measure_id, chat_units=chat_units, unit=unit)
+        if unit not in roles:
+            return ReportRefusal(
+                RefusalReason.NOT_RESPONSIBLE,
+                measure_id,
+                chat_units=(unit,),
+                responsible=tuple(roles.items()),
+            )
+        return ReportTarget(measure, unit, roles[unit])
+    candidates = tuple(u for u in chat_units if u in roles)
     if not candidates:
         return ReportRefusal(
-            RefusalReason.NOT_RESPONSIBLE,
-            measure_id,
-            chat_units=(unit,) if unit is not None and unit in chat_units else chat_units,
-            responsible=tuple(roles.items()),
+            RefusalReason.NOT_RESPONSIBLE, measure_id, chat_units=chat_units, responsible=tuple(roles.items())
         )
-    return ReportTarget(measure=measure, units=tuple(candidates))
+    if len(candidates) > 1:
+        return ReportRefusal(RefusalReason.WHICH_UNIT, measure_id, chat_units=candidates)
+    return ReportTarget(measure, candidates[0], roles[candidates[0]])
+
+
+def check_report(
+    plan: Plan, directory: Directory, measure_id: str, unit_name: str
+) -> ReportTarget | ReportRefusal:
+    """A report an operator enters for a unit by name (``python -m bot report``): the measure must
+    exist and the unit, named or by alias, must be one unit (not a group) that answers for it."""
+    measure = _measure(plan, normalize_measure_id(measure_id))
+    if isinstance(measure, ReportRefusal):
+        return measure
+    unit = directory.resolve(unit_name)
+    if unit is None:
+        return ReportRefusal(
+            RefusalReason.UNKNOWN_UNIT,
+            measure.id,
+            unit=unit_name,
+            similar=tuple(directory.suggest(unit_name)),
+        )
+    if directory.is_group(unit):
+        return ReportRefusal(
+            RefusalReason.UNIT_IS_GROUP, measure.id, unit=unit, members=tuple(directory.expand(unit))
+        )
+    roles = unit_roles(measure, directory)
+    if unit not in roles:
+        return ReportRefusal(
+            RefusalReason.NOT_RESPONSIBLE, measure.id, chat_units=(unit,), responsible=tuple(roles.items())
+        )
+    return ReportTarget(measure, unit, roles[unit])
 
 
 # --- digest buttons ---

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.directory import Directory, Group, Unit
-from bot.models import Deadline, Measure, Plan, Status
+from bot.models import Deadline, Measure, Plan, ProgressEntry, Status
 from bot.progress import (
     ParseProblem,
     ProgressParseError,
@@ -18,7 +18,11 @@ from bot.progress import (
     ReportRefusal,
     ReportTarget,
     authorize_report,
+    check_report,
+    evidence_status,
     find_measure_ids,
+    mentions_measure_id,
+    normalize_measure_id,
     parse_progress,
 )
 from bot.store import Binding
@@ -70,6 +74,15 @@ def test_reply_to_one_item_digest_needs_no_id() -> None:
         ("好的收到", ParseProblem.NO_MEASURE),
         ("2-63-1 2-63-2 已完成", ParseProblem.MULTIPLE_MEASURES),
         ("2-63-1 进行中 150%", ParseProblem.BAD_PERCENT),
+        ("2-63-1 进行中 -5%", ParseProblem.BAD_PERCENT),
+        ("2-63-1 进行中 0.5%", ParseProblem.BAD_PERCENT),
+        ("2-63-1 进行中 60.5％", ParseProblem.BAD_PERCENT),
+        ("2-63-1 进行中 60", ParseProblem.PERCENT_WITHOUT_SIGN),
+        ("2-63-1 进行中 进度60", ParseProblem.PERCENT_WITHOUT_SIGN),
+        ("2-63-1 60 进行中", ParseProblem.PERCENT_WITHOUT_SIGN),
+        ("2-63-1 完成了", ParseProblem.GLUED_STATUS),
+        ("2-63-1 已完成已报送评估报告", ParseProblem.GLUED_STATUS),
+        ("2-63-1 受阻资金未到位", ParseProblem.GLUED_STATUS),
         ("2-63-1 已完成 60%", ParseProblem.CONTRADICTION),
         ("2-63-1 未开始 20%", ParseProblem.CONTRADICTION),
     ],
@@ -78,6 +91,35 @@ def test_what_cannot_be_read_says_why(text: str, problem: ParseProblem) -> None:
     result = parse_progress(text)
     assert isinstance(result, ProgressParseError)
     assert result.problem is problem
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # A number that is not where a percent stands, or is part of a word, is the note.
+        (
+            "2-63-1 进行中 3 个点位已整改",
+            ProgressReport("2-63-1", Status.IN_PROGRESS, None, "3 个点位已整改"),
+        ),
+        (
+            "2-63-1 进行中 2023年底前完工",
+            ProgressReport("2-63-1", Status.IN_PROGRESS, None, "2023年底前完工"),
+        ),
+        ("2-63-1 进行中60%", ProgressReport("2-63-1", Status.IN_PROGRESS, 60, "")),
+        ("2-63-1 已完成100%", ProgressReport("2-63-1", Status.DONE, 100, "")),
+        ("2-63-1 0%", ProgressReport("2-63-1", Status.NOT_STARTED, 0, "")),
+    ],
+)
+def test_numbers_in_the_note_stay_in_the_note(text: str, expected: ProgressReport) -> None:
+    assert parse_progress(text) == expected
+
+
+def test_what_is_refused_is_quoted_back() -> None:
+    assert parse_progress("2-63-1 完成了") == ProgressParseError(ParseProblem.GLUED_STATUS, "完成了")
+    assert parse_progress("2-63-1 进行中 -5%") == ProgressParseError(ParseProblem.BAD_PERCENT, "-5%")
+    assert parse_progress("进行中 60", default_measure="3-6-4") == ProgressParseError(
+        ParseProblem.PERCENT_WITHOUT_SIGN, "60"
+    )
 
 
 def test_a_truncated_id_is_read_as_an_id_so_the_answer_can_suggest() -> None:
@@ -101,6 +143,55 @@ def test_evidence_caption_may_omit_the_status() -> None:
 def test_measure_ids_in_a_digest_text() -> None:
     digest = "🔴 2-63-1 噪声功能区划 6月30日\n🟡 3-3-1 水源地 2-63-1 重复\n编号 12-345-678"
     assert find_measure_ids(digest) == ["2-63-1", "3-3-1", "12-345-678"]
+
+
+@pytest.mark.parametrize(
+    ("caption", "mentions"),
+    [
+        ("现场照片 3-6-4", True),
+        ("现场照片（３－６）", True),
+        ("团建合影", False),
+        ("2023-06-27 拍摄", False),
+        ("电话 010-8888", False),
+    ],
+)
+def test_an_id_anywhere_in_a_caption_is_noticed(caption: str, mentions: bool) -> None:
+    assert mentions_measure_id(caption) is mentions
+
+
+@pytest.mark.parametrize("typed", ["2-63-1", "２－６３－１", "2 - 63 - 1", "2—63—1", " 2–63–1 "])
+def test_measure_ids_are_normalized_in_one_place(typed: str) -> None:
+    assert normalize_measure_id(typed) == "2-63-1"
+
+
+# --- naming the unit ---
+
+UNITS = {"区水务局": "区水务局", "水务局": "区水务局", "区生态环境局": "区生态环境局", "宋庄": "宋庄镇"}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("3-6-4 区水务局 已完成", ProgressReport("3-6-4", Status.DONE, None, "", "区水务局")),
+        ("3-6-4水务局已完成 工程完工", ProgressReport("3-6-4", Status.DONE, None, "工程完工", "区水务局")),
+        ("区生态环境局 3-6-4 进行中60%", ProgressReport("3-6-4", Status.IN_PROGRESS, 60, "", "区生态环境局")),
+        ("3-6-4 宋庄，受阻 资金", ProgressReport("3-6-4", Status.BLOCKED, None, "资金", "宋庄镇")),
+        # After the status the text is the note, even when it starts with a place name.
+        ("3-6-4 已完成 宋庄 小区整改", ProgressReport("3-6-4", Status.DONE, None, "宋庄 小区整改")),
+        # A name that runs into other words is not a unit.
+        ("3-6-4 进行中 水务局已协调", ProgressReport("3-6-4", Status.IN_PROGRESS, None, "水务局已协调")),
+    ],
+)
+def test_a_unit_may_be_named_before_the_status(text: str, expected: ProgressReport) -> None:
+    assert parse_progress(text, unit_named=UNITS.get) == expected
+
+
+def test_one_unit_per_report() -> None:
+    assert parse_progress("3-6-4 区水务局 区生态环境局 已完成", unit_named=UNITS.get) == ProgressParseError(
+        ParseProblem.MULTIPLE_UNITS, "区水务局、区生态环境局"
+    )
+    # Without a directory, a unit name is just text where the status should be.
+    assert parse_progress("3-6-4 区水务局 已完成") == ProgressParseError(ParseProblem.NO_STATUS)
 
 
 measure_ids = st.builds(
@@ -139,6 +230,88 @@ def test_any_percent_below_100_is_in_progress(percent: int, measure: str) -> Non
     assert parse_progress(f"{measure} 已完成 {percent}%") == ProgressParseError(
         ParseProblem.CONTRADICTION, f"已完成 {percent}%"
     )
+
+
+@given(
+    percent=st.integers(0, 100),
+    sign=st.sampled_from(["%", "％"]),
+    lead=st.sampled_from(["", "进度", "进度：", "完成"]),
+    measure=measure_ids,
+    note=notes,
+)
+def test_a_whole_percent_0_to_100_is_read(
+    percent: int, sign: str, lead: str, measure: str, note: str
+) -> None:
+    parsed = parse_progress(f"{measure} {lead}{percent}{sign} {note}")
+    assert isinstance(parsed, ProgressReport)
+    assert (parsed.measure, parsed.percent, parsed.note) == (measure, percent, note.strip())
+
+
+@given(
+    number=st.one_of(
+        st.integers(101, 100_000).map(str),
+        st.integers(-100, -1).map(str),
+        st.decimals(0, 100, places=2, allow_nan=False, allow_infinity=False)
+        .filter(lambda d: d != d.to_integral_value())
+        .map(str),
+    ),
+    sign=st.sampled_from(["%", "％"]),
+    measure=measure_ids,
+)
+def test_a_percent_out_of_range_or_fractional_is_refused_never_noted(
+    number: str, sign: str, measure: str
+) -> None:
+    parsed = parse_progress(f"{measure} 进行中 {number}{sign} 说明")
+    assert parsed == ProgressParseError(ParseProblem.BAD_PERCENT, f"{number}%")
+
+
+@given(number=st.integers(0, 1000), measure=measure_ids, word=st.sampled_from(["已完成", "进行中", "受阻"]))
+def test_a_number_without_its_percent_sign_is_refused(number: int, measure: str, word: str) -> None:
+    for text in (
+        f"{measure} {word} {number}",
+        f"{measure} {number} {word}",
+        f"{measure} {word} 进度{number}",
+    ):
+        assert parse_progress(text) == ProgressParseError(ParseProblem.PERCENT_WITHOUT_SIGN, str(number)), (
+            text
+        )
+
+
+@given(
+    word=st.sampled_from(["已完成", "完成", "进行中", "未开始", "受阻"]),
+    tail=st.text(alphabet="了的啦资金未到位报告情况良好abc", min_size=1, max_size=6),
+    measure=measure_ids,
+)
+def test_a_status_word_run_into_other_words_is_refused_never_guessed(
+    word: str, tail: str, measure: str
+) -> None:
+    parsed = parse_progress(f"{measure} {word}{tail}")
+    assert isinstance(parsed, ProgressParseError) and parsed.problem is ParseProblem.GLUED_STATUS
+    assert parsed.detail.startswith(word)
+
+
+@given(
+    measure=measure_ids,
+    name=st.sampled_from(sorted(UNITS)),
+    word=st.sampled_from(["已完成", "进行中", "未开始", "受阻"]),
+    note=notes,
+    order=st.permutations([0, 1, 2]),
+    sep=separators,
+)
+def test_id_unit_and_status_in_any_order(
+    measure: str, name: str, word: str, note: str, order: list[int], sep: str
+) -> None:
+    parts = [measure, name, word]
+    head = sep.join(parts[i] for i in order)
+    if order[-1] == 1 and not sep:
+        head += " "  # a name needs something after it to end; the note's space does
+    parsed = parse_progress(f"{head} {note}" if note else head, unit_named=UNITS.get)
+    if order.index(1) > order.index(2):
+        # A name after the status starts the note: never read as the unit (the ID may be lost
+        # with it, and the answer then asks for one).
+        assert not (isinstance(parsed, ProgressReport) and parsed.unit is not None)
+        return
+    assert parsed == ProgressReport(measure, Status(word), None, note, UNITS[name])
 
 
 # --- who may report ---
@@ -188,20 +361,21 @@ def directory() -> Directory:
 
 def test_lead_and_co_units_may_report(plan: Plan, directory: Directory) -> None:
     lead = authorize_report(plan, directory, Binding(chat_id=-1, units=["区生态环境局"]), "2-63-1")
-    assert isinstance(lead, ReportTarget) and lead.units == ("区生态环境局",)
+    assert isinstance(lead, ReportTarget) and (lead.unit, lead.role) == ("区生态环境局", "lead")
     # 永顺镇 is a co unit through the group label 各街道乡镇.
     town = authorize_report(plan, directory, Binding(chat_id=-2, units=["永顺镇"]), "2-63-1")
-    assert isinstance(town, ReportTarget) and town.units == ("永顺镇",)
+    assert isinstance(town, ReportTarget) and (town.unit, town.role) == ("永顺镇", "co")
 
 
-def test_a_chat_of_two_responsible_units_reports_for_both_unless_narrowed(
-    plan: Plan, directory: Directory
-) -> None:
+def test_a_chat_of_two_responsible_units_is_asked_which(plan: Plan, directory: Directory) -> None:
     binding = Binding(chat_id=-3, units=["区水务局", "区生态环境局", "宋庄镇"])
-    both = authorize_report(plan, directory, binding, "2-63-1")
-    assert isinstance(both, ReportTarget) and both.units == ("区生态环境局", "宋庄镇")
+    ask = authorize_report(plan, directory, binding, "2-63-1")
+    assert ask == ReportRefusal(RefusalReason.WHICH_UNIT, "2-63-1", chat_units=("区生态环境局", "宋庄镇"))
     one = authorize_report(plan, directory, binding, "2-63-1", unit="宋庄镇")
-    assert isinstance(one, ReportTarget) and one.units == ("宋庄镇",)
+    assert isinstance(one, ReportTarget) and one.unit == "宋庄镇"
+    # Only one of the chat's units answers for 2-63-2: no need to ask.
+    water = authorize_report(plan, directory, binding, "2-63-2")
+    assert isinstance(water, ReportTarget) and water.unit == "区水务局"
 
 
 def test_refusals_say_why(plan: Plan, directory: Directory) -> None:
@@ -220,8 +394,47 @@ def test_refusals_say_why(plan: Plan, directory: Directory) -> None:
         assert isinstance(refusal, ReportRefusal) and refusal.reason is RefusalReason.NOT_BOUND
 
 
-def test_a_button_for_a_unit_the_chat_is_not_bound_to_is_refused(plan: Plan, directory: Directory) -> None:
+def test_a_unit_the_chat_is_not_bound_to_is_refused(plan: Plan, directory: Directory) -> None:
     refusal = authorize_report(
         plan, directory, Binding(chat_id=-6, units=["区水务局"]), "2-63-1", unit="区生态环境局"
     )
-    assert isinstance(refusal, ReportRefusal) and refusal.reason is RefusalReason.NOT_RESPONSIBLE
+    assert refusal == ReportRefusal(
+        RefusalReason.UNIT_NOT_BOUND, "2-63-1", chat_units=("区水务局",), unit="区生态环境局"
+    )
+    bound_but_not_responsible = authorize_report(
+        plan, directory, Binding(chat_id=-6, units=["区水务局", "永顺镇"]), "2-63-2", unit="永顺镇"
+    )
+    assert isinstance(bound_but_not_responsible, ReportRefusal)
+    assert bound_but_not_responsible.reason is RefusalReason.NOT_RESPONSIBLE
+
+
+def test_an_operator_report_names_one_responsible_unit(plan: Plan, directory: Directory) -> None:
+    target = check_report(plan, directory, "２－６３－１", "区规自委")
+    assert isinstance(target, ReportTarget) and (target.unit, target.role) == ("区规划自然资源委", "co")
+    assert check_report(plan, directory, "2-63", "区水务局") == ReportRefusal(
+        RefusalReason.UNKNOWN_MEASURE, "2-63", similar=("2-63-1", "2-63-2")
+    )
+    unknown = check_report(plan, directory, "2-63-1", "区水物局")
+    assert isinstance(unknown, ReportRefusal) and unknown.reason is RefusalReason.UNKNOWN_UNIT
+    assert "区水务局" in unknown.similar
+    group = check_report(plan, directory, "2-63-1", "各街道乡镇")
+    assert isinstance(group, ReportRefusal) and group.members == ("永顺镇", "宋庄镇")
+    stranger = check_report(plan, directory, "2-63-2", "区生态环境局")
+    assert isinstance(stranger, ReportRefusal) and stranger.reason is RefusalReason.NOT_RESPONSIBLE
+
+
+def test_evidence_without_a_status_keeps_the_latest_never_invents_one() -> None:
+    from datetime import datetime
+
+    from bot.clock import TZ
+
+    assert evidence_status(None) == (Status.NOT_STARTED, None)
+    latest = ProgressEntry(
+        seq=1,
+        measure="3-6-4",
+        unit="区水务局",
+        status=Status.BLOCKED,
+        percent=40,
+        at=datetime(2023, 6, 27, 9, tzinfo=TZ),
+    )
+    assert evidence_status(latest) == (Status.BLOCKED, 40)
