@@ -16,6 +16,9 @@ BOT_ADMIN_ONLY = "只有管理员可以使用 /{command}。"
 BOT_LIST_SEPARATOR = "、"
 BOT_NOTHING = "无"
 BOT_AND_MORE = " 等 {count} 个单位"
+BOT_HERE_GROUP = "本群"
+BOT_HERE_PRIVATE = "本聊天"
+BOT_ECHO_CUT = "…"
 
 # binding
 BOT_BIND_USAGE = (
@@ -25,20 +28,37 @@ BOT_BIND_USAGE = (
 )
 BOT_BIND_NEEDS_CODE = "只有管理员可以按单位名称绑定。请向管理员索取 {unit} 的邀请码，再发送 /bind 邀请码。"
 BOT_BIND_DONE = (
-    "✅ 本群已绑定：{units}\n今后本群会收到这些单位的每日工作提醒，并可在此报告进展。发送 /help 查看用法。"
+    "✅ {here}已绑定：{units}\n"
+    "今后{here}会收到这些单位的每日工作提醒，并可在此报告进展。发送 /help 查看用法。"
+)
+BOT_START_UNIT_NAME = (
+    "绑定需要邀请码，不能直接写单位名称。请向管理员索取 {unit} 的邀请码（如 <code>ABCD2345</code>），"
+    "再发送 /start 邀请码 或在本单位工作群发送 /bind 邀请码。"
+)
+BOT_START_UNIT_NAME_ADMIN = (
+    "您是管理员：在要绑定的群里发送 /bind {unit} 即可；也可以发送 /invite {unit} 生成邀请码。"
 )
 BOT_UNKNOWN_UNIT = "未找到单位“{name}”。"
 BOT_DID_YOU_MEAN = "您是不是要找：{names}？"
 BOT_UNIT_IS_GROUP = "“{name}”是单位组（{members}），请绑定其中的具体单位。"
+BOT_UNIT_GROUP_EMPTY = (
+    "“{name}”是单位组，目前还没有指定具体单位，无法绑定。"
+    "请运维人员在 data/units.json 中补充该组的成员单位后再绑定。"
+)
 BOT_BINDLEADER_USAGE = "用法：/bindleader 领导姓名，例如 /bindleader 倪德才"
 BOT_UNKNOWN_LEADER = "未找到领导“{name}”。"
 BOT_BINDLEADER_DONE = (
-    "✅ 本群已绑定为 {leader} 的领导群，将收到分管措施的逾期督办提醒。\n发送 /overdue 查看逾期事项。"
+    "✅ {here}已绑定为 {leader} 的领导群，将收到分管措施的逾期督办提醒。\n发送 /overdue 查看逾期事项。"
 )
-BOT_UNBIND_ALL = "本群已解除全部绑定，不再收到提醒。"
-BOT_UNBIND_UNIT = "已为本群解除 {unit}。本群现在绑定：{remaining}"
-BOT_UNBIND_NOT_BOUND = "本群没有绑定 {what}。"
-BOT_UNBIND_NOTHING = "本群尚未绑定，无需解除。"
+BOT_BINDLEADER_REPLACED = (
+    "✅ {here}的领导已由 {old} 改为 {leader}，今后收到 {leader} 分管措施的逾期督办提醒。\n"
+    "发送 /overdue 查看逾期事项。"
+)
+BOT_BINDLEADER_SAME = "{here}已经是 {leader} 的领导群，无需更改。"
+BOT_UNBIND_ALL = "{here}已解除全部绑定，不再收到提醒。"
+BOT_UNBIND_UNIT = "已为{here}解除 {unit}。{here}现在绑定：{remaining}"
+BOT_UNBIND_NOT_BOUND = "{here}没有绑定 {what}。"
+BOT_UNBIND_NOTHING = "{here}尚未绑定，无需解除。"
 BOT_BINDINGS_TITLE = "📎 绑定情况（共 {count} 个聊天）"
 BOT_BINDINGS_NONE = "目前没有任何聊天绑定单位或领导。"
 BOT_BINDING_ROW = "· {title}（{chat_id}）：{what}"
@@ -76,30 +96,32 @@ BOT_HELP_REPORTING = (
     "· 回复提醒消息：<code>2-63-1 已完成 已报送评估报告</code>\n"
     "  提醒只有一项时可只写 <code>进行中 60%</code>\n"
     "· 发送命令：<code>/report 2-63-1 受阻 资金未到位</code>\n"
-    "· 发送照片或文件，说明里写上编号（或回复只有一项的提醒），记为佐证材料"
+    "· 发送照片或文件，说明里写上编号（或回复只有一项的提醒），记为佐证材料\n"
+    "本聊天绑定了多个单位时，在状态前写上单位名称：<code>3-6-4 区水务局 已完成</code>"
 )
 BOT_COMMANDS = {
     "start": "开始使用；私聊时可附邀请码",
     "help": "本聊天可用的功能",
     "report": "报告进展：/report 编号 状态 说明",
-    "mytasks": "本单位未完成的事项",
+    "mytasks": "未完成的事项：本单位的，或领导分管的",
     "overdue": "逾期事项",
     "upcoming": "近期到期事项：/upcoming 天数",
     "status": "一项措施的详情和各单位进展：/status 编号",
     "summary": "按附件和单位的进展汇总",
     "bindings": "查看绑定情况",
-    "bind": "绑定本群：/bind 单位名称 或 /bind 邀请码",
-    "bindleader": "绑定本群为领导群：/bindleader 姓名",
-    "unbind": "解除本群绑定：/unbind [单位名称]",
+    "bind": "绑定本聊天：/bind 单位名称 或 /bind 邀请码",
+    "bindleader": "绑定本聊天为领导群：/bindleader 姓名",
+    "unbind": "解除本聊天的绑定：/unbind [单位名称]",
     "invite": "生成单位邀请码：/invite 单位名称",
 }
 
 # progress
 BOT_STATUS_BUTTONS = {"已完成": "✅ {measure} 已完成", "进行中": "🔄 进行中", "受阻": "⛔ 受阻"}
 BOT_REPORT_USAGE = (
-    "用法：/report 措施编号 状态 [进度%] [说明]\n"
+    "用法：/report 措施编号 [单位] 状态 [进度%] [说明]\n"
     "例如：<code>/report 2-63-1 受阻 资金未到位</code>\n"
-    "状态可选：已完成、进行中、未开始、受阻"
+    "状态可选：已完成、进行中、未开始、受阻；进度写成 0–100 的整数加 %，如 60%。\n"
+    "本群绑定了多个单位时，在状态前写上单位名称，如 <code>/report 3-6-4 区水务局 已完成</code>"
 )
 BOT_PARSE_HINT = (
     "{why}\n例如：<code>2-63-1 已完成 已报送评估报告</code>\n"
@@ -109,21 +131,40 @@ BOT_PARSE_PROBLEMS = {
     "empty": "请写上措施编号和状态。",
     "no_measure": "请写上措施编号（如 2-63-1），或直接回复只有一项的提醒。",
     "multiple_measures": "一次只能报告一项措施（收到 {detail}），请分条发送。",
+    "multiple_units": "一次只能为一个单位报告（收到 {detail}），请分条发送。",
     "no_status": "请写明状态：已完成、进行中、未开始 或 受阻。",
-    "bad_percent": "进度应在 0–100% 之间（收到 {detail}）。",
+    "glued_status": "没看懂“{detail}”：状态请单独写（已完成、进行中、未开始 或 受阻），后面空一格再写说明。",
+    "bad_percent": "进度应为 0–100 之间的整数，加 %（收到 {detail}）。",
+    "percent_without_sign": "进度请写成百分数，如 {detail}%（收到 {detail}）；若是说明文字，请写在状态之后。",
     "contradiction": "状态和进度不一致（{detail}），请核对。",
 }
-BOT_RECORDED = "✅ 已记录 {measure} {units}：{status}{percent}{note} · {who}"
+BOT_RECORDED = "✅ 已记录 {measure} {unit}：{status}{percent}{note} · {who}"
+BOT_RECORDED_SHORT = (
+    "✅ 已记录 {measure} {unit}：{status}{percent}。（详细确认未能发出，记录已保存，无需重复报告。）"
+)
 BOT_RECORDED_PERCENT = " {percent}%"
 BOT_RECORDED_NOTE = "（{note}）"
 BOT_RECORDED_BLOCKED_HINT = "\n如需补充受阻原因，请回复本消息。"
-BOT_RECORDED_EVIDENCE = "📎 已收到 {measure} {units} 的佐证材料（{kind}{name}），当前状态：{status} · {who}"
+BOT_RECORDED_EVIDENCE = "📎 已收到 {measure} {unit} 的佐证材料（{kind}{name}），{state} · {who}"
+BOT_EVIDENCE_STATE = {
+    "given": "状态：{status}{percent}",
+    "kept": "状态未变，仍为 {status}{percent}",
+    "none": "尚未报告过状态，记为 {status}；请回复本消息写明状态，如 <code>进行中 60%</code>",
+}
 BOT_EVIDENCE_KINDS = {"photo": "照片", "document": "文件"}
 BOT_EVIDENCE_NEEDS_ID = "请在照片或文件的说明里写上措施编号（如 2-63-1），或回复只有一项的提醒后再发送。"
+BOT_EVIDENCE_ID_FIRST = "请把措施编号写在说明的开头，如 <code>2-63-1 现场照片</code>，再发送一次。"
 BOT_BUTTON_ANSWER = "已记录：{measure} {status}"
 BOT_BUTTON_STALE = "这个按钮已失效。请使用最新的提醒，或发送 /report 编号 状态。"
-BOT_REFUSE_NOT_BOUND = "本聊天没有绑定单位，不能报告进展。请管理员发送 /bind 单位名称，或使用邀请码绑定。"
+BOT_REFUSE_NOT_BOUND = (
+    "本聊天没有绑定单位，不能报告进展。请向管理员索取本单位的邀请码，然后在本单位工作群发送 /bind 邀请码"
+    "（或私聊我发送 /start 邀请码）。"
+)
 BOT_REFUSE_NOT_RESPONSIBLE = "不能代为报告：{measure} 的责任单位是 {responsible}，本聊天绑定的是 {units}。"
+BOT_REFUSE_UNIT_NOT_BOUND = "不能代为报告：本聊天没有绑定 {unit}，绑定的是 {units}。"
+BOT_REFUSE_WHICH_UNIT = (
+    "本聊天绑定的 {units} 都负责 {measure}，请写明为哪个单位报告，例如：<code>{example}</code>"
+)
 BOT_RESPONSIBLE_ROLES = {"lead": "主责 {units}", "co": "协办 {units}"}
 BOT_RESPONSIBLE_NOBODY = "（尚未指定具体单位）"
 BOT_REFUSE_UNKNOWN_MEASURE = "没有编号为 {measure} 的措施。"

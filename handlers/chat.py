@@ -11,14 +11,32 @@ from telegram.constants import ParseMode
 from telegram.ext import ContextTypes
 
 from bot import texts
-from bot.render import TELEGRAM_LIMIT, telegram_length
 
 Context = ContextTypes.DEFAULT_TYPE
+
+ECHO_CHARS = 200
+"""How much of what a user typed is echoed back: a confirmation must fit Telegram's 4096
+characters whatever the note was, or the record would be stored but never confirmed."""
 
 
 def esc(value: Any) -> str:
     """HTML-escape anything shown back to users (their text, names from the plan)."""
     return html.escape(str(value), quote=False)
+
+
+def echo(text: str, limit: int = ECHO_CHARS) -> str:
+    """User text shown back to them: cut to ``limit`` characters (then "…") and HTML-escaped.
+
+    Cut before escaping, so an entity such as ``&amp;`` is never split.
+    """
+    if len(text) > limit:
+        text = text[: limit - 1] + texts.BOT_ECHO_CUT
+    return esc(text)
+
+
+def here(chat: Chat | None) -> str:
+    """How the bot calls the chat it answers in: 本群 for a group, 本聊天 for a private chat."""
+    return texts.BOT_HERE_PRIVATE if chat is not None and chat.type == Chat.PRIVATE else texts.BOT_HERE_GROUP
 
 
 def joined(names: Iterable[str], limit: int | None = None) -> str:
@@ -64,20 +82,3 @@ def command_argument(message: Message | None) -> str:
     if not parts or not parts[0].startswith("/"):
         return content.strip()
     return parts[1].strip() if len(parts) > 1 else ""
-
-
-def pages(title: str, blocks: Iterable[str], limit: int = TELEGRAM_LIMIT) -> list[str]:
-    """A title and blocks (one per line group) laid out on messages within Telegram's limit.
-
-    Every page starts with the title; a block is never split across pages.
-    """
-    result: list[str] = []
-    current = title
-    for block in blocks:
-        candidate = f"{current}\n{block}"
-        if telegram_length(candidate) > limit and current != title:
-            result.append(current)
-            candidate = f"{title}\n{block}"
-        current = candidate
-    result.append(current)
-    return result

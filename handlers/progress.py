@@ -1,7 +1,8 @@
 """Capturing progress: digest buttons, replies to digests, /report, and photos or files as evidence.
 
 Every path ends in ``record``: parse (bot.progress), authorize (bot.progress.authorize_report),
-write through the store with who, when, which chat and how, then confirm in one line.
+write through the store with who, when, which chat and how, then confirm in one line. Once a
+record is stored, nothing that goes wrong while confirming it may tell the user it was not.
 """
 
 from __future__ import annotations
@@ -9,10 +10,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from telegram import Message, Update
 from telegram.constants import ParseMode
+from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot import texts
@@ -27,20 +29,24 @@ from bot.progress import (
     ReportRefusal,
     authorize_report,
     evidence_ref,
+    evidence_status,
     find_measure_ids,
+    mentions_measure_id,
     parse_button,
-    parse_evidence_ref,
     parse_progress,
     unit_for_tag,
 )
 from bot.services import Services
-from handlers.chat import Context, command_argument, esc, joined, reply, user_label
+from handlers.chat import Context, command_argument, echo, esc, joined, reply, user_label
 from handlers.common import services
 
 log = logging.getLogger(__name__)
 
 LISTED_UNITS = 5
 """A refusal names this many responsible units per role; 22 towns would drown the reason."""
+
+EvidenceState = Literal["given", "kept", "none"]
+"""Evidence carried a status ("given"), kept the unit's latest ("kept"), or found none ("none")."""
 
 
 @dataclass(frozen=True)
@@ -58,6 +64,14 @@ class DigestContext:
         measure = svc.plan.measure(measure_id)
         tag = self.unit_tags.get(measure_id)
         return unit_for_tag(measure, svc.directory, tag) if measure is not None and tag else None
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """A stored report and how its status came about (for evidence: given, kept or none yet)."""
+
+    entry: ProgressEntry
+    state: EvidenceState = "given"
 
 
 def digest_context(update: Update, context: Context) -> DigestContext:
@@ -84,7 +98,19 @@ def is_reply_to_bot(update: Update, context: Context) -> bool:
     return replied is not None and replied.from_user is not None and replied.from_user.id == context.bot.id
 
 
-def refusal_text(svc: Services, refusal: ReportRefusal) -> str:
+def parse(
+    svc: Services, text: str, hints: DigestContext, *, require_status: bool = True
+) -> ProgressReport | ProgressParseError:
+    """``parse_progress`` with this bot's directory for unit names and the digest's one measure."""
+    return parse_progress(
+        text,
+        default_measure=hints.single_measure,
+        require_status=require_status,
+        unit_named=svc.directory.resolve,
+    )
+
+
+def refusal_text(svc: Services, refusal: ReportRefusal, report: ProgressReport, *, command: bool) -> str:
     measure = esc(refusal.measure_id)
     if refusal.reason is RefusalReason.UNKNOWN_MEASURE:
         text = texts.BOT_REFUSE_UNKNOWN_MEASURE.format(measure=measure)
@@ -93,6 +119,19 @@ def refusal_text(svc: Services, refusal: ReportRefusal) -> str:
         return text
     if refusal.reason is RefusalReason.NOT_BOUND:
         return texts.BOT_REFUSE_NOT_BOUND
+    if refusal.reason is RefusalReason.UNIT_NOT_BOUND:
+        return texts.BOT_REFUSE_UNIT_NOT_BOUND.format(
+            unit=esc(refusal.unit), units=joined(refusal.chat_units)
+        )
+    if refusal.reason is RefusalReason.WHICH_UNIT:
+        status = report.status or Status.DONE
+        percent = f" {report.percent}%" if report.percent is not None else ""
+        example = (
+            f"{'/report ' if command else ''}{refusal.measure_id} {refusal.chat_units[0]} {status}{percent}"
+        )
+        return texts.BOT_REFUSE_WHICH_UNIT.format(
+            units=joined(refusal.chat_units), measure=measure, example=esc(example)
+        )
     by_role = {
         role: [unit for unit, r in refusal.responsible if r == role] for role in texts.BOT_RESPONSIBLE_ROLES
     }
@@ -109,7 +148,7 @@ def refusal_text(svc: Services, refusal: ReportRefusal) -> str:
 
 
 def parse_hint(error: ProgressParseError) -> str:
-    why = texts.BOT_PARSE_PROBLEMS[error.problem.value].format(detail=esc(error.detail))
+    why = texts.BOT_PARSE_PROBLEMS[error.problem.value].format(detail=echo(error.detail))
     return texts.BOT_PARSE_HINT.format(why=why)
 
 
@@ -121,77 +160,116 @@ def record(
     unit: str | None,
     source: ProgressSource,
     evidence: Sequence[str] = (),
-) -> list[ProgressEntry] | ReportRefusal:
-    """Authorize and store one report, for each of the chat's units that answers for the measure."""
+) -> Recorded | ReportRefusal:
+    """Authorize and store one report for the one unit it is for.
+
+    ``unit`` is the unit the message named or the digest it answers was for. Evidence without a
+    status is filed under the unit's latest status, read and written in one transaction.
+    """
     chat, user = update.effective_chat, update.effective_user
     chat_id = chat.id if chat is not None else None
     binding = svc.store.binding(chat_id) if chat_id is not None else None
-    target = authorize_report(svc.plan, svc.directory, binding, report.measure, unit=unit)
+    target = authorize_report(svc.plan, svc.directory, binding, report.measure, unit=report.unit or unit)
     if isinstance(target, ReportRefusal):
         log.info("chat %s may not report %s: %s", chat_id, report.measure, target.reason)
         return target
-    now = svc.clock.now()
-    entries = []
-    for each in target.units:
-        status = report.status
-        if status is None:  # evidence alone keeps the unit's status; a first report is work under way
-            latest = svc.store.latest(report.measure, each)
-            status = latest.status if latest is not None else Status.IN_PROGRESS
-        entries.append(
-            svc.store.record_progress(
-                report.measure,
-                each,
-                status,
-                now,
-                percent=report.percent,
-                note=report.note,
-                evidence=evidence,
-                user_id=user.id if user else None,
-                user_name=user_label(user),
-                chat_id=chat_id,
-                source=source,
-            )
+    store = svc.store
+    with store.transaction():
+        status, percent = report.status, report.percent
+        state: EvidenceState = "given"
+        if status is None:
+            latest = store.latest(target.measure.id, target.unit)
+            status, percent = evidence_status(latest)
+            state = "kept" if latest is not None else "none"
+        entry = store.record_progress(
+            target.measure.id,
+            target.unit,
+            status,
+            svc.clock.now(),
+            percent=percent,
+            note=report.note,
+            evidence=evidence,
+            user_id=user.id if user else None,
+            user_name=user_label(user),
+            chat_id=chat_id,
+            source=source,
         )
-    log.info("chat %s reported %s for %s via %s", chat_id, report.measure, target.units, source)
-    return entries
+    log.info("chat %s reported %s for %s via %s", chat_id, report.measure, target.unit, source)
+    return Recorded(entry, state)
 
 
-def confirmation(entries: Sequence[ProgressEntry], evidence_kind: EvidenceKind | None = None) -> str:
-    first = entries[0]
-    units = joined(entry.unit for entry in entries)
-    who = esc(first.user_name)
+def _percent(entry: ProgressEntry) -> str:
+    return texts.BOT_RECORDED_PERCENT.format(percent=entry.percent) if entry.percent is not None else ""
+
+
+def confirmation(recorded: Recorded, evidence_kind: EvidenceKind | None = None, file_name: str = "") -> str:
+    """The one-line confirmation; what the user typed is echoed shortened, so it always fits."""
+    entry = recorded.entry
+    who = esc(entry.user_name)
     if evidence_kind is not None:
-        name = parse_evidence_ref(first.evidence[0])[2] if first.evidence else None
         return texts.BOT_RECORDED_EVIDENCE.format(
-            measure=esc(first.measure),
-            units=units,
+            measure=esc(entry.measure),
+            unit=esc(entry.unit),
             kind=texts.BOT_EVIDENCE_KINDS[evidence_kind],
-            name=f" {esc(name)}" if name else "",
-            status=esc(first.status),
+            name=f" {echo(file_name)}" if file_name else "",
+            state=texts.BOT_EVIDENCE_STATE[recorded.state].format(
+                status=esc(entry.status), percent=_percent(entry)
+            ),
             who=who,
         )
     text = texts.BOT_RECORDED.format(
-        measure=esc(first.measure),
-        units=units,
-        status=esc(first.status),
-        percent=texts.BOT_RECORDED_PERCENT.format(percent=first.percent) if first.percent is not None else "",
-        note=texts.BOT_RECORDED_NOTE.format(note=esc(first.note)) if first.note else "",
+        measure=esc(entry.measure),
+        unit=esc(entry.unit),
+        status=esc(entry.status),
+        percent=_percent(entry),
+        note=texts.BOT_RECORDED_NOTE.format(note=echo(entry.note)) if entry.note else "",
         who=who,
     )
-    if first.status is Status.BLOCKED and not first.note:
+    if entry.status is Status.BLOCKED and not entry.note:
         text += texts.BOT_RECORDED_BLOCKED_HINT
     return text
 
 
+def short_confirmation(entry: ProgressEntry) -> str:
+    """What to say when the full confirmation could not be sent: stored, nothing echoed back."""
+    return texts.BOT_RECORDED_SHORT.format(
+        measure=esc(entry.measure), unit=esc(entry.unit), status=esc(entry.status), percent=_percent(entry)
+    )
+
+
+async def confirm(update: Update, recorded: Recorded, text: str, *, under: Message | None = None) -> None:
+    """Send the confirmation of a stored record; if that fails, a short one; never an error.
+
+    The record is already saved: the error handler's "出了问题" would make the user report it
+    again, and a retry would record it twice. So failures here are logged and end here.
+    """
+    for attempt in (text, short_confirmation(recorded.entry)):
+        try:
+            if under is not None:
+                await under.reply_text(attempt, parse_mode=ParseMode.HTML, do_quote=True)
+            else:
+                await reply(update, attempt)
+            return
+        except TelegramError:
+            log.exception("could not confirm progress record #%d", recorded.entry.seq)
+    log.error("progress record #%d is stored but the chat was not told", recorded.entry.seq)
+
+
 async def report_and_confirm(
-    update: Update, context: Context, report: ProgressReport, *, unit: str | None, source: ProgressSource
+    update: Update,
+    context: Context,
+    report: ProgressReport,
+    *,
+    unit: str | None,
+    source: ProgressSource,
+    command: bool = False,
 ) -> None:
     svc = services(context)
     outcome = record(svc, update, report, unit=unit, source=source)
     if isinstance(outcome, ReportRefusal):
-        await reply(update, refusal_text(svc, outcome))
+        await reply(update, refusal_text(svc, outcome, report, command=command))
         return
-    await reply(update, confirmation(outcome))
+    await confirm(update, outcome, confirmation(outcome))
 
 
 async def on_button(update: Update, context: Context) -> None:
@@ -210,13 +288,18 @@ async def on_button(update: Update, context: Context) -> None:
     outcome = record(svc, update, report, unit=unit, source="button")
     if isinstance(outcome, ReportRefusal):
         await query.answer()
-        await reply(update, refusal_text(svc, outcome))
+        await reply(update, refusal_text(svc, outcome, report, command=False))
         return
-    await query.answer(texts.BOT_BUTTON_ANSWER.format(measure=press.measure, status=press.status))
+    try:
+        await query.answer(texts.BOT_BUTTON_ANSWER.format(measure=press.measure, status=press.status))
+    except TelegramError:
+        # A press answered late ("query is too old") is still recorded; the message below says so.
+        log.warning("could not answer the button press for record #%d", outcome.entry.seq, exc_info=True)
     message = query.message
-    if isinstance(message, Message):
-        # A one-line record in the group, under the digest, so everyone sees who marked what.
-        await message.reply_text(confirmation(outcome), parse_mode=ParseMode.HTML, do_quote=True)
+    # A one-line record in the group, under the digest, so everyone sees who marked what.
+    await confirm(
+        update, outcome, confirmation(outcome), under=message if isinstance(message, Message) else None
+    )
 
 
 async def report_command(update: Update, context: Context) -> None:
@@ -225,13 +308,14 @@ async def report_command(update: Update, context: Context) -> None:
     if not argument:
         await reply(update, texts.BOT_REPORT_USAGE)
         return
+    svc = services(context)
     hints = digest_context(update, context)
-    parsed = parse_progress(argument, default_measure=hints.single_measure)
+    parsed = parse(svc, argument, hints)
     if isinstance(parsed, ProgressParseError):
         await reply(update, parse_hint(parsed))
         return
     await report_and_confirm(
-        update, context, parsed, unit=hints.unit(services(context), parsed.measure), source="command"
+        update, context, parsed, unit=hints.unit(svc, parsed.measure), source="command", command=True
     )
 
 
@@ -243,8 +327,9 @@ async def on_text(update: Update, context: Context) -> None:
     replying = is_reply_to_bot(update, context)
     if message.chat.type != "private" and not replying:
         return  # people answering each other in the group
+    svc = services(context)
     hints = digest_context(update, context)
-    parsed = parse_progress(message.text, default_measure=hints.single_measure)
+    parsed = parse(svc, message.text, hints)
     if isinstance(parsed, ProgressParseError):
         await reply(update, parse_hint(parsed))
         return
@@ -252,7 +337,7 @@ async def on_text(update: Update, context: Context) -> None:
         update,
         context,
         parsed,
-        unit=hints.unit(services(context), parsed.measure),
+        unit=hints.unit(svc, parsed.measure),
         source="reply" if replying else "command",
     )
 
@@ -262,34 +347,36 @@ async def on_evidence(update: Update, context: Context) -> None:
     message = update.effective_message
     if message is None:
         return
-    svc = services(context)
-    addressed = is_reply_to_bot(update, context) or message.chat.type == "private"
-    hints = digest_context(update, context)
-    parsed = parse_progress(
-        command_argument(message), default_measure=hints.single_measure, require_status=False
-    )
-    if isinstance(parsed, ProgressParseError):
-        if parsed.problem in (ParseProblem.NO_MEASURE, ParseProblem.EMPTY):
-            # In a group, a photo that names no measure and answers no digest is just conversation.
-            if addressed:
-                await reply(update, texts.BOT_EVIDENCE_NEEDS_ID)
-            return
-        await reply(update, parse_hint(parsed))
-        return
     kind: EvidenceKind
     if message.photo:
-        kind, ref = "photo", evidence_ref("photo", message.photo[-1].file_id)
+        kind, ref, name = "photo", evidence_ref("photo", message.photo[-1].file_id), ""
     elif message.document is not None:
-        kind, ref = "document", evidence_ref("document", message.document.file_id, message.document.file_name)
+        name = message.document.file_name or ""
+        kind, ref = "document", evidence_ref("document", message.document.file_id, name or None)
     else:
+        return
+    svc = services(context)
+    caption = command_argument(message)
+    hints = digest_context(update, context)
+    parsed = parse(svc, caption, hints, require_status=False)
+    if isinstance(parsed, ProgressParseError):
+        if parsed.problem not in (ParseProblem.NO_MEASURE, ParseProblem.EMPTY):
+            await reply(update, parse_hint(parsed))
+        elif mentions_measure_id(caption):
+            # The caption names a measure, only not first ("现场照片 3-6-4"): meant as evidence.
+            await reply(update, texts.BOT_EVIDENCE_ID_FIRST)
+        elif is_reply_to_bot(update, context) or message.chat.type == "private":
+            await reply(update, texts.BOT_EVIDENCE_NEEDS_ID)
+        # Otherwise say nothing: in a group, a photo that names no measure and answers no bot
+        # message is people sharing pictures with each other; a hint under each would be noise.
         return
     outcome = record(
         svc, update, parsed, unit=hints.unit(svc, parsed.measure), source="evidence", evidence=[ref]
     )
     if isinstance(outcome, ReportRefusal):
-        await reply(update, refusal_text(svc, outcome))
+        await reply(update, refusal_text(svc, outcome, parsed, command=False))
         return
-    await reply(update, confirmation(outcome, evidence_kind=kind))
+    await confirm(update, outcome, confirmation(outcome, evidence_kind=kind, file_name=name))
 
 
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:

@@ -64,12 +64,12 @@ async def test_a_contact_gets_the_digest_presses_replies_and_sends_a_photo(bot: 
     assert [m["text"] for m in said] == ["✅ 已记录 3-6-4 区生态环境局：进行中 60%（方案已批复） · 周主任"]
 
     said = await bot.says(chat, contact, photo=True, caption="3-6-4 施工现场", reply_to=digest["message_id"])
-    assert "已收到 3-6-4 区生态环境局 的佐证材料（照片），当前状态：进行中" in said[0]["text"]
+    assert "已收到 3-6-4 区生态环境局 的佐证材料（照片），状态未变，仍为 进行中 60%" in said[0]["text"]
 
     history = bot.services.store.history("3-6-4", ECOLOGY)
     assert [(e.status, e.percent, e.source) for e in history] == [
         (Status.IN_PROGRESS, 60, "reply"),
-        (Status.IN_PROGRESS, None, "evidence"),
+        (Status.IN_PROGRESS, 60, "evidence"),
     ]
     assert history[0].note == "方案已批复" and history[1].note == "施工现场"
     for entry in history:
@@ -90,7 +90,7 @@ async def test_a_one_item_digest_needs_no_id(bot: Bot) -> None:
     said = await bot.says(chat, contact, "进行中 30%", reply_to=digest["message_id"])
     assert said[0]["text"].startswith("✅ 已记录 3-6-4 区水务局：进行中 30%")
     said = await bot.says(chat, contact, document="验收报告.pdf", reply_to=digest["message_id"])
-    assert "3-6-4 区水务局 的佐证材料（文件 验收报告.pdf），当前状态：进行中" in said[0]["text"]
+    assert "3-6-4 区水务局 的佐证材料（文件 验收报告.pdf），状态未变，仍为 进行中 30%" in said[0]["text"]
     said = await bot.says(chat, contact, "好的收到", reply_to=digest["message_id"])
     assert "请写明状态" in said[0]["text"] and "进行中 60%" in said[0]["text"]
 
@@ -190,3 +190,116 @@ async def test_a_failure_is_logged_and_the_user_gets_a_short_apology(
     assert [m["text"] for m in said] == [texts.BOT_ERROR]
     assert caplog.records and caplog.records[0].exc_info is not None
     assert "Traceback" not in said[0]["text"] and bot.api.token not in said[0]["text"]
+
+
+async def test_a_chat_of_two_units_is_asked_which_and_digests_keep_their_unit(bot: Bot) -> None:
+    chat = bot.api.group(-311, "联合工作群")
+    bot.bind(chat, WATER, ECOLOGY)  # both answer for 3-6-4; only ECOLOGY for 2-63-1
+    contact = bot.api.user(411, "沈")
+    said = await bot.says(chat, contact, "/report 3-6-4 已完成")
+    assert "区水务局、区生态环境局 都负责 3-6-4" in said[0]["text"]
+    assert "/report 3-6-4 区水务局 已完成" in said[0]["text"]
+    assert bot.services.store.history("3-6-4") == []
+
+    said = await bot.says(chat, contact, "/report 3-6-4 水务局 已完成 工程完工")
+    assert said[0]["text"].startswith("✅ 已记录 3-6-4 区水务局：已完成（工程完工）")
+    said = await bot.says(chat, contact, "/report 2-63-1 进行中")
+    assert said[0]["text"].startswith("✅ 已记录 2-63-1 区生态环境局：进行中")
+    said = await bot.says(chat, contact, "/report 3-6-4 区财政局 已完成")
+    assert "没有绑定 区财政局" in said[0]["text"] and "区水务局、区生态环境局" in said[0]["text"]
+
+    await bot.tick()
+    digests = {m["text"].split("\n")[0]: m for m in bot.api.bot_messages(chat) if m.get("reply_markup")}
+    [ecology_digest] = [m for title, m in digests.items() if ECOLOGY in title]
+    said = await bot.says(chat, contact, "3-6-4 受阻 资金未到位", reply_to=ecology_digest["message_id"])
+    assert said[0]["text"].startswith(f"✅ 已记录 3-6-4 {ECOLOGY}：受阻（资金未到位）")
+    _, said = await bot.presses(
+        chat, contact, ecology_digest["message_id"], button(ecology_digest, "3-6-4", Status.IN_PROGRESS)
+    )
+    assert said[0]["text"].startswith(f"✅ 已记录 3-6-4 {ECOLOGY}：进行中")
+    assert [(e.unit, e.status) for e in bot.services.store.history("3-6-4")] == [
+        (WATER, Status.DONE),
+        (ECOLOGY, Status.BLOCKED),
+        (ECOLOGY, Status.IN_PROGRESS),
+    ]
+
+
+async def test_evidence_without_a_status_never_invents_one(bot: Bot) -> None:
+    chat, contact = unit_group(bot, -312, WATER, 412, "韩")
+    said = await bot.says(chat, contact, photo=True, caption="3-6-4 现场照片")
+    assert "尚未报告过状态，记为 未开始" in said[0]["text"] and "进行中" not in said[0]["text"].split("如")[0]
+    first = bot.services.store.latest("3-6-4", WATER)
+    assert first is not None and first.status is Status.NOT_STARTED and first.evidence
+
+    await bot.says(chat, contact, "/report 3-6-4 受阻 资金未到位")
+    said = await bot.says(chat, contact, document="资金申请.pdf", caption="3-6-4")
+    assert "状态未变，仍为 受阻" in said[0]["text"]
+    said = await bot.says(chat, contact, photo=True, caption="3-6-4 进行中 50% 已开工")
+    assert "状态：进行中 50%" in said[0]["text"]
+    assert [e.status for e in bot.services.store.history("3-6-4", WATER)] == [
+        Status.NOT_STARTED,
+        Status.BLOCKED,
+        Status.BLOCKED,
+        Status.IN_PROGRESS,
+    ]
+
+
+@pytest.mark.parametrize(
+    ("typed", "answer"),
+    [
+        ("3-6-4 完成了", "没看懂“完成了”"),
+        ("3-6-4 进行中 -5%", "0–100 之间的整数"),
+        ("3-6-4 进行中 0.5%", "0–100 之间的整数"),
+        ("3-6-4 进行中 60", "如 60%"),
+    ],
+)
+async def test_unclear_status_and_percent_are_refused_not_guessed(bot: Bot, typed: str, answer: str) -> None:
+    chat, contact = unit_group(bot, -313, WATER, 413, "杨")
+    said = await bot.says(chat, contact, f"/report {typed}")
+    assert answer in said[0]["text"]
+    assert bot.services.store.history("3-6-4") == []
+
+
+async def test_a_long_note_is_stored_whole_and_echoed_short(bot: Bot) -> None:
+    chat, contact = unit_group(bot, -314, WATER, 414, "朱")
+    note = "施工进展说明" * 678  # 4068 characters: the message itself is near Telegram's limit
+    said = await bot.says(chat, contact, f"/report 3-6-4 进行中 {note}")
+    [confirmed] = said
+    assert confirmed["text"].startswith("✅ 已记录 3-6-4 区水务局：进行中（施工进展说明")
+    assert "…）" in confirmed["text"] and len(confirmed["text"]) < 400
+    [entry] = bot.services.store.history("3-6-4")
+    assert entry.note == note
+    assert not bot.api.errors
+
+
+async def test_a_failed_confirmation_never_says_nothing_was_saved(bot: Bot) -> None:
+    chat, contact = unit_group(bot, -315, WATER, 415, "秦")
+    bot.api.inject("sendMessage", "500")
+    said = await bot.says(chat, contact, "/report 3-6-4 进行中 40% 已开工")
+    assert [m["text"] for m in said] == [
+        "✅ 已记录 3-6-4 区水务局：进行中 40%。（详细确认未能发出，记录已保存，无需重复报告。）"
+    ]
+    # Nothing gets through at all: the record stands, and no "出了问题" follows later.
+    bot.api.inject("sendMessage", "500", times=2)
+    said = await bot.says(chat, contact, "/report 3-6-4 受阻")
+    assert said == []
+    assert [e.status for e in bot.services.store.history("3-6-4")] == [Status.IN_PROGRESS, Status.BLOCKED]
+    said = await bot.says(chat, contact, "/report 3-6-4 已完成")
+    assert texts.BOT_ERROR not in [m["text"] for m in said]
+
+
+async def test_attachments_that_seem_meant_for_the_bot_get_a_hint(bot: Bot) -> None:
+    chat, contact = unit_group(bot, -316, ECOLOGY, 416, "尤")
+    said = await bot.says(chat, contact, photo=True, caption="现场照片 3-6-4")
+    assert [m["text"] for m in said] == [
+        texts.BOT_EVIDENCE_ID_FIRST.replace("<code>", "").replace("</code>", "")
+    ]
+    await bot.tick()
+    [digest] = bot.api.bot_messages(chat)[-1:]
+    said = await bot.says(chat, contact, photo=True, reply_to=digest["message_id"])
+    assert "请在照片或文件的说明里写上措施编号" in said[0]["text"]
+    assert await bot.says(chat, contact, document="会议纪要.docx", caption="周五例会") == []
+    private = bot.api.private(contact)
+    said = await bot.says(private, contact, photo=True)
+    assert "请在照片或文件的说明里写上措施编号" in said[0]["text"]
+    assert bot.services.store.history("3-6-4") == []

@@ -10,9 +10,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def run_cli(args: list[str], script: str) -> subprocess.CompletedProcess[str]:
+def run_cli(args: list[str], script: str, bot_today: str = "") -> subprocess.CompletedProcess[str]:
     # An empty token in the environment wins over any developer .env: the sandbox, never Telegram.
-    env = {**os.environ, "TELEGRAM_BOT_TOKEN": "", "BOT_TODAY": ""}
+    env = {**os.environ, "TELEGRAM_BOT_TOKEN": "", "BOT_TODAY": bot_today}
     return subprocess.run(
         [sys.executable, "-m", "bot", *args],
         input=script,
@@ -23,6 +23,14 @@ def run_cli(args: list[str], script: str) -> subprocess.CompletedProcess[str]:
         timeout=60,
         check=False,
     )
+
+
+def assert_in_order(out: str, expected_in_order: list[str]) -> None:
+    position = 0
+    for expected in expected_in_order:
+        found = out.find(expected, position)
+        assert found >= 0, f"{expected!r} missing after position {position} in:\n{out}"
+        position = found + len(expected)
 
 
 def test_the_readme_example_runs_without_a_token() -> None:
@@ -71,7 +79,7 @@ def test_a_contacts_day_in_the_sandbox() -> None:
         "> :reply 受阻 资金未到位",
         "✅ 已记录 3-6-4 区水务局：受阻（资金未到位）",
         "> :photo 3-6-4 现场照片",
-        "📎 已收到 3-6-4 区水务局 的佐证材料（照片），当前状态：受阻",
+        "📎 已收到 3-6-4 区水务局 的佐证材料（照片），状态未变，仍为 受阻",
         "> /report 2-63-1 已完成",
         "不能代为报告：2-63-1 的责任单位是 主责 区生态环境局",
         "> :as 区水物局",
@@ -83,8 +91,38 @@ def test_a_contacts_day_in_the_sandbox() -> None:
     ]
     # Digests to other chats show as one line each; the current chat's in full.
     assert "[bot → 区生态环境局工作群] 📋 区生态环境局 · 6月27日 工作提醒（2 项）" in out
-    position = 0
-    for expected in expected_in_order:
-        found = out.find(expected, position)
-        assert found >= 0, f"{expected!r} missing after position {position} in:\n{out}"
-        position = found + len(expected)
+    assert_in_order(out, expected_in_order)
+
+
+def test_run_without_a_token_honours_bot_today() -> None:
+    result = run_cli(["run"], "/overdue\n", bot_today="2023-07-03")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("[sandbox] 沙盒已启动：今天是 2023-07-03")
+    assert "逾期事项 · 倪德才 · 2023-07-03" in result.stdout
+
+
+def test_a_stranger_and_a_private_chat_try_the_refusals() -> None:
+    script = "\n".join(
+        [
+            ":stranger",
+            "/report 2-63-1 已完成",
+            ":private",
+            "/start 区水务局",
+            ":admin",
+            ":private",
+            "/bindings",
+        ]
+    )
+    result = run_cli(["sandbox", "--date", "2023-06-27"], script + "\n")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    expected_in_order = [
+        "[陌生人 @ 未绑定的群] > /report 2-63-1 已完成",
+        "本聊天没有绑定单位，不能报告进展。请向管理员索取本单位的邀请码",
+        "[陌生人 @ 私聊] > /start 区水务局",
+        "绑定需要邀请码",
+        "[管理员 @ 领导群] > :private",
+        "[管理员 @ 私聊] > /bindings",
+        "📎 绑定情况",
+    ]
+    assert_in_order(out, expected_in_order)
