@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from bot.directory import Directory
-from bot.store import INVITE_ALPHABET, INVITE_LENGTH, normalize_invite_code
+from bot.store import INVITE_ALPHABET, INVITE_LENGTH, Binding, normalize_invite_code
 
 # Admins list several units separated by spaces or the usual Chinese list punctuation; a
 # name typed with a stray inner space ("区 水务局") is still one name when it resolves whole.
@@ -68,3 +69,9 @@ def lookup_leader(directory: Directory, text: str) -> tuple[str | None, list[str
 def looks_like_invite_code(text: str) -> bool:
     code = normalize_invite_code(text)
     return len(code) == INVITE_LENGTH and all(ch in INVITE_ALPHABET for ch in code)
+
+
+def bindings_in_order(bindings: Iterable[Binding]) -> list[Binding]:
+    """Bound chats as /bindings lists them: by title (untitled last), then chat id, so the list
+    reads the same every time whatever order the chats were bound in."""
+    return sorted(bindings, key=lambda binding: (not binding.title, binding.title, binding.chat_id))

@@ -14,15 +14,25 @@ from telegram import Update
 from telegram.ext import Application, CommandHandler, MessageHandler, filters
 
 from bot import texts
-from bot.bindings import UnitLookup, looks_like_invite_code, lookup_leader, lookup_units, split_names
+from bot.bindings import (
+    UnitLookup,
+    bindings_in_order,
+    looks_like_invite_code,
+    lookup_leader,
+    lookup_units,
+    split_names,
+)
 from bot.clock import TZ
+from bot.render import Section, paginate
 from bot.store import Binding, InviteError
-from handlers.chat import Context, chat_title, command_argument, esc, joined, pages, reply
+from handlers.chat import Context, chat_title, command_argument, echo, esc, here, joined, reply
 from handlers.common import services
 
 log = logging.getLogger(__name__)
 
 Handler = Callable[[Update, Context], Coroutine[Any, Any, None]]
+LISTED_PROBLEMS = 5
+"""At most this many unknown names are answered one by one; a pasted paragraph gets the first few."""
 INVITE_MESSAGES = {
     "unknown": texts.BOT_INVITE_UNKNOWN,
     "used": texts.BOT_INVITE_USED,
@@ -59,13 +69,17 @@ def describe_binding(binding: Binding) -> str:
 def lookup_problems(found: UnitLookup) -> str:
     """Why a list of unit names cannot be bound, with "did you mean" for each near miss."""
     lines = []
-    for name, suggestions in found.unknown:
-        line = texts.BOT_UNKNOWN_UNIT.format(name=esc(name))
+    for name, suggestions in found.unknown[:LISTED_PROBLEMS]:
+        line = texts.BOT_UNKNOWN_UNIT.format(name=echo(name, limit=30))
         if suggestions:
             line += texts.BOT_DID_YOU_MEAN.format(names=joined(suggestions))
         lines.append(line)
     for label, members in found.groups:
-        lines.append(texts.BOT_UNIT_IS_GROUP.format(name=esc(label), members=joined(members)))
+        if members:
+            lines.append(texts.BOT_UNIT_IS_GROUP.format(name=esc(label), members=joined(members)))
+        else:
+            # An open group ("相关乡镇") has no members until an operator names them in units.json.
+            lines.append(texts.BOT_UNIT_GROUP_EMPTY.format(name=esc(label)))
     return "\n".join(lines)
 
 
@@ -75,14 +89,25 @@ async def redeem(update: Update, context: Context, code: str) -> None:
     chat = update.effective_chat
     if chat is None:
         return
-    try:
-        invite = svc.store.redeem_invite(code, chat.id, svc.clock.now())
-    except InviteError as error:
-        await reply(update, INVITE_MESSAGES[error.reason].format(code=esc(code)))
+    user = update.effective_user
+    named = None if looks_like_invite_code(code) else svc.directory.resolve(code)
+    if named is not None:
+        # A unit's name where the code belongs ("/start 区水务局"): binding by name is for admins.
+        text = texts.BOT_START_UNIT_NAME.format(unit=esc(named))
+        if svc.is_admin(user.id if user else None):
+            text += "\n" + texts.BOT_START_UNIT_NAME_ADMIN.format(unit=esc(named))
+        await reply(update, text)
         return
-    binding = svc.store.bind_units(chat.id, [invite.unit], title=chat_title(chat))
+    try:
+        # Used and bound together, or neither: a code is never spent on a chat left unbound.
+        with svc.store.transaction():
+            invite = svc.store.redeem_invite(code, chat.id, svc.clock.now())
+            binding = svc.store.bind_units(chat.id, [invite.unit], title=chat_title(chat))
+    except InviteError as error:
+        await reply(update, INVITE_MESSAGES[error.reason].format(code=echo(code, limit=30)))
+        return
     log.info("chat %d bound to %s with invite %s", chat.id, invite.unit, invite.code)
-    await reply(update, texts.BOT_BIND_DONE.format(units=joined(binding.units)))
+    await reply(update, texts.BOT_BIND_DONE.format(here=here(chat), units=joined(binding.units)))
 
 
 async def bind(update: Update, context: Context) -> None:
@@ -107,7 +132,7 @@ async def bind(update: Update, context: Context) -> None:
         return
     binding = svc.store.bind_units(chat.id, found.units, title=chat_title(chat))
     log.info("admin %s bound chat %d to %s", user.id if user else "?", chat.id, binding.units)
-    await reply(update, texts.BOT_BIND_DONE.format(units=joined(binding.units)))
+    await reply(update, texts.BOT_BIND_DONE.format(here=here(chat), units=joined(binding.units)))
 
 
 @admin_only("bindleader")
@@ -120,13 +145,23 @@ async def bind_leader(update: Update, context: Context) -> None:
         return
     leader, suggestions = lookup_leader(svc.directory, argument)
     if leader is None:
-        text = texts.BOT_UNKNOWN_LEADER.format(name=esc(argument))
+        text = texts.BOT_UNKNOWN_LEADER.format(name=echo(argument, limit=30))
         if suggestions:
             text += texts.BOT_DID_YOU_MEAN.format(names=joined(suggestions))
         await reply(update, text)
         return
+    current = svc.store.binding(chat.id)
+    old = current.leader if current is not None else None
+    if old == leader:
+        await reply(update, texts.BOT_BINDLEADER_SAME.format(here=here(chat), leader=esc(leader)))
+        return
     svc.store.bind_leader(chat.id, leader, title=chat_title(chat))
-    await reply(update, texts.BOT_BINDLEADER_DONE.format(leader=esc(leader)))
+    log.info("chat %d: leader %s → %s", chat.id, old, leader)
+    if old is not None:
+        text = texts.BOT_BINDLEADER_REPLACED.format(here=here(chat), old=esc(old), leader=esc(leader))
+    else:
+        text = texts.BOT_BINDLEADER_DONE.format(here=here(chat), leader=esc(leader))
+    await reply(update, text)
 
 
 @admin_only("unbind")
@@ -137,12 +172,12 @@ async def unbind(update: Update, context: Context) -> None:
         return
     current = svc.store.binding(chat.id)
     if current is None:
-        await reply(update, texts.BOT_UNBIND_NOTHING)
+        await reply(update, texts.BOT_UNBIND_NOTHING.format(here=here(chat)))
         return
     argument = command_argument(update.effective_message)
     if not argument:
         svc.store.unbind(chat.id)
-        await reply(update, texts.BOT_UNBIND_ALL)
+        await reply(update, texts.BOT_UNBIND_ALL.format(here=here(chat)))
         return
     found = lookup_units(svc.directory, argument)
     if found.unknown or found.groups:
@@ -150,17 +185,20 @@ async def unbind(update: Update, context: Context) -> None:
         return
     missing = [unit for unit in found.units if unit not in current.units]
     if missing:
-        await reply(update, texts.BOT_UNBIND_NOT_BOUND.format(what=joined(missing)))
+        await reply(update, texts.BOT_UNBIND_NOT_BOUND.format(here=here(chat), what=joined(missing)))
         return
     remaining: Binding | None = current
-    for unit in found.units:
-        remaining = svc.store.unbind(chat.id, unit)
+    with svc.store.transaction():  # all the named units go, or (on a failure) none
+        for unit in found.units:
+            remaining = svc.store.unbind(chat.id, unit)
     if remaining is None:
-        await reply(update, texts.BOT_UNBIND_ALL)
+        await reply(update, texts.BOT_UNBIND_ALL.format(here=here(chat)))
         return
     await reply(
         update,
-        texts.BOT_UNBIND_UNIT.format(unit=joined(found.units), remaining=describe_binding(remaining)),
+        texts.BOT_UNBIND_UNIT.format(
+            here=here(chat), unit=joined(found.units), remaining=describe_binding(remaining)
+        ),
     )
 
 
@@ -179,7 +217,7 @@ async def list_bindings(update: Update, context: Context) -> None:
         )
         await reply(update, text)
         return
-    everything = svc.store.bindings()
+    everything = bindings_in_order(svc.store.bindings())
     if not everything:
         await reply(update, texts.BOT_BINDINGS_NONE)
         return
@@ -191,7 +229,7 @@ async def list_bindings(update: Update, context: Context) -> None:
         )
         for binding in everything
     ]
-    for page in pages(texts.BOT_BINDINGS_TITLE.format(count=len(everything)), rows):
+    for page in paginate(texts.BOT_BINDINGS_TITLE.format(count=len(everything)), [Section("", rows)]):
         await reply(update, page)
 
 
@@ -231,11 +269,12 @@ async def follow_migration(update: Update, context: Context) -> None:
     if old is None:
         return
     new_id = message.migrate_to_chat_id
-    if old.units:
-        store.bind_units(new_id, old.units, title=old.title)
-    if old.leader:
-        store.bind_leader(new_id, old.leader, title=old.title)
-    store.unbind(message.chat.id)
+    with store.transaction():  # the binding moves whole: never on both chats, never on neither
+        if old.units:
+            store.bind_units(new_id, old.units, title=old.title)
+        if old.leader:
+            store.bind_leader(new_id, old.leader, title=old.title)
+        store.unbind(message.chat.id)
     log.info("chat %d became supergroup %d; binding moved", message.chat.id, new_id)
 
 

@@ -23,13 +23,17 @@ from handlers.common import services
 log = logging.getLogger(__name__)
 
 Audience = Literal["everyone", "units", "bound", "admin"]
-"""Who a command is for: any chat, chats bound to units, any bound chat (or an admin), admins."""
+"""Who a command is for: any chat, chats bound to units, any bound chat (or an admin), admins.
+
+"bound" is what ``bot.queries.chat_scope`` lets see a view: a unit's chat its units, a leader's
+chat that leader's measures, an admin anywhere; so /mytasks is there, not only for units.
+"""
 
 COMMANDS: dict[str, Audience] = {
     "start": "everyone",
     "help": "everyone",
     "report": "units",
-    "mytasks": "units",
+    "mytasks": "bound",
     "overdue": "bound",
     "upcoming": "bound",
     "status": "bound",

@@ -10,7 +10,10 @@ from pathlib import Path
 import pytest
 from telegram import Chat, Message, Update
 
-from bot.sandbox.botapi import BotApiServer
+from bot import texts
+from bot.sandbox.botapi import BotApiServer, FakeChat, FakeUser
+from bot.store import Store
+from handlers.help import COMMANDS
 from tests.bot_harness import Bot, running_bot
 
 DAY = date(2023, 6, 27)
@@ -24,6 +27,13 @@ async def bot(fake_api: BotApiServer, tmp_path: Path) -> AsyncIterator[Bot]:
 
 def text_of(messages: list[dict[str, object]]) -> str:
     return "\n".join(str(m.get("text", "")) for m in messages)
+
+
+def crash_before_last_write(db: Path) -> None:
+    """The database as if the process had died while appending its last write (the journal's
+    last line): each write is all or nothing, so what remains is the state before it."""
+    lines = db.read_bytes().splitlines(keepends=True)
+    db.write_bytes(b"".join(lines[:-1]))
 
 
 async def test_admin_binds_a_group_by_name_and_alias(bot: Bot) -> None:
@@ -183,3 +193,129 @@ async def test_a_binding_follows_the_group_when_it_becomes_a_supergroup(bot: Bot
     assert bot.services.store.binding(old.id) is None
     moved = bot.services.store.binding(-1001234)
     assert moved is not None and moved.units == ["区水务局"] and moved.title == "水务局工作群"
+
+
+async def test_bindleader_says_when_it_replaces_the_leader(bot: Bot) -> None:
+    leaders = bot.api.group(-213, "领导群")
+    assert "倪德才 的领导群" in text_of(await bot.says(leaders, bot.admin, "/bindleader 倪德才"))
+    answer = text_of(await bot.says(leaders, bot.admin, "/bindleader 秦涛"))
+    assert "本群的领导已由 倪德才 改为 秦涛" in answer
+    assert "已经是 秦涛 的领导群" in text_of(await bot.says(leaders, bot.admin, "/bindleader 秦涛"))
+    binding = bot.services.store.binding(leaders.id)
+    assert binding is not None and binding.leader == "秦涛"
+
+
+def listed_commands(help_text: str) -> list[str]:
+    return [name for name in COMMANDS if f"/{name} — " in help_text]
+
+
+REFUSALS = (texts.LV_REFUSED_UNBOUND, texts.BOT_REFUSE_NOT_BOUND, "只有管理员")
+
+
+async def test_help_lists_exactly_what_works_in_this_chat(bot: Bot) -> None:
+    contact = bot.api.user(307, "周九")
+    unit_chat = bot.api.group(-214, "水务局工作群")
+    bot.bind(unit_chat, "区水务局")
+    leader_chat = bot.api.group(-215, "领导群")
+    bot.bind(leader_chat, leader="倪德才")
+    chats: list[tuple[FakeChat, FakeUser, set[str]]] = [
+        (unit_chat, contact, {"report", "mytasks", "overdue"}),
+        (leader_chat, contact, {"mytasks", "overdue", "summary"}),
+        (bot.api.group(-216, "新群"), contact, {"start", "help"}),
+        (bot.api.private(bot.admin), bot.admin, {"mytasks", "invite", "bind"}),
+    ]
+    for chat, user, expected in chats:
+        listed = listed_commands(text_of(await bot.says(chat, user, "/help")))
+        assert expected <= set(listed), (chat.title, listed)
+        for command in listed:
+            answer = text_of(await bot.says(chat, user, f"/{command}"))
+            assert answer and not any(refusal in answer for refusal in REFUSALS), (
+                chat.title,
+                command,
+                answer,
+            )
+
+
+async def test_a_private_chat_is_not_called_a_group(bot: Bot) -> None:
+    code = bot.services.store.create_invite("区水务局", bot.clock.now()).code
+    contact = bot.api.user(308, "吴十")
+    private = bot.api.private(contact)
+    answer = text_of(await bot.says(private, contact, f"/start {code}"))
+    assert "本聊天已绑定：区水务局" in answer and "本群" not in answer
+    admin_chat = bot.api.private(bot.admin)
+    assert "本聊天尚未绑定" in text_of(await bot.says(admin_chat, bot.admin, "/unbind"))
+
+
+async def test_binding_answers_say_what_to_do_next(bot: Bot) -> None:
+    stranger = bot.api.user(309, "陌生人")
+    unbound = bot.api.group(-217, "闲聊群")
+    answer = text_of(await bot.says(unbound, stranger, "/report 2-63-1 已完成"))
+    assert "邀请码" in answer and "/bind 邀请码" in answer and "/bind 单位名称" not in answer
+
+    private = bot.api.private(stranger)
+    answer = text_of(await bot.says(private, stranger, "/start 区水务局"))
+    assert "绑定需要邀请码" in answer and "区水务局 的邀请码" in answer and "不存在" not in answer
+    assert bot.services.store.binding(private.id) is None
+    answer = text_of(await bot.says(bot.api.private(bot.admin), bot.admin, "/start 水务局"))
+    assert "/bind 区水务局" in answer
+
+    answer = text_of(await bot.says(unbound, bot.admin, "/bind 相关乡镇"))
+    assert "还没有指定具体单位" in answer and "data/units.json" in answer and "（无）" not in answer
+    assert bot.services.store.binding(unbound.id) is None
+
+
+async def test_bindings_are_listed_by_title_whatever_the_order_they_were_bound_in(bot: Bot) -> None:
+    for chat_id, title in [(-220, "丙群"), (-218, "甲群"), (-219, "乙群"), (-221, "")]:
+        bot.services.store.bind_units(chat_id, ["区水务局"], title=title)
+    listing = text_of(await bot.says(bot.api.private(bot.admin), bot.admin, "/bindings"))
+    rows = [line for line in listing.splitlines() if line.startswith("· ")]
+    assert [row.split("（")[0] for row in rows] == ["· 丙群", "· 乙群", "· 甲群", "· 未命名聊天"]
+
+
+async def test_an_invite_is_spent_and_bound_in_one_write(fake_api: BotApiServer, tmp_path: Path) -> None:
+    db = tmp_path / "bot.db"
+    group = fake_api.group(-222, "水务局工作群")
+    async with running_bot(fake_api, db, DAY) as bot:
+        code = bot.services.store.create_invite("区水务局", bot.clock.now()).code
+        contact = bot.api.user(310, "郑")
+        assert "已绑定" in text_of(await bot.says(group, contact, f"/bind {code}"))
+    crash_before_last_write(db)
+    with Store.open(db) as store:
+        invite = store.invite(code)
+        # Dying during that write loses it whole: the code is still good and the chat unbound,
+        # never a spent code on an unbound chat.
+        assert invite is not None and invite.used_at is None
+        assert store.binding(group.id) is None
+
+
+async def test_unbinding_several_units_is_one_write(fake_api: BotApiServer, tmp_path: Path) -> None:
+    db = tmp_path / "bot.db"
+    group = fake_api.group(-223, "联合群")
+    async with running_bot(fake_api, db, DAY) as bot:
+        bot.bind(group, "区水务局", "区交通局", "区财政局")
+        answer = text_of(await bot.says(group, bot.admin, "/unbind 区水务局 区交通局"))
+        assert "单位 区财政局" in answer
+    crash_before_last_write(db)
+    with Store.open(db) as store:
+        binding = store.binding(group.id)
+        assert binding is not None and binding.units == ["区水务局", "区交通局", "区财政局"]
+
+
+async def test_a_migrating_binding_moves_in_one_write(fake_api: BotApiServer, tmp_path: Path) -> None:
+    db = tmp_path / "bot.db"
+    old = fake_api.group(-224, "领导群")
+    async with running_bot(fake_api, db, DAY) as bot:
+        bot.bind(old, "区水务局", leader="倪德才")
+        migrated = Message(
+            message_id=98,
+            date=bot.clock.now(),
+            chat=Chat(id=old.id, type=Chat.GROUP, title="领导群"),
+            migrate_to_chat_id=-1005678,
+        )
+        await bot.app.process_update(Update(update_id=2, message=migrated))
+        assert bot.services.store.binding(-1005678) is not None
+    crash_before_last_write(db)
+    with Store.open(db) as store:
+        assert store.binding(-1005678) is None
+        kept = store.binding(old.id)
+        assert kept is not None and kept.units == ["区水务局"] and kept.leader == "倪德才"
