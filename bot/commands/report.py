@@ -5,27 +5,34 @@ Example::
     python -m bot report 2-63-1 --unit 区生态环境局 --status 进行中 --percent 60 --note 评估报告初稿已完成
     python -m bot report 3-3-1 --unit 水务局 --status 已完成 --date 2023-09-27
 
-The report goes through the same store API as the bot's (source "cli"). ``--date`` sets the
-report's day; its time of day is the current time, as with every ``--date`` of the CLI.
+The report goes through the same checks (``bot.progress.check_report``) and the same store API
+as the bot's (source "cli"). ``--date`` sets the report's day, from the plan's issue date on;
+its time of day is the current time, as with every ``--date`` of the CLI.
+
+Exit codes: 0 recorded; 1 the database is in use by the running bot; 2 the report was refused
+(unknown measure or unit, a unit not responsible, a contradiction) or the input is unreadable.
 """
 
 from __future__ import annotations
 
 import argparse
-import difflib
 import sys
+from pathlib import Path
 
-from bot.assignments import unit_roles
+from bot import paths, texts
 from bot.clock import SystemClock
-from bot.commands.common import add_date_option, add_db_option, add_plan_option
+from bot.commands.common import (
+    EXIT_PROBLEM_FOUND,
+    CommandError,
+    add_date_option,
+    add_db_option,
+    add_plan_option,
+    load_plan_and_directory,
+)
 from bot.commands.db import in_use_by
-from bot.commands.remind import InputError, load_plan_and_directory
-from bot.directory import Directory
-from bot.models import Measure, Plan, Status
-from bot.progress import normalize
+from bot.models import Status
+from bot.progress import RefusalReason, ReportRefusal, check_report, contradiction
 from bot.store import Store, StoreError, StoreLocked
-
-ROLE_ZH = {"lead": "牵头", "co": "协办"}
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -48,7 +55,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def _percent(text: str) -> int:
     try:
-        value = int(text.strip().rstrip("%"))
+        value = int(text.strip().rstrip("%％"))
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
     if not 0 <= value <= 100:
@@ -56,60 +63,55 @@ def _percent(text: str) -> int:
     return value
 
 
-def find_measure(plan: Plan, measure_id: str) -> Measure:
-    measure_id = normalize(measure_id).strip()
-    measure = plan.measure(measure_id)
-    if measure is None:
-        ids = [m.id for m in plan.measures]
-        similar = [i for i in ids if i.startswith(measure_id + "-")]
-        similar = similar or difflib.get_close_matches(measure_id, ids)
-        hint = f" (did you mean {', '.join(similar[:5])}?)" if similar else ""
-        raise InputError(f"no measure {measure_id} in the plan{hint}")
-    return measure
+def _names(units: tuple[str, ...]) -> str:
+    return texts.BOT_LIST_SEPARATOR.join(units)
 
 
-def find_unit(directory: Directory, measure: Measure, name: str) -> tuple[str, str]:
-    """The canonical unit and its role on the measure; refuses groups and units not responsible."""
-    unit = directory.resolve(name)
-    if unit is None:
-        similar = directory.suggest(name)
-        hint = f" (did you mean {', '.join(similar)}?)" if similar else ""
-        raise InputError(f"unknown unit {name!r}{hint}")
-    if directory.is_group(unit):
-        members = "、".join(directory.expand(unit)) or "no units yet"
-        raise InputError(f"{unit} is a group ({members}); report for one unit")
-    roles = unit_roles(measure, directory)
-    if unit not in roles:
-        responsible = "、".join(f"{u}（{ROLE_ZH[r]}）" for u, r in roles.items()) or "no unit yet"
-        raise InputError(f"{unit} is not responsible for {measure.id}; responsible: {responsible}")
-    return unit, roles[unit]
+def describe_refusal(refusal: ReportRefusal) -> str:
+    """Why ``check_report`` refused, for the operator (English, names as the plan writes them)."""
+    reason = refusal.reason
+    if reason is RefusalReason.UNKNOWN_MEASURE:
+        hint = f" (did you mean {', '.join(refusal.similar)}?)" if refusal.similar else ""
+        return f"no measure {refusal.measure_id} in the plan{hint}"
+    if reason is RefusalReason.UNKNOWN_UNIT:
+        hint = f" (did you mean {', '.join(refusal.similar)}?)" if refusal.similar else ""
+        return f"unknown unit {refusal.unit!r}{hint}"
+    if reason is RefusalReason.UNIT_IS_GROUP:
+        members = _names(refusal.members) or "no units yet; an operator lists them in data/units.json"
+        return f"{refusal.unit} is a group ({members}); report for one unit"
+    responsible = (
+        _names(tuple(f"{unit}（{texts.LV_ROLE[role]}）" for unit, role in refusal.responsible))
+        or "no unit yet"
+    )
+    unit = _names(refusal.chat_units)
+    return f"{unit} is not responsible for {refusal.measure_id}; responsible: {responsible}"
 
 
-def contradiction(status: Status, percent: int | None) -> str | None:
-    if status is Status.DONE and percent is not None and percent != 100:
-        return f"{status} with {percent}%"
-    if status is Status.NOT_STARTED and percent:
-        return f"{status} with {percent}%"
-    return None
+def _check_db_path(path: Path) -> None:
+    """A database in a folder that does not exist is a typo, except the default one's data/state/."""
+    if path != paths.DB and not path.parent.is_dir():
+        raise CommandError(f"folder {path.parent} does not exist (--db {path}); nothing recorded")
 
 
 def run(args: argparse.Namespace) -> int:
     status = Status(args.status)
     if (problem := contradiction(status, args.percent)) is not None:
-        print(f"error: {problem} contradicts itself; nothing recorded", file=sys.stderr)
-        return 2
+        raise CommandError(f"{problem} contradicts itself; nothing recorded")
+    plan, directory = load_plan_and_directory(args.plan, args.units)
+    if args.date is not None and args.date < plan.issued:
+        raise CommandError(
+            f"--date {args.date} is before the plan was issued ({plan.issued}); nothing recorded"
+        )
+    target = check_report(plan, directory, args.measure, args.unit)
+    if isinstance(target, ReportRefusal):
+        raise CommandError(f"{describe_refusal(target)}; nothing recorded")
+    _check_db_path(args.db)
+    at = SystemClock(args.date).now()
     try:
-        plan, directory = load_plan_and_directory(args.plan, args.units)
-        measure = find_measure(plan, args.measure)
-        unit, role = find_unit(directory, measure, args.unit)
-        at = SystemClock(args.date).now()
-        store = Store.open(args.db)
-        try:
+        with Store.open(args.db) as store:
             entry = store.record_progress(
-                measure.id, unit, status, at, percent=args.percent, note=args.note, source="cli"
+                target.measure.id, target.unit, status, at, percent=args.percent, note=args.note, source="cli"
             )
-        finally:
-            store.close()
     except StoreLocked as exc:
         print(
             f"error: {in_use_by(args.db, exc)}, so this command cannot write to it; nothing recorded.\n"
@@ -118,14 +120,13 @@ def run(args: argparse.Namespace) -> int:
             "机器人正在运行：请在群里发送 /report 填报进展，或先停止机器人再用本命令补录。",
             file=sys.stderr,
         )
-        return 1
-    except (InputError, StoreError) as exc:
-        print(f"error: {exc}; nothing recorded", file=sys.stderr)
-        return 1
+        return EXIT_PROBLEM_FOUND
+    except StoreError as exc:
+        raise CommandError(f"{exc}; nothing recorded") from None
     percent = f" {entry.percent}%" if entry.percent is not None else ""
     note = f" · {entry.note}" if entry.note else ""
     print(
-        f"recorded #{entry.seq}: {entry.measure} {measure.title} · {entry.unit}（{ROLE_ZH[role]}）"
-        f" {entry.status}{percent} · {entry.at:%Y-%m-%d %H:%M}{note}"
+        f"recorded #{entry.seq}: {entry.measure} {target.measure.title} · {entry.unit}"
+        f"（{texts.LV_ROLE[target.role]}） {entry.status}{percent} · {entry.at:%Y-%m-%d %H:%M}{note}"
     )
     return 0

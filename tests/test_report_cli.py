@@ -1,0 +1,77 @@
+"""``python -m bot report``: a phone report entered by an operator, checked as the bot checks reports.
+
+Run in-process through ``bot.cli.main`` on the shipped plan and directory, with a real database
+file in a temporary folder.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from bot.models import Status
+from bot.store import Store
+
+
+def report(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    try:
+        code = main(["report", *argv])
+    except SystemExit as exc:  # argparse rejects bad arguments this way
+        code = int(exc.code or 0)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_the_unit_and_its_role_are_named_as_the_views_name_them(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    db = tmp_path / "bot.db"
+    code, out, err = report(
+        capsys, "２－６３－１", "--unit", "生态环境局", "--status", "进行中", "--db", str(db)
+    )
+    assert code == 0, err
+    assert "2-63-1" in out and "区生态环境局（主责）" in out
+    code, out, err = report(capsys, "2-63-1", "--unit", "宋庄", "--status", "已完成", "--db", str(db))
+    assert code == 0, err
+    assert "宋庄镇（协办）" in out
+    with Store.open(db) as store:
+        assert [(e.unit, e.status, e.source) for e in store.history("2-63-1")] == [
+            ("区生态环境局", Status.IN_PROGRESS, "cli"),
+            ("宋庄镇", Status.DONE, "cli"),
+        ]
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["2-63-1", "--unit", "区水务局", "--status", "进行中"], "区水务局 is not responsible for 2-63-1"),
+        (["2-63-1", "--unit", "相关乡镇", "--status", "进行中"], "no units yet"),
+        (["2-63-1", "--unit", "区生态环竟局", "--status", "进行中"], "did you mean 区生态环境局"),
+        (["2-63", "--unit", "区生态环境局", "--status", "进行中"], "did you mean 2-63-1"),
+        (["2-63-1", "--unit", "区生态环境局", "--status", "已完成", "--percent", "60"], "contradicts"),
+        (
+            ["2-63-1", "--unit", "区生态环境局", "--status", "进行中", "--date", "2023-03-19"],
+            "before the plan was issued (2023-03-20)",
+        ),
+    ],
+)
+def test_a_refused_report_exits_2_and_records_nothing(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, argv: list[str], message: str
+) -> None:
+    db = tmp_path / "bot.db"
+    code, out, err = report(capsys, *argv, "--db", str(db))
+    assert (code, out) == (2, "")
+    assert message in err and "nothing recorded" in err
+    assert not db.exists()
+
+
+def test_a_database_in_a_folder_that_does_not_exist_is_a_typo(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    db = tmp_path / "stat" / "bot.db"
+    code, out, err = report(capsys, "2-63-1", "--unit", "区生态环境局", "--status", "进行中", "--db", str(db))
+    assert (code, out) == (2, "")
+    assert f"folder {db.parent} does not exist" in err
+    assert not db.parent.exists()
