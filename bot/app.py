@@ -6,7 +6,8 @@ build the same Application, pointed at the local Bot API stand-in through ``base
 
 from __future__ import annotations
 
-import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from telegram import LinkPreviewOptions
@@ -29,11 +30,10 @@ CALENDAR_KEY = "work_calendar"
 RATE_LIMIT_RETRIES = 3
 """How often AIORateLimiter waits out a 429 (retry_after) before the send fails."""
 
-App = Application[Any, Any, Any, Any, Any, Any]
+LOCAL_POLL_SECONDS = 1
+"""getUpdates timeout of ``polling``, against the local Bot API stand-in."""
 
-# Opt in to PTB 23's timedelta durations now: without it every 429 (RetryAfter) raises a
-# deprecation warning inside the library, and the code here reads no duration attributes.
-os.environ.setdefault("PTB_TIMEDELTA", "1")
+App = Application[Any, Any, Any, Any, Any, Any]
 
 
 def build_application(
@@ -83,3 +83,26 @@ def build_application(
 async def _post_init(application: App) -> None:
     services: Services = application.bot_data[SERVICES_KEY]
     await set_commands(application, services.admin_ids)
+
+
+@asynccontextmanager
+async def polling(application: App) -> AsyncIterator[App]:
+    """The application started and long-polling as ``run_polling`` would, inside a running event
+    loop (the sandbox, tests); stopped and shut down cleanly on exit.
+
+    The long poll is short (LOCAL_POLL_SECONDS), so stopping never waits long for an open poll.
+    """
+    try:
+        await application.initialize()
+        if application.post_init is not None:  # run_polling calls it; starting by hand, so do we
+            await application.post_init(application)
+        await application.start()
+        assert application.updater is not None
+        await application.updater.start_polling(poll_interval=0, timeout=LOCAL_POLL_SECONDS)
+        yield application
+    finally:
+        if application.updater is not None and application.updater.running:
+            await application.updater.stop()
+        if application.running:
+            await application.stop()
+        await application.shutdown()

@@ -18,7 +18,7 @@ from pydantic import SecretStr
 from telegram.request import BaseRequest
 
 from bot import paths
-from bot.app import CALENDAR_KEY, SENDER_KEY, App, build_application
+from bot.app import CALENDAR_KEY, SENDER_KEY, App, build_application, polling
 from bot.clock import FakeClock
 from bot.config import Settings
 from bot.directory import Directory
@@ -127,17 +127,7 @@ async def running_bot(
     app.bot_data[SENDER_KEY].retry_delays = (0.01, 0.02, 0.05)
     admin = api.user(ADMIN_ID, "管理员", "admin")
     try:
-        await app.initialize()
-        if app.post_init is not None:  # run_polling would call it; starting by hand, we do
-            await app.post_init(app)
-        await app.start()
-        assert app.updater is not None
-        await app.updater.start_polling(poll_interval=0, timeout=1)
-        yield Bot(api, app, services, clock, admin)
+        async with polling(app):
+            yield Bot(api, app, services, clock, admin)
     finally:
-        if app.updater is not None and app.updater.running:
-            await app.updater.stop()
-        if app.running:
-            await app.stop()
-        await app.shutdown()
         store.close()

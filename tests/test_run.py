@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import subprocess
 import sys
 from pathlib import Path
 
@@ -59,3 +60,20 @@ async def test_run_polls_answers_and_stops_cleanly_on_sigterm(fake_api: BotApiSe
         assert binding is not None and binding.units == ["区水务局"]
     finally:
         store.close()
+
+
+def test_building_the_bot_changes_no_environment_variable() -> None:
+    # Subprocesses and tests inherit os.environ; the wiring must not opt them into library modes.
+    env = {name: value for name, value in os.environ.items() if name != "PTB_TIMEDELTA"}
+    script = "import os, bot.app, bot.commands.run; print(sorted(set(os.environ) - set(ENV)))"
+    result = subprocess.run(
+        [sys.executable, "-c", f"ENV = {sorted(env)!r}\n{script}"],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"

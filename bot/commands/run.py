@@ -17,10 +17,8 @@ from telegram import Update
 
 from bot.app import build_application
 from bot.clock import SystemClock
-from bot.commands.common import add_date_option
+from bot.commands.common import CommandError, add_date_option, load_plan_and_directory
 from bot.config import ConfigError, Settings, load_settings
-from bot.directory import Directory
-from bot.models import Plan
 from bot.services import Services
 from bot.store import Store, StoreError
 
@@ -75,47 +73,37 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     sandbox.set_defaults(func=sandbox_command)
 
 
-def _settings() -> Settings | None:
+def _settings() -> Settings:
     try:
         return load_settings()
     except ConfigError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return None
+        raise CommandError(str(error)) from None
 
 
-def _plan(settings: Settings) -> tuple[Plan, Directory] | None:
-    try:
-        return Plan.load(settings.plan_path), Directory.load(settings.units_path)
-    except FileNotFoundError as error:
-        print(f"error: {error.filename} is missing; run `make plan` to build it", file=sys.stderr)
-    except ValueError as error:
-        print(f"error: cannot read the plan or directory: {error}", file=sys.stderr)
-    return None
+def _today(args: argparse.Namespace, settings: Settings) -> date | None:
+    """The pinned day: ``--date``, else BOT_TODAY, else None (the real date)."""
+    pinned: date | None = args.date or settings.bot_today
+    return pinned
 
 
 def run_command(args: argparse.Namespace) -> int:
     settings = _settings()
-    if settings is None:
-        return 2
+    pinned = _today(args, settings)
     if settings.token is None:
         log.info("no TELEGRAM_BOT_TOKEN: starting the sandbox")
-        return _sandbox(settings, args.date)
+        return _sandbox(settings, pinned)
     protect_token(settings.token)
-    loaded = _plan(settings)
-    if loaded is None:
-        return 1
-    plan, directory = loaded
+    plan, directory = load_plan_and_directory(settings.plan_path, settings.units_path)
     try:
         settings.db_path.parent.mkdir(parents=True, exist_ok=True)
         store = Store.open(settings.db_path)
     except (StoreError, OSError) as error:
         print(f"error: cannot open the database {settings.db_path}: {error}", file=sys.stderr)
         return 1
-    pinned = args.date or settings.bot_today
     services = Services(plan, directory, store, SystemClock(pinned), admin_ids=settings.admin_ids)
     try:
         application = build_application(settings, services)
-        if settings.webhook_url is not None:
+        if settings.uses_webhook:
             log.info("serving the webhook at %s/%s", settings.webhook_url, settings.webhook_path)
             application.run_webhook(
                 listen=settings.webhook_listen,
@@ -136,21 +124,16 @@ def run_command(args: argparse.Namespace) -> int:
 
 def sandbox_command(args: argparse.Namespace) -> int:
     settings = _settings()
-    if settings is None:
-        return 2
-    return _sandbox(settings, args.date or settings.bot_today)
+    return _sandbox(settings, _today(args, settings))
 
 
 def _sandbox(settings: Settings, day: date | None) -> int:
     from bot.sandbox.terminal import run_sandbox
 
-    loaded = _plan(settings)
-    if loaded is None:
-        return 1
+    plan, directory = load_plan_and_directory(settings.plan_path, settings.units_path)
     # The transcript is the output; library chatter would bury it (use -v to see it anyway).
     if logging.getLogger().level > logging.DEBUG:
         logging.getLogger().setLevel(logging.WARNING)
-    plan, directory = loaded
     today = day or SystemClock().now().date()
     try:
         return asyncio.run(run_sandbox(settings, plan, directory, today))

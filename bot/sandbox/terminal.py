@@ -26,12 +26,12 @@ from typing import TextIO
 
 from pydantic import SecretStr
 
-from bot.app import CALENDAR_KEY, SENDER_KEY, App, build_application
+from bot.app import CALENDAR_KEY, SENDER_KEY, App, build_application, polling
 from bot.clock import FakeClock, parse_day
 from bot.config import Settings
 from bot.directory import Directory
 from bot.models import Plan, Status
-from bot.progress import BUTTON_STATUSES, normalize, parse_button
+from bot.progress import BUTTON_STATUSES, normalize_text, parse_button
 from bot.sandbox.botapi import DEFAULT_TOKEN, BotApiServer, BotEvent, FakeChat, FakeUser, JSONDict
 from bot.services import Services
 from bot.store import Store
@@ -40,15 +40,34 @@ from schedules.dispatch import run_reminders
 log = logging.getLogger(__name__)
 
 SANDBOX_ADMIN_ID = 1
+STRANGER_ID = 9999
+STRANGER_CHAT_ID = -9999
+STRANGER_CHAT_TITLE = "未绑定的群"
+PRIVATE_CHAT_NAME = "私聊"
 DEMO_LEADER = "倪德才"
 LEADER_CHAT_TITLE = "领导群"
 # The simulated clock's time of day: after a typical REMIND_AT, as reminders are ticked by hand.
 SANDBOX_TIME = time(9, 30)
-SANDBOX_COMMANDS = ("as", "leader", "admin", "date", "tick", "press", "reply", "photo", "file", "help")
+SANDBOX_COMMANDS = (
+    "as",
+    "leader",
+    "admin",
+    "stranger",
+    "private",
+    "date",
+    "tick",
+    "press",
+    "reply",
+    "photo",
+    "file",
+    "help",
+)
 SANDBOX_HELP = """沙盒命令（其余每行都作为当前身份在当前群里发出的消息）：
   :as 单位名称         切换为该单位联络员，进入该单位工作群
   :leader 姓名         切换为该领导，进入其领导群
   :admin               切换回管理员（在领导群）
+  :stranger            切换为未绑定的陌生人，进入一个未绑定的群（试试各种拒绝）
+  :private             当前身份与机器人私聊（如 /start 邀请码）
   :date YYYY-MM-DD     设定模拟的“今天”
   :tick                立即执行今天的提醒推送
   :press 编号 状态     点击本群最近一条提醒里该编号的按钮（状态：已完成/进行中/受阻）
@@ -68,7 +87,8 @@ class Persona:
     chat: FakeChat
 
     def prompt(self) -> str:
-        return f"[{self.user.first_name} @ {self.chat.name}]"
+        where = PRIVATE_CHAT_NAME if self.chat.type == "private" else self.chat.name
+        return f"[{self.user.first_name} @ {where}]"
 
 
 class Sandbox:
@@ -157,6 +177,8 @@ class Sandbox:
             "as": self.become_unit,
             "leader": self.become_leader,
             "admin": self.become_admin,
+            "stranger": self.become_stranger,
+            "private": self.go_private,
             "date": self.set_date,
             "tick": self.tick,
             "press": self.press,
@@ -192,6 +214,14 @@ class Sandbox:
     def become_admin(self, _: str) -> None:
         self.persona = Persona(self.admin, self.leader_chat(DEMO_LEADER))
 
+    def become_stranger(self, _: str) -> None:
+        """Someone no admin knows, in a group nobody bound: every refusal can be tried here."""
+        stranger = self.api.user(STRANGER_ID, "陌生人")
+        self.persona = Persona(stranger, self.api.group(STRANGER_CHAT_ID, STRANGER_CHAT_TITLE))
+
+    def go_private(self, _: str) -> None:
+        self.persona = Persona(self.persona.user, self.api.private(self.persona.user))
+
     def set_date(self, text: str) -> None:
         try:
             day = parse_day(text)
@@ -220,7 +250,7 @@ class Sandbox:
         raise SandboxError(f"{self.persona.chat.name} 里还没有带按钮的提醒。先 :tick 推送今天的提醒。")
 
     async def press(self, text: str) -> None:
-        parts = normalize(text).split()
+        parts = normalize_text(text).split()
         if len(parts) != 2:
             raise SandboxError("用法：:press 编号 状态，例如 :press 2-63-1 已完成")
         measure, status_text = parts
@@ -284,20 +314,10 @@ async def sandbox(
         )
         world = Sandbox(api, app, services, clock, out)
         try:
-            await app.initialize()
-            if app.post_init is not None:  # run_polling would call it; starting by hand, we do
-                await app.post_init(app)
-            await app.start()
-            assert app.updater is not None
-            await app.updater.start_polling(poll_interval=0, timeout=1)
-            await api.idle()
-            yield world
+            async with polling(app):
+                await api.idle()
+                yield world
         finally:
-            if app.updater is not None and app.updater.running:
-                await app.updater.stop()
-            if app.running:
-                await app.stop()
-            await app.shutdown()
             store.close()
 
 
