@@ -111,6 +111,16 @@ class Settings(BaseSettings):
             raise ValueError(f"must start with http:// or https://, got {value!r}")
         return value.rstrip("/")
 
+    @field_validator("webhook_path")
+    @classmethod
+    def _path_without_slashes(cls, value: str) -> str:
+        # The URL is built as WEBHOOK_URL/WEBHOOK_PATH: "/telegram/" would register //telegram/,
+        # which the bot's own server (listening on telegram) answers with 404.
+        path = value.strip().strip("/")
+        if not path:
+            raise ValueError("WEBHOOK_PATH must name a path, e.g. telegram")
+        return path
+
     @field_validator("webhook_secret")
     @classmethod
     def _telegram_secret_alphabet(cls, value: SecretStr | None) -> SecretStr | None:

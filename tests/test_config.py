@@ -18,7 +18,16 @@ TOKEN = "123456:AAH-very-secret-token"
 
 @pytest.fixture(autouse=True)
 def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("TELEGRAM_BOT_TOKEN", "ADMIN_IDS", "REMIND_AT", "TZ", "WEBHOOK_URL", "BOT_TODAY", "DB_PATH"):
+    for name in (
+        "TELEGRAM_BOT_TOKEN",
+        "ADMIN_IDS",
+        "REMIND_AT",
+        "TZ",
+        "WEBHOOK_URL",
+        "WEBHOOK_PATH",
+        "BOT_TODAY",
+        "DB_PATH",
+    ):
         monkeypatch.delenv(name, raising=False)
 
 
@@ -69,7 +78,10 @@ def test_zones_on_shanghai_time_are_accepted(monkeypatch: pytest.MonkeyPatch, zo
 def test_self_hosted_api_and_webhook(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TELEGRAM_API_BASE_URL", "http://127.0.0.1:8081/")
     monkeypatch.setenv("WEBHOOK_URL", "https://bot.example.org")
+    monkeypatch.setenv("WEBHOOK_PATH", " /telegram/hook/ ")
     settings = load_settings(None)
+    # The bot listens on the path as given, and registers WEBHOOK_URL/WEBHOOK_PATH: one slash between.
+    assert settings.webhook_path == "telegram/hook"
     assert settings.api_base_url == "http://127.0.0.1:8081/bot"
     assert settings.api_base_file_url == "http://127.0.0.1:8081/file/bot"
     assert settings.uses_webhook
@@ -85,6 +97,7 @@ def test_self_hosted_api_and_webhook(monkeypatch: pytest.MonkeyPatch) -> None:
         ("WEBHOOK_URL", "http://bot.example.org", "WEBHOOK_URL"),
         ("BOT_TODAY", "2023-02-30", "BOT_TODAY"),
         ("WEBHOOK_SECRET", "has spaces!", "WEBHOOK_SECRET"),
+        ("WEBHOOK_PATH", "/", "WEBHOOK_PATH"),
     ],
 )
 def test_bad_values_are_named_and_secrets_not_echoed(

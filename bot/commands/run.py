@@ -14,6 +14,7 @@ import sys
 from datetime import date
 
 from telegram import Update
+from telegram.error import TelegramError
 
 from bot.app import build_application
 from bot.clock import SystemClock
@@ -117,6 +118,12 @@ def run_command(args: argparse.Namespace) -> int:
             log.info("long polling Telegram%s", f" (today pinned to {pinned})" if pinned else "")
             # run_polling stops cleanly on SIGINT and SIGTERM: updates in hand are finished first.
             application.run_polling(allowed_updates=Update.ALL_TYPES)
+    except TelegramError as error:
+        # Telegram refused to start us (a bad token, an unreachable webhook URL): PTB has logged
+        # the details; the operator's last line says what failed, without the token.
+        reason = str(error).replace(settings.token, "<TOKEN>")
+        print(f"error: Telegram refused to start the bot: {reason}", file=sys.stderr)
+        return 1
     finally:
         store.close()
     return 0
