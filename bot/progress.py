@@ -133,9 +133,10 @@ def find_measure_ids(text: str) -> list[str]:
     return found
 
 
-def mentions_measure_id(text: str) -> bool:
-    """Whether a text has something like a measure ID anywhere in it (``3-6-4``, ``3-6``)."""
-    return _ID_LIKE.search(normalize_text(text)) is not None
+def measure_id_in(text: str) -> str | None:
+    """The first thing like a measure ID anywhere in a text (``3-6-4``, ``3-6``), or None."""
+    found = _ID_LIKE.search(normalize_text(text))
+    return found.group(0) if found is not None else None
 
 
 def contradiction(status: Status, percent: int | None) -> str | None:

@@ -153,7 +153,7 @@ BOT_EVIDENCE_STATE = {
 }
 BOT_EVIDENCE_KINDS = {"photo": "照片", "document": "文件"}
 BOT_EVIDENCE_NEEDS_ID = "请在照片或文件的说明里写上措施编号（如 2-63-1），或回复只有一项的提醒后再发送。"
-BOT_EVIDENCE_ID_FIRST = "请把措施编号写在说明的开头，如 <code>2-63-1 现场照片</code>，再发送一次。"
+BOT_EVIDENCE_ID_FIRST = "请把措施编号写在说明的开头，如 <code>{measure} 现场照片</code>，再发送一次。"
 BOT_BUTTON_ANSWER = "已记录：{measure} {status}"
 BOT_BUTTON_STALE = "这个按钮已失效。请使用最新的提醒，或发送 /report 编号 状态。"
 BOT_REFUSE_NOT_BOUND = (

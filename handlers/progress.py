@@ -31,7 +31,7 @@ from bot.progress import (
     evidence_ref,
     evidence_status,
     find_measure_ids,
-    mentions_measure_id,
+    measure_id_in,
     parse_button,
     parse_progress,
     unit_for_tag,
@@ -362,9 +362,9 @@ async def on_evidence(update: Update, context: Context) -> None:
     if isinstance(parsed, ProgressParseError):
         if parsed.problem not in (ParseProblem.NO_MEASURE, ParseProblem.EMPTY):
             await reply(update, parse_hint(parsed))
-        elif mentions_measure_id(caption):
+        elif (mentioned := measure_id_in(caption)) is not None:
             # The caption names a measure, only not first ("现场照片 3-6-4"): meant as evidence.
-            await reply(update, texts.BOT_EVIDENCE_ID_FIRST)
+            await reply(update, texts.BOT_EVIDENCE_ID_FIRST.format(measure=esc(mentioned)))
         elif is_reply_to_bot(update, context) or message.chat.type == "private":
             await reply(update, texts.BOT_EVIDENCE_NEEDS_ID)
         # Otherwise say nothing: in a group, a photo that names no measure and answers no bot

@@ -291,9 +291,7 @@ async def test_a_failed_confirmation_never_says_nothing_was_saved(bot: Bot) -> N
 async def test_attachments_that_seem_meant_for_the_bot_get_a_hint(bot: Bot) -> None:
     chat, contact = unit_group(bot, -316, ECOLOGY, 416, "尤")
     said = await bot.says(chat, contact, photo=True, caption="现场照片 3-6-4")
-    assert [m["text"] for m in said] == [
-        texts.BOT_EVIDENCE_ID_FIRST.replace("<code>", "").replace("</code>", "")
-    ]
+    assert [m["text"] for m in said] == ["请把措施编号写在说明的开头，如 3-6-4 现场照片，再发送一次。"]
     await bot.tick()
     [digest] = bot.api.bot_messages(chat)[-1:]
     said = await bot.says(chat, contact, photo=True, reply_to=digest["message_id"])
