@@ -9,22 +9,26 @@ Two rules shape every view:
 * a dated item (deadline or milestone) is overdue from the day after it is due until the day the
   measure is complete (``bot.assignments.is_complete`` as of today), whatever its other dates;
 * an item is listed for each responsible unit (lead or co, groups expanded) that has not itself
-  reported 已完成; a plan name nobody is assigned to yet (an open group) is listed under that name,
-  so no item silently disappears from a leader's view.
+  reported 已完成; a plan name nobody is assigned to yet (an open group) is listed under the
+  group's canonical label, so no item silently disappears from a leader's view, and that label
+  can be asked for like a unit.
+
+Labels that reach users (附件N, 合计, separators) come from ``bot.texts``.
 """
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any, Literal
 
+from bot import texts
 from bot.assignments import Light, UnitRole, is_complete, is_done, lead_units, status_light, unit_roles
 from bot.directory import Directory
 from bot.models import DatedItem, Measure, Plan, ProgressEntry, Status
+from bot.progress import MEASURE_ID, normalize_measure_id
 from bot.store import Binding, Store
 
 LatestMap = Mapping[tuple[str, str], ProgressEntry]
@@ -45,7 +49,8 @@ class Responsible:
 
     ``assigned`` is False for a plan name that expands to no unit (an open group such as
     相关街道乡镇 that no operator has filled in): nobody can report for it, but its items still
-    have to show up somewhere.
+    have to show up somewhere. ``unit`` is then the group's canonical label (相关乡镇, where the
+    plan wrote 相关乡镇政府), so the row matches what a user types to ask for it.
     """
 
     unit: str
@@ -68,12 +73,12 @@ class PlanIndex:
         self.leaders: dict[str, list[str]] = {
             m.id: [_leader_name(directory, name) for name in m.leaders] for m in plan.measures
         }
+        # Keyed by unit, and by open-group label for the rows nobody is assigned to yet.
         self.by_unit: dict[str, list[Measure]] = {}
         self.by_leader: dict[str, list[Measure]] = {}
         for measure in plan.measures:
             for row in self.responsible[measure.id]:
-                if row.assigned:
-                    self.by_unit.setdefault(row.unit, []).append(measure)
+                self.by_unit.setdefault(row.unit, []).append(measure)
             for leader in self.leaders[measure.id]:
                 self.by_leader.setdefault(leader, []).append(measure)
         self.unit_position: dict[str, int] = {u.name: i for i, u in enumerate(directory.units)}
@@ -102,7 +107,7 @@ class PlanIndex:
         rows = self.responsible[measure.id]
         if scope.units is None:
             return rows
-        return [row for row in rows if row.assigned and row.unit in scope.units]
+        return [row for row in rows if row.unit in scope.units]
 
     def unit_sort_key(self, unit: str) -> tuple[int, str]:
         return (self.unit_position.get(unit, len(self.unit_position)), unit)
@@ -113,9 +118,10 @@ def _responsible(measure: Measure, directory: Directory) -> list[Responsible]:
     listed = {row.unit for row in rows}
     for role, names in (("lead", measure.lead_units), ("co", measure.co_units)):
         for name in names:
-            if not directory.expand(name) and name not in listed:
-                rows.append(Responsible(name, role, assigned=False))  # type: ignore[arg-type]
-                listed.add(name)
+            label = directory.resolve(name) or name
+            if not directory.expand(name) and label not in listed:
+                rows.append(Responsible(label, role, assigned=False))  # type: ignore[arg-type]
+                listed.add(label)
     return rows
 
 
@@ -123,19 +129,21 @@ def _leader_name(directory: Directory, name: str) -> str:
     return directory.resolve_leader(name) or "".join(name.split())
 
 
+# One process-wide cache, shared by the bot, the CLI and every test in a run. That is safe
+# because an entry can only ever answer for the very objects it was built from: it is keyed by
+# identity, plans and directories are frozen, and the entry holds the objects themselves, so
+# their ids cannot be reused by another plan while the entry exists. The bot uses one pair for
+# its whole life; tests build many, hence the bound.
 _INDEXES: dict[tuple[int, int], tuple[Plan, Directory, PlanIndex]] = {}
+_INDEXES_KEPT = 8
 
 
 def index_for(plan: Plan, directory: Directory) -> PlanIndex:
-    """The index of this plan and directory, built on first use and then reused.
-
-    Keyed by identity (the models are immutable); the cache holds the objects themselves so an
-    id can never be reused for a different plan while its entry exists.
-    """
+    """The index of this plan and directory, built on first use and then reused."""
     key = (id(plan), id(directory))
     cached = _INDEXES.get(key)
     if cached is None:
-        if len(_INDEXES) >= 8:
+        if len(_INDEXES) >= _INDEXES_KEPT:
             _INDEXES.clear()
         cached = (plan, directory, PlanIndex(plan, directory))
         _INDEXES[key] = cached
@@ -203,9 +211,6 @@ class Snapshot:
 # --- scope: which measures and units a view covers ----------------------------------------------
 
 
-ScopeKind = Literal["all", "units", "leader", "annex"]
-
-
 @dataclass(frozen=True)
 class Scope:
     """Which measures a view covers. Set fields all apply (an intersection); none set means all.
@@ -238,7 +243,7 @@ class Scope:
             units=units,
             leader=self.leader or other.leader,
             annex=self.annex if self.annex is not None else other.annex,
-            label=" · ".join(dict.fromkeys(labels)),
+            label=texts.LV_SCOPE_SEPARATOR.join(dict.fromkeys(labels)),
         )
 
 
@@ -260,29 +265,34 @@ def scope_everything(label: str) -> Scope:
 
 
 def unit_scope(directory: Directory, name: str) -> Scope:
-    """A unit, alias or group label; raises ScopeError with suggestions otherwise."""
+    """A unit, alias or group label; raises ScopeError with suggestions otherwise.
+
+    A group stands for its members. An open group nobody has filled in stands for itself: the
+    views list its measures under its label (see ``Responsible``), and that is what it scopes.
+    """
     canonical = directory.resolve(name)
     if canonical is None:
         raise ScopeError(name, directory.suggest(name))
-    members = directory.expand(canonical)
-    if not members:
-        # An open group nobody has filled in: it names no unit, so it scopes nothing real.
-        raise ScopeError(name, [])
+    members = directory.expand(canonical) or [canonical]
     return Scope(units=frozenset(members), label=canonical)
 
 
 def leader_scope(directory: Directory, name: str) -> Scope:
     leader = directory.resolve_leader(name)
     if leader is None:
-        raise ScopeError(name, difflib.get_close_matches("".join(name.split()), directory.leaders, n=3))
+        raise ScopeError(name, directory.suggest_leader(name))
     return Scope(leader=leader, label=leader)
+
+
+def annex_label(number: int) -> str:
+    return texts.LV_ANNEX.format(no=number)
 
 
 def annex_scope(plan: Plan, number: int) -> Scope:
     titles = {a.no for a in plan.annexes}
     if number not in titles:
-        raise ScopeError(f"附件{number}", [f"附件{a.no}" for a in plan.annexes])
-    return Scope(annex=number, label=f"附件{number}")
+        raise ScopeError(annex_label(number), [annex_label(a.no) for a in plan.annexes])
+    return Scope(annex=number, label=annex_label(number))
 
 
 def parse_scope(plan: Plan, directory: Directory, text: str, everything_label: str) -> Scope:
@@ -298,8 +308,7 @@ def parse_scope(plan: Plan, directory: Directory, text: str, everything_label: s
     try:
         return unit_scope(directory, text)
     except ScopeError as exc:
-        leaders = difflib.get_close_matches("".join(text.split()), directory.leaders, n=1)
-        raise ScopeError(text, [*exc.suggestions, *leaders]) from None
+        raise ScopeError(text, [*exc.suggestions, *directory.suggest_leader(text, limit=1)]) from None
 
 
 @dataclass(frozen=True)
@@ -323,7 +332,7 @@ def chat_scope(
     if binding is not None and binding.leader:
         default = Scope(leader=binding.leader, label=binding.leader)
     elif binding is not None and binding.units:
-        default = Scope(units=frozenset(binding.units), label="、".join(binding.units))
+        default = Scope(units=frozenset(binding.units), label=texts.LV_LIST_SEPARATOR.join(binding.units))
     if is_admin:
         if requested is not None:
             return requested
@@ -523,31 +532,42 @@ def _unit_report(
 
 # --- summary --------------------------------------------------------------------------------------
 
+SummaryState = Literal["complete", "partly_done", "in_progress", "not_started", "blocked"]
+
 
 @dataclass(frozen=True)
 class SummaryRow:
-    """Counts for an annex or a unit. complete + in_progress + not_started + blocked = total;
-    ``overdue`` counts the open measures among them with an item past due."""
+    """Counts for the whole scope, an annex or a unit.
+
+    complete + partly_done + in_progress + not_started + blocked = total; ``overdue`` counts
+    the open measures among them with an item past due. The total and annex rows count
+    measures as a whole; a unit's row counts that unit's own state on each of its measures, so
+    it is never partly done. ``assigned`` is False for an open group's row (nobody to report).
+    """
 
     label: str
     total: int = 0
     complete: int = 0
+    partly_done: int = 0
     in_progress: int = 0
     not_started: int = 0
     blocked: int = 0
     overdue: int = 0
     light: Light = "🟢"
+    assigned: bool = True
 
     def to_json(self) -> dict[str, Any]:
         return {
             "label": self.label,
             "total": self.total,
             "complete": self.complete,
+            "partly_done": self.partly_done,
             "in_progress": self.in_progress,
             "not_started": self.not_started,
             "blocked": self.blocked,
             "overdue": self.overdue,
             "light": self.light,
+            "assigned": self.assigned,
         }
 
 
@@ -570,14 +590,21 @@ class Summary:
 
 
 class _Tally:
-    def __init__(self, label: str) -> None:
+    def __init__(self, label: str, assigned: bool = True) -> None:
         self.label = label
-        self.counts = {"complete": 0, "in_progress": 0, "not_started": 0, "blocked": 0}
+        self.assigned = assigned
+        self.counts: dict[SummaryState, int] = {
+            "complete": 0,
+            "partly_done": 0,
+            "in_progress": 0,
+            "not_started": 0,
+            "blocked": 0,
+        }
         self.total = 0
         self.overdue = 0
         self.light: Light = "🟢"
 
-    def add(self, state: str, overdue: bool, light: Light) -> None:
+    def add(self, state: SummaryState, overdue: bool, light: Light) -> None:
         self.total += 1
         self.counts[state] += 1
         self.overdue += overdue
@@ -585,54 +612,73 @@ class _Tally:
             self.light = light
 
     def row(self) -> SummaryRow:
-        return SummaryRow(self.label, self.total, overdue=self.overdue, light=self.light, **self.counts)
+        return SummaryRow(
+            self.label,
+            self.total,
+            overdue=self.overdue,
+            light=self.light,
+            assigned=self.assigned,
+            **self.counts,
+        )
+
+
+def measure_state(statuses: set[Status], complete: bool) -> SummaryState:
+    """A measure as a whole, from its responsible units' latest statuses.
+
+    Blocked if anyone is blocked, in progress if anyone reported 进行中, partly done if some
+    unit reported 已完成 but not every lead unit has (and nobody is working on the rest as far
+    as anyone reported), not started otherwise.
+    """
+    if complete:
+        return "complete"
+    if Status.BLOCKED in statuses:
+        return "blocked"
+    if Status.IN_PROGRESS in statuses:
+        return "in_progress"
+    if Status.DONE in statuses:
+        return "partly_done"
+    return "not_started"
 
 
 def summary(snapshot: Snapshot, scope: Scope) -> Summary:
     """Per annex (measures as a whole) and per unit (each unit's own report) for the scope.
 
-    A measure is blocked when a responsible unit's latest report is 受阻, in progress when
-    anyone reported 进行中 or 已完成, and not started otherwise. A unit's row counts its own
-    status on each of its measures. The light is the worst of the measures' lights.
+    A measure's state is ``measure_state`` of its units' latest reports; a unit's row counts
+    its own status on each of its measures (已完成 counts as complete for that unit even while
+    the measure waits on others). An open group's row counts its measures as not started
+    (nobody can report for it) until the measure is complete. The light is the worst of the
+    measures' lights.
     """
     index = snapshot.index
     today = snapshot.today
-    total = _Tally("合计")
+    total = _Tally(texts.LV_SUMMARY_TOTAL)
     annexes: dict[int, _Tally] = {}
     units: dict[str, _Tally] = {}
     for measure in index.measures_in(scope):
         complete = snapshot.complete(measure)
         late = not complete and any(item.due < today for item in index.items[measure.id])
-        rows = index.rows_in(measure, scope)
         entries = [snapshot.entry(measure, row.unit) for row in index.responsible[measure.id] if row.assigned]
-        statuses = {entry.status for entry in entries if entry is not None}
-        if complete:
-            state = "complete"
-        elif Status.BLOCKED in statuses:
-            state = "blocked"
-        elif statuses & {Status.IN_PROGRESS, Status.DONE}:
-            state = "in_progress"
-        else:
-            state = "not_started"
+        state = measure_state({entry.status for entry in entries if entry is not None}, complete)
         last = max((snapshot.last_update(e) for e in entries), default=snapshot.plan.issued)
         light = _measure_light(
             snapshot, measure, last, complete, Status.BLOCKED if state == "blocked" else None
         )
-        annex = annexes.setdefault(
-            measure.annex, _Tally(f"附件{measure.annex} {index.annex_titles.get(measure.annex, '')}".strip())
-        )
+        annex = annexes.get(measure.annex)
+        if annex is None:
+            title = index.annex_titles.get(measure.annex, "")
+            label = texts.LV_ANNEX_TITLED.format(no=measure.annex, title=title) if title else ""
+            annex = annexes[measure.annex] = _Tally(label or annex_label(measure.annex))
         annex.add(state, late, light)
         total.add(state, late, light)
-        for row in rows:
-            if not row.assigned:
-                continue
-            entry = snapshot.entry(measure, row.unit)
+        for row in index.rows_in(measure, scope):
+            entry = snapshot.entry(measure, row.unit) if row.assigned else None
             done = complete or is_done(entry, today)
-            unit_state = "complete" if done else _unit_state(entry)
+            unit_state: SummaryState = "complete" if done else _unit_state(entry)
             unit_light = _measure_light(
                 snapshot, measure, snapshot.last_update(entry), done, entry.status if entry else None
             )
-            units.setdefault(row.unit, _Tally(row.unit)).add(unit_state, late and not done, unit_light)
+            tally = units.setdefault(row.unit, _Tally(row.unit, row.assigned))
+            tally.add(unit_state, late and not done, unit_light)
     unit_rows = sorted(units.values(), key=lambda t: (-t.overdue, *index.unit_sort_key(t.label)))
     return Summary(
         today,
@@ -643,7 +689,7 @@ def summary(snapshot: Snapshot, scope: Scope) -> Summary:
     )
 
 
-def _unit_state(entry: ProgressEntry | None) -> str:
+def _unit_state(entry: ProgressEntry | None) -> SummaryState:
     if entry is None or entry.status is Status.NOT_STARTED:
         return "not_started"
     if entry.status is Status.BLOCKED:
@@ -739,20 +785,27 @@ def _entry_json(entry: ProgressEntry | None) -> dict[str, Any] | None:
 
 
 class UnknownMeasure(LookupError):
-    def __init__(self, measure_id: str, suggestions: Sequence[str]) -> None:
+    """No measure has this ID. ``same_task`` lists the measures of the annex and task the ID
+    names (2-63-9 → 2-63-1, 2-63-2), empty when there are none or the ID is malformed."""
+
+    def __init__(self, measure_id: str, same_task: Sequence[str] = ()) -> None:
         super().__init__(f"no measure {measure_id!r}")
         self.measure_id = measure_id
-        self.suggestions = list(suggestions)
+        self.same_task = list(same_task)
 
 
 def find_measure(plan: Plan, measure_id: str) -> Measure:
-    """The measure with this ID (full-width dashes and spaces forgiven); UnknownMeasure otherwise."""
-    cleaned = "".join(measure_id.split()).replace("－", "-").replace("—", "-").replace("–", "-")
+    """The measure with this ID, read as /report reads IDs (``bot.progress.normalize_measure_id``:
+    ２－６３－１ is 2-63-1); UnknownMeasure otherwise."""
+    cleaned = normalize_measure_id(measure_id)
     measure = plan.measure(cleaned)
-    if measure is None:
-        ids = [m.id for m in plan.measures]
-        raise UnknownMeasure(measure_id, difflib.get_close_matches(cleaned, ids, n=3, cutoff=0.6))
-    return measure
+    if measure is not None:
+        return measure
+    same_task: list[str] = []
+    if MEASURE_ID.fullmatch(cleaned):
+        annex, task_no, _ = (int(part) for part in cleaned.split("-"))
+        same_task = [m.id for m in plan.measures if (m.annex, m.task_no) == (annex, task_no)]
+    raise UnknownMeasure(cleaned or measure_id, same_task)
 
 
 def measure_status(snapshot: Snapshot, measure_id: str, history: History) -> MeasureStatus:

@@ -2,17 +2,29 @@
 
 Pure: takes what ``bot.queries`` computed, returns strings built from the templates in
 ``bot.texts``. The text is plain (sent without a parse mode), so nothing needs escaping.
+
+Dates: the views' lines use ISO days (``table_day``: 2023-06-30), so the lists of a leader's
+tables line up and sort; sentences such as digests use ``format_day`` (6月30日).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
 from bot import texts
-from bot.models import DatedItem, ProgressEntry
-from bot.queries import MeasureStatus, Summary, SummaryRow, UnitGroup, UnitItem, UnitReport
+from bot.models import DatedItem, ProgressEntry, Recurrence
+from bot.queries import (
+    MeasureStatus,
+    Summary,
+    SummaryRow,
+    UnitGroup,
+    UnitItem,
+    UnitReport,
+    UnknownMeasure,
+)
 
 TELEGRAM_LIMIT = 4096
 MILESTONE_TEXT_CHARS = 40
@@ -20,6 +32,18 @@ NOTE_CHARS = 60
 _LIGHT_ORDER = ["🟢", "🟡", "🔴"]
 # Room kept on every page for the page marker, whose numbers are known only at the end.
 _MARKER_ROOM = 2 + len(texts.LV_PAGE.format(page=999, pages=999))
+
+
+def format_day(day: date, today: date) -> str:
+    """A day in a chat sentence: 6月30日, or 2024年1月2日 when its year is not today's."""
+    if day.year == today.year:
+        return texts.LV_DATE.format(month=day.month, day=day.day)
+    return texts.LV_DATE_OTHER_YEAR.format(year=day.year, month=day.month, day=day.day)
+
+
+def table_day(day: date) -> str:
+    """A day in a view's lines and tables: ISO, 2023-06-30."""
+    return day.isoformat()
 
 
 def telegram_length(text: str) -> int:
@@ -175,10 +199,14 @@ class _Blocks:
 def _item_line(item: UnitItem) -> str:
     if item.item is None:
         return texts.LV_ITEM_UNDATED.format(deadline=item.measure.deadline.raw)
-    what = "：" + _short(item.item.text, MILESTONE_TEXT_CHARS) if item.item.kind == "milestone" else ""
+    what = (
+        texts.LV_ITEM_WHAT.format(text=_short(item.item.text, MILESTONE_TEXT_CHARS))
+        if item.item.kind == "milestone"
+        else ""
+    )
     return texts.LV_ITEM_DUE.format(
         kind=texts.LV_ITEM_KIND[item.item.kind],
-        due=item.item.due.isoformat(),
+        due=table_day(item.item.due),
         what=what,
         when=_when(item.item, item.days_left),
     )
@@ -187,7 +215,7 @@ def _item_line(item: UnitItem) -> str:
 def _latest_line(entry: ProgressEntry | None) -> str:
     if entry is None:
         return texts.LV_ITEM_NEVER
-    return texts.LV_ITEM_LATEST.format(status=_entry_status(entry), updated=entry.at.date().isoformat())
+    return texts.LV_ITEM_LATEST.format(status=_entry_status(entry), updated=table_day(entry.at.date()))
 
 
 def _measure_blocks(group: UnitGroup, blocks: _Blocks) -> list[str]:
@@ -206,9 +234,11 @@ def _group_heading(group: UnitGroup) -> str:
 def unit_report_pages(report: UnitReport, limit: int | None = TELEGRAM_LIMIT) -> list[str]:
     """Overdue, upcoming or my-tasks lists, grouped by unit."""
     scope = report.scope.label or texts.LV_EVERYTHING
-    day = report.today.isoformat()
+    day = table_day(report.today)
     if report.kind == "overdue":
-        title = texts.LV_OVERDUE_TITLE.format(scope=scope, date=day)
+        # The red light says there is something overdue; an empty list gets none.
+        title_template = texts.LV_OVERDUE_TITLE if report.groups else texts.LV_OVERDUE_TITLE_CLEAR
+        title = title_template.format(scope=scope, date=day)
         counts = texts.LV_OVERDUE_COUNTS.format(
             items=report.item_count, measures=report.measure_count, units=report.unit_count
         )
@@ -231,30 +261,71 @@ def unit_report_pages(report: UnitReport, limit: int | None = TELEGRAM_LIMIT) ->
     return paginate(f"{title}\n{counts}", sections, limit)
 
 
-def _summary_row(row: SummaryRow) -> str:
-    return texts.LV_SUMMARY_ROW.format(**row.to_json())
+def _measure_row(row: SummaryRow) -> str:
+    """A row counting measures as a whole (the total, an annex)."""
+    return texts.LV_SUMMARY_MEASURE_ROW.format(**row.to_json())
+
+
+def _unit_row(row: SummaryRow) -> str:
+    """A row counting one unit's own state on its measures (never partly done)."""
+    fields = row.to_json()
+    if not row.assigned:
+        fields["label"] += texts.LV_UNASSIGNED
+    return texts.LV_SUMMARY_UNIT_ROW.format(**fields)
 
 
 def summary_pages(summary: Summary, limit: int | None = TELEGRAM_LIMIT) -> list[str]:
     title = texts.LV_SUMMARY_TITLE.format(
-        scope=summary.scope.label or texts.LV_EVERYTHING, date=summary.today.isoformat()
+        scope=summary.scope.label or texts.LV_EVERYTHING, date=table_day(summary.today)
     )
     if summary.total.total == 0:
         return [f"{title}\n{texts.LV_SUMMARY_NONE}"]
-    header = f"{title}\n{texts.LV_SUMMARY_LEGEND}\n{_summary_row(summary.total)}"
+    header = f"{title}\n{texts.LV_SUMMARY_LEGEND}\n{_measure_row(summary.total)}"
     sections = [
-        Section(texts.LV_SUMMARY_BY_ANNEX, [_summary_row(r) for r in summary.annexes]),
-        Section(texts.LV_SUMMARY_BY_UNIT, [_summary_row(r) for r in summary.units]),
+        Section(texts.LV_SUMMARY_BY_ANNEX, [_measure_row(r) for r in summary.annexes]),
+        Section(texts.LV_SUMMARY_BY_UNIT, [_unit_row(r) for r in summary.units]),
     ]
     return paginate(header, sections, limit)
 
 
 def _history_line(entry: ProgressEntry) -> str:
     note = f" {_short(entry.note, NOTE_CHARS)}" if entry.note else ""
-    who = f"（{entry.user_name}）" if entry.user_name else ""
+    who = texts.LV_STATUS_WHO.format(name=entry.user_name) if entry.user_name else ""
     return texts.LV_STATUS_HISTORY.format(
-        at=entry.at.date().isoformat(), status=_entry_status(entry), note=note, who=who
+        at=table_day(entry.at.date()), status=_entry_status(entry), note=note, who=who
     )
+
+
+def _months_stated(raw: str, months: Sequence[int]) -> bool:
+    """Whether the plan's own words already name the months (夏季（6-9月）)."""
+    named = {int(number) for number in re.findall(r"[0-9]+", raw)}
+    contiguous = list(months) == list(range(months[0], months[-1] + 1))
+    return set(months) <= named or (contiguous and {months[0], months[-1]} <= named)
+
+
+def recurrence_text(recurrence: Recurrence) -> str:
+    """The plan's phrase, with its months only where they add something: 第二、三季度每月（4–9月）,
+    but 按季度 and 夏季（6-9月）as written."""
+    months = recurrence.months
+    if not months or len(months) == 12 or _months_stated(recurrence.raw, months):
+        return texts.LV_STATUS_RECURRENCE.format(raw=recurrence.raw, months="")
+    if list(months) == list(range(months[0], months[-1] + 1)) and len(months) > 2:
+        spelled = texts.LV_MONTH_RANGE.format(first=months[0], last=months[-1])
+    else:
+        spelled = texts.LV_LIST_SEPARATOR.join(map(str, months))
+    return texts.LV_STATUS_RECURRENCE.format(
+        raw=recurrence.raw, months=texts.LV_STATUS_MONTHS.format(months=spelled)
+    )
+
+
+def unknown_measure_text(error: UnknownMeasure) -> str:
+    """No such measure: the ID format, and the measures of the annex and task it names if any."""
+    text = texts.LV_UNKNOWN_MEASURE.format(text=error.measure_id)
+    if error.same_task:
+        annex, task, _ = error.measure_id.split("-")
+        ids = texts.LV_LIST_SEPARATOR.join(error.same_task)
+        text += "\n" + texts.LV_SAME_TASK.format(annex=annex, task=task, ids=ids)
+    return text
 
 
 def status_pages(status: MeasureStatus, limit: int | None = TELEGRAM_LIMIT) -> list[str]:
@@ -265,30 +336,30 @@ def status_pages(status: MeasureStatus, limit: int | None = TELEGRAM_LIMIT) -> l
         texts.LV_STATUS_WHERE.format(annex=m.annex, annex_title=status.annex_title, section=m.section),
         texts.LV_STATUS_TEXT.format(text=m.text),
         texts.LV_STATUS_DEADLINE.format(
-            raw=m.deadline.raw, due=f"（{m.deadline.due.isoformat()}）" if m.deadline.due else ""
+            raw=m.deadline.raw,
+            due=texts.LV_STATUS_DUE.format(due=table_day(m.deadline.due)) if m.deadline.due else "",
         ),
     ]
-    facts += [texts.LV_STATUS_MILESTONE.format(due=ms.due.isoformat(), text=ms.text) for ms in m.milestones]
-    facts += [
-        texts.LV_STATUS_RECURRENCE.format(
-            raw=r.raw, months=texts.LV_STATUS_MONTHS.format(months="、".join(map(str, r.months)))
-        )
-        for r in m.recurrences
-    ]
-    facts.append(texts.LV_STATUS_LEADERS.format(leaders="、".join(status.leaders) or texts.LV_NONE))
+    facts += [texts.LV_STATUS_MILESTONE.format(due=table_day(ms.due), text=ms.text) for ms in m.milestones]
+    facts += [recurrence_text(r) for r in m.recurrences]
+    leaders = texts.LV_LIST_SEPARATOR.join(status.leaders)
+    facts.append(texts.LV_STATUS_LEADERS.format(leaders=leaders or texts.LV_NONE))
     if status.complete:
         facts.append(texts.LV_STATUS_COMPLETE)
     elif status.overdue_items:
         first = status.overdue_items[0]
-        what = texts.LV_ITEM_KIND[first.kind] + " " + first.due.isoformat()
-        facts.append(texts.LV_STATUS_OVERDUE.format(what=what, days=(today - first.due).days))
+        facts.append(
+            texts.LV_STATUS_OVERDUE.format(
+                kind=texts.LV_ITEM_KIND[first.kind], due=table_day(first.due), days=(today - first.due).days
+            )
+        )
     else:
         facts.append(texts.LV_STATUS_OPEN)
     if status.next_item is not None and not status.complete:
         item = status.next_item
         facts.append(
             texts.LV_STATUS_NEXT.format(
-                due=item.due.isoformat(),
+                due=table_day(item.due),
                 text=_short(item.text, MILESTONE_TEXT_CHARS),
                 when=_when(item, (item.due - today).days),
             )
@@ -296,7 +367,9 @@ def status_pages(status: MeasureStatus, limit: int | None = TELEGRAM_LIMIT) -> l
     unit_blocks = []
     for unit in status.units:
         latest = (
-            f"{_entry_status(unit.latest)} · {unit.latest.at.date().isoformat()}"
+            texts.LV_STATUS_LATEST.format(
+                status=_entry_status(unit.latest), at=table_day(unit.latest.at.date())
+            )
             if unit.latest is not None
             else texts.LV_NOT_REPORTED
         )

@@ -5,9 +5,7 @@ Templates use ``str.format`` fields; values that came from users are HTML-escape
 """
 
 # --- section: common ---
-STATUS_LIGHT_ON_TRACK = "🟢"
 STATUS_LIGHT_WARNING = "🟡"
-STATUS_LIGHT_OVERDUE = "🔴"
 
 # --- section: bot ---
 # Chat text of binding, progress capture, digests, /start, /help and errors (handlers/*.py).
@@ -239,6 +237,13 @@ CALENDAR_TOTAL = "共 {days} 天：工作日 {workdays} 天，休息日 {off} �
 LV_ROLE = {"lead": "主责", "co": "协办"}
 LV_NOT_REPORTED = "未报送"
 LV_EVERYTHING = "全部"
+LV_LIST_SEPARATOR = "、"
+LV_SCOPE_SEPARATOR = " · "
+LV_ANNEX = "附件{no}"
+LV_ANNEX_TITLED = "附件{no} {title}"
+# Dates in digests and chat sentences; the view tables keep ISO dates (2023-06-30) so columns line up.
+LV_DATE = "{month}月{day}日"
+LV_DATE_OTHER_YEAR = "{year}年{month}月{day}日"
 LV_PAGE = "（第 {page}/{pages} 页）"
 LV_CONTINUED = "（续）"
 LV_ITEM_KIND = {"deadline": "截止", "milestone": "节点"}
@@ -247,6 +252,7 @@ LV_UNIT_COUNTS = "主责 {lead} 项 · 协办 {co} 项"
 LV_UNASSIGNED = "（尚未指定具体单位）"
 LV_ITEM = "{light} {measure} {title}〔{role}〕"
 LV_ITEM_DUE = "   {kind} {due}{what} · {when}"
+LV_ITEM_WHAT = "：{text}"
 LV_ITEM_UNDATED = "   持续推进（{deadline}）"
 LV_ITEM_LATEST = "   最新：{status} · 更新于 {updated}"
 LV_ITEM_NEVER = "   最新：未报送"
@@ -256,6 +262,7 @@ LV_DAYS_LEFT = "还有 {days} 天"
 LV_DUE_TODAY = "今天到期"
 
 LV_OVERDUE_TITLE = "🔴 逾期事项 · {scope} · {date}"
+LV_OVERDUE_TITLE_CLEAR = "逾期事项 · {scope} · {date}"
 LV_OVERDUE_COUNTS = "共 {items} 项逾期，涉及 {measures} 条措施、{units} 个单位"
 LV_OVERDUE_NONE = "✅ 没有逾期事项。"
 LV_UPCOMING_TITLE = "⏰ 近期到期（{days} 天内）· {scope} · {date}"
@@ -266,10 +273,20 @@ LV_MYTASKS_COUNTS = "共 {measures} 条未完成措施，其中 {overdue} 条已
 LV_MYTASKS_NONE = "✅ 没有未完成的事项。"
 
 LV_SUMMARY_TITLE = "📊 进展汇总 · {scope} · {date}"
-LV_SUMMARY_LEGEND = "（共/完成/进行中/未开始/受阻/逾期）"
-LV_SUMMARY_BY_ANNEX = "按附件："
-LV_SUMMARY_BY_UNIT = "按单位："
-LV_SUMMARY_ROW = (
+LV_SUMMARY_LEGEND = (
+    "合计和按附件按措施计：全部主责单位报已完成才算完成，"
+    "有单位报已完成、其余单位尚未报送的记为部分完成。\n"
+    "按单位按各单位自己的报送计。"
+)
+LV_SUMMARY_TOTAL = "合计（措施数）"
+LV_SUMMARY_BY_ANNEX = "按附件（措施数）："
+LV_SUMMARY_BY_UNIT = "按单位（本单位事项）："
+LV_SUMMARY_MEASURE_ROW = (
+    "{light} {label}\n"
+    "   共 {total} · 完成 {complete} · 部分完成 {partly_done} · 进行中 {in_progress}"
+    " · 未开始 {not_started} · 受阻 {blocked} · 逾期 {overdue}"
+)
+LV_SUMMARY_UNIT_ROW = (
     "{light} {label}\n"
     "   共 {total} · 完成 {complete} · 进行中 {in_progress} · 未开始 {not_started}"
     " · 受阻 {blocked} · 逾期 {overdue}"
@@ -280,17 +297,21 @@ LV_STATUS_TITLE = "📌 {measure} {title}"
 LV_STATUS_WHERE = "附件{annex} {annex_title} · {section}"
 LV_STATUS_TEXT = "工作措施：{text}"
 LV_STATUS_DEADLINE = "完成时限：{raw}{due}"
+LV_STATUS_DUE = "（{due}）"
 LV_STATUS_MILESTONE = "时间节点：{due} {text}"
-LV_STATUS_RECURRENCE = "周期要求：{raw}（{months}）"
-LV_STATUS_MONTHS = "{months}月"
+LV_STATUS_RECURRENCE = "周期要求：{raw}{months}"
+LV_STATUS_MONTHS = "（{months}月）"
+LV_MONTH_RANGE = "{first}–{last}"
 LV_STATUS_LEADERS = "牵头领导：{leaders}"
 LV_STATUS_COMPLETE = "整体进展：✅ 已完成"
-LV_STATUS_OVERDUE = "整体进展：🔴 未完成，{what} 已逾期 {days} 天"
+LV_STATUS_OVERDUE = "整体进展：🔴 未完成，{kind} {due} 已逾期 {days} 天"
 LV_STATUS_OPEN = "整体进展：未完成"
 LV_STATUS_NEXT = "下一节点：{due} {text}（{when}）"
 LV_STATUS_UNITS = "各单位进展："
 LV_STATUS_UNIT = "{light} 【{role}】{unit}：{latest}"
+LV_STATUS_LATEST = "{status} · {at}"
 LV_STATUS_HISTORY = "   · {at} {status}{note}{who}"
+LV_STATUS_WHO = "（{name}）"
 LV_STATUS_EVIDENCE = "   📎 佐证材料 {count} 份"
 LV_NONE = "无"
 
@@ -300,7 +321,8 @@ LV_USAGE_STATUS = "用法：/status 措施编号，例如 /status 2-63-1"
 LV_USAGE_MYTASKS = "用法：/mytasks [单位]"
 LV_USAGE_SUMMARY = "用法：/summary [单位|领导|附件N|全部]"
 LV_UNKNOWN_SCOPE = "未找到“{text}”：请发送单位名称、领导姓名、附件N 或 全部。"
-LV_UNKNOWN_MEASURE = "未找到措施 {text}。"
+LV_UNKNOWN_MEASURE = "没有编号为 {text} 的措施。措施编号的格式是“附件-序号-条目”，例如 2-63-1。"
+LV_SAME_TASK = "附件{annex}序号{task}下的措施：{ids}"
 LV_DID_YOU_MEAN = "您是不是要找：{names}？"
 LV_REFUSED_UNBOUND = "本群尚未绑定单位或领导，无法查看。请联系管理员绑定（/bind 单位名称）。"
 LV_REFUSED_OUTSIDE = "本群只能查看 {allowed} 的事项。"

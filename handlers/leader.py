@@ -19,6 +19,7 @@ from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
 
 from bot import queries, render, texts
+from bot.progress import MEASURE_ID, normalize_measure_id
 from bot.services import Services
 from handlers.common import services
 
@@ -128,15 +129,13 @@ def pages_for(svc: Services, request: ViewRequest, chat_id: int, user_id: int | 
     try:
         return render.status_pages(queries.measure_status(snapshot, request.extra, svc.store.history))
     except queries.UnknownMeasure as exc:
-        raise Answer(
-            _with_suggestions(texts.LV_UNKNOWN_MEASURE.format(text=exc.measure_id), exc.suggestions)
-        ) from None
+        raise Answer(render.unknown_measure_text(exc)) from None
 
 
 def _with_suggestions(message: str, suggestions: list[str]) -> str:
     if not suggestions:
         return message
-    return message + "\n" + texts.LV_DID_YOU_MEAN.format(names="、".join(suggestions))
+    return message + "\n" + texts.LV_DID_YOU_MEAN.format(names=texts.LV_LIST_SEPARATOR.join(suggestions))
 
 
 def keyboard(request: ViewRequest, page: int, pages: int) -> InlineKeyboardMarkup | None:
@@ -224,10 +223,14 @@ def upcoming_days(args: list[str] | None) -> int:
 
 
 def measure_arg(args: list[str] | None) -> str:
-    """The measure ID as a button can carry it: ASCII digits and dashes only."""
-    text = "".join(args or []).replace("－", "-").replace("—", "-").replace("–", "-")
-    if not re.fullmatch(r"[0-9]{1,2}-[0-9]{1,3}-[0-9]{1,3}", text):
-        raise Answer(texts.LV_USAGE_STATUS if not text else texts.LV_UNKNOWN_MEASURE.format(text=text))
+    """The measure ID as a button can carry it (ASCII digits and dashes), read the way /report
+    reads IDs, so ２－６３－１ works here too."""
+    typed = " ".join(args or [])
+    text = normalize_measure_id(typed)
+    if not text:
+        raise Answer(texts.LV_USAGE_STATUS)
+    if not MEASURE_ID.fullmatch(text):
+        raise Answer(texts.LV_UNKNOWN_MEASURE.format(text=typed))
     return text
 
 

@@ -3,13 +3,15 @@
 * 1-1-1: deadline at year end, but a milestone at the end of June; a lead and a co unit.
 * 2-1-1: due end of June; co units given as a group label (各乡镇政府: two towns).
 * 2-2-1: ongoing (no date); two lead units; two leaders.
-* 2-3-1: due end of May; its lead is an open group nobody has filled in.
+* 2-3-1: due end of May; its lead is an open group nobody has filled in, written as the
+  group's alias (相关乡镇街道 for 相关街道乡镇), as the real plan does.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime, time
 
+from bot import texts
 from bot.clock import TZ
 from bot.directory import Directory, Group, Unit
 from bot.models import Annex, Deadline, Measure, Milestone, Plan, Status
@@ -66,7 +68,7 @@ def small_plan() -> Plan:
                 "2-3-1",
                 deadline=deadline("5月底前", date(2023, 5, 31)),
                 leaders=["倪德才"],
-                lead_units=["相关街道乡镇"],
+                lead_units=["相关乡镇街道"],
             ),
         ],
     )
@@ -83,7 +85,7 @@ def small_directory() -> Directory:
         ],
         groups=[
             Group(label="各乡镇政府", members=["宋庄镇", "张家湾镇"]),
-            Group(label="相关街道乡镇", open=True),
+            Group(label="相关街道乡镇", open=True, aliases=["相关乡镇街道"]),
         ],
         leaders=["倪德才", "郑皓"],
     )
@@ -92,3 +94,24 @@ def small_directory() -> Directory:
 def report(store: Store, measure: str, unit: str, status: Status, day: date, **kw: object) -> None:
     at = datetime.combine(day, time(10, 0), tzinfo=TZ)
     store.record_progress(measure, unit, status, at, **kw)  # type: ignore[arg-type]
+
+
+def items_on_page(page: str) -> list[tuple[str, str, str]]:
+    """(unit, measure, due) of each dated item on a page of a per-unit list, read back from the text.
+
+    The unit is the heading's name (an open group's label, without the unassigned mark).
+    """
+    found = []
+    for part in page.split("\n\n")[1:]:
+        heading, *lines = part.split("\n")
+        if not heading.startswith("【"):
+            continue
+        unit = heading[1 : heading.index("】")]
+        measure = ""
+        for line in lines:
+            if not line.startswith(" "):
+                measure = line.split()[1]
+            elif line.strip().startswith(tuple(texts.LV_ITEM_KIND.values())):
+                due = line.split()[1]
+                found.append((unit, measure, due.split(texts.LV_ITEM_WHAT.format(text=""))[0]))
+    return found

@@ -18,6 +18,7 @@ from bot.clock import TZ
 from bot.models import Status
 from bot.sandbox.botapi import BotApiServer, FakeChat, FakeUser, JSONDict
 from tests.bot_harness import Bot, running_bot
+from tests.leader_views_data import items_on_page
 
 LEADER = "倪德才"
 WATER = "区水务局"
@@ -53,23 +54,6 @@ def buttons(message: JSONDict) -> dict[str, str]:
     """Button text → callback data under a message."""
     rows = message.get("reply_markup", {}).get("inline_keyboard", [])
     return {button["text"]: button["callback_data"] for row in rows for button in row}
-
-
-def items_on_page(page: str) -> list[tuple[str, str, str]]:
-    """(unit, measure, due) of each dated item on a page of a per-unit list, read back from the text."""
-    found = []
-    for part in page.split("\n\n")[1:]:
-        heading, *lines = part.split("\n")
-        if not heading.startswith("【"):
-            continue
-        unit = heading[1 : heading.index("】")]
-        measure = ""
-        for line in lines:
-            if not line.startswith(" "):
-                measure = line.split()[1]
-            elif line.strip().startswith(("截止", "节点")):
-                found.append((unit, measure, line.split()[1].split("：")[0]))
-    return found
 
 
 async def test_a_leader_asks_overdue(bot_on_2023_07_03: Bot) -> None:
@@ -182,10 +166,37 @@ async def test_status_of_a_measure(bot_on_2023_07_03: Bot) -> None:
     assert measure.text[:30] in text and LEADER in text
     assert "【主责】区生态环境局：进行中 80% · 2023-06-20" in text
     assert "方案已报审" in text and "📎 佐证材料 1 份" in text
-    (unknown,) = await bot.says(chat, secretary, "/status 2-63-9")
-    assert unknown["text"].startswith(texts.LV_UNKNOWN_MEASURE.format(text="2-63-9"))
     (usage,) = await bot.says(chat, secretary, "/status")
     assert usage["text"] == texts.LV_USAGE_STATUS
+
+
+async def test_status_reads_ids_as_reports_do_and_explains_an_unknown_one(bot_on_2023_07_03: Bot) -> None:
+    bot = bot_on_2023_07_03
+    chat, secretary = leader_chat(bot)
+    for typed in ("２－６３－１", "2 - 63 - 1", "2—63—1"):
+        (answer,) = await bot.says(chat, secretary, f"/status {typed}")
+        assert answer["text"].startswith("📌 2-63-1 "), typed
+    (same_task,) = await bot.says(chat, secretary, "/status 2-63-9")
+    assert same_task["text"] == (
+        "没有编号为 2-63-9 的措施。措施编号的格式是“附件-序号-条目”，例如 2-63-1。\n"
+        "附件2序号63下的措施：2-63-1"
+    )
+    (nowhere,) = await bot.says(chat, secretary, "/status 9-9-9")
+    assert nowhere["text"] == texts.LV_UNKNOWN_MEASURE.format(text="9-9-9")  # no made-up suggestions
+    (words,) = await bot.says(chat, secretary, "/status 噪声区划")
+    assert words["text"] == texts.LV_UNKNOWN_MEASURE.format(text="噪声区划")
+
+
+async def test_an_admin_asks_for_an_open_group_and_a_near_miss_leader(bot_on_2023_07_03: Bot) -> None:
+    bot = bot_on_2023_07_03
+    private = bot.api.private(bot.admin)
+    (group,) = await bot.says(private, bot.admin, "/mytasks 相关乡镇政府")
+    assert group["text"].startswith("📋 待办事项 · 相关乡镇 · 2023-07-03\n")
+    headings = [line for line in group["text"].split("\n") if line.startswith("【")]
+    assert headings == ["【相关乡镇】主责 2 项 · 协办 2 项（尚未指定具体单位）"]
+    (leader,) = await bot.says(private, bot.admin, "/overdue 秦韬")
+    assert leader["text"].startswith(texts.LV_UNKNOWN_SCOPE.format(text="秦韬"))
+    assert texts.LV_DID_YOU_MEAN.format(names="秦涛") in leader["text"]
 
 
 async def test_upcoming_and_summary(bot_on_2023_07_03: Bot) -> None:
@@ -198,7 +209,7 @@ async def test_upcoming_and_summary(bot_on_2023_07_03: Bot) -> None:
     assert usage["text"] == texts.LV_USAGE_UPCOMING
     (table,) = await bot.says(chat, secretary, "/summary")
     assert table["text"].startswith(f"📊 进展汇总 · {LEADER} · 2023-07-03")
-    assert "按附件：" in table["text"] and "按单位：" in table["text"]
+    assert "按附件（措施数）：" in table["text"] and "按单位（本单位事项）：" in table["text"]
 
 
 async def test_forged_and_stale_page_buttons_get_a_clear_answer(bot_on_2024_01_02: Bot) -> None:

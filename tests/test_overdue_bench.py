@@ -16,14 +16,19 @@ def test_the_overdue_benchmark_is_registered() -> None:
     assert "overdue" in available()
 
 
-def test_a_small_run_reports_every_figure(capsys: pytest.CaptureFixture[str]) -> None:
-    code = main(["overdue", "--records", "2000", "--repeat", "2", "--json"])
+def test_a_run_reports_every_figure_and_beats_rescanning_history(capsys: pytest.CaptureFixture[str]) -> None:
+    """The point of the store's latest index: with 20k reports stored, /overdue for everyone
+    costs less than reading the history once (about a tenth on a developer machine; both
+    figures come from the same run, so a slow machine slows both)."""
+    code = main(["overdue", "--records", "20000", "--repeat", "3", "--json"])
     figures = json.loads(capsys.readouterr().out)
-    assert code == (0 if figures["overdue_all"]["median_ms"] <= figures["budget_ms"] else 1)
-    assert figures["records"] == 2000 and figures["pages_all"] > 1
+    assert code in (0, 1)  # 1 only says the 50 ms budget was missed on this machine
+    assert set(figures) >= {"day", "measures", "pages_all", "records", "budget_ms", "ratio_to_rescan"}
+    assert (figures["day"], figures["records"], figures["budget_ms"]) == ("2024-01-02", 20000, 50.0)
+    assert figures["measures"] == 199 and figures["pages_all"] > 1
     for name in ("overdue_all", "overdue_leader", "rescan", "floor"):
         assert 0 < figures[name]["median_ms"] <= figures[name]["p95_ms"]
-    assert figures["ratio_to_rescan"] > 0 and figures["ratio_to_floor"] > 0
+    assert figures["ratio_to_rescan"] < 1
 
 
 def test_nonsense_options_are_refused(capsys: pytest.CaptureFixture[str]) -> None:

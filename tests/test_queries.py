@@ -12,15 +12,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot import queries, render
+from bot import queries, render, texts
 from bot.assignments import is_complete
 from bot.clock import TZ
 from bot.directory import Directory
-from bot.models import Plan, ProgressEntry, Status
+from bot.models import Plan, ProgressEntry, Recurrence, Status
 from bot.queries import Refusal, Scope, ScopeError, Snapshot
 from bot.store import Binding, Store
 from tests.bot_harness import shipped_plan
-from tests.leader_views_data import report, small_directory, small_plan
+from tests.leader_views_data import items_on_page, report, small_directory, small_plan
 
 EVERYTHING = "全部"
 
@@ -133,6 +133,49 @@ def test_an_open_group_nobody_was_assigned_to_still_shows_its_items(
     assert {g.unit for g in water.groups} <= {"区水务局"}
 
 
+def test_an_open_group_is_listed_under_its_label_even_where_the_plan_wrote_an_alias(
+    plan: Plan, directory: Directory, store: Store
+) -> None:
+    assert plan.measures[3].lead_units == ["相关乡镇街道"]  # the alias of 相关街道乡镇
+    result = queries.overdue(snap(plan, directory, store, date(2023, 6, 1)), everything())
+    assert [g.unit for g in result.groups if not g.assigned] == ["相关街道乡镇"]
+    text = render.unit_report_pages(result)[0]
+    assert "【相关街道乡镇】主责 1 项 · 协办 0 项（尚未指定具体单位）" in text
+    assert "相关乡镇街道" not in text
+
+
+@pytest.mark.parametrize("typed", ["相关街道乡镇", "相关乡镇街道", "相关 街道乡镇"])
+def test_an_open_group_label_or_alias_scopes_the_views_to_its_rows(
+    plan: Plan, directory: Directory, store: Store, typed: str
+) -> None:
+    scope = queries.parse_scope(plan, directory, typed, EVERYTHING)
+    assert (scope.units, scope.label) == ({"相关街道乡镇"}, "相关街道乡镇")
+    snapshot = snap(plan, directory, store, date(2023, 6, 1))
+    assert listed(queries.overdue(snapshot, scope)) == {("相关街道乡镇", "2-3-1", "2023-05-31", "lead")}
+    assert listed(queries.my_tasks(snapshot, scope)) == {("相关街道乡镇", "2-3-1", "2023-05-31", "lead")}
+    (row,) = queries.summary(snapshot, scope).units
+    assert (row.label, row.assigned, row.total, row.not_started, row.overdue) == (
+        "相关街道乡镇",
+        False,
+        1,
+        1,
+        1,
+    )
+    # a leader's view narrowed to the group keeps only the group's rows of that leader's measures
+    ni = queries.leader_scope(directory, "倪德才").narrow(scope)
+    assert ni is not None and listed(queries.overdue(snapshot, ni)) == listed(
+        queries.overdue(snapshot, scope)
+    )
+
+
+def test_a_group_with_members_scopes_the_views_to_its_members(
+    plan: Plan, directory: Directory, store: Store
+) -> None:
+    scope = queries.unit_scope(directory, "各乡镇政府")
+    result = queries.overdue(snap(plan, directory, store, date(2023, 7, 3)), scope)
+    assert {g.unit for g in result.groups} == {"宋庄镇", "张家湾镇"}
+
+
 def test_a_leaders_view_is_the_union_over_the_leaders_measures(
     plan: Plan, directory: Directory, store: Store
 ) -> None:
@@ -163,6 +206,20 @@ def test_overdue_json_has_the_documented_shape(plan: Plan, directory: Directory,
         "updated": "2023-06-05",
         "role": "lead",
     }
+
+
+def test_the_overdue_header_has_a_red_light_only_when_something_is_overdue(
+    plan: Plan, directory: Directory, store: Store
+) -> None:
+    (clear,) = render.unit_report_pages(
+        queries.overdue(snap(plan, directory, store, date(2023, 5, 1)), everything())
+    )
+    assert clear == f"逾期事项 · 全部 · 2023-05-01\n{texts.LV_OVERDUE_NONE}"
+    assert "🔴" not in clear
+    late = render.unit_report_pages(
+        queries.overdue(snap(plan, directory, store, date(2023, 6, 1)), everything())
+    )
+    assert late[0].startswith("🔴 逾期事项 · 全部 · 2023-06-01\n")
 
 
 def test_overdue_counts_in_the_header(plan: Plan, directory: Directory, store: Store) -> None:
@@ -233,7 +290,7 @@ def test_summary_counts_add_up_per_annex_and_per_unit(plan: Plan, directory: Dir
         1,
     )
     for row in [result.total, *result.annexes, *result.units]:
-        assert row.complete + row.in_progress + row.not_started + row.blocked == row.total
+        assert row.complete + row.partly_done + row.in_progress + row.not_started + row.blocked == row.total
     # a unit's overdue count is the number of measures in its overdue list
     overdue = queries.overdue(snapshot, everything())
     for row in result.units:
@@ -241,6 +298,55 @@ def test_summary_counts_add_up_per_annex_and_per_unit(plan: Plan, directory: Dir
         assert row.overdue == (len({i.measure.id for i in group.items}) if group else 0)
     water = next(row for row in result.units if row.label == "区水务局")
     assert (water.total, water.complete, water.blocked, water.overdue) == (2, 1, 1, 0)
+
+
+def test_summary_tells_a_partly_done_measure_from_the_units_own_rows(
+    plan: Plan, directory: Directory, store: Store
+) -> None:
+    """2-2-1 has two lead units: 区水务局 reports 已完成, 区生态环境局 nothing."""
+    report(store, "2-2-1", "区水务局", Status.DONE, date(2023, 6, 28))
+    result = queries.summary(snap(plan, directory, store, date(2023, 7, 3)), queries.annex_scope(plan, 2))
+    (annex2,) = result.annexes
+    # the measure as a whole: nobody reported 进行中, so it is partly done, not "in progress"
+    assert (annex2.complete, annex2.partly_done, annex2.in_progress) == (0, 1, 0)
+    assert result.total.partly_done == 1
+    units = {row.label: row for row in result.units}
+    # each unit's own row: done for the unit that finished, not started for the other
+    assert (units["区水务局"].complete, units["区水务局"].in_progress) == (1, 0)
+    assert (units["区生态环境局"].not_started, units["区生态环境局"].complete) == (1, 0)
+    assert all(row.partly_done == 0 for row in result.units)
+
+    (text,) = render.summary_pages(result, limit=None)
+    by_annex, by_unit = text.split(texts.LV_SUMMARY_BY_ANNEX)[1].split(texts.LV_SUMMARY_BY_UNIT)
+    assert (
+        texts.LV_SUMMARY_BY_ANNEX == "按附件（措施数）："
+        and texts.LV_SUMMARY_BY_UNIT == "按单位（本单位事项）："
+    )
+    assert "部分完成 1 · 进行中 0" in by_annex
+    assert "部分完成" not in by_unit
+    assert "区水务局\n   共 2 · 完成 1 · 进行中 0 · 未开始 1 · 受阻 0" in by_unit  # 2-1-1 not started
+    assert "相关街道乡镇（尚未指定具体单位）" in by_unit  # an open group's own row, marked
+
+    # once the other lead unit reports 进行中, the measure is in progress
+    report(store, "2-2-1", "区生态环境局", Status.IN_PROGRESS, date(2023, 7, 1))
+    later = queries.summary(snap(plan, directory, store, date(2023, 7, 3)), queries.annex_scope(plan, 2))
+    assert (later.annexes[0].partly_done, later.annexes[0].in_progress) == (0, 1)
+
+
+@pytest.mark.parametrize(
+    ("statuses", "complete", "state"),
+    [
+        (set(), False, "not_started"),
+        ({Status.NOT_STARTED}, False, "not_started"),
+        ({Status.DONE}, False, "partly_done"),
+        ({Status.DONE, Status.NOT_STARTED}, False, "partly_done"),
+        ({Status.DONE, Status.IN_PROGRESS}, False, "in_progress"),
+        ({Status.DONE, Status.BLOCKED}, False, "blocked"),
+        ({Status.DONE}, True, "complete"),
+    ],
+)
+def test_measure_state(statuses: set[Status], complete: bool, state: str) -> None:
+    assert queries.measure_state(statuses, complete) == state
 
 
 # --- one measure ---------------------------------------------------------------------------------------
@@ -269,10 +375,24 @@ def test_status_shows_every_unit_with_recent_history_and_evidence(
     assert "措施2-1-1的全文" in text and "郑皓" in text and "📎 佐证材料 1 份" in text
 
 
-def test_an_unknown_measure_suggests_close_ids(plan: Plan, directory: Directory, store: Store) -> None:
+@pytest.mark.parametrize(
+    ("typed", "same_task"),
+    [("2-1-2", ["2-1-1"]), ("２－１－９", ["2-1-1"]), ("9-9-9", []), ("2-9-1", []), ("第一条", [])],
+)
+def test_an_unknown_measure_lists_its_tasks_measures_if_any(
+    plan: Plan, directory: Directory, store: Store, typed: str, same_task: list[str]
+) -> None:
     with pytest.raises(queries.UnknownMeasure) as caught:
-        queries.measure_status(snap(plan, directory, store, date(2023, 7, 3)), "2-1-2", store.history)
-    assert "2-1-1" in caught.value.suggestions
+        queries.measure_status(snap(plan, directory, store, date(2023, 7, 3)), typed, store.history)
+    assert caught.value.same_task == same_task
+    text = render.unknown_measure_text(caught.value)
+    assert "附件-序号-条目" in text and "2-63-1" in text  # the ID format, with an example
+    assert ("2-1-1" in text) == bool(same_task)
+
+
+def test_full_width_ids_are_read_like_reports_read_them(plan: Plan) -> None:
+    for typed in ("２－２－１", "2 - 2 - 1", "2—2—1", "2－2－1"):
+        assert queries.find_measure(plan, typed).id == "2-2-1"
 
 
 # --- scope and who may see what ----------------------------------------------------------------------
@@ -291,6 +411,18 @@ def test_parse_scope_understands_annexes_leaders_units_and_everything(
     assert "附件1" in caught.value.suggestions
     with pytest.raises(ScopeError):
         queries.parse_scope(plan, directory, "区水利局局", EVERYTHING)
+    with pytest.raises(ScopeError) as caught:
+        queries.parse_scope(plan, directory, "郑浩", EVERYTHING)
+    assert caught.value.suggestions == ["郑皓"]
+
+
+def test_a_near_miss_leader_gets_a_suggestion(directory: Directory) -> None:
+    with pytest.raises(ScopeError) as caught:
+        queries.leader_scope(directory, "郑 浩")
+    assert caught.value.suggestions == ["郑皓"]
+    with pytest.raises(ScopeError) as caught:
+        queries.leader_scope(directory, "张三")
+    assert caught.value.suggestions == []
 
 
 def test_chat_scope_defaults_and_refusals() -> None:
@@ -315,6 +447,32 @@ def test_chat_scope_defaults_and_refusals() -> None:
         "outside", "区水务局"
     )
     assert queries.chat_scope(unit_chat, True, eco, EVERYTHING) == eco
+
+
+# --- wording ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "every", "months", "shown"),
+    [
+        ("按季度", "quarter", list(range(1, 13)), "周期要求：按季度"),
+        ("夏季（6-9月）", "month", [6, 7, 8, 9], "周期要求：夏季（6-9月）"),
+        ("第二、三季度每月", "month", [4, 5, 6, 7, 8, 9], "周期要求：第二、三季度每月（4–9月）"),
+        ("春秋两季", "month", [3, 4, 9, 10], "周期要求：春秋两季（3、4、9、10月）"),
+    ],
+)
+def test_a_recurrence_shows_its_months_only_when_they_add_something(
+    raw: str, every: str, months: list[int], shown: str
+) -> None:
+    recurrence = Recurrence.model_validate({"raw": raw, "every": every, "months": months})
+    assert render.recurrence_text(recurrence) == shown
+
+
+def test_format_day_names_the_year_only_when_it_is_not_todays() -> None:
+    assert render.format_day(date(2023, 6, 30), date(2023, 7, 3)) == "6月30日"
+    assert render.format_day(date(2024, 1, 2), date(2023, 12, 28)) == "2024年1月2日"
+    assert render.format_day(date(2023, 12, 31), date(2024, 1, 2)) == "2023年12月31日"
+    assert render.table_day(date(2023, 6, 30)) == "2023-06-30"
 
 
 # --- pages ---------------------------------------------------------------------------------------------
@@ -365,23 +523,6 @@ def test_a_long_overdue_list_is_paged_with_every_item_exactly_once(
     shown = Counter(line for page in pages for line in items_on_page(page))
     expected = Counter((unit, measure, due) for unit, measure, due, _ in listed(result))
     assert shown == expected
-
-
-def items_on_page(page: str) -> list[tuple[str, str, str]]:
-    """(unit, measure, due) of each item on a page of a per-unit list, read back from the text."""
-    found = []
-    for part in page.split("\n\n")[1:]:
-        heading, *lines = part.split("\n")
-        if not heading.startswith("【"):
-            continue
-        unit = heading[1 : heading.index("】")]
-        measure = ""
-        for line in lines:
-            if not line.startswith(" "):
-                measure = line.split()[1]
-            elif line.strip().startswith(("截止", "节点")):
-                found.append((unit, measure, line.split()[1].rstrip("：").split("：")[0]))
-    return found
 
 
 def test_the_cli_text_is_one_page_without_markers(plan: Plan, directory: Directory, store: Store) -> None:

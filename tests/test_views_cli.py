@@ -6,6 +6,7 @@ Real files (plan, directory, database) in a temporary folder, the real CLI entry
 from __future__ import annotations
 
 import json
+import logging
 import subprocess
 import sys
 from datetime import date
@@ -117,6 +118,8 @@ def test_summary_json(files: dict[str, Path], capsys: pytest.CaptureFixture[str]
     assert [row["label"] for row in data["annexes"]] == ["附件1 应对气候变化", "附件2 大气污染防治"]
     total = data["total"]
     assert (total["total"], total["in_progress"], total["blocked"], total["overdue"]) == (4, 0, 1, 3)
+    # 1-1-1's only lead unit reports 已完成 on 07-20, after this day: on 07-03 nothing is partly done
+    assert total["partly_done"] == 0
     town = next(row for row in data["units"] if row["label"] == "宋庄镇")
     assert (town["blocked"], town["overdue"], town["light"]) == (1, 1, "🔴")
 
@@ -126,13 +129,39 @@ def test_mytasks_for_a_unit(files: dict[str, Path], capsys: pytest.CaptureFixtur
     assert [(i["measure"], i["due"]) for i in data[0]["items"]] == [("2-1-1", "2023-06-30"), ("2-2-1", None)]
 
 
+def test_an_open_group_is_a_scope_like_a_unit(
+    files: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """相关街道乡镇 appears as a row of the views, so it can be asked for (by label or alias)."""
+    for argv in (["overdue", "--unit", "相关街道乡镇"], ["mytasks", "--unit", "相关乡镇街道"]):
+        data = run_json(files, capsys, *argv, "--date", "2023-07-03")
+        assert [(g["unit"], g["assigned"], [i["measure"] for i in g["items"]]) for g in data] == [
+            ("相关街道乡镇", False, ["2-3-1"])
+        ]
+    code, out, _ = run(
+        files, capsys, "overdue", "--unit", "相关乡镇街道", "--leader", "倪德才", "--date", "2023-07-03"
+    )
+    assert code == 0
+    assert out.startswith("🔴 逾期事项 · 相关街道乡镇 · 倪德才 · 2023-07-03\n")
+    assert "【相关街道乡镇】主责 1 项 · 协办 0 项（尚未指定具体单位）" in out
+
+
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["overdue", "--unit", "区水务"], "did you mean 区水务局"),
-        (["overdue", "--leader", "倪德"], "did you mean 倪德才"),
-        (["overdue", "--annex", "7"], "unknown unit, leader or annex: '附件7'"),
-        (["status", "2-1-9"], "no measure '2-1-9' in the plan; did you mean 2-1-1"),
+        (["overdue", "--unit", "区水务"], "error: --unit: no unit '区水务'; did you mean 区水务局"),
+        (["overdue", "--leader", "倪德"], "error: --leader: no leader '倪德'; did you mean 倪德才?"),
+        (["summary", "--leader", "郑浩"], "error: --leader: no leader '郑浩'; did you mean 郑皓?"),
+        (["overdue", "--annex", "7"], "error: --annex: no annex '附件7'; did you mean 附件1, 附件2?"),
+        (
+            ["status", "2-1-9"],
+            "error: no measure '2-1-9' in the plan (IDs are annex-task-row, e.g. 2-63-1); "
+            "that task's measures: 2-1-1",
+        ),
+        (
+            ["status", "9-9-9"],
+            "error: no measure '9-9-9' in the plan (IDs are annex-task-row, e.g. 2-63-1)\n",
+        ),
     ],
 )
 def test_bad_input_gets_a_clear_message_and_exit_2(
@@ -154,11 +183,15 @@ def test_bad_days_are_refused_by_the_parser(
 
 
 def test_a_missing_database_shows_the_plan_with_nothing_reported(
-    files: dict[str, Path], capsys: pytest.CaptureFixture[str], tmp_path: Path
+    files: dict[str, Path],
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     files["db"] = tmp_path / "nowhere" / "bot.db"
-    code, out, err = run(files, capsys, "overdue", "--date", "2023-07-03", "--json")
-    assert code == 0 and "no database" in err
+    with caplog.at_level(logging.INFO):
+        code, out, _ = run(files, capsys, "overdue", "--date", "2023-07-03", "--json")
+    assert code == 0 and "no database" in caplog.text
     assert all(item["status"] is None for group in json.loads(out) for item in group["items"])
     assert not files["db"].exists()
 
@@ -167,6 +200,25 @@ def test_a_missing_plan_file_is_named(files: dict[str, Path], capsys: pytest.Cap
     files["plan"].unlink()
     code, _, err = run(files, capsys, "summary")
     assert code == 2 and "plan.json" in err
+
+
+@pytest.mark.parametrize(
+    ("which", "content", "start"),
+    [
+        ("plan", '{"title": 1}', "error: plan file {path} is not a valid plan: title: Input should be"),
+        ("plan", "{不是 JSON", "error: plan file {path} is not a valid plan: Invalid JSON"),
+        ("units", '{"units": []}', "error: unit directory {path} is not valid: groups: Field required"),
+    ],
+)
+def test_a_malformed_plan_or_directory_is_one_clear_line_and_exit_2(
+    files: dict[str, Path], capsys: pytest.CaptureFixture[str], which: str, content: str, start: str
+) -> None:
+    files[which].write_text(content, encoding="utf-8")
+    for command in (["overdue"], ["status", "2-1-1"], ["summary"], ["mytasks", "--unit", "区水务局"]):
+        code, out, err = run(files, capsys, *command, "--date", "2023-07-03")
+        assert (code, out) == (2, ""), command
+        assert err.startswith(start.format(path=files[which])), err
+        assert err.count("\n") == 1 and "pydantic.dev" not in err and "Traceback" not in err
 
 
 def test_a_database_in_use_by_the_bot_is_read(
@@ -215,3 +267,42 @@ def test_the_shipped_plan_on_named_days(tmp_path: Path, capsys: pytest.CaptureFi
     assert main(["status", "3-3-1", "--date", "2023-10-01", *db]) == 0
     out = capsys.readouterr().out
     assert "时间节点：2023-09-30" in out and "已逾期 1 天" in out
+
+
+def test_the_shipped_directory_suggests_a_leader_for_a_near_miss(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(["overdue", "--leader", "秦韬", "--date", "2023-07-03", "--db", str(tmp_path / "bot.db")])
+    assert code == 2
+    assert "error: --leader: no leader '秦韬'; did you mean 秦涛?" in capsys.readouterr().err
+
+
+def test_the_shipped_plans_open_groups_show_their_labels(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """3-11-5 and 3-14-3 name 相关乡镇政府, an alias of the open group 相关乡镇."""
+    db = ["--db", str(tmp_path / "bot.db")]
+    assert main(["mytasks", "--unit", "相关乡镇", "--date", "2023-07-03", *db]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("📋 待办事项 · 相关乡镇 · 2023-07-03\n")
+    headings = [line for line in out.splitlines() if line.startswith("【")]
+    assert headings == ["【相关乡镇】主责 2 项 · 协办 2 项（尚未指定具体单位）"]
+    assert all(measure in out for measure in ("2-19-1", "2-29-1", "3-11-5", "3-14-3"))
+    assert main(["overdue", "--date", "2024-01-02", "--json", *db]) == 0
+    units = {group["unit"] for group in json.loads(capsys.readouterr().out)}
+    assert "相关乡镇" in units and "相关乡镇政府" not in units and "相关乡镇街道" not in units
+
+
+@pytest.mark.parametrize(
+    ("measure", "line"),
+    [
+        ("2-13-1", "周期要求：按季度\n"),
+        ("2-21-1", "周期要求：夏季（6-9月）\n"),
+        ("3-11-2", "周期要求：第二、三季度每月（4–9月）\n"),
+    ],
+)
+def test_the_shipped_plans_recurrences_read_as_written(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], measure: str, line: str
+) -> None:
+    assert main(["status", measure, "--date", "2023-07-03", "--db", str(tmp_path / "bot.db")]) == 0
+    assert line in capsys.readouterr().out

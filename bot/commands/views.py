@@ -1,34 +1,35 @@
 """Leader views on the command line: overdue, upcoming, status, summary, mytasks.
 
 The same queries (bot/queries.py) and the same Chinese text (bot/render.py) as in chat, or JSON.
-They open the database read-only, so they work while the bot is running.
+They open the database read-only, so they work while the bot is running. A name, leader, annex
+or measure that does not exist, or a plan, directory or database that cannot be read, is an
+``error: …`` line and exit 2.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from datetime import date
-from pathlib import Path
 from typing import Any
-
-from pydantic import ValidationError
 
 from bot import queries, render, texts
 from bot.clock import SystemClock
-from bot.commands.common import add_date_option, add_db_option, add_json_option, add_plan_option
-from bot.directory import Directory
-from bot.models import Plan
-from bot.store import Store, StoreError
+from bot.commands.common import (
+    CommandError,
+    add_date_option,
+    add_db_option,
+    add_json_option,
+    add_plan_option,
+    load_plan_and_directory,
+    open_store_for_reading,
+)
+from bot.store import Store
 
-EXIT_BAD_INPUT = 2
-
-
-class CommandError(Exception):
-    """Something the operator must fix; the message says what."""
+EPILOG = (
+    "exit status: 0 shown; 2 bad input (unknown unit, leader, annex or measure; unreadable plan, units or db)"
+)
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -80,7 +81,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "a unit's open measures, each at its most pressing dated item",
         "python -m bot mytasks --unit 区水务局 --date 2023-07-03",
     )
-    mytasks.add_argument("--unit", required=True, help="unit name, alias or group label")
+    mytasks.add_argument(
+        "--unit", required=True, help="unit name, alias or group label (an open group shows its own rows)"
+    )
     mytasks.set_defaults(func=_mytasks)
 
 
@@ -91,7 +94,8 @@ def _command(
         name,
         help=summary,
         description=summary[0].upper() + summary[1:] + ".",
-        epilog=f"example: {example}",
+        epilog=f"example: {example}\n{EPILOG}",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_date_option(parser)
     add_db_option(parser)
@@ -101,7 +105,9 @@ def _command(
 
 
 def _add_scope_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--unit", help="only this unit (name, alias or group label)")
+    parser.add_argument(
+        "--unit", help="only this unit (name, alias or group label; an open group shows its own rows)"
+    )
     parser.add_argument("--leader", help="only this leader's measures")
     parser.add_argument("--annex", type=int, help="only this annex (1-5)")
 
@@ -153,8 +159,7 @@ def _status(args: argparse.Namespace) -> int:
         try:
             result = queries.measure_status(snap, args.measure, store.history)
         except queries.UnknownMeasure as exc:
-            hint = f"; did you mean {', '.join(exc.suggestions)}?" if exc.suggestions else ""
-            raise CommandError(f"no measure {exc.measure_id!r} in the plan{hint}") from None
+            raise CommandError(_unknown_measure(exc)) from None
         return _dump(result.to_json()) if args.json else render.status_pages(result, limit=None)[0]
 
     return _run(args, show)
@@ -169,29 +174,42 @@ def _unit_report(args: argparse.Namespace, report: queries.UnitReport) -> str:
 def _scope(args: argparse.Namespace, snap: queries.Snapshot) -> queries.Scope:
     """The intersection of --unit, --leader and --annex (everything when none is given)."""
     directory = snap.index.directory
-    try:
-        parts = [
-            *([queries.unit_scope(directory, args.unit)] if getattr(args, "unit", None) else []),
-            *([queries.leader_scope(directory, args.leader)] if getattr(args, "leader", None) else []),
-            *(
-                [queries.annex_scope(snap.plan, args.annex)]
-                if getattr(args, "annex", None) is not None
-                else []
-            ),
-        ]
-    except queries.ScopeError as exc:
-        hint = f"; did you mean {', '.join(exc.suggestions)}?" if exc.suggestions else ""
-        raise CommandError(f"unknown unit, leader or annex: {exc.text!r}{hint}") from None
-    scope = queries.Scope()
-    for part in parts:
-        narrowed = scope.narrow(part)
-        if narrowed is None:
-            raise CommandError("the given --unit, --leader and --annex have nothing in common")
-        scope = narrowed
-    return scope if parts else queries.scope_everything(texts.LV_EVERYTHING)
+    asked: list[tuple[str, str, Callable[[], queries.Scope]]] = []
+    if getattr(args, "unit", None):
+        asked.append(("--unit", "unit", lambda: queries.unit_scope(directory, args.unit)))
+    if getattr(args, "leader", None):
+        asked.append(("--leader", "leader", lambda: queries.leader_scope(directory, args.leader)))
+    if getattr(args, "annex", None) is not None:
+        asked.append(("--annex", "annex", lambda: queries.annex_scope(snap.plan, args.annex)))
+    if not asked:
+        return queries.scope_everything(texts.LV_EVERYTHING)
+    parts = []
+    for option, what, build in asked:
+        try:
+            parts.append(build())
+        except queries.ScopeError as exc:
+            raise CommandError(f"{option}: no {what} {exc.text!r}{_did_you_mean(exc.suggestions)}") from None
+    # Each option sets a different field, so together they are simply all of them at once.
+    return queries.Scope(
+        units=next((p.units for p in parts if p.units is not None), None),
+        leader=next((p.leader for p in parts if p.leader is not None), None),
+        annex=next((p.annex for p in parts if p.annex is not None), None),
+        label=texts.LV_SCOPE_SEPARATOR.join(p.label for p in parts),
+    )
 
 
 # --- plumbing ------------------------------------------------------------------------------------------
+
+
+def _did_you_mean(suggestions: Sequence[str]) -> str:
+    return f"; did you mean {', '.join(suggestions)}?" if suggestions else ""
+
+
+def _unknown_measure(exc: queries.UnknownMeasure) -> str:
+    message = f"no measure {exc.measure_id!r} in the plan (IDs are annex-task-row, e.g. 2-63-1)"
+    if exc.same_task:
+        message += f"; that task's measures: {', '.join(exc.same_task)}"
+    return message
 
 
 def _dump(data: Any) -> str:
@@ -199,40 +217,10 @@ def _dump(data: Any) -> str:
 
 
 def _run(args: argparse.Namespace, show: Callable[[queries.Snapshot, Store], str]) -> int:
+    """Load plan, directory and database (CommandError, exit 2, if any cannot be read), then print."""
     today: date = args.date or SystemClock().now().date()
-    try:
-        plan, directory = _load_plan(args.plan, args.units)
-        with _open_store(args.db) as store:
-            snapshot = queries.Snapshot.take(plan, directory, store, today)
-            output = show(snapshot, store)
-    except CommandError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+    plan, directory = load_plan_and_directory(args.plan, args.units)
+    with open_store_for_reading(args.db) as store:
+        output = show(queries.Snapshot.take(plan, directory, store, today), store)
     print(output)
     return 0
-
-
-def _load_plan(plan_path: Path, units_path: Path) -> tuple[Plan, Directory]:
-    try:
-        return Plan.load(plan_path), Directory.load(units_path)
-    except FileNotFoundError as exc:
-        raise CommandError(f"file not found: {exc.filename} (see --plan / --units)") from None
-    except (ValidationError, ValueError) as exc:
-        raise CommandError(f"cannot read the plan or unit directory: {exc}") from None
-
-
-@contextmanager
-def _open_store(path: Path) -> Iterator[Store]:
-    if not path.exists():
-        # A fresh install has no database yet: the views still work, showing nothing reported.
-        print(f"note: no database at {path}; showing the plan with no progress reported", file=sys.stderr)
-        store = Store.open(None)
-    else:
-        try:
-            store = Store.open(path, read_only=True)
-        except StoreError as exc:
-            raise CommandError(str(exc)) from None
-    try:
-        yield store
-    finally:
-        store.close()
