@@ -112,10 +112,6 @@ def normalize_text(text: str) -> str:
     return unicodedata.normalize("NFKC", text).translate(_DASHES)
 
 
-normalize = normalize_text
-"""Old name of ``normalize_text``, kept until every caller uses the new names."""
-
-
 def normalize_measure_id(text: str) -> str:
     """A measure ID as typed (``２－６３－１``, ``2 - 63 - 1``, ``2—63—1``) in the plan's form ``2-63-1``.
 
