@@ -36,10 +36,6 @@ from schedules.policy import Digest, digests_for_day
 
 ROLES = {**texts.LV_ROLE, "leader": texts.REMIND_ROLE_LEADER}
 
-# bot/commands/report.py still imports InputError and load_plan_and_directory from here;
-# remove this alias once it imports both from bot.commands.common.
-InputError = CommandError
-
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
