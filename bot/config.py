@@ -129,9 +129,14 @@ class Settings(BaseSettings):
         return value
 
     @model_validator(mode="after")
-    def _webhook_needs_https(self) -> Settings:
-        if self.webhook_url is not None and not self.webhook_url.startswith("https://"):
+    def _webhook_needs_https_and_a_secret(self) -> Settings:
+        if self.webhook_url is None:
+            return self
+        if not self.webhook_url.startswith("https://"):
             raise ValueError("WEBHOOK_URL must be https:// (Telegram only calls HTTPS webhooks)")
+        if self.webhook_secret is None:
+            # Without it anyone who finds the URL can post forged updates (fake /report, /bind).
+            raise ValueError("WEBHOOK_URL needs WEBHOOK_SECRET, so forged webhook calls are refused")
         return self
 
     @property

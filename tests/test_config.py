@@ -78,6 +78,7 @@ def test_zones_on_shanghai_time_are_accepted(monkeypatch: pytest.MonkeyPatch, zo
 def test_self_hosted_api_and_webhook(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TELEGRAM_API_BASE_URL", "http://127.0.0.1:8081/")
     monkeypatch.setenv("WEBHOOK_URL", "https://bot.example.org")
+    monkeypatch.setenv("WEBHOOK_SECRET", "s3cret-Token_1")
     monkeypatch.setenv("WEBHOOK_PATH", " /telegram/hook/ ")
     settings = load_settings(None)
     # The bot listens on the path as given, and registers WEBHOOK_URL/WEBHOOK_PATH: one slash between.
@@ -109,6 +110,13 @@ def test_bad_values_are_named_and_secrets_not_echoed(
         load_settings(None)
     assert complaint in str(raised.value)
     assert TOKEN not in str(raised.value)
+
+
+def test_a_webhook_without_a_secret_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WEBHOOK_URL", "https://bot.example.org")
+    with pytest.raises(ConfigError) as raised:
+        load_settings(None)
+    assert "WEBHOOK_SECRET" in str(raised.value)
 
 
 def test_the_token_is_redacted_from_log_lines_and_tracebacks() -> None:

@@ -16,7 +16,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import httpx
-import pytest
 
 from bot.sandbox.botapi import SECRET_TOKEN_HEADER, BotApiServer, FakeChat, FakeUser
 from bot.store import Store
@@ -204,7 +203,6 @@ async def test_messages_sent_while_the_bot_is_down_are_answered_after_a_restart(
 # webhook report gives the exact changes. strict=True: once fixed they pass, and the marker must go.
 
 
-@pytest.mark.xfail(strict=True, reason="run.py lets a TelegramError from setWebhook escape as a traceback")
 async def test_a_webhook_telegram_refuses_stops_the_bot_with_a_clear_error(
     fake_api: BotApiServer, tmp_path: Path
 ) -> None:
@@ -219,9 +217,6 @@ async def test_a_webhook_telegram_refuses_stops_the_bot_with_a_clear_error(
     assert fake_api.token not in stderr
 
 
-@pytest.mark.xfail(
-    strict=True, reason="config.py keeps WEBHOOK_PATH's slashes: Telegram calls //telegram, 404"
-)
 async def test_a_webhook_path_written_with_slashes_still_gets_updates(
     fake_api: BotApiServer, tmp_path: Path
 ) -> None:
