@@ -6,7 +6,6 @@ names into found / group labels / unknown-with-suggestions, and tells an invite 
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -59,11 +58,10 @@ def lookup_units(directory: Directory, text: str) -> UnitLookup:
 
 def lookup_leader(directory: Directory, text: str) -> tuple[str | None, list[str]]:
     """The leader's canonical name, or None and the closest leader names."""
-    typed = "".join(text.split())
-    found = directory.resolve_leader(typed)
+    found = directory.resolve_leader(text)
     if found is not None:
         return found, []
-    return None, difflib.get_close_matches(typed, directory.leaders, n=3, cutoff=0.3)
+    return None, directory.suggest_leader(text)
 
 
 def looks_like_invite_code(text: str) -> bool:

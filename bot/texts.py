@@ -324,8 +324,10 @@ LV_UNKNOWN_SCOPE = "未找到“{text}”：请发送单位名称、领导姓名
 LV_UNKNOWN_MEASURE = "没有编号为 {text} 的措施。措施编号的格式是“附件-序号-条目”，例如 2-63-1。"
 LV_SAME_TASK = "附件{annex}序号{task}下的措施：{ids}"
 LV_DID_YOU_MEAN = "您是不是要找：{names}？"
-LV_REFUSED_UNBOUND = "本群尚未绑定单位或领导，无法查看。请联系管理员绑定（/bind 单位名称）。"
-LV_REFUSED_OUTSIDE = "本群只能查看 {allowed} 的事项。"
+LV_REFUSED_UNBOUND = (
+    "本聊天尚未绑定单位或领导，无法查看。单位联系人请向管理员索取邀请码，然后发送 /bind 邀请码。"
+)
+LV_REFUSED_OUTSIDE = "本聊天只能查看 {allowed} 的事项。"
 LV_BUTTON_PREV = "◀ 上一页"
 LV_BUTTON_NEXT = "下一页 ▶"
 LV_BUTTON_PAGE = "{page}/{pages}"
