@@ -12,7 +12,6 @@ handler (``handlers/reminders.py``) adds the buttons and sends; nothing here kno
 
 from __future__ import annotations
 
-import html
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -21,7 +20,7 @@ from bot import texts
 from bot.assignments import Light, is_complete, is_done, lead_units, status_light, unit_roles
 from bot.directory import Directory
 from bot.models import DatedItem, Measure, Plan, ProgressEntry, Status
-from bot.render import TELEGRAM_LIMIT, Section, _short, format_day, paginate, telegram_length
+from bot.render import TELEGRAM_LIMIT, Section, esc, format_day, joined, paginate, shorten, telegram_length
 from schedules.policy import Digest, DigestItem
 
 MAX_ITEMS_PER_MESSAGE = 30
@@ -76,11 +75,11 @@ class DigestRenderer:
         unit = digest.recipient.name if digest.recipient.kind == "unit" else None
         if unit is not None:
             title = texts.BOT_DIGEST_TITLE_UNIT.format(
-                unit=_esc(unit), date=format_day(day, day), count=len(digest.items)
+                unit=esc(unit), date=format_day(day, day), count=len(digest.items)
             )
         else:
             title = texts.BOT_DIGEST_TITLE_LEADER.format(
-                leader=_esc(digest.recipient.name), date=format_day(day, day), count=len(digest.items)
+                leader=esc(digest.recipient.name), date=format_day(day, day), count=len(digest.items)
             )
         blocks = [self.block(digest, item) for item in items]
         # Every message keeps room for the footer, whichever example the last one gets.
@@ -113,19 +112,19 @@ class DigestRenderer:
         leader, the lead units still owing their part."""
         measure = self.plan.measure(item.measure)
         if measure is None:  # the plan changed under a digest: show the ID, never crash the run
-            return f"{texts.STATUS_LIGHT_WARNING} <b>{_esc(item.measure)}</b>"
+            return f"{texts.STATUS_LIGHT_WARNING} <b>{esc(item.measure)}</b>"
         dated = next((d for d in measure.dated_items() if d.due == item.due), None)
         lines = [
             texts.BOT_DIGEST_ITEM.format(
                 light=self.light(digest, measure, dated),
-                measure=_esc(measure.id),
-                title=_esc(_short(measure.title, TITLE_CHARS)),
+                measure=esc(measure.id),
+                title=esc(shorten(measure.title, TITLE_CHARS)),
                 role=texts.BOT_DIGEST_ROLES[item.role],
             ),
             _reason_line(item, measure, digest.day),
         ]
         if dated is not None and dated.kind == "milestone":
-            lines.append(texts.BOT_DIGEST_MILESTONE.format(text=_esc(_short(dated.text, MILESTONE_CHARS))))
+            lines.append(texts.BOT_DIGEST_MILESTONE.format(text=esc(shorten(dated.text, MILESTONE_CHARS))))
         if item.role == "leader":
             lines.append(self._lead_units_line(measure, digest.day))
         return "\n".join(lines)
@@ -154,8 +153,8 @@ class DigestRenderer:
             return texts.BOT_DIGEST_UNITS.format(units=texts.BOT_RESPONSIBLE_NOBODY)
         done = [unit for unit in leads if is_done(self.latest.get((measure.id, unit)), day)]
         owing = [unit for unit in leads if unit not in done]
-        line = texts.BOT_DIGEST_UNITS.format(units=_names(owing))
-        return line + texts.BOT_DIGEST_UNITS_DONE.format(units=_names(done)) if done else line
+        line = texts.BOT_DIGEST_UNITS.format(units=joined(owing, LISTED_UNITS))
+        return line + texts.BOT_DIGEST_UNITS_DONE.format(units=joined(done, LISTED_UNITS)) if done else line
 
 
 def _page_sizes(title: str, blocks: Sequence[str], limit: int) -> list[int]:
@@ -192,26 +191,17 @@ def _reply_example(items: Sequence[DigestItem]) -> str:
 def _footer(unit: str | None, example: str) -> str:
     if unit is None:
         return texts.BOT_DIGEST_FOOTER_LEADER
-    return texts.BOT_DIGEST_FOOTER_UNIT.format(example=_esc(example))
+    return texts.BOT_DIGEST_FOOTER_UNIT.format(example=esc(example))
 
 
 def _reason_line(item: DigestItem, measure: Measure, day: date) -> str:
     template = texts.BOT_DIGEST_REASONS[item.reason]
     due = item.due
     if due is None:
-        return template.format(due="", days=0, deadline=_esc(measure.deadline.raw))
+        return template.format(due="", days=0, deadline=esc(measure.deadline.raw))
     if item.reason == "due" and due != day:
         # The due date is a day off, so its reminder comes on the last workday before it.
         template = texts.BOT_DIGEST_DUE_AHEAD
     return template.format(
-        due=format_day(due, day), days=abs((due - day).days), deadline=_esc(measure.deadline.raw)
+        due=format_day(due, day), days=abs((due - day).days), deadline=esc(measure.deadline.raw)
     )
-
-
-def _esc(value: str) -> str:
-    return html.escape(value, quote=False)
-
-
-def _names(names: Sequence[str]) -> str:
-    shown = texts.BOT_LIST_SEPARATOR.join(_esc(name) for name in names[:LISTED_UNITS])
-    return shown + (texts.BOT_AND_MORE.format(count=len(names)) if len(names) > LISTED_UNITS else "")

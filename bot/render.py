@@ -9,8 +9,9 @@ tables line up and sort; sentences such as digests use ``format_day`` (6月30日
 
 from __future__ import annotations
 
+import html
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -138,7 +139,22 @@ def _fit(block: str, room: int) -> list[tuple[str, int]]:
     return [(piece, telegram_length(piece)) for piece in pieces]
 
 
-def _short(text: str, chars: int) -> str:
+def esc(value: object) -> str:
+    """HTML-escape anything shown back in an HTML message (users' text, names from the plan)."""
+    return html.escape(str(value), quote=False)
+
+
+def joined(names: Iterable[str], limit: int | None = None) -> str:
+    """Names as a Chinese list, HTML-escaped; 无 when there are none; past ``limit``, "… 等 N 个"."""
+    items = [esc(name) for name in names]
+    if not items:
+        return texts.BOT_NOTHING
+    if limit is not None and len(items) > limit:
+        return texts.BOT_LIST_SEPARATOR.join(items[:limit]) + texts.BOT_AND_MORE.format(count=len(items))
+    return texts.BOT_LIST_SEPARATOR.join(items)
+
+
+def shorten(text: str, chars: int) -> str:
     text = " ".join(text.split())
     return text if len(text) <= chars else text[: chars - 1] + "…"
 
@@ -200,7 +216,7 @@ def _item_line(item: UnitItem) -> str:
     if item.item is None:
         return texts.LV_ITEM_UNDATED.format(deadline=item.measure.deadline.raw)
     what = (
-        texts.LV_ITEM_WHAT.format(text=_short(item.item.text, MILESTONE_TEXT_CHARS))
+        texts.LV_ITEM_WHAT.format(text=shorten(item.item.text, MILESTONE_TEXT_CHARS))
         if item.item.kind == "milestone"
         else ""
     )
@@ -289,7 +305,7 @@ def summary_pages(summary: Summary, limit: int | None = TELEGRAM_LIMIT) -> list[
 
 
 def _history_line(entry: ProgressEntry) -> str:
-    note = f" {_short(entry.note, NOTE_CHARS)}" if entry.note else ""
+    note = f" {shorten(entry.note, NOTE_CHARS)}" if entry.note else ""
     who = texts.LV_STATUS_WHO.format(name=entry.user_name) if entry.user_name else ""
     return texts.LV_STATUS_HISTORY.format(
         at=table_day(entry.at.date()), status=_entry_status(entry), note=note, who=who
@@ -360,7 +376,7 @@ def status_pages(status: MeasureStatus, limit: int | None = TELEGRAM_LIMIT) -> l
         facts.append(
             texts.LV_STATUS_NEXT.format(
                 due=table_day(item.due),
-                text=_short(item.text, MILESTONE_TEXT_CHARS),
+                text=shorten(item.text, MILESTONE_TEXT_CHARS),
                 when=_when(item, (item.due - today).days),
             )
         )

@@ -23,9 +23,9 @@ from bot.bindings import (
     split_names,
 )
 from bot.clock import TZ
-from bot.render import Section, paginate
+from bot.render import Section, esc, joined, paginate
 from bot.store import Binding, InviteError
-from handlers.chat import Context, chat_title, command_argument, echo, esc, here, joined, reply
+from handlers.chat import Context, chat_title, command_argument, echo, here, reply
 from handlers.common import services
 
 log = logging.getLogger(__name__)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import html
-from collections.abc import Iterable
 from typing import Any
 
 from telegram import Chat, Message, Update, User
@@ -11,17 +9,13 @@ from telegram.constants import ParseMode
 from telegram.ext import ContextTypes
 
 from bot import texts
+from bot.render import esc
 
 Context = ContextTypes.DEFAULT_TYPE
 
 ECHO_CHARS = 200
 """How much of what a user typed is echoed back: a confirmation must fit Telegram's 4096
 characters whatever the note was, or the record would be stored but never confirmed."""
-
-
-def esc(value: Any) -> str:
-    """HTML-escape anything shown back to users (their text, names from the plan)."""
-    return html.escape(str(value), quote=False)
 
 
 def echo(text: str, limit: int = ECHO_CHARS) -> str:
@@ -37,16 +31,6 @@ def echo(text: str, limit: int = ECHO_CHARS) -> str:
 def here(chat: Chat | None) -> str:
     """How the bot calls the chat it answers in: 本群 for a group, 本聊天 for a private chat."""
     return texts.BOT_HERE_PRIVATE if chat is not None and chat.type == Chat.PRIVATE else texts.BOT_HERE_GROUP
-
-
-def joined(names: Iterable[str], limit: int | None = None) -> str:
-    """Names as a Chinese list, escaped; 无 when there are none; past ``limit``, "… 等 N 个"."""
-    items = [esc(name) for name in names]
-    if not items:
-        return texts.BOT_NOTHING
-    if limit is not None and len(items) > limit:
-        return texts.BOT_LIST_SEPARATOR.join(items[:limit]) + texts.BOT_AND_MORE.format(count=len(items))
-    return texts.BOT_LIST_SEPARATOR.join(items)
 
 
 async def reply(update: Update, text: str, **kwargs: Any) -> Message | None:

@@ -14,10 +14,11 @@ from telegram.error import TelegramError
 from telegram.ext import Application, CommandHandler
 
 from bot import texts
+from bot.render import esc, joined
 from bot.services import Services
 from bot.store import Binding
 from handlers.binding import redeem
-from handlers.chat import Context, esc, joined, reply
+from handlers.chat import Context, reply
 from handlers.common import services
 
 log = logging.getLogger(__name__)

@@ -36,8 +36,9 @@ from bot.progress import (
     parse_progress,
     unit_for_tag,
 )
+from bot.render import esc, joined
 from bot.services import Services
-from handlers.chat import Context, command_argument, echo, esc, joined, reply, user_label
+from handlers.chat import Context, command_argument, echo, reply, user_label
 from handlers.common import services
 
 log = logging.getLogger(__name__)
