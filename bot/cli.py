@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 from bot.commands.common import EXIT_BAD_INPUT, CommandError
 
-COMMAND_MODULES = ("plan", "remind", "report", "calendar", "views", "run", "db")
+COMMAND_MODULES = ("plan", "remind", "report", "calendar", "views", "run", "db", "admin")
 
 
 def build_parser() -> argparse.ArgumentParser:

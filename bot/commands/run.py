@@ -96,7 +96,6 @@ def run_command(args: argparse.Namespace) -> int:
     protect_token(settings.token)
     plan, directory = load_plan_and_directory(settings.plan_path, settings.units_path)
     try:
-        settings.db_path.parent.mkdir(parents=True, exist_ok=True)
         store = Store.open(settings.db_path)
     except (StoreError, OSError) as error:
         print(f"error: cannot open the database {settings.db_path}: {error}", file=sys.stderr)
