@@ -126,3 +126,19 @@ def test_a_stranger_and_a_private_chat_try_the_refusals() -> None:
         "📎 绑定情况",
     ]
     assert_in_order(out, expected_in_order)
+
+
+def test_the_simulated_day_moves_by_dates_and_relative_words() -> None:
+    script = ":date 2023-07-03\n:date 明天\n:date 3天后\n:date 6月30日\n:date 下个吉日\n"
+    result = run_cli(["sandbox"], script)
+    assert result.returncode == 0, result.stderr
+    assert_in_order(
+        result.stdout,
+        [
+            "今天是 2023-07-03",
+            "今天是 2023-07-04",
+            "今天是 2023-07-07",
+            "今天是 2023-06-30",
+            "看不懂的日期：下个吉日",
+        ],
+    )

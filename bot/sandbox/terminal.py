@@ -31,6 +31,7 @@ from bot.clock import FakeClock, parse_day
 from bot.config import Settings
 from bot.directory import Directory
 from bot.models import Plan, Status
+from bot.dates import parse_user_date
 from bot.progress import BUTTON_STATUSES, normalize_text, parse_button
 from bot.sandbox.botapi import DEFAULT_TOKEN, BotApiServer, BotEvent, FakeChat, FakeUser, JSONDict
 from bot.services import Services
@@ -68,7 +69,7 @@ SANDBOX_HELP = """沙盒命令（其余每行都作为当前身份在当前群�
   :admin               切换回管理员（在领导群）
   :stranger            切换为未绑定的陌生人，进入一个未绑定的群（试试各种拒绝）
   :private             当前身份与机器人私聊（如 /start 邀请码）
-  :date YYYY-MM-DD     设定模拟的“今天”
+  :date YYYY-MM-DD     设定模拟的“今天”（也可写 明天、3天后、6月30日）
   :tick                立即执行今天的提醒推送
   :press 编号 状态     点击本群最近一条提醒里该编号的按钮（状态：已完成/进行中/受阻）
   :reply 文字          回复本群最近一条提醒
@@ -224,9 +225,15 @@ class Sandbox:
 
     def set_date(self, text: str) -> None:
         try:
-            day = parse_day(text)
-        except ValueError as error:
-            raise SandboxError(str(error)) from None
+            day = parse_day(text.strip())
+        except ValueError:
+            # Relative words read from the simulated today: :date 明天, :date 3天后, :date 6月30日.
+            found = parse_user_date(text, self.clock.now().date())
+            if found is None:
+                raise SandboxError(
+                    f"看不懂的日期：{text.strip()}（例如 2023-07-03、明天、3天后、6月30日）"
+                ) from None
+            day = found
         self.clock.set_day(day)
         self.print(f"[sandbox] 今天是 {day.isoformat()}")
 
