@@ -85,7 +85,7 @@ def test_a_contacts_day_in_the_sandbox() -> None:
         "> :as 区水物局",
         "[sandbox] 没有单位“区水物局”。您是不是要找：区水务局",
         "> :date 2023-13-01",
-        "[sandbox] not a date",
+        "[sandbox] 看不懂的日期：2023-13-01",
         "[倪德才 @ 领导群] > /status 3-6-4",
         "区水务局：受阻",
     ]

@@ -29,9 +29,9 @@ from pydantic import SecretStr
 from bot.app import CALENDAR_KEY, SENDER_KEY, App, build_application, polling
 from bot.clock import FakeClock, parse_day
 from bot.config import Settings
+from bot.dates import parse_user_date
 from bot.directory import Directory
 from bot.models import Plan, Status
-from bot.dates import parse_user_date
 from bot.progress import BUTTON_STATUSES, normalize_text, parse_button
 from bot.sandbox.botapi import DEFAULT_TOKEN, BotApiServer, BotEvent, FakeChat, FakeUser, JSONDict
 from bot.services import Services
