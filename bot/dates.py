@@ -240,6 +240,9 @@ def _plausible(day: date, today: date) -> bool:
     return abs(day - today) <= USER_DATE_WINDOW
 
 
+_ISO_SHAPED = re.compile(r"\d{4}-\d{1,2}-\d{1,2}")
+
+
 def parse_user_date(text: str, today: date) -> date | None:
     """A date a user typed (2023-06-30, June 30, 6月底, 9月30日前, 明天, 3天后, 三天后 …), or None.
 
@@ -259,11 +262,13 @@ def parse_user_date(text: str, today: date) -> date | None:
         if deadline.kind == "date" and deadline.due is not None:
             return deadline.due if _plausible(deadline.due, today) else None
         return None
-    try:
-        iso = date.fromisoformat(cleaned)
-    except ValueError:
-        pass
-    else:
+    if _ISO_SHAPED.fullmatch(cleaned):
+        # Shaped like YYYY-MM-DD but maybe impossible (2023-13-01): dateparser would swap day and
+        # month rather than refuse, and a silent guess is worse than asking again.
+        try:
+            iso = date.fromisoformat(cleaned)
+        except ValueError:
+            return None
         return iso if _plausible(iso, today) else None
     parsed = dateparser.parse(
         cleaned,

@@ -157,7 +157,20 @@ def test_by_a_date_means_that_date_not_a_day_in_the_past() -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["", "   ", "随便", "blah", "1999-01-01", "2031-01-01", "长期实施", "13月底", "6月31日"]
+    "text",
+    [
+        "",
+        "   ",
+        "随便",
+        "blah",
+        "1999-01-01",
+        "2031-01-01",
+        "长期实施",
+        "13月底",
+        "6月31日",
+        "2023-13-01",
+        "2023-02-30",
+    ],
 )
 def test_unreadable_or_implausible_user_dates_are_none(text: str) -> None:
     assert parse_user_date(text, TODAY) is None
