@@ -21,7 +21,7 @@ from bot.assignments import Light, is_complete, is_done, lead_units, status_ligh
 from bot.directory import Directory
 from bot.models import DatedItem, Measure, Plan, ProgressEntry, Status
 from bot.render import TELEGRAM_LIMIT, Section, esc, format_day, joined, paginate, shorten, telegram_length
-from schedules.policy import Digest, DigestItem
+from schedules.policy import Digest, DigestItem, Reminder, dated_item
 
 MAX_ITEMS_PER_MESSAGE = 30
 """Three buttons an item keep a unit's message well under Telegram's 100 buttons."""
@@ -108,23 +108,27 @@ class DigestRenderer:
         return parts
 
     def block(self, digest: Digest, item: DigestItem) -> str:
-        """One item's lines: light, ID, title and role; why it is listed; its milestone; for a
-        leader, the lead units still owing their part."""
+        """One item's lines: light, ID, title and role; why it is listed, and for a milestone what
+        is due, for each of the measure's reminders that day; for a leader, the lead units still
+        owing their part."""
         measure = self.plan.measure(item.measure)
         if measure is None:  # the plan changed under a digest: show the ID, never crash the run
             return f"{texts.STATUS_LIGHT_WARNING} <b>{esc(item.measure)}</b>"
-        dated = next((d for d in measure.dated_items() if d.due == item.due), None)
         lines = [
             texts.BOT_DIGEST_ITEM.format(
-                light=self.light(digest, measure, dated),
+                light=self.light(digest, measure, dated_item(measure, item.due)),
                 measure=esc(measure.id),
                 title=esc(shorten(measure.title, TITLE_CHARS)),
                 role=texts.BOT_DIGEST_ROLES[item.role],
-            ),
-            _reason_line(item, measure, digest.day),
+            )
         ]
-        if dated is not None and dated.kind == "milestone":
-            lines.append(texts.BOT_DIGEST_MILESTONE.format(text=esc(shorten(dated.text, MILESTONE_CHARS))))
+        for reminder in item.reminders():
+            lines.append(_reason_line(reminder, digest.day))
+            dated = dated_item(measure, reminder.due)
+            if dated is not None and dated.kind == "milestone":
+                lines.append(
+                    texts.BOT_DIGEST_MILESTONE.format(text=esc(shorten(dated.text, MILESTONE_CHARS)))
+                )
         if item.role == "leader":
             lines.append(self._lead_units_line(measure, digest.day))
         return "\n".join(lines)
@@ -194,14 +198,13 @@ def _footer(unit: str | None, example: str) -> str:
     return texts.BOT_DIGEST_FOOTER_UNIT.format(example=esc(example))
 
 
-def _reason_line(item: DigestItem, measure: Measure, day: date) -> str:
-    template = texts.BOT_DIGEST_REASONS[item.reason]
-    due = item.due
+def _reason_line(reminder: Reminder, day: date) -> str:
+    template = texts.BOT_DIGEST_REASONS[reminder.reason]
+    due = reminder.due
     if due is None:
-        return template.format(due="", days=0, deadline=esc(measure.deadline.raw))
-    if item.reason == "due" and due != day:
+        basis = texts.BOT_LIST_SEPARATOR.join(reminder.basis)
+        return template.format(basis=texts.BOT_DIGEST_BASIS.format(basis=esc(basis)) if basis else "")
+    if reminder.reason == "due" and due != day:
         # The due date is a day off, so its reminder comes on the last workday before it.
         template = texts.BOT_DIGEST_DUE_AHEAD
-    return template.format(
-        due=format_day(due, day), days=abs((due - day).days), deadline=esc(measure.deadline.raw)
-    )
+    return template.format(due=format_day(due, day), days=abs((due - day).days))

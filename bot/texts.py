@@ -176,14 +176,17 @@ BOT_DIGEST_ROLES = {"lead": "", "co": "〔协办〕", "leader": ""}
 BOT_DIGEST_UNITS = "   主责：{units}"
 BOT_DIGEST_UNITS_DONE = "（已完成：{units}）"
 BOT_DIGEST_MILESTONE = "   节点：{text}"
+# Dates run into the words around them: 9月30日到期, not 9月30日 到期.
 BOT_DIGEST_REASONS = {
-    "upcoming": "   {due} 到期 · 还有 {days} 天",
+    "upcoming": "   {due}到期 · 还有 {days} 天",
     "due": "   今天到期（{due}）",
-    "overdue": "   {due} 到期 · 已逾期 {days} 天",
-    "window_start": "   本时段开始，{due} 前完成 · 还有 {days} 天",
-    "checkin": "   请报送本期进展（{deadline}）",
+    "overdue": "   {due}到期 · 已逾期 {days} 天",
+    "window_start": "   本时段开始，{due}前完成 · 还有 {days} 天",
+    "checkin": "   请报送本期进展{basis}",
 }
-BOT_DIGEST_DUE_AHEAD = "   {due} 到期（休息日）· 今天是到期前最后一个工作日"
+# What in the plan asks for the check-in: 按季度, 第二、三季度每月, 长期实施.
+BOT_DIGEST_BASIS = " · {basis}"
+BOT_DIGEST_DUE_AHEAD = "   {due}到期（休息日）· 今天是到期前最后一个工作日"
 BOT_DIGEST_FOOTER_UNIT = "点下方按钮更新状态，或回复本消息，如：<code>{example}</code>"
 BOT_DIGEST_EXAMPLE_ONE = "进行中 60%"
 BOT_DIGEST_EXAMPLE_MANY = "{measure} 已完成 情况说明"
@@ -213,8 +216,12 @@ REMIND_RECIPIENT_UNIT = "【{unit}】→ {chats}"
 REMIND_RECIPIENT_LEADER = "【领导 {leader}】→ {chats}"
 REMIND_CHAT_SENT = "{chat}（已发送）"
 REMIND_NO_CHAT = "未绑定聊天，不会发送"
-REMIND_ITEM = "  {reason} {measure} {title}〔{role}〕{due}"
-REMIND_ITEM_DUE = " 截止 {due}"
+REMIND_ITEM = "  {reason} {measure} {title}〔{role}〕{detail}"
+# 截止 or 节点 (LV_ITEM_KIND, as /overdue says it) and the ISO date; a check-in's basis (按季度).
+REMIND_ITEM_DUE = " {kind} {due}"
+REMIND_ITEM_BASIS = " {basis}"
+# The measure's other reminders that day, on the same entry.
+REMIND_ALSO = "      另：{reason}{detail}"
 
 CALENDAR_WEEKDAYS = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
 CALENDAR_WORKDAY = "工作日"

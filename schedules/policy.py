@@ -16,13 +16,16 @@ The rules (issue 4):
   escalation, to the measure's leaders;
 - standing duties get a ``checkin`` on the first workday of each month from the month after
   issue until the plan's year ends; recurrences in the text add check-ins at the start of each
-  period they name;
-- a window gets ``window_start`` on its first workday.
+  period they name; a check-in carries the plan's words that ask for it (按季度, 长期实施);
+- a window gets ``window_start`` on its first workday;
+- a digest lists each measure once: its most pressing reminder of the day (overdue, due,
+  upcoming, window_start, checkin, in that order; the earlier due date first) leads, and the
+  measure's other reminders that day ride along on the same entry (``DigestItem.also``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Literal
@@ -31,7 +34,7 @@ from pydantic import BaseModel, ConfigDict
 
 from bot.assignments import is_complete, is_done, unit_roles
 from bot.directory import Directory, normalize
-from bot.models import Measure, Plan, ProgressEntry, Recurrence
+from bot.models import DatedItem, Measure, Plan, ProgressEntry, Recurrence
 from schedules.calendar import WorkCalendar
 
 Reason = Literal["upcoming", "due", "overdue", "checkin", "window_start"]
@@ -46,6 +49,10 @@ _REASON_ORDER: dict[Reason, int] = {"overdue": 0, "due": 1, "upcoming": 2, "wind
 _QUARTERS = ((1, 2, 3), (4, 5, 6), (7, 8, 9), (10, 11, 12))
 
 
+def _urgency(reason: Reason, due: date | None) -> tuple[int, date]:
+    return _REASON_ORDER[reason], due or date.max
+
+
 @dataclass(frozen=True)
 class Recipient:
     kind: RecipientKind
@@ -57,12 +64,55 @@ class Recipient:
         return f"{self.kind}:{self.name}"
 
 
+class Reminder(BaseModel):
+    """One reason a measure is reminded on a day."""
+
+    model_config = ConfigDict(frozen=True)
+    reason: Reason
+    due: date | None
+    """The dated item's due date; a window's end for ``window_start``; None for a check-in."""
+    basis: tuple[str, ...] = ()
+    """A check-in's: the plan's words that ask for it (按季度, 长期实施)."""
+
+    @property
+    def urgency(self) -> tuple[int, date]:
+        """Sorts the most pressing first: by reason, then the earlier due date."""
+        return _urgency(self.reason, self.due)
+
+
 class DigestItem(BaseModel):
+    """A measure's entry in a recipient's digest: its most pressing reminder of the day, and the
+    others (``also``, most pressing first) that the same entry mentions."""
+
     model_config = ConfigDict(frozen=True)
     measure: str
     reason: Reason
     due: date | None
     role: ItemRole
+    basis: tuple[str, ...] = ()
+    also: tuple[Reminder, ...] = ()
+
+    @property
+    def urgency(self) -> tuple[int, date]:
+        """The leading reminder's: how digests order their entries."""
+        return _urgency(self.reason, self.due)
+
+    def reminders(self) -> list[Reminder]:
+        """Every reminder this entry carries, the leading one first."""
+        return [Reminder(reason=self.reason, due=self.due, basis=self.basis), *self.also]
+
+    @classmethod
+    def of(cls, measure: str, role: ItemRole, reminders: Sequence[Reminder]) -> DigestItem:
+        """One entry for ``reminders`` of one measure, led by the most pressing."""
+        first, *rest = sorted(reminders, key=lambda r: r.urgency)
+        return cls(
+            measure=measure,
+            reason=first.reason,
+            due=first.due,
+            role=role,
+            basis=first.basis,
+            also=tuple(rest),
+        )
 
 
 @dataclass(frozen=True)
@@ -84,22 +134,33 @@ def ladder_days(due: date, calendar: WorkCalendar) -> dict[date, Reason]:
 
 
 def checkin_days(measure: Measure, plan: Plan, calendar: WorkCalendar) -> set[date]:
-    """The days a measure gets a progress check-in, within the plan's year.
+    """The days a measure gets a progress check-in, within the plan's year."""
+    return set(checkins(measure, plan, calendar))
+
+
+def checkins(measure: Measure, plan: Plan, calendar: WorkCalendar) -> dict[date, tuple[str, ...]]:
+    """A measure's check-in days within the plan's year, each with the plan's words asking for it.
 
     Check-ins start in the month after the plan was issued: asking for progress days after
-    the plan came out tells nobody anything.
+    the plan came out tells nobody anything. A day a recurrence names is that recurrence's
+    (按季度); a standing duty's other months are the deadline's (长期实施).
     """
     first_month = plan.issued.month + 1
     if first_month > 12:
-        return set()
-    months: set[int] = set()
-    if measure.deadline.kind == "ongoing":
-        months.update(range(first_month, 13))
-    days = {calendar.first_workday_of_month(plan.year, month) for month in months}
-    for recurrence in measure.recurrences:
-        days.update(_recurrence_days(recurrence, plan.year, calendar))
+        return {}
     earliest = date(plan.year, first_month, 1)
-    return {day for day in days if day >= earliest}
+    found: dict[date, list[str]] = {}
+    for recurrence in measure.recurrences:
+        for day in _recurrence_days(recurrence, plan.year, calendar):
+            found.setdefault(day, []).append(recurrence.raw)
+    if measure.deadline.kind == "ongoing":
+        for month in range(first_month, 13):
+            found.setdefault(calendar.first_workday_of_month(plan.year, month), [measure.deadline.raw])
+    return {
+        day: tuple(dict.fromkeys(phrase for phrase in phrases if phrase))
+        for day, phrases in sorted(found.items())
+        if day >= earliest
+    }
 
 
 def _recurrence_days(recurrence: Recurrence, year: int, calendar: WorkCalendar) -> set[date]:
@@ -131,6 +192,12 @@ def window_start_day(measure: Measure, calendar: WorkCalendar) -> date | None:
     return first if first <= deadline.due else None
 
 
+def dated_item(measure: Measure, due: date | None) -> DatedItem | None:
+    """What a reminder dated ``due`` is about: the measure's deadline or milestone due that day
+    (``Measure.dated_items`` keeps one per day); None for a check-in."""
+    return next((item for item in measure.dated_items() if item.due == due), None)
+
+
 def is_overdue_day(day: date, calendar: WorkCalendar) -> bool:
     """Overdue items are listed on the first workday of each week (a Monday, unless it is off)."""
     return calendar.first_workday_of_week(day) == day
@@ -138,21 +205,23 @@ def is_overdue_day(day: date, calendar: WorkCalendar) -> bool:
 
 def measure_items(
     measure: Measure, plan: Plan, calendar: WorkCalendar, day: date, *, include_overdue: bool
-) -> list[tuple[Reason, date | None]]:
-    """What ``measure`` is reminded of on ``day`` (a workday), ignoring completeness and recipients."""
-    found: list[tuple[Reason, date | None]] = []
+) -> list[Reminder]:
+    """What ``measure`` is reminded of on ``day`` (a workday), most pressing first, ignoring
+    completeness and recipients."""
+    found: list[Reminder] = []
     for item in measure.dated_items():
         if include_overdue and item.due < day:
-            found.append(("overdue", item.due))
+            found.append(Reminder(reason="overdue", due=item.due))
             continue
         reason = ladder_days(item.due, calendar).get(day) if item.due >= day else None
         if reason is not None:
-            found.append((reason, item.due))
+            found.append(Reminder(reason=reason, due=item.due))
     if window_start_day(measure, calendar) == day:
-        found.append(("window_start", measure.deadline.due))
-    if day in checkin_days(measure, plan, calendar):
-        found.append(("checkin", None))
-    return found
+        found.append(Reminder(reason="window_start", due=measure.deadline.due))
+    basis = checkins(measure, plan, calendar).get(day)
+    if basis is not None:
+        found.append(Reminder(reason="checkin", due=None, basis=basis))
+    return sorted(found, key=lambda r: r.urgency)
 
 
 def digests_for_day(
@@ -172,38 +241,37 @@ def digests_for_day(
     if day < plan.issued or not calendar.is_workday(day):
         return []
     with_overdue = is_overdue_day(day, calendar) if include_overdue is None else include_overdue
-    collected: dict[Recipient, list[DigestItem]] = {}
+    collected: dict[Recipient, dict[str, DigestItem]] = {}
     for measure in plan.measures:
         found = measure_items(measure, plan, calendar, day, include_overdue=with_overdue)
         if not found or is_complete(measure, directory, latest, day):
             continue
+        entries = {role: DigestItem.of(measure.id, role, found) for role in ("lead", "co")}
         # A unit that has done its part is not chased while the measure waits on the others.
-        roles = {
-            unit: role
-            for unit, role in unit_roles(measure, directory).items()
-            if not is_done(latest.get((measure.id, unit)), day)
-        }
-        # Leaders as bindings know them: the directory's spelling, or the plan's without spaces.
-        leaders = [directory.resolve_leader(raw) or normalize(raw) for raw in measure.leaders]
-        for reason, due in found:
-            for unit, role in roles.items():
-                item = DigestItem(measure=measure.id, reason=reason, due=due, role=role)
-                collected.setdefault(Recipient("unit", unit), []).append(item)
-            if reason == "overdue":
-                for leader in leaders:
-                    item = DigestItem(measure=measure.id, reason=reason, due=due, role="leader")
-                    collected.setdefault(Recipient("leader", leader), []).append(item)
+        for unit, role in unit_roles(measure, directory).items():
+            if not is_done(latest.get((measure.id, unit)), day):
+                collected.setdefault(Recipient("unit", unit), {})[measure.id] = entries[role]
+        overdue = [reminder for reminder in found if reminder.reason == "overdue"]
+        if overdue:
+            item = DigestItem.of(measure.id, "leader", overdue)
+            # Leaders as bindings know them: the directory's spelling, or the plan's without spaces.
+            for raw in measure.leaders:
+                leader = directory.resolve_leader(raw) or normalize(raw)
+                collected.setdefault(Recipient("leader", leader), {})[measure.id] = item
     order = _recipient_order(directory)
     measure_order = {m.id: index for index, m in enumerate(plan.measures)}
-    digests = []
     by_directory = sorted(collected, key=lambda r: (r.kind != "unit", order.get(r.key, len(order)), r.name))
-    for recipient in by_directory:
-        items = sorted(
-            dict.fromkeys(collected[recipient]),
-            key=lambda i: (_REASON_ORDER[i.reason], i.due or date.max, measure_order[i.measure]),
+    return [
+        Digest(
+            day=day,
+            recipient=recipient,
+            items=sorted(
+                collected[recipient].values(),
+                key=lambda i: (*i.urgency, measure_order[i.measure]),
+            ),
         )
-        digests.append(Digest(day=day, recipient=recipient, items=items))
-    return digests
+        for recipient in by_directory
+    ]
 
 
 def _recipient_order(directory: Directory) -> dict[str, int]:

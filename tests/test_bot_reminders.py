@@ -67,7 +67,7 @@ async def test_an_item_shows_id_title_due_date_days_left_and_light(bot: Bot) -> 
     lines = digest["text"].splitlines()
     assert lines[0] == "📋 区生态环境局 · 6月27日 工作提醒（2 项）"
     assert "🟡 2-63-1 加强噪声污染治理" in lines
-    assert "   6月30日 到期 · 还有 3 天" in lines
+    assert "   6月30日到期 · 还有 3 天" in lines
     assert "🟡 3-6-4 强化生活污染治理" in lines
     assert any(line.startswith("   节点：6月底前完成") for line in lines)
     assert all("3-6-4" not in message["text"] for message in bot.api.bot_messages(chats[WATER]))
@@ -94,14 +94,37 @@ async def test_overdue_items_are_red_and_leaders_get_the_escalation(bot: Bot) ->
     # The first workday of July also asks for every standing duty's progress: two messages.
     digest, _ = bot.api.bot_messages(chats[ECOLOGY])
     assert "🔴 2-63-1 加强噪声污染治理" in digest["text"]
-    assert "   6月30日 到期 · 已逾期 3 天" in digest["text"]
+    assert "   6月30日到期 · 已逾期 3 天" in digest["text"]
     [escalation] = bot.api.bot_messages(leaders)
     assert escalation["text"].startswith("📋 倪德才 · 7月3日 逾期督办")
     assert (
-        "🔴 2-63-1 加强噪声污染治理\n   6月30日 到期 · 已逾期 3 天\n   主责：区生态环境局"
+        "🔴 2-63-1 加强噪声污染治理\n   6月30日到期 · 已逾期 3 天\n   主责：区生态环境局"
         in escalation["text"]
     )
     assert "reply_markup" not in escalation  # leaders read; units report
+
+
+async def test_a_measure_with_two_reminders_is_one_item_one_button_row_and_counted_once(bot: Bot) -> None:
+    # QA: on 7 October 区水务局's digest listed 3-3-1 twice (overdue milestone, monthly check-in)
+    # and counted both in its title, under one row of buttons.
+    chats = bind_groups(bot, WATER)
+    bot.clock.set_day(date(2023, 10, 7))
+    await bot.tick()
+    messages = bot.api.bot_messages(chats[WATER])
+    listed = [measure for message in messages for measure in item_ids(message)]
+    rows = [
+        parse_button(row[0]["callback_data"])
+        for message in messages
+        for row in message["reply_markup"]["inline_keyboard"]
+    ]
+    assert listed.count("3-3-1") == 1 and len(listed) == len(set(listed))
+    assert [row.measure for row in rows if row] == listed
+    assert (
+        messages[0]["text"].splitlines()[0].startswith(f"📋 区水务局 · 10月7日 工作提醒（{len(listed)} 项）")
+    )
+    block = next(b for m in messages for b in m["text"].split("\n\n") if b.startswith("🔴 3-3-1"))
+    assert block.splitlines()[1] == "   9月30日到期 · 已逾期 7 天"
+    assert block.splitlines()[-1] == "   请报送本期进展 · 长期实施"
 
 
 async def test_a_unit_that_reported_done_is_not_chased_and_digest_and_views_agree(bot: Bot) -> None:
@@ -187,7 +210,7 @@ async def test_a_digest_that_failed_half_way_sends_only_the_rest(bot: Bot) -> No
 
 
 async def test_a_resumed_digest_sends_what_is_missing_even_when_the_split_shifts(bot: Bot) -> None:
-    # On 7 October 区生态环境局 has 39 items (overdue, due and check-ins): two messages.
+    # On 7 October 区生态环境局 has 39 items (overdue items and check-ins): two messages.
     chats = bind_groups(bot, ECOLOGY)
     chat = chats[ECOLOGY]
     bot.clock.set_day(date(2023, 10, 7))

@@ -56,7 +56,7 @@ def test_the_due_day_says_today_and_a_due_date_on_a_day_off_names_the_date() -> 
     assert "🟡 <b>2-63-1</b> 加强噪声污染治理\n   今天到期（6月30日）" in on_the_day
     # 9月底前 is Saturday 30 September, in the National Day break: reminded on Thursday the 28th.
     ahead = only_text(digest_of(date(2023, 9, 28), f"unit:{WATER}"))
-    assert "<b>3-3-1</b> 加强饮用水保护\n   9月30日 到期（休息日）· 今天是到期前最后一个工作日" in ahead
+    assert "<b>3-3-1</b> 加强饮用水保护\n   9月30日到期（休息日）· 今天是到期前最后一个工作日" in ahead
     assert "今天到期" not in ahead
 
 
@@ -64,9 +64,9 @@ def test_dates_show_the_year_only_outside_the_digests_year() -> None:
     items = [DigestItem(measure="2-63-1", reason="overdue", due=date(2023, 6, 30), role="lead")]
     text = only_text(Digest(date(2024, 1, 2), Recipient("unit", ECOLOGY), items))
     assert text.startswith("📋 <b>区生态环境局</b> · 1月2日 工作提醒（1 项）")
-    assert "   2023年6月30日 到期 · 已逾期 186 天" in text
+    assert "   2023年6月30日到期 · 已逾期 186 天" in text
     same_year = only_text(Digest(date(2023, 7, 3), Recipient("unit", ECOLOGY), items))
-    assert "   6月30日 到期 · 已逾期 3 天" in same_year
+    assert "   6月30日到期 · 已逾期 3 天" in same_year
 
 
 def test_a_leaders_item_names_the_lead_units_still_owing_their_part() -> None:
@@ -162,3 +162,65 @@ def test_a_one_measure_message_suggests_a_reply_without_the_id() -> None:
     assert only_text(Digest(date(2023, 7, 3), Recipient("unit", ECOLOGY), two)).endswith(
         "如：<code>2-63-1 已完成 情况说明</code>"
     )
+
+
+def test_a_measure_due_twice_in_a_day_is_one_entry_and_counted_once() -> None:
+    # 1 June: 2-21-1's window opens and its summer check-in is due; one entry says both.
+    digest = digest_of(date(2023, 6, 1), f"unit:{ECOLOGY}")
+    parts = DigestRenderer(PLAN, DIRECTORY, {}).parts(digest)
+    text = "\n\n".join(part.text for part in parts)
+    assert (
+        "<b>2-21-1</b> 促进油品储运环节减排\n"
+        "   本时段开始，9月30日前完成 · 还有 121 天\n"
+        "   请报送本期进展 · 夏季（6-9月）"
+    ) in text
+    listed = [m["measure"] for m in ITEM_LINE.finditer(text)]
+    assert listed.count("2-21-1") == 1 and len(listed) == len(set(listed))
+    # The title counts entries, as many as there are button rows.
+    assert f"工作提醒（{len(listed)} 项）" in parts[0].text
+    assert sum(len(part.measures) for part in parts) == len(listed)
+
+
+def test_an_overdue_milestone_entry_also_asks_for_the_check_in() -> None:
+    text = "\n\n".join(
+        p.text
+        for p in DigestRenderer(PLAN, DIRECTORY, {}).parts(digest_of(date(2023, 10, 7), f"unit:{WATER}"))
+    )
+    block = next(b for b in text.split("\n\n") if "<b>3-3-1</b>" in b)
+    assert block.splitlines()[1:] == [
+        "   9月30日到期 · 已逾期 7 天",
+        "   节点：9月底前制定出台本区重要饮用水水源地名录",
+        "   请报送本期进展 · 长期实施",
+    ]
+
+
+def test_a_check_in_from_a_recurrence_shows_its_words_not_the_deadline() -> None:
+    text = "\n\n".join(
+        p.text
+        for p in DigestRenderer(PLAN, DIRECTORY, {}).parts(digest_of(date(2023, 7, 3), f"unit:{WATER}"))
+    )
+    block = next(b for b in text.split("\n\n") if "<b>2-14-1</b>" in b)
+    assert block.splitlines()[1] == "   请报送本期进展 · 按季度"
+    assert "年底前" not in block
+
+
+# A date runs into the Chinese after it: 9月30日到期, 9月30日前完成.
+SPACE_AFTER_DATE = re.compile(r"\d日 (?!·)")
+
+
+@pytest.mark.parametrize(
+    ("day", "key"),
+    [
+        (date(2023, 5, 31), f"unit:{ECOLOGY}"),  # upcoming
+        (date(2023, 6, 1), f"unit:{ECOLOGY}"),  # window start, check-ins
+        (date(2023, 6, 30), f"unit:{ECOLOGY}"),  # due
+        (date(2023, 9, 28), f"unit:{WATER}"),  # due on a day off
+        (date(2023, 10, 7), f"unit:{WATER}"),  # overdue
+        (date(2023, 10, 7), "leader:秦涛"),  # escalation
+    ],
+)
+def test_no_space_between_a_date_and_the_words_after_it(day: date, key: str) -> None:
+    parts = DigestRenderer(PLAN, DIRECTORY, {}).parts(digest_of(day, key))
+    for part in parts:
+        body = part.text.split("\n", 1)[1]  # the title's date is followed by 工作提醒 by design
+        assert not SPACE_AFTER_DATE.search(body), SPACE_AFTER_DATE.findall(body)

@@ -15,7 +15,17 @@ from bot.clock import TZ
 from bot.directory import Directory, Group, Unit
 from bot.models import Deadline, Measure, Milestone, Plan, ProgressEntry, Recurrence, Status
 from schedules.calendar import WorkCalendar
-from schedules.policy import LADDER, Digest, Recipient, checkin_days, digests_for_day, ladder_days
+from schedules.policy import (
+    LADDER,
+    Digest,
+    DigestItem,
+    Recipient,
+    Reminder,
+    checkin_days,
+    checkins,
+    digests_for_day,
+    ladder_days,
+)
 
 CALENDAR = WorkCalendar()
 ISSUED = date(2023, 3, 20)
@@ -135,7 +145,18 @@ def done(measure_id: str, unit: str, day: date, seq: int = 1) -> ProgressEntry:
 
 
 def items_by_recipient(digests: list[Digest]) -> dict[str, set[tuple[str, str, date | None, str]]]:
-    return {d.recipient.key: {(i.measure, i.reason, i.due, i.role) for i in d.items} for d in digests}
+    """Every reminder each recipient gets, whether it leads its measure's entry or rides along."""
+    return {
+        d.recipient.key: {(i.measure, r.reason, r.due, i.role) for i in d.items for r in i.reminders()}
+        for d in digests
+    }
+
+
+def entry(digests: list[Digest], recipient: str, measure_id: str) -> DigestItem:
+    """The one entry ``recipient``'s digest has for ``measure_id``."""
+    [digest] = [d for d in digests if d.recipient.key == recipient]
+    [item] = [i for i in digest.items if i.measure == measure_id]
+    return item
 
 
 def workdays(start: date, end: date) -> list[date]:
@@ -299,12 +320,55 @@ def test_window_start_on_the_windows_first_workday() -> None:
     assert got["unit:区城市管理委"] == {("1-3-1", "window_start", date(2023, 9, 30), "lead")}
 
 
+def test_a_measure_is_one_entry_led_by_its_most_pressing_reminder() -> None:
+    # 7 October: 1-2-1's milestone is overdue and October's check-in is due, for the lead and
+    # the co unit alike; the entry leads with the overdue milestone and mentions the check-in.
+    digests = digests_for_day(PLAN, DIRECTORY, {}, CALENDAR, date(2023, 10, 7))
+    for recipient, role in (("unit:区水务局", "lead"), ("unit:区国资委", "co")):
+        item = entry(digests, recipient, "1-2-1")
+        assert (item.reason, item.due, item.role) == ("overdue", date(2023, 9, 30), role)
+        assert item.also == (Reminder(reason="checkin", due=None, basis=("长期实施",)),)
+    # The leader hears of the overdue milestone only: no check-in rides along on an escalation.
+    assert entry(digests, "leader:秦涛", "1-2-1").also == ()
+
+
+def test_two_overdue_items_of_a_measure_are_one_entry_the_older_first() -> None:
+    both = measure(
+        "1-7-1",
+        Deadline(raw="年底前", kind="date", due=date(2023, 12, 31)),
+        lead=["区水务局"],
+        leaders=["秦  涛"],
+        milestones=[Milestone(raw="6月底前", due=date(2023, 6, 30), text="完成管网铺设")],
+    )
+    plan = PLAN.model_copy(update={"measures": [*PLAN.measures, both]})
+    digests = digests_for_day(plan, DIRECTORY, {}, CALENDAR, date(2024, 1, 2))
+    for recipient in ("unit:区水务局", "leader:秦涛"):
+        item = entry(digests, recipient, "1-7-1")
+        assert (item.reason, item.due) == ("overdue", date(2023, 6, 30))
+        assert item.also == (Reminder(reason="overdue", due=date(2023, 12, 31)),)
+
+
+def test_a_due_milestone_leads_and_the_deadlines_rung_rides_along() -> None:
+    # 30 November: the milestone is due today and the year-end deadline is 30 days off (its
+    # 30-day rung, 1 December, is a workday: so on 1 December instead).
+    pair = measure(
+        "1-8-1",
+        Deadline(raw="年底前", kind="date", due=date(2023, 12, 31)),
+        lead=["区水务局"],
+        milestones=[Milestone(raw="12月1日前", due=date(2023, 12, 1), text="完成验收")],
+    )
+    plan = PLAN.model_copy(update={"measures": [*PLAN.measures, pair]})
+    item = entry(digests_for_day(plan, DIRECTORY, {}, CALENDAR, date(2023, 12, 1)), "unit:区水务局", "1-8-1")
+    assert (item.reason, item.due) == ("due", date(2023, 12, 1))
+    assert item.also == (Reminder(reason="upcoming", due=date(2023, 12, 31)),)
+
+
 def unit_checkins(measure_id: str) -> list[date]:
     return [
         day
         for day in workdays(ISSUED, YEAR_END)
         for d in digests_for_day(PLAN, DIRECTORY, {}, CALENDAR, day)
-        if any(i.measure == measure_id and i.reason == "checkin" for i in d.items)
+        if any(i.measure == measure_id and r.reason == "checkin" for i in d.items for r in i.reminders())
         and d.recipient == Recipient("unit", "区水务局")
     ]
 
@@ -318,7 +382,7 @@ def test_standing_duties_check_in_on_each_months_first_workday_from_the_month_af
 def test_check_ins_wait_for_the_month_after_issue_even_if_issued_on_the_first_workday() -> None:
     issued_1_march = Plan.model_validate({**PLAN.model_dump(), "issued": date(2023, 3, 1)})
     first_of_march = digests_for_day(issued_1_march, DIRECTORY, {}, CALENDAR, date(2023, 3, 1))
-    assert not any(i.reason == "checkin" for d in first_of_march for i in d.items)
+    assert not any(r.reason == "checkin" for d in first_of_march for i in d.items for r in i.reminders())
     first_of_april = digests_for_day(issued_1_march, DIRECTORY, {}, CALENDAR, date(2023, 4, 3))
     assert any(i.reason == "checkin" and i.measure == "1-2-1" for d in first_of_april for i in d.items)
 
@@ -329,6 +393,28 @@ def test_recurrences_add_check_ins_at_the_start_of_each_named_period() -> None:
     # Monthly, but the measure is due end of April and nobody reports it done: it keeps its
     # monthly check-ins through the year, as an overdue measure should.
     assert unit_checkins("1-5-1") == [CALENDAR.first_workday_of_month(2023, m) for m in range(4, 13)]
+
+
+def test_a_check_in_names_what_in_the_plan_asks_for_it() -> None:
+    standing = measure(
+        "1-9-2",
+        Deadline(raw="长期实施", kind="ongoing"),
+        lead=["区水务局"],
+        recurrences=[
+            Recurrence(raw="第二、三季度每月", every="month", months=[4, 5, 6, 7, 8, 9]),
+            Recurrence(raw="按季度", every="quarter"),
+        ],
+    )
+    got = checkins(standing, PLAN, CALENDAR)
+    assert got[date(2023, 5, 4)] == ("第二、三季度每月",)
+    assert got[date(2023, 7, 3)] == ("第二、三季度每月", "按季度")
+    assert got[date(2023, 10, 7)] == ("按季度",)
+    # Months no recurrence names are the standing duty's own.
+    assert got[date(2023, 11, 1)] == ("长期实施",)
+    assert set(got) == checkin_days(standing, PLAN, CALENDAR)
+    # A dated measure's quarterly check-in says 按季度, not its deadline (年底前).
+    item = entry(digests_for_day(PLAN, DIRECTORY, {}, CALENDAR, date(2023, 7, 3)), "unit:区水务局", "1-4-1")
+    assert (item.reason, item.basis) == ("checkin", ("第二、三季度每季度",))
 
 
 @pytest.mark.parametrize(
@@ -382,15 +468,21 @@ def check_year_invariants(plan: Plan, directory: Directory, year: dict[date, lis
             assert digests == [], day
         for digest in digests:
             assert digest.items, (day, digest.recipient)
-            assert len(set(digest.items)) == len(digest.items)
+            # One entry per measure, led by its most pressing reminder; no reminder twice.
+            assert len({i.measure for i in digest.items}) == len(digest.items), (day, digest.recipient)
+            for item in digest.items:
+                urgencies = [r.urgency for r in item.reminders()]
+                assert urgencies == sorted(urgencies) and len(set(item.reminders())) == len(urgencies)
     year_end = date(plan.year, 12, 31)
+    # Ladder reminders count wherever they are: leading an entry or merged into another's.
     ladder_hits: Counter[tuple[str, str, date, date]] = Counter()
     for day, digests in year.items():
         for digest in digests:
             for item in digest.items:
-                if item.reason in ("upcoming", "due") and item.role != "leader":
-                    assert item.due is not None
-                    ladder_hits[(digest.recipient.name, item.measure, item.due, day)] += 1
+                for reminder in item.reminders():
+                    if reminder.reason in ("upcoming", "due") and item.role != "leader":
+                        assert reminder.due is not None
+                        ladder_hits[(digest.recipient.name, item.measure, reminder.due, day)] += 1
     assert all(count == 1 for count in ladder_hits.values())
     reminded: dict[tuple[str, str, date], set[date]] = {}
     for unit, measure_id, due, day in ladder_hits:
@@ -459,7 +551,11 @@ def test_real_recurrences_and_windows(real_year: dict[date, list[Digest]]) -> No
             for d in digests:
                 if d.recipient.key == recipient:
                     hits: set[str] = {
-                        i.reason for i in d.items if i.measure == measure_id and i.reason != "overdue"
+                        r.reason
+                        for i in d.items
+                        if i.measure == measure_id
+                        for r in i.reminders()
+                        if r.reason != "overdue"
                     }
                     if hits:
                         found[day] = hits
@@ -483,3 +579,32 @@ def test_real_recurrences_and_windows(real_year: dict[date, list[Digest]]) -> No
         date(2023, 9, 1),
     ]
     assert summer[date(2023, 9, 28)] == {"due"}
+
+
+def test_real_digests_list_each_measure_once(real: tuple[Plan, Directory]) -> None:
+    plan, directory = real
+    # QA: on 1 June 2-21-1 was listed twice for 区生态环境局 (its window opens, and June's
+    # summer check-in), on 7 October 3-3-1 twice for 区水务局 (overdue milestone, check-in).
+    opening = entry(
+        digests_for_day(plan, directory, {}, CALENDAR, date(2023, 6, 1)), "unit:区生态环境局", "2-21-1"
+    )
+    assert (opening.reason, opening.due) == ("window_start", date(2023, 9, 30))
+    assert opening.also == (Reminder(reason="checkin", due=None, basis=("夏季（6-9月）",)),)
+    october = entry(
+        digests_for_day(plan, directory, {}, CALENDAR, date(2023, 10, 7)), "unit:区水务局", "3-3-1"
+    )
+    assert (october.reason, october.due) == ("overdue", date(2023, 9, 30))
+    assert october.also == (Reminder(reason="checkin", due=None, basis=("长期实施",)),)
+
+
+def test_real_quarterly_check_ins_name_the_quarter_not_the_deadline(real: tuple[Plan, Directory]) -> None:
+    plan, directory = real
+    digests = digests_for_day(plan, directory, {}, CALENDAR, date(2023, 7, 3))
+    # 2-14-1 and 2-13-1 are 年底前 with 按季度 in the text; 2-3-1 says 每季度.
+    for measure_id, unit, basis in [
+        ("2-14-1", "区水务局", "按季度"),
+        ("2-13-1", "区生态环境局", "按季度"),
+        ("2-3-1", "永顺镇", "每季度"),
+    ]:
+        item = entry(digests, f"unit:{unit}", measure_id)
+        assert (item.reason, item.basis) == ("checkin", (basis,)), measure_id

@@ -95,7 +95,14 @@ def test_dry_run_lists_the_noise_zoning_deadline_and_creates_nothing(
 ) -> None:
     db = tmp_path / "bot.db"
     records = preview(capsys, "2023-06-30", db)
-    expected = {"measure": "2-63-1", "reason": "due", "due": "2023-06-30", "role": "lead"}
+    expected = {
+        "measure": "2-63-1",
+        "reason": "due",
+        "due": "2023-06-30",
+        "role": "lead",
+        "basis": [],
+        "also": [],
+    }
     assert expected in items_for(records, "unit", "区生态环境局")
     assert {**expected, "role": "co"} in items_for(records, "unit", "永顺镇")
     assert all(set(r) in ({"unit", "items"}, {"leader", "items"}) for r in records)
@@ -107,8 +114,32 @@ def test_dry_run_on_the_national_day_makeup_saturday_escalates_overdue_to_leader
 ) -> None:
     records = preview(capsys, "2023-10-07", tmp_path / "bot.db")
     leader = items_for(records, "leader", "秦涛")
-    assert {"measure": "3-3-1", "reason": "overdue", "due": "2023-09-30", "role": "leader"} in leader
+    [water_source] = [i for i in leader if i["measure"] == "3-3-1"]
+    assert (water_source["reason"], water_source["due"], water_source["role"]) == (
+        "overdue",
+        "2023-09-30",
+        "leader",
+    )
     assert {i["reason"] for i in leader} == {"overdue"}
+    assert {r["reason"] for i in leader for r in i["also"]} <= {"overdue"}
+
+
+def test_dry_run_json_lists_each_measure_once_with_its_other_reminders(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # 7 October: 3-3-1's milestone is overdue and October's check-in is due, for 区水务局.
+    water = items_for(preview(capsys, "2023-10-07", tmp_path / "bot.db"), "unit", "区水务局")
+    measures = [i["measure"] for i in water]
+    assert len(measures) == len(set(measures))
+    [water_source] = [i for i in water if i["measure"] == "3-3-1"]
+    assert water_source == {
+        "measure": "3-3-1",
+        "reason": "overdue",
+        "due": "2023-09-30",
+        "role": "lead",
+        "basis": [],
+        "also": [{"reason": "checkin", "due": None, "basis": ["长期实施"]}],
+    }
 
 
 @pytest.mark.parametrize(
@@ -187,6 +218,34 @@ def test_dry_run_text_shows_bound_chats_and_what_was_sent(
     code, out, _ = run(capsys, "remind", "--date", "2023-07-03", "--dry-run", "--db", str(db))
     leader = next(b for b in out.split("\n\n") if b.startswith("【领导 倪德才】"))
     assert "  已逾期 2-63-1 加强噪声污染治理〔领导督办〕 截止 2023-06-30" in leader.splitlines()
+
+
+def test_dry_run_text_says_节点_for_a_milestone_and_截止_for_a_deadline(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    db = tmp_path / "bot.db"
+    # 3-6-4's 6月底前 is a milestone (its deadline is 年底前), as /overdue calls it; 2-63-1's is a deadline.
+    code, out, _ = run(capsys, "remind", "--date", "2023-07-03", "--dry-run", "--db", str(db))
+    assert code == 0
+    leader = next(b for b in out.split("\n\n") if b.startswith("【领导 倪德才】")).splitlines()
+    assert "  已逾期 3-6-4 强化生活污染治理〔领导督办〕 节点 2023-06-30" in leader
+    assert "  已逾期 2-63-1 加强噪声污染治理〔领导督办〕 截止 2023-06-30" in leader
+    # A quarterly check-in names the plan's 按季度, not the 年底前 deadline.
+    water = next(b for b in out.split("\n\n") if b.startswith("【区水务局】")).splitlines()
+    assert "  进展填报 2-14-1 推进低VOCs含量产品源头替代〔主责〕 按季度" in water
+
+
+def test_dry_run_text_lists_a_measure_once_with_its_other_reminders_below(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    code, out, _ = run(
+        capsys, "remind", "--date", "2023-10-07", "--dry-run", "--db", str(tmp_path / "bot.db")
+    )
+    assert code == 0
+    water = next(b for b in out.split("\n\n") if b.startswith("【区水务局】")).splitlines()
+    at = water.index("  已逾期 3-3-1 加强饮用水保护〔主责〕 节点 2023-09-30")
+    assert water[at + 1] == "      另：进展填报 长期实施"
+    assert sum(" 3-3-1 " in line for line in water) == 1
 
 
 # --- report ---
@@ -306,4 +365,9 @@ def test_python_dash_m_bot_runs_the_commands(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     water = [r for r in json.loads(result.stdout) if r.get("unit") == "区水务局"]
-    assert {"measure": "3-3-1", "reason": "due", "due": "2023-09-30", "role": "lead"} in water[0]["items"]
+    [water_source] = [i for i in water[0]["items"] if i["measure"] == "3-3-1"]
+    assert (water_source["reason"], water_source["due"], water_source["role"]) == (
+        "due",
+        "2023-09-30",
+        "lead",
+    )

@@ -28,11 +28,11 @@ from bot.commands.common import (
     load_plan_and_directory,
     open_store_for_reading,
 )
-from bot.models import Plan
+from bot.models import Measure, Plan
 from bot.store import StoreError
 from schedules.calendar import DayInfo, WorkCalendar
 from schedules.dispatch import chats_for
-from schedules.policy import Digest, digests_for_day
+from schedules.policy import Digest, Reminder, dated_item, digests_for_day
 
 ROLES = {**texts.LV_ROLE, "leader": texts.REMIND_ROLE_LEADER}
 
@@ -113,13 +113,30 @@ def _text(digest: Digest, plan: Plan, chats: list[int], sent: set[tuple[int, str
     lines = [header]
     for item in digest.items:
         measure = plan.measure(item.measure)
+        first, *also = item.reminders()
         lines.append(
             texts.REMIND_ITEM.format(
                 reason=texts.REMIND_REASONS[item.reason],
                 measure=item.measure,
                 title=measure.title if measure else "",
                 role=ROLES[item.role],
-                due=texts.REMIND_ITEM_DUE.format(due=item.due.isoformat()) if item.due else "",
+                detail=_detail(first, measure),
             )
         )
+        lines.extend(
+            texts.REMIND_ALSO.format(
+                reason=texts.REMIND_REASONS[other.reason], detail=_detail(other, measure)
+            )
+            for other in also
+        )
     return "\n".join(lines)
+
+
+def _detail(reminder: Reminder, measure: Measure | None) -> str:
+    """What a reminder is about: 节点 or 截止 and the date, as /overdue says it; a check-in's basis."""
+    if reminder.due is None:
+        basis = texts.BOT_LIST_SEPARATOR.join(reminder.basis)
+        return texts.REMIND_ITEM_BASIS.format(basis=basis) if basis else ""
+    dated = dated_item(measure, reminder.due) if measure is not None else None
+    kind = dated.kind if dated is not None else "deadline"
+    return texts.REMIND_ITEM_DUE.format(kind=texts.LV_ITEM_KIND[kind], due=reminder.due.isoformat())
