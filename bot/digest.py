@@ -1,6 +1,8 @@
 """A reminder digest as chat messages: pure text from the digest, the plan and the latest progress.
 
-Each item shows its ID, a short title, the due date, days left or overdue and a status light;
+Each item is one measure (the policy merges a measure's reminders of the day into one entry): its
+ID, a short title and a status light, then a line for each reminder, most pressing first (due
+date and days left or overdue, a milestone's text, a check-in and what in the plan asks for it);
 a leader's escalation also names the lead units still owing their part. Long digests are laid
 out on several messages the way the leader views are (``bot.render.paginate``), within
 Telegram's 4096 characters; a unit's message also carries at most ``MAX_ITEMS_PER_MESSAGE``
