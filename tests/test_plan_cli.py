@@ -164,5 +164,8 @@ def test_help(command: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     assert exited.value.code == 0
     out = " ".join(capsys.readouterr().out.split())
     assert "usage: python -m bot plan" in out
+    assert "``" not in out and "::" not in out  # plain text, not docstring markup
+    if command == ["plan"]:
+        assert "Turn the plan document into data/plan.json" in out
     if command != ["plan"]:
         assert "exit status: 0" in out and "; 2 the" in out

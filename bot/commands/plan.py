@@ -47,7 +47,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser = subparsers.add_parser(
         "plan",
         help="import the plan document, check plan and directory",
-        description=__doc__.split("\n\n")[0],
+        description="Turn the plan document into data/plan.json (import) and check the plan against "
+        "the unit directory (check). Run 'python -m bot plan SUBCOMMAND --help' for each one's options.",
     )
     commands = parser.add_subparsers(dest="plan_command", metavar="SUBCOMMAND", required=True)
 
