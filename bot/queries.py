@@ -19,6 +19,7 @@ Labels that reach users (附件N, 合计, separators) come from ``bot.texts``.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
@@ -257,7 +258,7 @@ class ScopeError(ValueError):
 
 
 EVERYTHING_WORDS = frozenset({"全部", "所有", "all"})
-_ANNEX = re.compile(r"^(?:附件|annex)\s*([0-9]+)$", re.IGNORECASE)
+_ANNEX = re.compile(r"^(附件|annex)?\s*([0-9]+)$", re.IGNORECASE)
 
 
 def scope_everything(label: str) -> Scope:
@@ -284,6 +285,17 @@ def leader_scope(directory: Directory, name: str) -> Scope:
     return Scope(leader=leader, label=leader)
 
 
+def annex_number(text: str, *, bare: bool = False) -> int | None:
+    """N from 附件N, 附件 N, annex N or, with ``bare``, a plain N (full-width ２ too); else None.
+
+    Chat needs the word (a bare number after /overdue says nothing); ``--annex`` already does.
+    """
+    found = _ANNEX.match(unicodedata.normalize("NFKC", text).strip())
+    if found is None or (found.group(1) is None and not bare):
+        return None
+    return int(found.group(2))
+
+
 def annex_label(number: int) -> str:
     return texts.LV_ANNEX.format(no=number)
 
@@ -300,9 +312,9 @@ def parse_scope(plan: Plan, directory: Directory, text: str, everything_label: s
     text = text.strip()
     if text.lower() in EVERYTHING_WORDS:
         return scope_everything(everything_label)
-    annex = _ANNEX.match(text)
-    if annex:
-        return annex_scope(plan, int(annex.group(1)))
+    annex = annex_number(text)
+    if annex is not None:
+        return annex_scope(plan, annex)
     if directory.resolve_leader(text) is not None:
         return leader_scope(directory, text)
     try:
@@ -395,18 +407,19 @@ class UnitGroup:
     assigned: bool = True
 
     @property
-    def lead_count(self) -> int:
-        """Measures this unit leads among the items (a measure with several items counts once)."""
-        return len({item.measure.id for item in self.items if item.role == "lead"})
+    def lead_items(self) -> int:
+        """Items (项) this unit owes as a lead unit: each dated item counts, so a measure with an
+        overdue milestone and an overdue deadline is two, as in the header's count."""
+        return sum(1 for item in self.items if item.role == "lead")
 
     @property
-    def co_count(self) -> int:
-        return len({item.measure.id for item in self.items if item.role == "co"})
+    def co_items(self) -> int:
+        return sum(1 for item in self.items if item.role == "co")
 
     def to_json(self) -> dict[str, Any]:
         return {
             "unit": self.unit,
-            "role": "lead" if self.lead_count else "co",
+            "role": "lead" if self.lead_items else "co",
             "assigned": self.assigned,
             "items": [item.to_json() for item in self.items],
         }
@@ -427,7 +440,8 @@ class UnitReport:
 
     @property
     def item_count(self) -> int:
-        """Distinct dated items (a measure's item counts once however many units owe it)."""
+        """Distinct items (项): a dated item of a measure (its deadline or a milestone) counts once
+        however many units owe it; in a one-unit view this is the sum of the unit's line."""
         return len({(i.measure.id, i.item.due if i.item else None) for g in self.groups for i in g.items})
 
     @property
@@ -469,9 +483,10 @@ def upcoming(snapshot: Snapshot, scope: Scope, days: int = DEFAULT_UPCOMING_DAYS
 
 
 def my_tasks(snapshot: Snapshot, scope: Scope) -> UnitReport:
-    """Each open measure once per unit owing it, at its most pressing item.
+    """Each open measure once per unit owing it, at its most pressing item, most urgent first.
 
-    That is its earliest overdue item, else its next dated item, else (ongoing work) no item.
+    The most pressing item is the earliest overdue one, else the next dated one, else (ongoing
+    work) none; each unit's list runs by that item's due date (overdue first, undated last).
     """
     today = snapshot.today
 
@@ -522,11 +537,16 @@ def _unit_report(
                 )
     far = date.max
 
-    def item_key(item: UnitItem) -> tuple[int, date, int]:
-        return (item.role != "lead", item.item.due if item.item else far, index.position[item.measure.id])
+    def most_pressing_first(item: UnitItem) -> tuple[date, bool, int]:
+        # By due date, so what is overdue longest comes first and undated work last; the role
+        # only breaks ties: an urgent co item is not buried under a lead unit's far-off ones.
+        return (item.item.due if item.item else far, item.role != "lead", index.position[item.measure.id])
 
-    groups = [UnitGroup(unit, sorted(items, key=item_key), assigned[unit]) for unit, items in by_unit.items()]
-    groups.sort(key=lambda g: (g.lead_count == 0, -len(g.items), *index.unit_sort_key(g.unit)))
+    groups = [
+        UnitGroup(unit, sorted(items, key=most_pressing_first), assigned[unit])
+        for unit, items in by_unit.items()
+    ]
+    groups.sort(key=lambda g: (g.lead_items == 0, -len(g.items), *index.unit_sort_key(g.unit)))
     return UnitReport(kind, snapshot.today, scope, groups)
 
 
@@ -542,7 +562,9 @@ class SummaryRow:
     complete + partly_done + in_progress + not_started + blocked = total; ``overdue`` counts
     the open measures among them with an item past due. The total and annex rows count
     measures as a whole; a unit's row counts that unit's own state on each of its measures, so
-    it is never partly done. ``assigned`` is False for an open group's row (nobody to report).
+    it is never partly done, except that a complete measure counts as complete for every unit
+    of it (its co units have nothing left to do). ``assigned`` is False for an open group's
+    row (nobody to report).
     """
 
     label: str
@@ -645,9 +667,11 @@ def summary(snapshot: Snapshot, scope: Scope) -> Summary:
 
     A measure's state is ``measure_state`` of its units' latest reports; a unit's row counts
     its own status on each of its measures (已完成 counts as complete for that unit even while
-    the measure waits on others). An open group's row counts its measures as not started
-    (nobody can report for it) until the measure is complete. The light is the worst of the
-    measures' lights.
+    the measure waits on others), and a complete measure as complete for all its units, co
+    units that never reported included: the lists no longer ask them for anything, and
+    /status says so (``UnitStatus.covered``). An open group's row counts its measures as not
+    started (nobody can report for it) until the measure is complete. The light is the worst
+    of the measures' lights.
     """
     index = snapshot.index
     today = snapshot.today
@@ -714,6 +738,11 @@ def _measure_light(
 
 @dataclass(frozen=True)
 class UnitStatus:
+    """One unit on one measure. ``done``: its own report says 已完成, or the measure is complete;
+    ``covered``: done only because the measure is complete (a co unit with nothing left to do),
+    which is how /summary counts it. ``evidence`` is every file the unit sent, oldest first, and
+    ``evidence_last`` the day of the latest."""
+
     unit: str
     role: UnitRole
     assigned: bool
@@ -721,12 +750,17 @@ class UnitStatus:
     recent: list[ProgressEntry]
     evidence: list[str]
     light: Light
+    done: bool = False
+    covered: bool = False
+    evidence_last: date | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
             "unit": self.unit,
             "role": self.role,
             "assigned": self.assigned,
+            "done": self.done,
+            "covered": self.covered,
             "light": self.light,
             "latest": _entry_json(self.latest),
             "recent": [_entry_json(e) for e in self.recent],
@@ -824,7 +858,8 @@ def measure_status(snapshot: Snapshot, measure_id: str, history: History) -> Mea
     for row in index.responsible[measure.id]:
         own = sorted((e for e in reports if e.unit == row.unit), key=lambda e: (e.at, e.seq))
         latest = own[-1] if own else None
-        done = complete or is_done(latest, today)
+        own_done = is_done(latest, today)
+        with_evidence = [e for e in own if e.evidence]
         units.append(
             UnitStatus(
                 unit=row.unit,
@@ -834,8 +869,15 @@ def measure_status(snapshot: Snapshot, measure_id: str, history: History) -> Mea
                 recent=own[-STATUS_HISTORY_LENGTH:][::-1],
                 evidence=[file for e in own for file in e.evidence],
                 light=_measure_light(
-                    snapshot, measure, snapshot.last_update(latest), done, latest.status if latest else None
+                    snapshot,
+                    measure,
+                    snapshot.last_update(latest),
+                    complete or own_done,
+                    latest.status if latest else None,
                 ),
+                done=complete or own_done,
+                covered=complete and not own_done,
+                evidence_last=with_evidence[-1].at.date() if with_evidence else None,
             )
         )
     return MeasureStatus(

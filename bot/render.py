@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import html
 import re
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
 from bot import texts
 from bot.models import DatedItem, ProgressEntry, Recurrence
+from bot.progress import parse_evidence_ref
 from bot.queries import (
     MeasureStatus,
     Summary,
@@ -242,7 +244,7 @@ def _measure_blocks(group: UnitGroup, blocks: _Blocks) -> list[str]:
 
 
 def _group_heading(group: UnitGroup) -> str:
-    counts = texts.LV_UNIT_COUNTS.format(lead=group.lead_count, co=group.co_count)
+    counts = texts.LV_UNIT_COUNTS.format(lead=group.lead_items, co=group.co_items)
     heading = texts.LV_UNIT_HEADER.format(unit=group.unit, counts=counts)
     return heading if group.assigned else heading + texts.LV_UNASSIGNED
 
@@ -304,11 +306,33 @@ def summary_pages(summary: Summary, limit: int | None = TELEGRAM_LIMIT) -> list[
     return paginate(header, sections, limit)
 
 
+def evidence_files(refs: Sequence[str]) -> str:
+    """How many files of each kind: 照片 2 份、文件 1 份."""
+    kinds = Counter(parse_evidence_ref(ref)[0] for ref in refs)
+    return texts.LV_LIST_SEPARATOR.join(
+        texts.LV_EVIDENCE_FILES.format(
+            kind=texts.BOT_EVIDENCE_KINDS.get(kind, texts.LV_EVIDENCE_OTHER), count=n
+        )
+        for kind, n in kinds.items()
+    )
+
+
 def _history_line(entry: ProgressEntry) -> str:
+    """One report: its day, status and note, then how it came (the files it carried, marked 📎, or
+    the button, reply, command or command line) and who sent it."""
     note = f" {shorten(entry.note, NOTE_CHARS)}" if entry.note else ""
-    who = texts.LV_STATUS_WHO.format(name=entry.user_name) if entry.user_name else ""
+    how = []
+    if entry.evidence:
+        how.append(texts.LV_EVIDENCE_MARK.format(files=evidence_files(entry.evidence)))
+    if not (entry.evidence and entry.source == "evidence"):
+        how.append(texts.LV_SOURCE[entry.source])
+    if entry.user_name:
+        how.append(entry.user_name)
     return texts.LV_STATUS_HISTORY.format(
-        at=table_day(entry.at.date()), status=_entry_status(entry), note=note, who=who
+        at=table_day(entry.at.date()),
+        status=_entry_status(entry),
+        note=note,
+        how=texts.LV_SCOPE_SEPARATOR.join(how),
     )
 
 
@@ -389,12 +413,20 @@ def status_pages(status: MeasureStatus, limit: int | None = TELEGRAM_LIMIT) -> l
             if unit.latest is not None
             else texts.LV_NOT_REPORTED
         )
+        if unit.covered:
+            latest += texts.LV_STATUS_COVERED
         name = unit.unit if unit.assigned else unit.unit + texts.LV_UNASSIGNED
         role = texts.LV_ROLE[unit.role]
         lines = [texts.LV_STATUS_UNIT.format(light=unit.light, role=role, unit=name, latest=latest)]
         lines += [_history_line(entry) for entry in unit.recent]
-        if unit.evidence:
-            lines.append(texts.LV_STATUS_EVIDENCE.format(count=len(unit.evidence)))
+        if unit.evidence and unit.evidence_last is not None:
+            lines.append(
+                texts.LV_STATUS_EVIDENCE.format(
+                    count=len(unit.evidence),
+                    files=evidence_files(unit.evidence),
+                    at=table_day(unit.evidence_last),
+                )
+            )
         unit_blocks.append("\n".join(lines))
     return paginate(
         header,

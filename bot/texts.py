@@ -281,13 +281,13 @@ LV_MYTASKS_NONE = "✅ 没有未完成的事项。"
 
 LV_SUMMARY_TITLE = "📊 进展汇总 · {scope} · {date}"
 LV_SUMMARY_LEGEND = (
-    "合计和按附件按措施计：全部主责单位报已完成才算完成，"
+    "合计与各附件：按措施统计，全部主责单位报已完成才算完成，"
     "有单位报已完成、其余单位尚未报送的记为部分完成。\n"
-    "按单位按各单位自己的报送计。"
+    "各单位：按本单位的报送统计；措施已完成（主责单位均报已完成）的，协办单位也计为完成。"
 )
 LV_SUMMARY_TOTAL = "合计（措施数）"
-LV_SUMMARY_BY_ANNEX = "按附件（措施数）："
-LV_SUMMARY_BY_UNIT = "按单位（本单位事项）："
+LV_SUMMARY_BY_ANNEX = "各附件（措施数）："
+LV_SUMMARY_BY_UNIT = "各单位（本单位的措施数）："
 LV_SUMMARY_MEASURE_ROW = (
     "{light} {label}\n"
     "   共 {total} · 完成 {complete} · 部分完成 {partly_done} · 进行中 {in_progress}"
@@ -317,9 +317,16 @@ LV_STATUS_NEXT = "下一节点：{due} {text}（{when}）"
 LV_STATUS_UNITS = "各单位进展："
 LV_STATUS_UNIT = "{light} 【{role}】{unit}：{latest}"
 LV_STATUS_LATEST = "{status} · {at}"
-LV_STATUS_HISTORY = "   · {at} {status}{note}{who}"
-LV_STATUS_WHO = "（{name}）"
-LV_STATUS_EVIDENCE = "   📎 佐证材料 {count} 份"
+# Shown after a unit's own status when the measure is complete without its 已完成 (a co unit):
+# /summary counts it as complete too.
+LV_STATUS_COVERED = "（措施已完成）"
+# {how}: the files a report carried (📎 照片 1 份) or how it came (按钮 …), then who sent it.
+LV_STATUS_HISTORY = "   · {at} {status}{note}（{how}）"
+LV_SOURCE = {"button": "按钮", "reply": "回复", "command": "命令", "evidence": "照片或文件", "cli": "命令行"}
+LV_EVIDENCE_MARK = "📎 {files}"
+LV_EVIDENCE_FILES = "{kind} {count} 份"
+LV_EVIDENCE_OTHER = "材料"
+LV_STATUS_EVIDENCE = "   📎 佐证材料共 {count} 份（{files}），最近一次 {at}"
 LV_NONE = "无"
 
 LV_USAGE_OVERDUE = "用法：/overdue [单位|领导|附件N|全部]"

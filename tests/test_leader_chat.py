@@ -127,6 +127,16 @@ async def test_a_unit_chat_sees_its_own_units_only(bot_on_2024_01_02: Bot) -> No
     assert mine["text"].startswith(f"📋 待办事项 · {WATER} · 2024-01-02")
 
 
+async def test_mytasks_puts_the_most_urgent_item_first(fake_api: BotApiServer, tmp_path: Path) -> None:
+    """宋庄镇 on 2023-06-27: its co item 2-63-1, due in 3 days, before its lead items due at year end."""
+    async with running_bot(fake_api, tmp_path / "bot.db", date(2023, 6, 27)) as bot:
+        chat, contact = unit_chat(bot, "宋庄镇")
+        (answer,) = await bot.says(chat, contact, "/mytasks")
+    body = answer["text"].split("\n\n")[1].split("\n")
+    assert body[0].startswith("【宋庄镇】主责 ")
+    assert body[1:3] == ["🟡 2-63-1 加强噪声污染治理〔协办〕", "   截止 2023-06-30 · 还有 3 天"]
+
+
 async def test_a_stranger_is_refused(bot_on_2023_07_03: Bot) -> None:
     bot = bot_on_2023_07_03
     chat = bot.api.group(-300, "无关群")
@@ -165,9 +175,31 @@ async def test_status_of_a_measure(bot_on_2023_07_03: Bot) -> None:
     assert text.startswith(f"📌 2-63-1 {measure.title}")
     assert measure.text[:30] in text and LEADER in text
     assert "【主责】区生态环境局：进行中 80% · 2023-06-20" in text
-    assert "方案已报审" in text and "📎 佐证材料 1 份" in text
+    assert "方案已报审" in text and "📎 佐证材料共 1 份（材料 1 份），最近一次 2023-06-20" in text
     (usage,) = await bot.says(chat, secretary, "/status")
     assert usage["text"] == texts.LV_USAGE_STATUS
+
+
+async def test_status_marks_the_reports_that_carried_evidence_sent_in_the_unit_chat(
+    bot_on_2023_07_03: Bot,
+) -> None:
+    """A unit reports by command, then sends a photo and a document; /status shows which lines
+    carried which files, so the total of 佐证材料 adds up line by line."""
+    bot = bot_on_2023_07_03
+    town, contact = unit_chat(bot, "宋庄镇")
+    await bot.says(town, contact, "/report 2-63-1 进行中 50%")
+    await bot.says(town, contact, photo=True, caption="2-63-1 现场照片")
+    await bot.says(town, contact, document="验收报告.pdf", caption="2-63-1 验收报告")
+    chat, secretary = leader_chat(bot)
+    (answer,) = await bot.says(chat, secretary, "/status 2-63-1")
+    lines = answer["text"].split("\n")
+    start = lines.index("🔴 【协办】宋庄镇：进行中 50% · 2023-07-03")  # 2-63-1 was due 06-30
+    assert lines[start + 1 : start + 5] == [
+        "   · 2023-07-03 进行中 50% 验收报告（📎 文件 1 份 · 联系人）",
+        "   · 2023-07-03 进行中 50% 现场照片（📎 照片 1 份 · 联系人）",
+        "   · 2023-07-03 进行中 50%（命令 · 联系人）",
+        "   📎 佐证材料共 2 份（照片 1 份、文件 1 份），最近一次 2023-07-03",
+    ]
 
 
 async def test_status_reads_ids_as_reports_do_and_explains_an_unknown_one(bot_on_2023_07_03: Bot) -> None:
@@ -209,7 +241,8 @@ async def test_upcoming_and_summary(bot_on_2023_07_03: Bot) -> None:
     assert usage["text"] == texts.LV_USAGE_UPCOMING
     (table,) = await bot.says(chat, secretary, "/summary")
     assert table["text"].startswith(f"📊 进展汇总 · {LEADER} · 2023-07-03")
-    assert "按附件（措施数）：" in table["text"] and "按单位（本单位事项）：" in table["text"]
+    assert texts.LV_SUMMARY_LEGEND in table["text"]
+    assert "各附件（措施数）：" in table["text"] and "各单位（本单位的措施数）：" in table["text"]
 
 
 async def test_forged_and_stale_page_buttons_get_a_clear_answer(bot_on_2024_01_02: Bot) -> None:

@@ -17,6 +17,7 @@ from bot.assignments import is_complete
 from bot.clock import TZ
 from bot.directory import Directory
 from bot.models import Plan, ProgressEntry, Recurrence, Status
+from bot.progress import evidence_ref
 from bot.queries import Refusal, Scope, ScopeError, Snapshot
 from bot.store import Binding, Store
 from tests.bot_harness import shipped_plan
@@ -100,7 +101,7 @@ def test_lead_units_come_first_and_each_unit_shows_its_own_latest_status(
     report(store, "2-1-1", "区水务局", Status.IN_PROGRESS, date(2023, 6, 1), percent=40)
     report(store, "2-1-1", "宋庄镇", Status.BLOCKED, date(2023, 6, 15), note="资金未到位")
     result = queries.overdue(snap(plan, directory, store, date(2023, 7, 3)), everything())
-    roles = [g.lead_count > 0 for g in result.groups]
+    roles = [g.lead_items > 0 for g in result.groups]
     assert roles == sorted(roles, reverse=True), "every unit that leads something comes first"
     by_unit = {g.unit: g for g in result.groups}
     water = by_unit["区水务局"].items[0].entry
@@ -231,6 +232,34 @@ def test_overdue_counts_in_the_header(plan: Plan, directory: Directory, store: S
     assert "共 3 项逾期，涉及 3 条措施" in text
 
 
+def test_an_item_is_a_dated_item_in_the_header_and_on_each_units_line(
+    plan: Plan, directory: Directory, store: Store
+) -> None:
+    """On 2024-01-02 1-1-1's milestone (06-30) and deadline (12-31) are both overdue: two 项, one
+    measure, in the header and on the unit's line alike."""
+    eco = queries.unit_scope(directory, "区生态环境局")
+    result = queries.overdue(snap(plan, directory, store, date(2024, 1, 2)), eco)
+    (group,) = result.groups
+    assert (result.item_count, result.measure_count) == (2, 1)
+    assert (group.lead_items, group.co_items) == (2, 0)
+    text = render.unit_report_pages(result)[0]
+    assert "共 2 项逾期，涉及 1 条措施、1 个单位" in text
+    assert "【区生态环境局】主责 2 项 · 协办 0 项" in text
+    assert len(items_on_page(text)) == 2  # and two lines to read them off
+
+
+def test_one_units_line_adds_up_to_the_header_on_the_real_plan(
+    real: tuple[Plan, Directory], store: Store
+) -> None:
+    plan, directory = real
+    for day in (date(2023, 7, 3), date(2023, 10, 8), date(2024, 1, 2)):
+        snapshot = snap(plan, directory, store, day)
+        for unit in ("区水务局", "区生态环境局", "宋庄镇"):
+            result = queries.overdue(snapshot, queries.unit_scope(directory, unit))
+            (group,) = result.groups
+            assert group.lead_items + group.co_items == result.item_count == len(group.items), (day, unit)
+
+
 # --- upcoming and my tasks -----------------------------------------------------------------------------
 
 
@@ -269,6 +298,50 @@ def test_my_tasks_shows_each_open_measure_once_at_its_most_pressing_item(
     report(store, "2-2-1", "区生态环境局", Status.DONE, date(2023, 7, 1))
     later = queries.my_tasks(snap(plan, directory, store, date(2023, 7, 3)), scope)
     assert {i.measure.id for i in later.groups[0].items} == {"1-1-1"}
+
+
+def test_my_tasks_run_most_urgent_first_whatever_the_role(real: tuple[Plan, Directory], store: Store) -> None:
+    """宋庄镇 on 2023-06-27: 2-63-1 (协办, due in 3 days) comes before the lead items due at year end;
+    on 07-03 区水务局's overdue item is first."""
+    plan, directory = real
+    town = queries.unit_scope(directory, "宋庄镇")
+    result = queries.my_tasks(snap(plan, directory, store, date(2023, 6, 27)), town)
+    (group,) = result.groups
+    first = group.items[0]
+    assert (first.measure.id, first.role, first.days_left) == ("2-63-1", "co", 3)
+    assert any(item.role == "lead" for item in group.items[1:])
+    lines = render.unit_report_pages(result, limit=None)[0].split("\n")
+    assert lines[
+        lines.index(f"【宋庄镇】{texts.LV_UNIT_COUNTS.format(lead=group.lead_items, co=group.co_items)}") + 1
+    ] == ("🟡 2-63-1 加强噪声污染治理〔协办〕")
+
+    for day in (date(2023, 6, 27), date(2023, 7, 3), date(2023, 10, 8)):
+        snapshot = snap(plan, directory, store, day)
+        for unit in ("宋庄镇", "区水务局", "区生态环境局", "中仓街道"):
+            (group,) = queries.my_tasks(snapshot, queries.unit_scope(directory, unit)).groups
+            dues = [item.item.due if item.item else date.max for item in group.items]
+            assert dues == sorted(dues), (day, unit)
+    (water,) = queries.my_tasks(
+        snap(plan, directory, store, date(2023, 7, 3)), queries.unit_scope(directory, "区水务局")
+    ).groups
+    assert water.items[0].days_overdue > 0 and water.items[0].measure.id == "3-6-4"
+
+
+def test_within_a_day_the_lead_item_comes_before_the_co_item(
+    plan: Plan, directory: Directory, store: Store
+) -> None:
+    """区水务局 leads 2-1-1 (06-30); give it a co item due the same day: the role breaks the tie."""
+    also_co = plan.model_copy(
+        update={
+            "measures": [
+                m.model_copy(update={"co_units": ["区水务局"]}) if m.id == "1-1-1" else m
+                for m in plan.measures
+            ]
+        }
+    )
+    water = queries.unit_scope(directory, "区水务局")
+    (group,) = queries.overdue(snap(also_co, directory, store, date(2023, 7, 3)), water).groups
+    assert [(i.measure.id, i.role) for i in group.items] == [("2-1-1", "lead"), ("1-1-1", "co")]
 
 
 # --- summary -------------------------------------------------------------------------------------------
@@ -319,8 +392,8 @@ def test_summary_tells_a_partly_done_measure_from_the_units_own_rows(
     (text,) = render.summary_pages(result, limit=None)
     by_annex, by_unit = text.split(texts.LV_SUMMARY_BY_ANNEX)[1].split(texts.LV_SUMMARY_BY_UNIT)
     assert (
-        texts.LV_SUMMARY_BY_ANNEX == "按附件（措施数）："
-        and texts.LV_SUMMARY_BY_UNIT == "按单位（本单位事项）："
+        texts.LV_SUMMARY_BY_ANNEX == "各附件（措施数）："
+        and texts.LV_SUMMARY_BY_UNIT == "各单位（本单位的措施数）："
     )
     assert "部分完成 1 · 进行中 0" in by_annex
     assert "部分完成" not in by_unit
@@ -331,6 +404,63 @@ def test_summary_tells_a_partly_done_measure_from_the_units_own_rows(
     report(store, "2-2-1", "区生态环境局", Status.IN_PROGRESS, date(2023, 7, 1))
     later = queries.summary(snap(plan, directory, store, date(2023, 7, 3)), queries.annex_scope(plan, 2))
     assert (later.annexes[0].partly_done, later.annexes[0].in_progress) == (0, 1)
+
+
+def test_a_complete_measure_counts_as_done_for_its_co_units_in_summary_and_status_alike(
+    plan: Plan, directory: Directory, store: Store
+) -> None:
+    """2-1-1: its lead unit 区水务局 reports 已完成; 宋庄镇 (协办) had reported 受阻, 张家湾镇 nothing."""
+    report(store, "2-1-1", "宋庄镇", Status.BLOCKED, date(2023, 6, 15))
+    report(store, "2-1-1", "区水务局", Status.DONE, date(2023, 6, 28))
+    snapshot = snap(plan, directory, store, date(2023, 7, 3))
+    summary = queries.summary(snapshot, everything())
+    status = queries.measure_status(snapshot, "2-1-1", store.history)
+    assert status.complete
+    rows = {row.label: row for row in summary.units}
+    assert all(unit.done for unit in status.units)
+    # the towns have 2-1-1 as their only measure; 区水务局 also leads 2-2-1, still open
+    assert [(rows[name].complete, rows[name].total) for name in ("区水务局", "宋庄镇", "张家湾镇")] == [
+        (1, 2),
+        (1, 1),
+        (1, 1),
+    ]
+    by_unit = {unit.unit: unit for unit in status.units}
+    assert [by_unit[name].covered for name in ("区水务局", "宋庄镇", "张家湾镇")] == [False, True, True]
+
+    text = render.status_pages(status, limit=None)[0]
+    assert "🟢 【协办】张家湾镇：未报送（措施已完成）" in text
+    assert "🟢 【协办】宋庄镇：受阻 · 2023-06-15（措施已完成）" in text
+    assert "🟢 【主责】区水务局：已完成 · 2023-06-28\n" in text
+    # and the legend says so
+    (table,) = render.summary_pages(summary, limit=None)
+    assert "协办单位也计为完成" in table.split(texts.LV_SUMMARY_BY_ANNEX)[0]
+
+
+def test_summary_unit_rows_agree_with_status_on_the_real_plan(
+    real: tuple[Plan, Directory], store: Store
+) -> None:
+    """The QA case: 2-63-1 is complete once 区生态环境局 reports 已完成; 中仓街道 never reported."""
+    plan, directory = real
+    report(store, "2-63-1", "宋庄镇", Status.DONE, date(2023, 6, 27))
+    report(store, "2-63-1", "区生态环境局", Status.DONE, date(2023, 6, 29))
+    snapshot = snap(plan, directory, store, date(2023, 7, 3))
+    scope = queries.leader_scope(directory, "倪德才")
+    rows = {row.label: row for row in queries.summary(snapshot, scope).units}
+    done: Counter[str] = Counter()
+    for measure in queries.index_for(plan, directory).measures_in(scope):
+        for unit in queries.measure_status(snapshot, measure.id, store.history).units:
+            done[unit.unit] += unit.done
+    assert {label: row.complete for label, row in rows.items()} == {label: done[label] for label in rows}
+    assert rows["中仓街道"].complete == 1
+    text = render.status_pages(queries.measure_status(snapshot, "2-63-1", store.history), limit=None)[0]
+    assert "【协办】中仓街道：未报送（措施已完成）" in text
+    assert "【协办】宋庄镇：已完成 · 2023-06-27\n" in text
+
+
+def test_the_summary_legend_reads_naturally() -> None:
+    legend = texts.LV_SUMMARY_LEGEND
+    assert legend.startswith("合计与各附件：按措施统计") and "\n各单位：按本单位的报送统计" in legend
+    assert "按附件按" not in legend and "按单位按" not in legend
 
 
 @pytest.mark.parametrize(
@@ -361,7 +491,18 @@ def test_status_shows_every_unit_with_recent_history_and_evidence(
         (9, Status.IN_PROGRESS, 50),
     ]:
         report(store, "2-1-1", "区水务局", status, date(2023, 6, day), percent=pct)
-    report(store, "2-1-1", "区水务局", Status.IN_PROGRESS, date(2023, 6, 12), percent=70, evidence=["file-a"])
+    photo = evidence_ref("photo", "AgADph0t0")
+    report(
+        store,
+        "2-1-1",
+        "区水务局",
+        Status.IN_PROGRESS,
+        date(2023, 6, 12),
+        percent=70,
+        evidence=[photo],
+        source="evidence",
+        user_name="联络员",
+    )
     report(store, "2-1-1", "区水务局", Status.DONE, date(2023, 8, 1))  # after the day looked at
     result = queries.measure_status(snap(plan, directory, store, date(2023, 7, 3)), "2－1－1", store.history)
     assert result.measure.id == "2-1-1"
@@ -369,10 +510,55 @@ def test_status_shows_every_unit_with_recent_history_and_evidence(
     water = result.units[0]
     assert water.latest is not None and water.latest.percent == 70
     assert [e.percent for e in water.recent] == [70, 50, 20]
-    assert water.evidence == ["file-a"]
+    assert (water.evidence, water.evidence_last) == ([photo], date(2023, 6, 12))
     assert not result.complete and [i.due for i in result.overdue_items] == [date(2023, 6, 30)]
     text = "\n".join(render.status_pages(result))
-    assert "措施2-1-1的全文" in text and "郑皓" in text and "📎 佐证材料 1 份" in text
+    assert "措施2-1-1的全文" in text and "郑皓" in text
+    assert "   · 2023-06-12 进行中 70%（📎 照片 1 份 · 联络员）\n" in text
+    assert "   📎 佐证材料共 1 份（照片 1 份），最近一次 2023-06-12" in text
+
+
+def test_status_history_marks_the_files_and_the_way_each_report_came(
+    plan: Plan, directory: Directory, store: Store
+) -> None:
+    """Reports that carried files are marked 📎 with what and how many, so the unit's total of
+    佐证材料 can be matched line by line; the others say how they came."""
+    sent = [
+        (1, "button", [], "甲"),
+        (2, "reply", [], "乙"),
+        (3, "evidence", [evidence_ref("photo", "p1"), evidence_ref("photo", "p2")], "甲"),
+        (4, "evidence", [evidence_ref("document", "d1", "验收报告.pdf")], "乙"),
+        (5, "cli", [], ""),
+    ]
+    for day, source, files, who in sent:
+        report(
+            store,
+            "2-1-1",
+            "区水务局",
+            Status.IN_PROGRESS,
+            date(2023, 6, day),
+            evidence=files,
+            source=source,
+            user_name=who,
+        )
+    report(store, "2-1-1", "宋庄镇", Status.BLOCKED, date(2023, 6, 6), note="资金未到位", user_name="丙")
+    snapshot = snap(plan, directory, store, date(2023, 6, 20))
+    status = queries.measure_status(snapshot, "2-1-1", store.history)
+    assert [e.source for e in status.units[0].recent] == ["cli", "evidence", "evidence"]
+    lines = render.status_pages(status, limit=None)[0].split("\n")
+    water = lines.index("🟢 【主责】区水务局：进行中 · 2023-06-05")
+    assert lines[water + 1 : water + 5] == [
+        "   · 2023-06-05 进行中（命令行）",
+        "   · 2023-06-04 进行中（📎 文件 1 份 · 乙）",
+        "   · 2023-06-03 进行中（📎 照片 2 份 · 甲）",
+        "   📎 佐证材料共 3 份（照片 2 份、文件 1 份），最近一次 2023-06-04",
+    ]
+    assert "   · 2023-06-06 受阻 资金未到位（命令 · 丙）" in lines
+    # the earlier reports, beyond the three shown, by button and by reply
+    older = queries.measure_status(snap(plan, directory, store, date(2023, 6, 2)), "2-1-1", store.history)
+    text = render.status_pages(older, limit=None)[0]
+    assert "   · 2023-06-02 进行中（回复 · 乙）\n   · 2023-06-01 进行中（按钮 · 甲）" in text
+    assert "📎" not in text
 
 
 @pytest.mark.parametrize(

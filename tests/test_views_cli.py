@@ -81,6 +81,28 @@ def test_overdue_scoped_by_leader_and_annex(
     assert {i["measure"] for g in annex2 for i in g["items"]} == {"2-3-1"}
 
 
+@pytest.mark.parametrize("annex", ["2", "附件2", "附件 2", "附件２", "annex 2"])
+def test_annex_is_given_as_in_chat_or_as_a_number(
+    files: dict[str, Path], capsys: pytest.CaptureFixture[str], annex: str
+) -> None:
+    code, out, err = run(files, capsys, "overdue", "--date", "2023-07-03", "--annex", annex)
+    assert code == 0, err
+    assert out.startswith("🔴 逾期事项 · 附件2 · 2023-07-03\n")
+    data = run_json(files, capsys, "summary", "--date", "2023-07-03", "--annex", annex)
+    assert [row["label"] for row in data["annexes"]] == ["附件2 大气污染防治"]
+
+
+@pytest.mark.parametrize("annex", ["附件", "第二", "2a", "-2"])
+def test_an_unreadable_annex_is_refused_by_the_parser(
+    files: dict[str, Path], capsys: pytest.CaptureFixture[str], annex: str
+) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        run(files, capsys, "overdue", f"--annex={annex}")
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert f"argument --annex: not an annex: {annex!r} (write 2, 附件2 or 附件 2)" in err
+
+
 def test_overdue_text_is_the_chat_text_in_one_piece(
     files: dict[str, Path], capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -109,7 +109,14 @@ def _add_scope_options(parser: argparse.ArgumentParser) -> None:
         "--unit", help="only this unit (name, alias or group label; an open group shows its own rows)"
     )
     parser.add_argument("--leader", help="only this leader's measures")
-    parser.add_argument("--annex", type=int, help="only this annex (1-5)")
+    parser.add_argument("--annex", type=_annex, help="only this annex: 2, 附件2 or 附件 2")
+
+
+def _annex(text: str) -> int:
+    number = queries.annex_number(text, bare=True)
+    if number is None:
+        raise argparse.ArgumentTypeError(f"not an annex: {text!r} (write 2, 附件2 or 附件 2)")
+    return number
 
 
 def _days(text: str) -> int:
