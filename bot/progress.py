@@ -21,6 +21,8 @@ The rules, so that nothing is silently guessed:
 - A percent is a whole number 0–100 written with % or ％ (``60%``, ``进度60%``). A percent that is
   negative, fractional or above 100 is refused; so is a bare number where a percent would stand
   (``进行中 60``), because it is a percent without its sign, not a note.
+- A percent never stands in for the status: ``3-6-4 80%`` is refused with a hint, because 80%
+  after a 受阻 report could mean the block is lifted, or not; only the unit can say.
 - A unit name (or alias) is read only before the status or percent; after them the text is the
   note, which may well begin with a place name.
 """
@@ -84,6 +86,7 @@ class ParseProblem(StrEnum):
     GLUED_STATUS = "glued_status"
     BAD_PERCENT = "bad_percent"
     PERCENT_WITHOUT_SIGN = "percent_without_sign"
+    PERCENT_WITHOUT_STATUS = "percent_without_status"
     CONTRADICTION = "contradiction"
 
 
@@ -257,8 +260,9 @@ def parse_progress(
     if measure is None:
         return ProgressParseError(ParseProblem.NO_MEASURE)
     if status is None and percent is not None:
-        # A bare "60%" says what the status is; the confirmation shows the status it became.
-        status = {0: Status.NOT_STARTED, 100: Status.DONE}.get(percent, Status.IN_PROGRESS)
+        # "80%" alone could mean 进行中, or that a 受阻 measure moved on, or 已完成: a guess would
+        # silently overwrite a status the unit set, so it is refused (evidence captions too).
+        return ProgressParseError(ParseProblem.PERCENT_WITHOUT_STATUS, f"{percent}%")
     if status is None and require_status:
         return ProgressParseError(ParseProblem.NO_STATUS)
     if status is not None and (problem := contradiction(status, percent)) is not None:
@@ -282,6 +286,7 @@ def evidence_status(latest: ProgressEntry | None) -> tuple[Status, int | None]:
 class RefusalReason(StrEnum):
     UNKNOWN_MEASURE = "unknown_measure"
     NOT_BOUND = "not_bound"
+    LEADER_CHAT = "leader_chat"
     UNIT_NOT_BOUND = "unit_not_bound"
     NOT_RESPONSIBLE = "not_responsible"
     WHICH_UNIT = "which_unit"
@@ -304,7 +309,8 @@ class ReportRefusal:
 
     ``unit`` is the unit the report named; ``chat_units`` the chat's units (for WHICH_UNIT: the
     ones that answer for the measure); ``similar`` near misses (measures, or unit names);
-    ``members`` the members of a group named where a unit was expected.
+    ``members`` the members of a group named where a unit was expected; ``leader`` the leader
+    of a leader's chat, which sees the measure but does not report it.
     """
 
     reason: RefusalReason
@@ -314,6 +320,7 @@ class ReportRefusal:
     similar: tuple[str, ...] = ()
     unit: str | None = None
     members: tuple[str, ...] = ()
+    leader: str | None = None
 
 
 def similar_measures(plan: Plan, measure_id: str, limit: int = 5) -> tuple[str, ...]:
@@ -342,6 +349,9 @@ def authorize_report(
 ) -> ReportTarget | ReportRefusal:
     """Only a chat bound to a unit reports, and only for measures where that unit is lead or co.
 
+    A chat without units (unbound, or a leader's) is refused with the measure's responsible
+    units, so the answer can say where its progress is reported.
+
     ``unit`` is the unit the report is for: named in the message, or the unit of the digest or
     button it answers. Without it, the chat's one unit that answers for the measure; a chat with
     several such units is asked which, never recorded for all of them at once.
@@ -350,9 +360,15 @@ def authorize_report(
     if isinstance(measure, ReportRefusal):
         return measure
     chat_units = tuple(binding.units) if binding is not None else ()
-    if not chat_units:
-        return ReportRefusal(RefusalReason.NOT_BOUND, measure_id)
     roles = unit_roles(measure, directory)
+    if not chat_units:
+        leader = binding.leader if binding is not None else None
+        return ReportRefusal(
+            RefusalReason.LEADER_CHAT if leader else RefusalReason.NOT_BOUND,
+            measure.id,
+            responsible=tuple(roles.items()),
+            leader=leader,
+        )
     if unit is not None:
         if unit not in chat_units:
             return ReportRefusal(RefusalReason.UNIT_NOT_BOUND, measure_id, chat_units=chat_units, unit=unit)

@@ -134,6 +134,10 @@ BOT_PARSE_PROBLEMS = {
     "glued_status": "没看懂“{detail}”：状态请单独写（已完成、进行中、未开始 或 受阻），后面空一格再写说明。",
     "bad_percent": "进度应为 0–100 之间的整数，加 %（收到 {detail}）。",
     "percent_without_sign": "进度请写成百分数，如 {detail}%（收到 {detail}）；若是说明文字，请写在状态之后。",
+    "percent_without_status": (
+        "只写进度（{detail}）无法确定状态，请在进度前写明状态：已完成、进行中、未开始 或 受阻，"
+        "如 进行中 {detail}。"
+    ),
     "contradiction": "状态和进度不一致（{detail}），请核对。",
 }
 BOT_RECORDED = "✅ 已记录 {measure} {unit}：{status}{percent}{note} · {who}"
@@ -150,6 +154,7 @@ BOT_EVIDENCE_STATE = {
     "none": "尚未报告过状态，记为 {status}；请回复本消息写明状态，如 <code>进行中 60%</code>",
 }
 BOT_EVIDENCE_KINDS = {"photo": "照片", "document": "文件"}
+BOT_EVIDENCE_EXAMPLE_NOTE = "现场照片"
 BOT_EVIDENCE_NEEDS_ID = "请在照片或文件的说明里写上措施编号（如 2-63-1），或回复只有一项的提醒后再发送。"
 BOT_EVIDENCE_ID_FIRST = "请把措施编号写在说明的开头，如 <code>{measure} 现场照片</code>，再发送一次。"
 BOT_BUTTON_ANSWER = "已记录：{measure} {status}"
@@ -158,6 +163,18 @@ BOT_REFUSE_NOT_BOUND = (
     "本聊天没有绑定单位，不能报告进展。请向管理员索取本单位的邀请码，然后在本单位工作群发送 /bind 邀请码"
     "（或私聊我发送 /start 邀请码）。"
 )
+BOT_REFUSE_LEADER_CHAT = (
+    "本聊天是 {leader} 的领导群，不在这里报告进展：{measure} 的进展由责任单位在本单位工作群报告"
+    "（{responsible}）。发送 /status {measure} 查看各单位进展。"
+)
+BOT_REFUSE_ADMIN_UNBOUND = (
+    "本聊天没有绑定单位，不在这里报告进展：{measure} 的进展由责任单位在本单位工作群报告（{responsible}）。"
+)
+BOT_REFUSE_ADMIN_HOW_TO_BIND = (
+    "您是管理员：要绑定单位工作群，在该群发送 <code>/bind {unit}</code>；"
+    "或发送 <code>/invite {unit}</code> 生成邀请码，交给该单位联系人。"
+)
+BOT_REFUSE_ADMIN_ANY_UNIT = "单位名称"
 BOT_REFUSE_NOT_RESPONSIBLE = "不能代为报告：{measure} 的责任单位是 {responsible}，本聊天绑定的是 {units}。"
 BOT_REFUSE_UNIT_NOT_BOUND = "不能代为报告：本聊天没有绑定 {unit}，绑定的是 {units}。"
 BOT_REFUSE_WHICH_UNIT = (

@@ -36,7 +36,7 @@ from bot.progress import (
     parse_progress,
     unit_for_tag,
 )
-from bot.render import esc, joined
+from bot.render import esc, joined, shorten
 from bot.services import Services
 from handlers.chat import Context, command_argument, echo, reply, user_label
 from handlers.common import services
@@ -45,6 +45,8 @@ log = logging.getLogger(__name__)
 
 LISTED_UNITS = 5
 """A refusal names this many responsible units per role; 22 towns would drown the reason."""
+EXAMPLE_NOTE_CHARS = 20
+"""How much of a caption an example quotes back."""
 
 EvidenceState = Literal["given", "kept", "none"]
 """Evidence carried a status ("given"), kept the unit's latest ("kept"), or found none ("none")."""
@@ -93,6 +95,11 @@ def digest_context(update: Update, context: Context) -> DigestContext:
     return DigestContext(find_measure_ids(replied.text or replied.caption or ""))
 
 
+def is_admin(svc: Services, update: Update) -> bool:
+    user = update.effective_user
+    return svc.is_admin(user.id if user else None)
+
+
 def is_reply_to_bot(update: Update, context: Context) -> bool:
     message = update.effective_message
     replied = message.reply_to_message if message is not None else None
@@ -111,40 +118,84 @@ def parse(
     )
 
 
-def refusal_text(svc: Services, refusal: ReportRefusal, report: ProgressReport, *, command: bool) -> str:
+def responsible_units(refusal: ReportRefusal) -> str:
+    """The measure's units by role (主责 …；协办 …), a few per role."""
+    by_role = {
+        role: [unit for unit, r in refusal.responsible if r == role] for role in texts.BOT_RESPONSIBLE_ROLES
+    }
+    listed = "；".join(
+        texts.BOT_RESPONSIBLE_ROLES[role].format(units=joined(units, limit=LISTED_UNITS))
+        for role, units in by_role.items()
+        if units
+    )
+    return listed or texts.BOT_RESPONSIBLE_NOBODY
+
+
+def which_unit_example(
+    refusal: ReportRefusal, report: ProgressReport, *, command: bool, evidence: bool
+) -> str:
+    """What to type instead, naming the chat's first unit: a status for a report; for evidence the
+    caption as sent (or 现场照片), since a photo needs no status."""
+    parts = [refusal.measure_id, refusal.chat_units[0]]
+    if report.status is not None or not evidence:
+        parts.append(report.status or Status.DONE)
+    if report.percent is not None:
+        parts.append(f"{report.percent}%")
+    if evidence:
+        parts.append(shorten(report.note, EXAMPLE_NOTE_CHARS) or texts.BOT_EVIDENCE_EXAMPLE_NOTE)
+    return ("/report " if command else "") + " ".join(parts)
+
+
+def not_a_unit_chat(refusal: ReportRefusal, *, admin: bool) -> str:
+    """A chat with no unit (unbound, or a leader's) asked to record progress.
+
+    A unit contact there needs an invite code; a leader's chat and an admin are told where the
+    measure's progress is reported instead, and an admin how to bind a unit's chat.
+    """
+    measure, responsible = esc(refusal.measure_id), responsible_units(refusal)
+    if refusal.reason is RefusalReason.LEADER_CHAT:
+        text = texts.BOT_REFUSE_LEADER_CHAT.format(
+            leader=esc(refusal.leader), measure=measure, responsible=responsible
+        )
+    elif admin:
+        text = texts.BOT_REFUSE_ADMIN_UNBOUND.format(measure=measure, responsible=responsible)
+    else:
+        return texts.BOT_REFUSE_NOT_BOUND
+    if admin:
+        leads = [unit for unit, role in refusal.responsible if role == "lead"]
+        units = leads or [unit for unit, _ in refusal.responsible]
+        unit = esc(units[0]) if units else texts.BOT_REFUSE_ADMIN_ANY_UNIT
+        text += "\n" + texts.BOT_REFUSE_ADMIN_HOW_TO_BIND.format(unit=unit)
+    return text
+
+
+def refusal_text(
+    refusal: ReportRefusal,
+    report: ProgressReport,
+    *,
+    command: bool,
+    admin: bool = False,
+    evidence: bool = False,
+) -> str:
     measure = esc(refusal.measure_id)
     if refusal.reason is RefusalReason.UNKNOWN_MEASURE:
         text = texts.BOT_REFUSE_UNKNOWN_MEASURE.format(measure=measure)
         if refusal.similar:
             text += texts.BOT_DID_YOU_MEAN.format(names=joined(refusal.similar))
         return text
-    if refusal.reason is RefusalReason.NOT_BOUND:
-        return texts.BOT_REFUSE_NOT_BOUND
+    if refusal.reason in (RefusalReason.NOT_BOUND, RefusalReason.LEADER_CHAT):
+        return not_a_unit_chat(refusal, admin=admin)
     if refusal.reason is RefusalReason.UNIT_NOT_BOUND:
         return texts.BOT_REFUSE_UNIT_NOT_BOUND.format(
             unit=esc(refusal.unit), units=joined(refusal.chat_units)
         )
     if refusal.reason is RefusalReason.WHICH_UNIT:
-        status = report.status or Status.DONE
-        percent = f" {report.percent}%" if report.percent is not None else ""
-        example = (
-            f"{'/report ' if command else ''}{refusal.measure_id} {refusal.chat_units[0]} {status}{percent}"
-        )
+        example = which_unit_example(refusal, report, command=command, evidence=evidence)
         return texts.BOT_REFUSE_WHICH_UNIT.format(
             units=joined(refusal.chat_units), measure=measure, example=esc(example)
         )
-    by_role = {
-        role: [unit for unit, r in refusal.responsible if r == role] for role in texts.BOT_RESPONSIBLE_ROLES
-    }
-    responsible = "；".join(
-        texts.BOT_RESPONSIBLE_ROLES[role].format(units=joined(units, limit=LISTED_UNITS))
-        for role, units in by_role.items()
-        if units
-    )
     return texts.BOT_REFUSE_NOT_RESPONSIBLE.format(
-        measure=measure,
-        responsible=responsible or texts.BOT_RESPONSIBLE_NOBODY,
-        units=joined(refusal.chat_units),
+        measure=measure, responsible=responsible_units(refusal), units=joined(refusal.chat_units)
     )
 
 
@@ -268,7 +319,7 @@ async def report_and_confirm(
     svc = services(context)
     outcome = record(svc, update, report, unit=unit, source=source)
     if isinstance(outcome, ReportRefusal):
-        await reply(update, refusal_text(svc, outcome, report, command=command))
+        await reply(update, refusal_text(outcome, report, command=command, admin=is_admin(svc, update)))
         return
     await confirm(update, outcome, confirmation(outcome))
 
@@ -289,7 +340,7 @@ async def on_button(update: Update, context: Context) -> None:
     outcome = record(svc, update, report, unit=unit, source="button")
     if isinstance(outcome, ReportRefusal):
         await query.answer()
-        await reply(update, refusal_text(svc, outcome, report, command=False))
+        await reply(update, refusal_text(outcome, report, command=False, admin=is_admin(svc, update)))
         return
     try:
         await query.answer(texts.BOT_BUTTON_ANSWER.format(measure=press.measure, status=press.status))
@@ -375,7 +426,8 @@ async def on_evidence(update: Update, context: Context) -> None:
         svc, update, parsed, unit=hints.unit(svc, parsed.measure), source="evidence", evidence=[ref]
     )
     if isinstance(outcome, ReportRefusal):
-        await reply(update, refusal_text(svc, outcome, parsed, command=False))
+        text = refusal_text(outcome, parsed, command=False, admin=is_admin(svc, update), evidence=True)
+        await reply(update, text)
         return
     await confirm(update, outcome, confirmation(outcome, evidence_kind=kind, file_name=name))
 

@@ -301,3 +301,59 @@ async def test_attachments_that_seem_meant_for_the_bot_get_a_hint(bot: Bot) -> N
     said = await bot.says(private, contact, photo=True)
     assert "请在照片或文件的说明里写上措施编号" in said[0]["text"]
     assert bot.services.store.history("3-6-4") == []
+
+
+async def test_a_percent_without_a_status_is_refused_and_the_block_stands(bot: Bot) -> None:
+    chat, contact = unit_group(bot, -317, WATER, 417, "何")
+    await bot.says(chat, contact, "/report 3-6-4 受阻 资金未到位")
+    said = await bot.says(chat, contact, "/report 3-6-4 80%")
+    assert "只写进度（80%）无法确定状态" in said[0]["text"] and "进行中 80%" in said[0]["text"]
+    await bot.tick()
+    [digest] = bot.api.bot_messages(chat)[-1:]
+    said = await bot.says(chat, contact, "80%", reply_to=digest["message_id"])
+    assert "无法确定状态" in said[0]["text"]
+    said = await bot.says(chat, contact, photo=True, caption="3-6-4 80% 现场")
+    assert "无法确定状态" in said[0]["text"]
+    latest = bot.services.store.latest("3-6-4", WATER)
+    assert latest is not None and (latest.status, latest.note) == (Status.BLOCKED, "资金未到位")
+    assert len(bot.services.store.history("3-6-4")) == 1
+
+
+async def test_a_leaders_chat_and_an_admin_are_told_where_progress_is_reported(bot: Bot) -> None:
+    leaders = bot.api.group(-318, "领导群")
+    bot.bind(leaders, leader="倪德才")
+    secretary = bot.api.user(418, "秘书")
+    said = await bot.says(leaders, secretary, "/report 2-63-1 已完成")
+    text = said[0]["text"]
+    assert "本聊天是 倪德才 的领导群" in text and "主责 区生态环境局" in text and "/status 2-63-1" in text
+    assert "邀请码" not in text and "/bind" not in text
+
+    said = await bot.says(leaders, bot.admin, "/report 2-63-1 已完成")
+    text = said[0]["text"]
+    assert "倪德才 的领导群" in text and "主责 区生态环境局" in text
+    assert "/bind 区生态环境局" in text and "/invite 区生态环境局" in text and "索取" not in text
+
+    admin_chat = bot.api.private(bot.admin)
+    said = await bot.says(admin_chat, bot.admin, "/report 3-6-4 已完成")
+    text = said[0]["text"]
+    assert "本聊天没有绑定单位" in text and "区水务局" in text and "/bind 区发展改革委" in text
+    assert "索取" not in text
+    said = await bot.says(leaders, bot.admin, photo=True, caption="2-63-1 现场照片")
+    assert "/bind 区生态环境局" in said[0]["text"]
+    assert bot.services.store.history("2-63-1") == [] and bot.services.store.history("3-6-4") == []
+
+
+async def test_evidence_in_a_chat_of_two_units_is_asked_which_with_a_caption_example(bot: Bot) -> None:
+    chat = bot.api.group(-319, "联合工作群")
+    bot.bind(chat, WATER, ECOLOGY)
+    contact = bot.api.user(419, "吕")
+    said = await bot.says(chat, contact, photo=True, caption="3-6-4")
+    assert "例如：3-6-4 区水务局 现场照片" in said[0]["text"]
+    said = await bot.says(chat, contact, document="验收报告.pdf", caption="3-6-4 竣工验收")
+    assert "例如：3-6-4 区水务局 竣工验收" in said[0]["text"] and "已完成" not in said[0]["text"]
+    said = await bot.says(chat, contact, photo=True, caption="3-6-4 进行中 50% 已开工")
+    assert "例如：3-6-4 区水务局 进行中 50% 已开工" in said[0]["text"]
+    assert bot.services.store.history("3-6-4") == []
+    # The example, as sent, is recorded.
+    said = await bot.says(chat, contact, photo=True, caption="3-6-4 区水务局 现场照片")
+    assert "已收到 3-6-4 区水务局 的佐证材料（照片）" in said[0]["text"]

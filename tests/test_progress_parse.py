@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bot.assignments import UnitRole
 from bot.directory import Directory, Group, Unit
 from bot.models import Deadline, Measure, Plan, ProgressEntry, Status
 from bot.progress import (
@@ -43,7 +44,7 @@ from bot.store import Binding
         ("2-63-1 完成", ProgressReport("2-63-1", Status.DONE, None, "")),
         ("2-63-1 已完成 100%", ProgressReport("2-63-1", Status.DONE, 100, "")),
         ("2-63-1 未开始", ProgressReport("2-63-1", Status.NOT_STARTED, None, "")),
-        ("2-63-1 45%", ProgressReport("2-63-1", Status.IN_PROGRESS, 45, "")),
+        ("2-63-1 进行中 45%", ProgressReport("2-63-1", Status.IN_PROGRESS, 45, "")),
         (
             "2-63-1 进行中 已完成60%的工作",
             ProgressReport("2-63-1", Status.IN_PROGRESS, None, "已完成60%的工作"),
@@ -85,6 +86,11 @@ def test_reply_to_one_item_digest_needs_no_id() -> None:
         ("2-63-1 受阻资金未到位", ParseProblem.GLUED_STATUS),
         ("2-63-1 已完成 60%", ParseProblem.CONTRADICTION),
         ("2-63-1 未开始 20%", ParseProblem.CONTRADICTION),
+        # A percent is not a status: after 受阻, "80%" may or may not mean the block is lifted.
+        ("2-63-1 80%", ParseProblem.PERCENT_WITHOUT_STATUS),
+        ("2-63-1 完成60%", ParseProblem.PERCENT_WITHOUT_STATUS),
+        ("2-63-1 0%", ParseProblem.PERCENT_WITHOUT_STATUS),
+        ("2-63-1 100% 已验收", ParseProblem.PERCENT_WITHOUT_STATUS),
     ],
 )
 def test_what_cannot_be_read_says_why(text: str, problem: ParseProblem) -> None:
@@ -107,7 +113,7 @@ def test_what_cannot_be_read_says_why(text: str, problem: ParseProblem) -> None:
         ),
         ("2-63-1 进行中60%", ProgressReport("2-63-1", Status.IN_PROGRESS, 60, "")),
         ("2-63-1 已完成100%", ProgressReport("2-63-1", Status.DONE, 100, "")),
-        ("2-63-1 0%", ProgressReport("2-63-1", Status.NOT_STARTED, 0, "")),
+        ("2-63-1 进行中 0%", ProgressReport("2-63-1", Status.IN_PROGRESS, 0, "")),
     ],
 )
 def test_numbers_in_the_note_stay_in_the_note(text: str, expected: ProgressReport) -> None:
@@ -119,6 +125,9 @@ def test_what_is_refused_is_quoted_back() -> None:
     assert parse_progress("2-63-1 进行中 -5%") == ProgressParseError(ParseProblem.BAD_PERCENT, "-5%")
     assert parse_progress("进行中 60", default_measure="3-6-4") == ProgressParseError(
         ParseProblem.PERCENT_WITHOUT_SIGN, "60"
+    )
+    assert parse_progress("进度８０％", default_measure="3-6-4") == ProgressParseError(
+        ParseProblem.PERCENT_WITHOUT_STATUS, "80%"
     )
 
 
@@ -242,9 +251,32 @@ def test_any_percent_below_100_is_in_progress(percent: int, measure: str) -> Non
 def test_a_whole_percent_0_to_100_is_read(
     percent: int, sign: str, lead: str, measure: str, note: str
 ) -> None:
-    parsed = parse_progress(f"{measure} {lead}{percent}{sign} {note}")
+    parsed = parse_progress(f"{measure} 进行中 {lead}{percent}{sign} {note}")
     assert isinstance(parsed, ProgressReport)
-    assert (parsed.measure, parsed.percent, parsed.note) == (measure, percent, note.strip())
+    assert (parsed.measure, parsed.status, parsed.percent, parsed.note) == (
+        measure,
+        Status.IN_PROGRESS,
+        percent,
+        note.strip(),
+    )
+
+
+@given(
+    percent=st.integers(0, 100),
+    lead=st.sampled_from(["", "进度", "进度：", "完成"]),
+    measure=measure_ids,
+    note=notes,
+    evidence=st.booleans(),
+    replying=st.booleans(),
+)
+def test_a_percent_never_stands_in_for_the_status(
+    percent: int, lead: str, measure: str, note: str, evidence: bool, replying: bool
+) -> None:
+    # Not in a report, a reply to a one-item digest, nor an evidence caption: a guessed status
+    # would silently overwrite the one the unit set (受阻 → 进行中).
+    text = f"{lead}{percent}% {note}" if replying else f"{measure} {lead}{percent}% {note}"
+    parsed = parse_progress(text, default_measure=measure if replying else None, require_status=not evidence)
+    assert parsed == ProgressParseError(ParseProblem.PERCENT_WITHOUT_STATUS, f"{percent}%")
 
 
 @given(
@@ -389,9 +421,20 @@ def test_refusals_say_why(plan: Plan, directory: Directory) -> None:
     assert stranger.chat_units == ("区水务局",)
     assert ("区生态环境局", "lead") in stranger.responsible
 
-    for unbound in (None, Binding(chat_id=-5, leader="倪德才")):
+    # A chat without units is told who reports the measure; a leader's chat is named as one.
+    responsible: tuple[tuple[str, UnitRole], ...] = (
+        ("区生态环境局", "lead"),
+        ("区规划自然资源委", "co"),
+        ("永顺镇", "co"),
+        ("宋庄镇", "co"),
+    )
+    for unbound in (None, Binding(chat_id=-5, units=[], leader=None)):
         refusal = authorize_report(plan, directory, unbound, "2-63-1")
-        assert isinstance(refusal, ReportRefusal) and refusal.reason is RefusalReason.NOT_BOUND
+        assert refusal == ReportRefusal(RefusalReason.NOT_BOUND, "2-63-1", responsible=responsible)
+    leaders = authorize_report(plan, directory, Binding(chat_id=-5, leader="倪德才"), "2-63-1")
+    assert leaders == ReportRefusal(
+        RefusalReason.LEADER_CHAT, "2-63-1", responsible=responsible, leader="倪德才"
+    )
 
 
 def test_a_unit_the_chat_is_not_bound_to_is_refused(plan: Plan, directory: Directory) -> None:
