@@ -64,7 +64,6 @@ BOT_BINDING_UNITS = "单位 {units}"
 BOT_BINDING_LEADER = "领导 {leader}"
 BOT_BINDING_UNTITLED = "未命名聊天"
 BOT_THIS_CHAT_BINDING = "本聊天绑定：{what}"
-BOT_THIS_CHAT_UNBOUND = "本聊天尚未绑定单位或领导。"
 BOT_INVITE_USAGE = "用法：/invite 单位名称，例如 /invite 区水务局"
 BOT_INVITE_DONE = (
     "🎟 {unit} 的邀请码：<code>{code}</code>\n"
@@ -94,8 +93,11 @@ BOT_HELP_REPORTING = (
     "· 回复提醒消息：<code>2-63-1 已完成 已报送评估报告</code>\n"
     "  提醒只有一项时可只写 <code>进行中 60%</code>\n"
     "· 发送命令：<code>/report 2-63-1 受阻 资金未到位</code>\n"
-    "· 发送照片或文件，说明里写上编号（或回复只有一项的提醒），记为佐证材料\n"
-    "本聊天绑定了多个单位时，在状态前写上单位名称：<code>3-6-4 区水务局 已完成</code>"
+    "· 发送照片或文件，说明里写上编号（或回复只有一项的提醒），记为佐证材料"
+)
+BOT_HELP_REPORTING_SEVERAL = (
+    "本聊天绑定了多个单位：报告时在状态前写上单位名称，如 <code>3-6-4 区水务局 已完成</code>；"
+    "照片或文件的说明也写上单位名称，如 <code>3-6-4 区水务局 现场照片</code>"
 )
 BOT_COMMANDS = {
     "start": "开始使用；私聊时可附邀请码",

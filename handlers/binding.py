@@ -41,14 +41,20 @@ INVITE_MESSAGES = {
 
 
 def admin_only(command: str) -> Callable[[Handler], Handler]:
-    """The one gate for admin commands: anyone else is told the command is for admins."""
+    """The one gate for admin commands: anyone else gets the same answer for each of them, that
+    the command is for admins, and what this chat is bound to (if anything)."""
 
     def decorate(handler: Handler) -> Handler:
         @wraps(handler)
         async def gated(update: Update, context: Context) -> None:
-            user = update.effective_user
-            if not services(context).is_admin(user.id if user else None):
-                await reply(update, texts.BOT_ADMIN_ONLY.format(command=command))
+            svc = services(context)
+            user, chat = update.effective_user, update.effective_chat
+            if not svc.is_admin(user.id if user else None):
+                text = texts.BOT_ADMIN_ONLY.format(command=command)
+                own = svc.store.binding(chat.id) if chat is not None else None
+                if own is not None:
+                    text += "\n" + texts.BOT_THIS_CHAT_BINDING.format(what=describe_binding(own))
+                await reply(update, text)
                 return
             await handler(update, context)
 
@@ -202,21 +208,10 @@ async def unbind(update: Update, context: Context) -> None:
     )
 
 
+@admin_only("bindings")
 async def list_bindings(update: Update, context: Context) -> None:
-    """Admins see every bound chat; anyone else sees what this chat is bound to."""
+    """Every bound chat, by title."""
     svc = services(context)
-    chat, user = update.effective_chat, update.effective_user
-    if chat is None:
-        return
-    if not svc.is_admin(user.id if user else None):
-        own = svc.store.binding(chat.id)
-        text = (
-            texts.BOT_THIS_CHAT_BINDING.format(what=describe_binding(own))
-            if own is not None
-            else texts.BOT_THIS_CHAT_UNBOUND
-        )
-        await reply(update, text)
-        return
     everything = bindings_in_order(svc.store.bindings())
     if not everything:
         await reply(update, texts.BOT_BINDINGS_NONE)

@@ -76,6 +76,8 @@ def help_text(binding: Binding | None, is_admin: bool) -> str:
     ]
     if binding is not None and binding.units:
         lines += ["", texts.BOT_HELP_REPORTING]
+        if len(binding.units) > 1:
+            lines.append(texts.BOT_HELP_REPORTING_SEVERAL)
     if is_admin:
         lines += ["", texts.BOT_HELP_ADMIN]
         lines += [

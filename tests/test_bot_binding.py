@@ -62,9 +62,10 @@ async def test_only_admins_bind_by_name(bot: Bot) -> None:
     contact = bot.api.user(301, "张三")
     answer = text_of(await bot.says(group, contact, "/bind 区水务局"))
     assert "只有管理员" in answer and "邀请码" in answer
-    for command in ("/bindleader 倪德才", "/unbind", "/invite 区水务局"):
-        answer = text_of(await bot.says(group, contact, command))
-        assert "只有管理员" in answer, command
+    # Every admin command gets the same answer, /bindings included.
+    for command in ("bindleader 倪德才", "unbind", "invite 区水务局", "bindings"):
+        answer = text_of(await bot.says(group, contact, f"/{command}"))
+        assert answer == texts.BOT_ADMIN_ONLY.format(command=command.split()[0]), command
     assert bot.services.store.binding(group.id) is None
 
 
@@ -133,11 +134,13 @@ async def test_leader_binding_unbinding_and_listing(bot: Bot) -> None:
     assert "领导群（-206）：领导 倪德才" in listing
     assert "联合群（-207）：单位 区水务局" in listing
     contact = bot.api.user(305, "钱七")
-    assert "本聊天绑定：单位 区水务局" in text_of(await bot.says(group, contact, "/bindings"))
+    assert text_of(await bot.says(group, contact, "/bindings")) == (
+        "只有管理员可以使用 /bindings。\n本聊天绑定：单位 区水务局"
+    )
 
     assert "解除全部绑定" in text_of(await bot.says(group, bot.admin, "/unbind"))
     assert bot.services.store.binding(group.id) is None
-    assert "尚未绑定" in text_of(await bot.says(group, contact, "/bindings"))
+    assert text_of(await bot.says(group, contact, "/bindings")) == "只有管理员可以使用 /bindings。"
 
 
 async def test_user_text_is_escaped_when_echoed(bot: Bot) -> None:
@@ -161,6 +164,13 @@ async def test_help_lists_what_this_chat_can_do(bot: Bot) -> None:
     assert "本聊天绑定的单位：区水务局" in answer
     assert "/report" in answer and "/mytasks" in answer and "/overdue" in answer
     assert "回复提醒消息" in answer and "/invite" not in answer
+    assert "多个单位" not in answer and "状态前写上单位名称" not in answer
+
+    joint_group = bot.api.group(-222, "联合工作群")
+    bot.bind(joint_group, "区水务局", "区生态环境局")
+    answer = text_of(await bot.says(joint_group, contact, "/help"))
+    assert "本聊天绑定了多个单位" in answer and "3-6-4 区水务局 已完成" in answer
+    assert "3-6-4 区水务局 现场照片" in answer
 
     leader_group = bot.api.group(-211, "领导群")
     bot.bind(leader_group, leader="倪德才")
