@@ -146,6 +146,10 @@ BOT_RECORDED = "✅ 已记录 {measure} {unit}：{status}{percent}{note} · {who
 BOT_RECORDED_SHORT = (
     "✅ 已记录 {measure} {unit}：{status}{percent}。（详细确认未能发出，记录已保存，无需重复报告。）"
 )
+# `python -m bot report` prints the chat's confirmation as plain text, with role, time and record number.
+BOT_RECORDED_CLI = (
+    "✅ 已记录 {measure} {unit}（{role}）：{status}{percent}{note} · 命令行录入 {at} · 记录 #{seq}"
+)
 BOT_RECORDED_PERCENT = " {percent}%"
 BOT_RECORDED_NOTE = "（{note}）"
 BOT_RECORDED_BLOCKED_HINT = "\n如需补充受阻原因，请回复本消息。"

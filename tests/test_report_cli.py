@@ -32,10 +32,11 @@ def test_the_unit_and_its_role_are_named_as_the_views_name_them(
         capsys, "２－６３－１", "--unit", "生态环境局", "--status", "进行中", "--db", str(db)
     )
     assert code == 0, err
-    assert "2-63-1" in out and "区生态环境局（主责）" in out
+    assert out.startswith("✅ 已记录 2-63-1 区生态环境局（主责）：进行中 · 命令行录入 ")
+    assert out.rstrip().endswith("记录 #1") and out.count("\n") == 1
     code, out, err = report(capsys, "2-63-1", "--unit", "宋庄", "--status", "已完成", "--db", str(db))
     assert code == 0, err
-    assert "宋庄镇（协办）" in out
+    assert out.startswith("✅ 已记录 2-63-1 宋庄镇（协办）：已完成 · 命令行录入 ")
     with Store.open(db) as store:
         assert [(e.unit, e.status, e.source) for e in store.history("2-63-1")] == [
             ("区生态环境局", Status.IN_PROGRESS, "cli"),
@@ -75,3 +76,14 @@ def test_a_database_in_a_folder_that_does_not_exist_is_a_typo(
     assert (code, out) == (2, "")
     assert f"folder {db.parent} does not exist" in err
     assert not db.parent.exists()
+
+
+def test_the_confirmation_reads_like_the_chats(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    argv = ["3-6-4", "--unit", "水务局", "--status", "进行中", "--percent", "80", "--note", "管网已铺设"]
+    code, out, err = report(capsys, *argv, "--date", "2023-06-27", "--db", str(tmp_path / "bot.db"))
+    assert code == 0, err
+    # The chat says "✅ 已记录 3-6-4 区水务局：进行中 80%（管网已铺设） · 姓名"; the CLI, who and when.
+    assert out.startswith(
+        "✅ 已记录 3-6-4 区水务局（主责）：进行中 80%（管网已铺设） · 命令行录入 2023-06-27 "
+    )
+    assert "recorded" not in out

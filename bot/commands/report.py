@@ -9,6 +9,9 @@ The report goes through the same checks (``bot.progress.check_report``) and the 
 as the bot's (source "cli"). ``--date`` sets the report's day, from the plan's issue date on;
 its time of day is the current time, as with every ``--date`` of the CLI.
 
+It prints the one-line confirmation the chat would show (plain text), with the unit's role, the
+time and the record number.
+
 Exit codes: 0 recorded; 1 the database is in use by the running bot; 2 the report was refused
 (unknown measure or unit, a unit not responsible, a contradiction) or the input is unreadable.
 """
@@ -20,7 +23,7 @@ import sys
 from pathlib import Path
 
 from bot import paths, texts
-from bot.clock import SystemClock
+from bot.clock import TZ, SystemClock
 from bot.commands.common import (
     EXIT_PROBLEM_FOUND,
     CommandError,
@@ -123,10 +126,17 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_PROBLEM_FOUND
     except StoreError as exc:
         raise CommandError(f"{exc}; nothing recorded") from None
-    percent = f" {entry.percent}%" if entry.percent is not None else ""
-    note = f" · {entry.note}" if entry.note else ""
+    percent = "" if entry.percent is None else texts.BOT_RECORDED_PERCENT.format(percent=entry.percent)
     print(
-        f"recorded #{entry.seq}: {entry.measure} {target.measure.title} · {entry.unit}"
-        f"（{texts.LV_ROLE[target.role]}） {entry.status}{percent} · {entry.at:%Y-%m-%d %H:%M}{note}"
+        texts.BOT_RECORDED_CLI.format(
+            measure=entry.measure,
+            unit=entry.unit,
+            role=texts.LV_ROLE[target.role],
+            status=entry.status,
+            percent=percent,
+            note=texts.BOT_RECORDED_NOTE.format(note=entry.note) if entry.note else "",
+            at=f"{entry.at.astimezone(TZ):%Y-%m-%d %H:%M}",
+            seq=entry.seq,
+        )
     )
     return 0
