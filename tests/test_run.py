@@ -18,12 +18,13 @@ ROOT = Path(__file__).resolve().parent.parent
 
 async def test_run_polls_answers_and_stops_cleanly_on_sigterm(fake_api: BotApiServer, tmp_path: Path) -> None:
     db = tmp_path / "state" / "bot.db"
+    (tmp_path / "elsewhere").mkdir()
     env = {
         **os.environ,
         "TELEGRAM_BOT_TOKEN": fake_api.token,
         "TELEGRAM_API_BASE_URL": f"http://{fake_api.host}:{fake_api.port}",
         "ADMIN_IDS": "77",
-        "DB_PATH": str(db),
+        "DB_PATH": str(tmp_path / "elsewhere" / "bot.db"),  # --db wins
         "WEBHOOK_URL": "",
         "BOT_TODAY": "",
     }
@@ -34,6 +35,8 @@ async def test_run_polls_answers_and_stops_cleanly_on_sigterm(fake_api: BotApiSe
         "run",
         "--date",
         "2023-06-27",
+        "--db",
+        str(db),
         cwd=ROOT,
         env=env,
         stdin=asyncio.subprocess.DEVNULL,
@@ -53,6 +56,7 @@ async def test_run_polls_answers_and_stops_cleanly_on_sigterm(fake_api: BotApiSe
         _, stderr = await asyncio.wait_for(process.communicate(), timeout=30)
     assert process.returncode == 0, stderr.decode()
     assert fake_api.token not in stderr.decode()
+    assert list((tmp_path / "elsewhere").iterdir()) == []
     # The database was closed: it opens again, with the binding in it.
     store = Store.open(db)
     try:

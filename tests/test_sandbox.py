@@ -10,9 +10,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def run_cli(args: list[str], script: str, bot_today: str = "") -> subprocess.CompletedProcess[str]:
+def run_cli(
+    args: list[str], script: str, bot_today: str = "", env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     # An empty token in the environment wins over any developer .env: the sandbox, never Telegram.
-    env = {**os.environ, "TELEGRAM_BOT_TOKEN": "", "BOT_TODAY": bot_today}
+    env = {**os.environ, "TELEGRAM_BOT_TOKEN": "", "BOT_TODAY": bot_today, **(env or {})}
     return subprocess.run(
         [sys.executable, "-m", "bot", *args],
         input=script,
@@ -142,3 +144,65 @@ def test_the_simulated_day_moves_by_dates_and_relative_words() -> None:
             "看不懂的日期：下个吉日",
         ],
     )
+
+
+def test_a_rehearsal_kept_in_a_file_is_read_by_the_cli(tmp_path: Path) -> None:
+    db = tmp_path / "rehearsal.db"
+    script = "\n".join(
+        [
+            ":as 区水务局",
+            ":tick",
+            ":replyphoto",
+            "/report 3-6-4 受阻 资金未到位",
+            ":replyfile 资金申请.pdf 已上报区财政",
+        ]
+    )
+    result = run_cli(["sandbox", "--date", "2023-06-27", "--db", str(db)], script + "\n")
+    assert result.returncode == 0, result.stderr
+    assert f"[sandbox] 数据库：{db}" in result.stdout
+    assert_in_order(
+        result.stdout,
+        [
+            "> :replyphoto",
+            # A reply to the one-item digest: evidence for 3-6-4 without its ID.
+            "📎 已收到 3-6-4 区水务局 的佐证材料（照片），尚未报告过状态",
+            "> :replyfile 资金申请.pdf 已上报区财政",
+            "📎 已收到 3-6-4 区水务局 的佐证材料（文件 资金申请.pdf），状态未变，仍为 受阻",
+        ],
+    )
+
+    status = subprocess.run(
+        [sys.executable, "-m", "bot", "status", "3-6-4", "--date", "2023-06-27", "--db", str(db)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+        check=False,
+    )
+    assert status.returncode == 0, status.stderr
+    assert "【主责】区水务局：受阻" in status.stdout and "资金未到位" in status.stdout
+    assert "区水务局联络员" in status.stdout
+
+    # A second session goes on where the first stopped: same chats, same records, nothing resent.
+    result = run_cli(["sandbox", "--date", "2023-06-27", "--db", str(db)], ":as 区水务局\n:tick\n/mytasks\n")
+    assert result.returncode == 0, result.stderr
+    assert "发出 0 条，此前已发 26 条" in result.stdout
+    assert "受阻" in result.stdout.split("> /mytasks")[1]
+
+
+def test_the_sandbox_keeps_to_memory_unless_given_a_file_and_never_the_bots(tmp_path: Path) -> None:
+    state = tmp_path / "state"
+    state.mkdir()
+    env_db = {"DB_PATH": str(state / "bot.db")}
+    result = run_cli(["run"], "/report 2-63-1 已完成\n", bot_today="2023-06-27", env=env_db)
+    assert result.returncode == 0, result.stderr
+    assert list(state.iterdir()) == []  # a fresh `make run` writes nothing
+
+    for db, message in [
+        (state / "bot.db", "is the bot's own database"),
+        (tmp_path / "missing" / "r.db", "does not exist"),
+    ]:
+        result = run_cli(["sandbox", "--db", str(db)], "/help\n", env=env_db)
+        assert result.returncode == 2 and message in result.stderr, result.stderr
+        assert result.stdout == ""
+    assert list(state.iterdir()) == [] and not (tmp_path / "missing").exists()

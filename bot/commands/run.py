@@ -3,6 +3,10 @@
 With TELEGRAM_BOT_TOKEN set, ``run`` long-polls Telegram (or serves a webhook when WEBHOOK_URL is
 set) until SIGINT or SIGTERM, then stops cleanly. Without a token it starts the sandbox, so
 ``make run`` on a fresh machine shows the product instead of failing.
+
+``--db PATH`` names the database: for the bot it replaces DB_PATH; the sandbox keeps everything
+in memory unless given one (so ``make run`` never writes data/state/), and then never the bot's
+own database, where its made-up chats would get real reminders.
 """
 
 from __future__ import annotations
@@ -12,10 +16,12 @@ import asyncio
 import logging
 import sys
 from datetime import date
+from pathlib import Path
 
 from telegram import Update
 from telegram.error import TelegramError
 
+from bot import paths
 from bot.app import build_application
 from bot.clock import SystemClock
 from bot.commands.common import CommandError, add_date_option, load_plan_and_directory
@@ -63,6 +69,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         description="Run the bot with the settings from .env / the environment (see .env.example).",
     )
     add_date_option(run)
+    run.add_argument(
+        "--db",
+        type=Path,
+        help="database file (default: DB_PATH for the bot; in memory for the sandbox, without a token)",
+    )
     run.set_defaults(func=run_command)
     sandbox = subparsers.add_parser(
         "sandbox",
@@ -71,6 +82,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "Example: printf ':date 2023-07-03\\n/overdue\\n' | python -m bot sandbox",
     )
     add_date_option(sandbox)
+    sandbox.add_argument(
+        "--db",
+        type=Path,
+        help="keep the sandbox's bindings and reports in this file, for the CLI to read "
+        "(default: in memory; never the bot's own DB_PATH)",
+    )
     sandbox.set_defaults(func=sandbox_command)
 
 
@@ -92,13 +109,14 @@ def run_command(args: argparse.Namespace) -> int:
     pinned = _today(args, settings)
     if settings.token is None:
         log.info("no TELEGRAM_BOT_TOKEN: starting the sandbox")
-        return _sandbox(settings, pinned)
+        return _sandbox(settings, pinned, args.db)
     protect_token(settings.token)
     plan, directory = load_plan_and_directory(settings.plan_path, settings.units_path)
+    db_path: Path = args.db or settings.db_path
     try:
-        store = Store.open(settings.db_path)
+        store = Store.open(db_path)
     except (StoreError, OSError) as error:
-        print(f"error: cannot open the database {settings.db_path}: {error}", file=sys.stderr)
+        print(f"error: cannot open the database {db_path}: {error}", file=sys.stderr)
         return 1
     services = Services(plan, directory, store, SystemClock(pinned), admin_ids=settings.admin_ids)
     try:
@@ -130,18 +148,36 @@ def run_command(args: argparse.Namespace) -> int:
 
 def sandbox_command(args: argparse.Namespace) -> int:
     settings = _settings()
-    return _sandbox(settings, _today(args, settings))
+    return _sandbox(settings, _today(args, settings), args.db)
 
 
-def _sandbox(settings: Settings, day: date | None) -> int:
+def _sandbox_db(settings: Settings, db: Path | None) -> Path | None:
+    """The sandbox's database file, checked: never the bot's, never in a missing folder."""
+    if db is None:
+        return None
+    if db.resolve() in {settings.db_path.resolve(), paths.DB.resolve()}:
+        raise CommandError(
+            f"--db {db} is the bot's own database; the sandbox would add its made-up chats to it. "
+            "Rehearse on another file, e.g. --db /tmp/rehearsal.db"
+        )
+    if not db.parent.is_dir():
+        raise CommandError(f"folder {db.parent} does not exist (--db {db})")
+    return db
+
+
+def _sandbox(settings: Settings, day: date | None, db: Path | None = None) -> int:
     from bot.sandbox.terminal import run_sandbox
 
+    db = _sandbox_db(settings, db)
     plan, directory = load_plan_and_directory(settings.plan_path, settings.units_path)
     # The transcript is the output; library chatter would bury it (use -v to see it anyway).
     if logging.getLogger().level > logging.DEBUG:
         logging.getLogger().setLevel(logging.WARNING)
     today = day or SystemClock().now().date()
     try:
-        return asyncio.run(run_sandbox(settings, plan, directory, today))
+        return asyncio.run(run_sandbox(settings, plan, directory, today, db=db))
+    except StoreError as error:
+        # Opened before anything runs: a locked (the bot or another sandbox has it) or damaged file.
+        raise CommandError(str(error)) from None
     except KeyboardInterrupt:
         return 0

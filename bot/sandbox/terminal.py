@@ -7,8 +7,9 @@ printed as they are (comments in a scripted demo). It ends, with exit code 0, at
 
     printf ':date 2023-07-03\\n/overdue\\n' | python -m bot sandbox
 
-Everything is in memory: the database, the chats and the clock, which stands still at the
-simulated day until ``:date`` moves it.
+The chats and the clock are in memory; the clock stands still at the simulated day until
+``:date`` moves it. So is the database, unless ``--db PATH`` names a file: then the sandbox's
+bindings and reports are written there, and the CLI's views read them (``status … --db PATH``).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import date, time
+from pathlib import Path
 from typing import TextIO
 
 from pydantic import SecretStr
@@ -61,6 +63,8 @@ SANDBOX_COMMANDS = (
     "reply",
     "photo",
     "file",
+    "replyphoto",
+    "replyfile",
     "help",
 )
 SANDBOX_HELP = """沙盒命令（其余每行都作为当前身份在当前群里发出的消息）：
@@ -75,6 +79,8 @@ SANDBOX_HELP = """沙盒命令（其余每行都作为当前身份在当前群�
   :reply 文字          回复本群最近一条提醒
   :photo [说明]        发送一张照片（说明里写编号即记为佐证材料）
   :file 文件名 [说明]  发送一个文件
+  :replyphoto [说明]   回复本群最近一条提醒，发送一张照片（提醒只有一项时可不写编号）
+  :replyfile 文件名 [说明]  回复本群最近一条提醒，发送一个文件
   :help                显示本帮助"""
 
 
@@ -113,17 +119,27 @@ class Sandbox:
     # ------------------------------------------------------------ the demo world
 
     def _bind_every_unit(self) -> None:
-        for index, unit in enumerate(self.services.directory.units):
-            chat = self.api.group(-(1000 + index), f"{unit.name}工作群")
-            self.services.store.bind_units(chat.id, [unit.name], title=chat.title or "")
-            self.unit_chats[unit.name] = chat
+        """A group per unit, bound to it; one write, and none for a database that has them already
+        (a ``--db`` file from an earlier session: its chat ids are the same every time)."""
+        store = self.services.store
+        with store.transaction():
+            for index, unit in enumerate(self.services.directory.units):
+                chat = self.api.group(-(1000 + index), f"{unit.name}工作群")
+                bound = store.binding(chat.id)
+                if bound is None or unit.name not in bound.units:
+                    store.bind_units(chat.id, [unit.name], title=chat.title or "")
+                self.unit_chats[unit.name] = chat
 
     def leader_chat(self, leader: str) -> FakeChat:
         found = self.leader_chats.get(leader)
         if found is None:
             title = LEADER_CHAT_TITLE if leader == DEMO_LEADER else f"{leader}{LEADER_CHAT_TITLE}"
-            found = self.api.group(-(10 + len(self.leader_chats)), title)
-            self.services.store.bind_leader(found.id, leader, title=title)
+            # By the directory's order, so a leader's chat has the same id in every session.
+            number = 0 if leader == DEMO_LEADER else 1 + self.services.directory.leaders.index(leader)
+            found = self.api.group(-(10 + number), title)
+            bound = self.services.store.binding(found.id)
+            if bound is None or bound.leader != leader:
+                self.services.store.bind_leader(found.id, leader, title=title)
             self.leader_chats[leader] = found
         return found
 
@@ -186,6 +202,8 @@ class Sandbox:
             "reply": self.reply,
             "photo": self.photo,
             "file": self.file,
+            "replyphoto": self.reply_photo,
+            "replyfile": self.reply_file,
             "help": lambda _: self.print(SANDBOX_HELP),
         }
         assert set(actions) == set(SANDBOX_COMMANDS)
@@ -254,7 +272,11 @@ class Sandbox:
         for message in reversed(self.api.bot_messages(self.persona.chat)):
             if message.get("reply_markup"):
                 return message
-        raise SandboxError(f"{self.persona.chat.name} 里还没有带按钮的提醒。先 :tick 推送今天的提醒。")
+        hint = f"{self.persona.chat.name} 里还没有带按钮的提醒。先 :tick 推送今天的提醒。"
+        if self.services.store.path is not None:
+            # The ledger is in the --db file: a day ticked in an earlier session is not sent again.
+            hint += "（数据库里已记为发过的提醒不会重发，可先 :date 换一天。）"
+        raise SandboxError(hint)
 
     async def press(self, text: str) -> None:
         parts = normalize_text(text).split()
@@ -288,27 +310,43 @@ class Sandbox:
         digest = self.latest_digest()
         await self.api.user_sends(self.persona.chat, self.persona.user, text, reply_to=digest["message_id"])
 
-    async def photo(self, caption: str) -> None:
-        await self.api.user_sends(self.persona.chat, self.persona.user, photo=True, caption=caption or None)
+    async def photo(self, caption: str, *, reply_to: int | None = None) -> None:
+        await self.api.user_sends(
+            self.persona.chat, self.persona.user, photo=True, caption=caption or None, reply_to=reply_to
+        )
 
-    async def file(self, text: str) -> None:
+    async def file(self, text: str, *, reply_to: int | None = None, usage: str = ":file") -> None:
         try:
             parts = shlex.split(text)
         except ValueError:
             parts = text.split()
         if not parts:
-            raise SandboxError("用法：:file 文件名 [说明]")
+            raise SandboxError(f"用法：{usage} 文件名 [说明]")
         caption = " ".join(parts[1:]) or None
-        await self.api.user_sends(self.persona.chat, self.persona.user, document=parts[0], caption=caption)
+        await self.api.user_sends(
+            self.persona.chat, self.persona.user, document=parts[0], caption=caption, reply_to=reply_to
+        )
+
+    async def reply_photo(self, caption: str) -> None:
+        """A photo replying to the latest digest: evidence for its one item needs no ID."""
+        await self.photo(caption, reply_to=self.latest_digest()["message_id"])
+
+    async def reply_file(self, text: str) -> None:
+        if not text.strip():
+            raise SandboxError("用法：:replyfile 文件名 [说明]")
+        await self.file(text, reply_to=self.latest_digest()["message_id"], usage=":replyfile")
 
 
 @asynccontextmanager
 async def sandbox(
-    settings: Settings, plan: Plan, directory: Directory, day: date, out: TextIO
+    settings: Settings, plan: Plan, directory: Directory, day: date, out: TextIO, db: Path | None = None
 ) -> AsyncIterator[Sandbox]:
-    """The bot and its stand-in world, running; stopped cleanly on exit."""
+    """The bot and its stand-in world, running; stopped cleanly on exit.
+
+    ``db`` is the database file (None: in memory). Opening it may raise StoreError.
+    """
     clock = FakeClock.at(day, SANDBOX_TIME)
-    store = Store.open(None)
+    store = Store.open(db)
     services = Services(plan, directory, store, clock, admin_ids=settings.admin_ids | {SANDBOX_ADMIN_ID})
     sandbox_settings = settings.model_copy(update={"telegram_bot_token": SecretStr(DEFAULT_TOKEN)})
     async with BotApiServer(DEFAULT_TOKEN, clock=clock) as api:
@@ -335,12 +373,17 @@ async def run_sandbox(
     day: date,
     lines: TextIO = sys.stdin,
     out: TextIO = sys.stdout,
+    db: Path | None = None,
 ) -> int:
-    async with sandbox(settings, plan, directory, day, out) as world:
+    async with sandbox(settings, plan, directory, day, out, db) as world:
         world.print(
             f"[sandbox] 沙盒已启动：今天是 {day.isoformat()}，"
             f"您是管理员（{LEADER_CHAT_TITLE}，{DEMO_LEADER}）。输入 :help 查看沙盒命令。"
         )
+        if db is not None:
+            world.print(
+                f"[sandbox] 数据库：{db}（绑定和报告写入此文件，可用命令行查询：status 编号 --db {db}）"
+            )
         async for line in read_lines(lines):
             await world.handle(line)
     return 0
