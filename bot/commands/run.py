@@ -72,6 +72,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     run.add_argument(
         "--db",
         type=Path,
+        metavar="PATH",
         help="database file (default: DB_PATH for the bot; in memory for the sandbox, without a token)",
     )
     run.set_defaults(func=run_command)
@@ -85,6 +86,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     sandbox.add_argument(
         "--db",
         type=Path,
+        metavar="PATH",
         help="keep the sandbox's bindings and reports in this file, for the CLI to read "
         "(default: in memory; never the bot's own DB_PATH)",
     )
