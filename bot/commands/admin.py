@@ -25,7 +25,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser = subparsers.add_parser(
         "admin",
         help="grant, revoke or list admins kept in the database",
-        description=__doc__.split("\n\n")[1] if __doc__ else None,
+        description="ADMIN_IDS in the settings names the admins that always are; these commands add "
+        "or remove admins kept in the database. grant and revoke write, so they need the bot stopped; "
+        "list reads and works while it runs.",
+        epilog="examples: python -m bot admin list; python -m bot admin grant 123456789",
     )
     actions = parser.add_subparsers(dest="admin_action", metavar="ACTION", required=True)
     for name, help_text in (
