@@ -63,9 +63,23 @@ class FakeClock:
         self._now = datetime.combine(day, self._now.timetz())
 
 
+# Days a person may set as "today" (--date, BOT_TODAY, the sandbox's :date). Plans are annual
+# and years away from 2000–2099 are typos; they would also overflow date arithmetic near 9999.
+FIRST_DAY = date(2000, 1, 1)
+LAST_DAY = date(2099, 12, 31)
+
+
+def check_day(day: date) -> date:
+    """``day`` if it is a plausible "today"; raises ValueError with a readable message."""
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise ValueError(f"{day.isoformat()} is outside {FIRST_DAY.year}–{LAST_DAY.year}")
+    return day
+
+
 def parse_day(text: str) -> date:
-    """Parse a ``YYYY-MM-DD`` command-line date; raises ValueError with a readable message."""
+    """Parse a ``YYYY-MM-DD`` day in 2000–2099; raises ValueError with a readable message."""
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError:
         raise ValueError(f"not a date in YYYY-MM-DD form: {text!r}") from None
+    return check_day(day)

@@ -15,6 +15,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator, model_v
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot import paths
+from bot.clock import check_day
 
 # Every deadline of the plan, every "today" and REMIND_AT are Shanghai time; the clock
 # module hard-codes it, so any other TZ would silently shift reminders by hours.
@@ -64,6 +65,11 @@ class Settings(BaseSettings):
         if isinstance(value, str) and not value.strip():
             return None
         return value
+
+    @field_validator("bot_today")
+    @classmethod
+    def _plausible_today(cls, value: date | None) -> date | None:
+        return check_day(value) if value is not None else None
 
     @field_validator("admin_ids", mode="before")
     @classmethod

@@ -7,13 +7,14 @@ CLI read. It is pure: no Telegram, no clock.
 from __future__ import annotations
 
 import json
+from collections import Counter
 from datetime import date, datetime
 from enum import StrEnum
 from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 DeadlineKind = Literal["date", "window", "ongoing"]
 Every = Literal["month", "quarter", "year", "week"]
@@ -105,6 +106,15 @@ class Plan(_Model):
     issued: date
     annexes: list[Annex]
     measures: list[Measure]
+
+    @model_validator(mode="after")
+    def _ids_unique(self) -> Plan:
+        # Everything downstream indexes measures by id: a duplicate would silently hide one.
+        counts = Counter(m.id for m in self.measures)
+        duplicates = sorted(measure_id for measure_id, count in counts.items() if count > 1)
+        if duplicates:
+            raise ValueError(f"measure ids must be unique; repeated: {', '.join(duplicates)}")
+        return self
 
     def measure(self, measure_id: str) -> Measure | None:
         return self._by_id.get(measure_id)

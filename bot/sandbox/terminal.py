@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import shlex
 import sys
 import threading
@@ -29,7 +30,7 @@ from typing import TextIO
 from pydantic import SecretStr
 
 from bot.app import CALENDAR_KEY, SENDER_KEY, App, build_application, polling
-from bot.clock import FakeClock, parse_day
+from bot.clock import FIRST_DAY, LAST_DAY, FakeClock, parse_day
 from bot.config import Settings
 from bot.dates import parse_user_date
 from bot.directory import Directory
@@ -242,15 +243,19 @@ class Sandbox:
         self.persona = Persona(self.persona.user, self.api.private(self.persona.user))
 
     def set_date(self, text: str) -> None:
-        try:
-            day = parse_day(text.strip())
-        except ValueError:
-            # Relative words read from the simulated today: :date 明天, :date 3天后, :date 6月30日.
-            found = parse_user_date(text, self.clock.now().date())
-            if found is None:
+        typed = text.strip()
+        if re.fullmatch(r"\d{4}-\d{1,2}-\d{1,2}", typed):
+            try:
+                day = parse_day(typed)
+            except ValueError:
                 raise SandboxError(
-                    f"看不懂的日期：{text.strip()}（例如 2023-07-03、明天、3天后、6月30日）"
+                    f"日期须是 {FIRST_DAY.year}–{LAST_DAY.year} 年间真实存在的一天：{typed}"
                 ) from None
+        else:
+            # Relative words read from the simulated today: :date 明天, :date 3天后, :date 6月30日.
+            found = parse_user_date(typed, self.clock.now().date())
+            if found is None:
+                raise SandboxError(f"看不懂的日期：{typed}（例如 2023-07-03、明天、3天后、6月30日）")
             day = found
         self.clock.set_day(day)
         self.print(f"[sandbox] 今天是 {day.isoformat()}")
