@@ -38,6 +38,8 @@ async def test_a_user_granted_on_the_command_line_can_bind_chats(
     assert binding is not None and binding.units == ["区水务局"]
 
     assert main(["admin", "revoke", str(DEPUTY), "--db", str(db)]) == 0
+    assert main(["admin", "revoke", str(DEPUTY), "--db", str(db)]) == 0
+    assert "was not an admin" in capsys.readouterr().out
     async with running_bot(fake_api, db, date(2023, 7, 3)) as bot:
         refused = await bot.says(group, deputy, "/unbind")
         assert bot.services.store.binding(group.id) is not None

@@ -61,12 +61,17 @@ def _change(args: argparse.Namespace) -> int:
     except StoreError as exc:
         raise CommandError(str(exc)) from None
     with store:
+        was_admin = store.has_role(args.user_id)
         if args.admin_action == "grant":
             store.grant(args.user_id)
-            print(f"{args.user_id} is an admin")
+            print(f"{args.user_id} {'was already' if was_admin else 'is now'} an admin")
         else:
             store.revoke(args.user_id)
-            print(f"{args.user_id} is no longer an admin kept in the database")
+            print(
+                f"{args.user_id} is no longer an admin kept in the database"
+                if was_admin
+                else f"{args.user_id} was not an admin kept in the database; nothing changed"
+            )
     return 0
 
 
