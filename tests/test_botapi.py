@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import html
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any, Literal
 
@@ -128,6 +128,22 @@ async def app(fake_api: BotApiServer) -> AsyncIterator[AnyApp]:
         yield application
 
 
+async def yield_until(condition: Callable[[], bool], timeout: float = 5.0) -> None:  # noqa: ASYNC109
+    """Give the event loop one turn at a time until ``condition()`` holds.
+
+    For state the server changes without waking its waiters (``wait_until`` would only see it at the
+    next request): each turn lets the server run to its next await, so the test observes the state
+    before any timer the server set (such as a fault's delay) can fire. The timeout only bounds a
+    broken run.
+    """
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not condition():
+        if loop.time() > deadline:
+            raise TimeoutError(f"condition still false after {timeout}s")
+        await asyncio.sleep(0)
+
+
 @pytest.fixture
 def people(fake_api: BotApiServer) -> tuple[FakeUser, FakeChat]:
     return fake_api.user(1001, "王联络员"), fake_api.group(-1001, "区水务局工作群")
@@ -231,7 +247,9 @@ async def test_idle_returns_even_when_the_bot_polls_without_waiting(
         await fake_api.user_sends(group, contact, "/twice")
         await fake_api.idle(timeout=3)
         assert [m["text"] for m in fake_api.bot_messages(group)] == ["第一条", "第二条"]
-        assert fake_api.calls["getUpdates"] > 5
+        # idle() returned while the bot was still polling nonstop, not because the polling stopped.
+        polls = fake_api.calls["getUpdates"]
+        await fake_api.wait_until(lambda: fake_api.calls["getUpdates"] >= polls + 3)
 
 
 async def test_idle_times_out_when_nobody_fetches_updates(
@@ -474,11 +492,13 @@ async def test_updates_stay_until_acknowledged_by_offset(fake_api: BotApiServer)
 async def test_long_poll_returns_as_soon_as_an_update_arrives(fake_api: BotApiServer) -> None:
     contact = fake_api.user(7, "甲")
     chat = fake_api.private(contact)
+    await fake_api.user_sends(chat, contact, "/help")
     url = f"{fake_api.base_url}{fake_api.token}/getUpdates"
     async with httpx.AsyncClient() as client:
-        poll = asyncio.create_task(client.post(url, data={"timeout": "30"}))
-        await fake_api.wait_until(lambda: fake_api.calls["getUpdates"] == 1)
-        await asyncio.sleep(0.01)
+        poll = asyncio.create_task(client.post(url, data={"timeout": "30", "offset": "2"}))
+        # The poll acknowledges /help by its offset and then waits for updates, with nothing in
+        # between: once the queue is empty, the server is holding the poll open.
+        await fake_api.wait_until(lambda: fake_api.pending_updates() == 0)
         assert not poll.done()
         await fake_api.user_sends(chat, contact, "/start")
         response = await asyncio.wait_for(poll, 2)
@@ -593,10 +613,14 @@ async def test_slow_answer_within_the_timeout_is_delivered(
 ) -> None:
     _, group = people
     fake_api.inject("sendMessage", "slow", delay=0.15)
-    loop = asyncio.get_running_loop()
-    started = loop.time()
-    sent = await app.bot.send_message(group.id, "慢", read_timeout=2)
-    assert loop.time() - started >= 0.15
+    sending = asyncio.create_task(app.bot.send_message(group.id, "慢", read_timeout=2))
+    await yield_until(lambda: fake_api.injected[("sendMessage", "slow")] == 1)
+    # The server counts the fault and starts its delay with nothing in between, so right now the
+    # request is being held: nothing sent yet, no answer yet.
+    assert fake_api.bot_messages(group) == []
+    assert not sending.done()
+    sent = await sending
+    assert [m["text"] for m in fake_api.bot_messages(group)] == ["慢"]
     assert fake_api.message(group, sent.message_id)["text"] == "慢"
 
 
