@@ -9,6 +9,7 @@ import pytest
 
 from bot.sandbox.botapi import BotApiServer
 from bot.store import Store
+from tests.leader_views_data import write_small_files
 
 # --- section: fake Bot API (bot/sandbox/botapi.py) ---
 
@@ -35,3 +36,15 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
 
 
 # --- end section: store ---
+
+
+# --- section: leader-view CLI files (tests/leader_views_data.py) ---
+
+
+@pytest.fixture
+def small_files(tmp_path: Path) -> dict[str, Path]:
+    """The small test plan, its directory and a database with a few reports, as files in ``tmp_path``."""
+    return write_small_files(tmp_path)
+
+
+# --- end section: leader-view CLI files ---

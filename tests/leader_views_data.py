@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time
+from pathlib import Path
 
 from bot import texts
 from bot.clock import TZ
@@ -91,9 +92,30 @@ def small_directory() -> Directory:
     )
 
 
-def report(store: Store, measure: str, unit: str, status: Status, day: date, **kw: object) -> None:
-    at = datetime.combine(day, time(10, 0), tzinfo=TZ)
-    store.record_progress(measure, unit, status, at, **kw)  # type: ignore[arg-type]
+def report(
+    store: Store, measure: str, unit: str, status: Status, day: date, at: time = time(10, 0), **kw: object
+) -> None:
+    """Record a report dated ``day`` (at ten in the morning unless ``at`` says otherwise)."""
+    store.record_progress(measure, unit, status, datetime.combine(day, at, tzinfo=TZ), **kw)  # type: ignore[arg-type]
+
+
+def write_small_files(folder: Path) -> dict[str, Path]:
+    """The small plan and directory as files in ``folder``, and a database beside them (under
+    ``state/``, as in the project) holding three reports and one bound group chat.
+
+    Keys ``plan``, ``units`` and ``db``; what the CLI tests pass as ``--plan --units --db``.
+    """
+    plan = folder / "plan.json"
+    plan.write_text(small_plan().to_json(), encoding="utf-8")
+    units = folder / "units.json"
+    units.write_text(small_directory().to_json(), encoding="utf-8")
+    db = folder / "state" / "bot.db"
+    with Store.open(db) as store:
+        report(store, "2-1-1", "区水务局", Status.IN_PROGRESS, date(2023, 6, 1), percent=40, note="施工中")
+        report(store, "2-1-1", "宋庄镇", Status.BLOCKED, date(2023, 6, 15), note="资金未到位")
+        report(store, "1-1-1", "区生态环境局", Status.DONE, date(2023, 7, 20))
+        store.bind_units(-100, ["区水务局"], title="水务局群")
+    return {"plan": plan, "units": units, "db": db}
 
 
 def items_on_page(page: str) -> list[tuple[str, str, str]]:

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -19,44 +17,15 @@ import pytest
 from bot.cli import main
 from bot.commands.db import STAT_LABELS
 from bot.models import Status
-from bot.paths import ROOT
 from bot.store import Store, StoreStats
-from tests.leader_views_data import report, small_directory, small_plan
+from tests.cli_runner import data_options, run_main, run_python_m_bot
+from tests.leader_views_data import report
 
 DAY = "2023-07-03"
 
 
-@pytest.fixture
-def files(tmp_path: Path) -> dict[str, Path]:
-    plan = tmp_path / "plan.json"
-    plan.write_text(small_plan().to_json(), encoding="utf-8")
-    units = tmp_path / "units.json"
-    units.write_text(small_directory().to_json(), encoding="utf-8")
-    db = tmp_path / "state" / "bot.db"
-    with Store.open(db) as store:
-        report(store, "2-1-1", "区水务局", Status.IN_PROGRESS, date(2023, 6, 1), percent=40, note="施工中")
-        report(store, "2-1-1", "宋庄镇", Status.BLOCKED, date(2023, 6, 15), note="资金未到位")
-        report(store, "1-1-1", "区生态环境局", Status.DONE, date(2023, 6, 20))
-        store.bind_units(-100, ["区水务局"], title="水务局群")
-    return {"plan": plan, "units": units, "db": db}
-
-
-def cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def python_m_bot(files: dict[str, Path], *argv: str) -> subprocess.CompletedProcess[str]:
-    """``python -m bot ARGV --plan --units --db`` in another process."""
-    common = ("--plan", str(files["plan"]), "--units", str(files["units"]), "--db", str(files["db"]))
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *argv, *common], capture_output=True, text=True, cwd=ROOT, timeout=60
-    )
-
-
 def check_json(capsys: pytest.CaptureFixture[str], db: Path) -> dict[str, Any]:
-    code, out, err = cli(capsys, "db", "check", "--db", str(db), "--json")
+    code, out, err = run_main(capsys, "db", "check", "--db", str(db), "--json")
     assert code == 0, err
     data: dict[str, Any] = json.loads(out)
     return data
@@ -65,16 +34,16 @@ def check_json(capsys: pytest.CaptureFixture[str], db: Path) -> dict[str, Any]:
 # --- read-only commands while the bot holds the database -------------------------------------------
 
 
-def test_overdue_works_while_another_process_holds_the_writer_lock(files: dict[str, Path]) -> None:
-    with Store.open(files["db"]) as bot:
+def test_overdue_works_while_another_process_holds_the_writer_lock(small_files: dict[str, Path]) -> None:
+    with Store.open(small_files["db"]) as bot:
         report(bot, "2-1-1", "区水务局", Status.IN_PROGRESS, date(2023, 7, 1), percent=80, note="收尾")
-        done = python_m_bot(files, "overdue", "--date", DAY, "--json")
+        done = run_python_m_bot("overdue", "--date", DAY, "--json", *data_options(small_files))
         assert done.returncode == 0, done.stderr
         water = {group["unit"]: group for group in json.loads(done.stdout)}["区水务局"]["items"]
         assert [(i["measure"], i["percent"], i["updated"]) for i in water] == [("2-1-1", 80, "2023-07-01")]
         # The bot goes on writing after the command has read.
         report(bot, "2-1-1", "区水务局", Status.DONE, date(2023, 7, 3))
-    with Store.open(files["db"]) as store:
+    with Store.open(small_files["db"]) as store:
         assert store.latest("2-1-1", "区水务局").status is Status.DONE  # type: ignore[union-attr]
 
 
@@ -90,29 +59,32 @@ def test_overdue_works_while_another_process_holds_the_writer_lock(files: dict[s
     ids=lambda argv: argv[0],
 )
 def test_read_only_commands_work_while_the_bot_runs(
-    files: dict[str, Path], capsys: pytest.CaptureFixture[str], argv: tuple[str, ...]
+    small_files: dict[str, Path], capsys: pytest.CaptureFixture[str], argv: tuple[str, ...]
 ) -> None:
-    with Store.open(files["db"]) as bot:
+    with Store.open(small_files["db"]) as bot:
         bot.set_meta("bot", "running")
-        common = ("--plan", str(files["plan"]), "--units", str(files["units"]), "--db", str(files["db"]))
-        code, out, err = cli(capsys, *argv, *common)
+        code, out, err = run_main(capsys, *argv, *data_options(small_files))
         assert code == 0, err
         assert json.loads(out)
         assert "already open" not in err
         bot.set_meta("bot", "still writing")
 
 
-def test_report_while_the_bot_runs_says_to_use_the_bot(files: dict[str, Path]) -> None:
-    with Store.open(files["db"]) as bot:
-        done = python_m_bot(files, "report", "2-1-1", "--unit", "区水务局", "--status", "已完成")
+def test_report_while_the_bot_runs_says_to_use_the_bot(small_files: dict[str, Path]) -> None:
+    with Store.open(small_files["db"]) as bot:
+        done = run_python_m_bot(
+            "report", "2-1-1", "--unit", "区水务局", "--status", "已完成", *data_options(small_files)
+        )
         assert done.returncode == 1
         assert "in use by process" in done.stderr and "running bot" in done.stderr
         assert "/report" in done.stderr and "stop the bot" in done.stderr
         assert "nothing recorded" in done.stderr
         assert bot.progress_count() == 3
-    done = python_m_bot(files, "report", "2-1-1", "--unit", "区水务局", "--status", "已完成")
+    done = run_python_m_bot(
+        "report", "2-1-1", "--unit", "区水务局", "--status", "已完成", *data_options(small_files)
+    )
     assert done.returncode == 0, done.stderr
-    with Store.open(files["db"]) as store:
+    with Store.open(small_files["db"]) as store:
         assert store.latest("2-1-1", "区水务局").status is Status.DONE  # type: ignore[union-attr]
 
 
@@ -120,14 +92,14 @@ def test_report_while_the_bot_runs_says_to_use_the_bot(files: dict[str, Path]) -
 
 
 def test_check_counts_what_the_database_holds(
-    files: dict[str, Path], capsys: pytest.CaptureFixture[str]
+    small_files: dict[str, Path], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    data = check_json(capsys, files["db"])
-    assert data["database"] == str(files["db"])
+    data = check_json(capsys, small_files["db"])
+    assert data["database"] == str(small_files["db"])
     assert (data["progress_records"], data["latest_pairs"], data["bindings"]) == (3, 3, 1)
     assert (data["ledger_days"], data["ledger_entries"], data["unfinished_bytes"]) == (0, 0, 0)
-    assert data["file_size"] == files["db"].stat().st_size
-    code, out, _ = cli(capsys, "db", "check", "--db", str(files["db"]))
+    assert data["file_size"] == small_files["db"].stat().st_size
+    code, out, _ = run_main(capsys, "db", "check", "--db", str(small_files["db"]))
     assert code == 0 and "OK" in out
     assert re.search(r"progress records\s+3\n", out)
     assert re.search(r"bound chats\s+1\n", out)
@@ -138,58 +110,58 @@ def test_every_count_has_a_label() -> None:
 
 
 def test_check_while_the_bot_runs_sees_what_it_confirmed(
-    files: dict[str, Path], capsys: pytest.CaptureFixture[str]
+    small_files: dict[str, Path], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    with Store.open(files["db"]) as bot:
+    with Store.open(small_files["db"]) as bot:
         bot.mark_sent(date(2023, 7, 3), -100, "unit:区水务局", bot.latest_all()[("2-1-1", "宋庄镇")].at)
         report(bot, "2-1-1", "宋庄镇", Status.IN_PROGRESS, date(2023, 7, 3))
-        data = check_json(capsys, files["db"])
+        data = check_json(capsys, small_files["db"])
     assert (data["progress_records"], data["ledger_days"], data["ledger_entries"]) == (4, 1, 1)
 
 
 def test_check_reports_a_half_written_last_record_and_leaves_it(
-    files: dict[str, Path], capsys: pytest.CaptureFixture[str]
+    small_files: dict[str, Path], capsys: pytest.CaptureFixture[str]
 ) -> None:
     tail = b'0badc0de [["put","meta"'
-    with files["db"].open("ab") as handle:
+    with small_files["db"].open("ab") as handle:
         handle.write(tail)
-    before = files["db"].read_bytes()
-    code, out, err = cli(capsys, "db", "check", "--db", str(files["db"]))
+    before = small_files["db"].read_bytes()
+    code, out, err = run_main(capsys, "db", "check", "--db", str(small_files["db"]))
     assert code == 0, err
     assert "OK" in out and f"{len(tail)} bytes after the last complete record" in out
-    assert files["db"].read_bytes() == before
-    assert not list(files["db"].parent.glob("*.torn-*"))
+    assert small_files["db"].read_bytes() == before
+    assert not list(small_files["db"].parent.glob("*.torn-*"))
 
 
 def test_check_of_a_damaged_database_fails_and_says_where(
-    files: dict[str, Path], capsys: pytest.CaptureFixture[str]
+    small_files: dict[str, Path], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    lines = files["db"].read_bytes().split(b"\n")
+    lines = small_files["db"].read_bytes().split(b"\n")
     lines[2] = lines[2].replace(b"2-1-1", b"2-1-9")  # the checksum no longer matches
     damaged = b"\n".join(lines)
-    files["db"].write_bytes(damaged)
-    code, out, err = cli(capsys, "db", "check", "--db", str(files["db"]))
+    small_files["db"].write_bytes(damaged)
+    code, out, err = run_main(capsys, "db", "check", "--db", str(small_files["db"]))
     assert code == 1 and out == ""
     assert "damaged at line 3" in err and "left untouched" in err
-    assert files["db"].read_bytes() == damaged
+    assert small_files["db"].read_bytes() == damaged
 
 
 def test_check_of_a_missing_database_fails_and_creates_nothing(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, _, err = cli(capsys, "db", "check", "--db", str(tmp_path / "state" / "bot.db"))
+    code, _, err = run_main(capsys, "db", "check", "--db", str(tmp_path / "state" / "bot.db"))
     assert code == 2 and err.startswith("error: ") and "does not exist" in err  # bad input, not damage
     assert list(tmp_path.iterdir()) == []
 
 
 def test_backup_of_a_damaged_database_is_a_finding_not_a_copy(
-    files: dict[str, Path], capsys: pytest.CaptureFixture[str], tmp_path: Path
+    small_files: dict[str, Path], capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    lines = files["db"].read_bytes().split(b"\n")
+    lines = small_files["db"].read_bytes().split(b"\n")
     lines[2] = lines[2].replace(b"2-1-1", b"2-1-9")  # the checksum no longer matches
-    files["db"].write_bytes(b"\n".join(lines))
+    small_files["db"].write_bytes(b"\n".join(lines))
     dest = tmp_path / "copy.db"
-    code, out, err = cli(capsys, "db", "backup", str(dest), "--db", str(files["db"]))
+    code, out, err = run_main(capsys, "db", "backup", str(dest), "--db", str(small_files["db"]))
     assert (code, out) == (1, "") and err.startswith("error: ") and "damaged" in err
     assert not dest.exists()
 
@@ -213,11 +185,11 @@ def test_db_needs_an_action(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_backup_while_the_bot_runs_is_a_working_copy(
-    files: dict[str, Path], capsys: pytest.CaptureFixture[str], tmp_path: Path
+    small_files: dict[str, Path], capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     dest = tmp_path / "backups" / "copy.db"
-    with Store.open(files["db"]) as bot:
-        code, out, err = cli(capsys, "db", "backup", str(dest), "--db", str(files["db"]))
+    with Store.open(small_files["db"]) as bot:
+        code, out, err = run_main(capsys, "db", "backup", str(dest), "--db", str(small_files["db"]))
         assert code == 0, err
         assert "progress records: 3" in out and "matches" in out
         report(bot, "2-1-1", "区水务局", Status.DONE, date(2023, 7, 3))
@@ -226,18 +198,18 @@ def test_backup_while_the_bot_runs_is_a_working_copy(
         assert [e.note for e in copy.history("2-1-1")] == ["施工中", "资金未到位"]
         assert copy.binding(-100) is not None and copy.binding(-100).title == "水务局群"  # type: ignore[union-attr]
         copy.record_progress("1-1-1", "区生态环境局", Status.DONE, copy.history("2-1-1")[0].at)
-    with Store.open(files["db"], read_only=True) as original:
+    with Store.open(small_files["db"], read_only=True) as original:
         assert original.progress_count() == 4
 
 
 def test_backup_into_a_folder_writes_a_dated_copy(
-    files: dict[str, Path], capsys: pytest.CaptureFixture[str], tmp_path: Path
+    small_files: dict[str, Path], capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     existing = tmp_path / "existing"
     existing.mkdir()
     # An existing folder as it is; a folder not yet made, by its trailing slash.
     for folder, spelled in ((existing, str(existing)), (tmp_path / "new", f"{tmp_path / 'new'}/")):
-        code, _, err = cli(capsys, "db", "backup", spelled, "--db", str(files["db"]))
+        code, _, err = run_main(capsys, "db", "backup", spelled, "--db", str(small_files["db"]))
         assert code == 0, err
         [copy] = folder.iterdir()
         assert re.fullmatch(r"bot-\d{8}-\d{6}\.db", copy.name)
@@ -246,14 +218,14 @@ def test_backup_into_a_folder_writes_a_dated_copy(
 
 
 def test_backup_never_replaces_a_file_unasked(
-    files: dict[str, Path], capsys: pytest.CaptureFixture[str], tmp_path: Path
+    small_files: dict[str, Path], capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     dest = tmp_path / "precious.txt"
     dest.write_text("不要覆盖", encoding="utf-8")
-    code, _, err = cli(capsys, "db", "backup", str(dest), "--db", str(files["db"]))
+    code, _, err = run_main(capsys, "db", "backup", str(dest), "--db", str(small_files["db"]))
     assert code == 2 and "already exists" in err and "--overwrite" in err
     assert dest.read_text(encoding="utf-8") == "不要覆盖"
-    code, _, err = cli(capsys, "db", "backup", str(dest), "--overwrite", "--db", str(files["db"]))
+    code, _, err = run_main(capsys, "db", "backup", str(dest), "--overwrite", "--db", str(small_files["db"]))
     assert code == 0, err
     with Store.open(dest, read_only=True) as store:
         assert store.progress_count() == 3
@@ -261,54 +233,54 @@ def test_backup_never_replaces_a_file_unasked(
 
 @pytest.mark.parametrize("own", ["bot.db", "bot.db.lock", "bot.db.tmp"])
 def test_backup_onto_the_database_or_its_own_files_is_refused(
-    files: dict[str, Path], capsys: pytest.CaptureFixture[str], own: str
+    small_files: dict[str, Path], capsys: pytest.CaptureFixture[str], own: str
 ) -> None:
-    before = {path.name: path.read_bytes() for path in files["db"].parent.iterdir()}
-    dest = files["db"].parent / own
-    code, _, err = cli(capsys, "db", "backup", str(dest), "--overwrite", "--db", str(files["db"]))
+    before = {path.name: path.read_bytes() for path in small_files["db"].parent.iterdir()}
+    dest = small_files["db"].parent / own
+    code, _, err = run_main(capsys, "db", "backup", str(dest), "--overwrite", "--db", str(small_files["db"]))
     assert code == 2 and "is the database itself or one of its own files" in err
-    assert {path.name: path.read_bytes() for path in files["db"].parent.iterdir()} == before
+    assert {path.name: path.read_bytes() for path in small_files["db"].parent.iterdir()} == before
 
 
 # --- db compact ----------------------------------------------------------------------------------------
 
 
 def test_compact_shrinks_the_file_and_keeps_everything(
-    files: dict[str, Path], capsys: pytest.CaptureFixture[str]
+    small_files: dict[str, Path], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    with Store.open(files["db"]) as store:
+    with Store.open(small_files["db"]) as store:
         for i in range(50):
             store.set_meta("reminders_ran", f"2023-07-{i % 28 + 1:02d}")
         store.set_meta("reminders_ran", "2023-07-03")
-    before = check_json(capsys, files["db"])
-    code, out, err = cli(capsys, "db", "compact", "--db", str(files["db"]))
+    before = check_json(capsys, small_files["db"])
+    code, out, err = run_main(capsys, "db", "compact", "--db", str(small_files["db"]))
     assert code == 0, err
     assert "all 3 progress records kept" in out
-    after = check_json(capsys, files["db"])
+    after = check_json(capsys, small_files["db"])
     assert after["file_size"] < before["file_size"] / 2
     assert {k: v for k, v in after.items() if k != "file_size"} == {
         k: v for k, v in before.items() if k != "file_size"
     }
-    with Store.open(files["db"]) as store:
+    with Store.open(small_files["db"]) as store:
         assert store.get_meta("reminders_ran") == "2023-07-03"
         assert [e.note for e in store.history("2-1-1")] == ["施工中", "资金未到位"]
 
 
 def test_compact_while_the_bot_runs_is_refused_with_what_to_do(
-    files: dict[str, Path], capsys: pytest.CaptureFixture[str]
+    small_files: dict[str, Path], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    with Store.open(files["db"]) as bot:
-        before = files["db"].read_bytes()
-        code, out, err = cli(capsys, "db", "compact", "--db", str(files["db"]))
+    with Store.open(small_files["db"]) as bot:
+        before = small_files["db"].read_bytes()
+        code, out, err = run_main(capsys, "db", "compact", "--db", str(small_files["db"]))
         assert code == 2 and out == ""
         assert "in use by process" in err and "stop the bot" in err and "请先停止机器人" in err
-        assert files["db"].read_bytes() == before
+        assert small_files["db"].read_bytes() == before
         bot.set_meta("still", "writing")
 
 
 def test_compact_of_a_missing_database_creates_nothing(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, _, err = cli(capsys, "db", "compact", "--db", str(tmp_path / "bot.db"))
+    code, _, err = run_main(capsys, "db", "compact", "--db", str(tmp_path / "bot.db"))
     assert code == 2 and "does not exist" in err
     assert list(tmp_path.iterdir()) == []

@@ -3,33 +3,20 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from bot import paths
 from bot.cli import main
-from bot.models import Plan
 from bot.plan_import import annex_counts
-
-
-def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        cwd=paths.ROOT,
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        timeout=60,
-        check=False,
-    )
+from tests.bot_harness import shipped_plan
+from tests.cli_runner import run_python_m_bot
 
 
 def test_import_reproduces_the_committed_plan_byte_for_byte(tmp_path: Path) -> None:
     first, second = tmp_path / "first.json", tmp_path / "second.json"
-    done = run_cli("plan", "import", str(paths.SOURCE_PLAN), "-o", str(first))
+    done = run_python_m_bot("plan", "import", str(paths.SOURCE_PLAN), "-o", str(first))
     assert done.returncode == 0, done.stderr
     assert "199 measures" in done.stdout
     assert main(["plan", "import", str(paths.SOURCE_PLAN), "-o", str(second)]) == 0
@@ -45,7 +32,7 @@ def test_an_uninterpretable_source_fails_clearly_and_leaves_the_output_alone(tmp
     output = tmp_path / "plan.json"
     output.write_text("previous plan", encoding="utf-8")
 
-    done = run_cli("plan", "import", str(source), "-o", str(output))
+    done = run_python_m_bot("plan", "import", str(source), "-o", str(output))
 
     assert done.returncode == 2  # input the importer cannot use, like an unreadable file
     assert done.stderr.startswith("error: ")
@@ -98,7 +85,7 @@ def test_import_with_a_broken_directory_says_so_in_one_line(
 def test_check_prints_the_counts_and_finds_everything_resolved(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["plan", "check"]) == 0
     out = capsys.readouterr().out
-    plan = Plan.load(paths.PLAN)
+    plan, _ = shipped_plan()
     rows = [line.split() for line in out.splitlines()]
     table = {int(row[0]): row[1:8] for row in rows if row and row[0] in {"1", "2", "3", "4", "5"}}
     for counts in annex_counts(plan):

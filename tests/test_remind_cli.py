@@ -7,31 +7,19 @@ and a real database file in a temporary folder; one test runs ``python -m bot`` 
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from bot import paths
-from bot.cli import main
 from bot.clock import TZ
 from bot.store import Store
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    try:
-        code = main(list(argv))
-    except SystemExit as exc:  # argparse rejects bad arguments this way
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
+from tests.cli_runner import run_main, run_python_m_bot
 
 
 def preview(capsys: pytest.CaptureFixture[str], day: str, db: Path) -> list[dict[str, Any]]:
-    code, out, err = run(capsys, "remind", "--date", day, "--dry-run", "--json", "--db", str(db))
+    code, out, err = run_main(capsys, "remind", "--date", day, "--dry-run", "--json", "--db", str(db))
     assert code == 0, err
     records: list[dict[str, Any]] = json.loads(out)
     return records
@@ -46,7 +34,7 @@ def items_for(records: list[dict[str, Any]], kind: str, name: str) -> list[dict[
 
 
 def test_calendar_explains_each_day(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run(capsys, "calendar", "--from", "2023-06-21", "--to", "2023-06-26")
+    code, out, _ = run_main(capsys, "calendar", "--from", "2023-06-21", "--to", "2023-06-26")
     assert code == 0
     lines = dict(line.split(" ", 1) for line in out.splitlines() if line.startswith("2023-"))
     assert lines == {
@@ -61,7 +49,7 @@ def test_calendar_explains_each_day(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_calendar_json(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run(capsys, "calendar", "--from", "2023-10-06", "--to", "2023-10-09", "--json")
+    code, out, _ = run_main(capsys, "calendar", "--from", "2023-10-06", "--to", "2023-10-09", "--json")
     assert code == 0
     days = {d["date"]: (d["workday"], d["reason"]) for d in json.loads(out)}
     assert days == {
@@ -83,7 +71,7 @@ def test_calendar_json(capsys: pytest.CaptureFixture[str]) -> None:
 def test_calendar_refuses_bad_ranges(
     capsys: pytest.CaptureFixture[str], argv: list[str], message: str
 ) -> None:
-    code, out, err = run(capsys, "calendar", *argv)
+    code, out, err = run_main(capsys, "calendar", *argv)
     assert code == 2 and message in err and out == ""
 
 
@@ -155,7 +143,7 @@ def test_dry_run_without_reminders_says_why_in_chinese(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, day: str, headline: str
 ) -> None:
     assert preview(capsys, day, tmp_path / "bot.db") == []
-    code, out, _ = run(capsys, "remind", "--date", day, "--dry-run", "--db", str(tmp_path / "x.db"))
+    code, out, _ = run_main(capsys, "remind", "--date", day, "--dry-run", "--db", str(tmp_path / "x.db"))
     assert (code, out) == (0, headline + "\n")
 
 
@@ -167,7 +155,7 @@ def test_dry_run_headline_mentions_overdue_only_when_digests_have_some(
     for day, overdue in (("2023-04-03", False), ("2023-07-03", True)):
         records = preview(capsys, day, db)
         assert any(i["reason"] == "overdue" for r in records for i in r["items"]) is overdue
-        code, out, _ = run(capsys, "remind", "--date", day, "--dry-run", "--db", str(db))
+        code, out, _ = run_main(capsys, "remind", "--date", day, "--dry-run", "--db", str(db))
         headline = out.splitlines()[0]
         assert code == 0 and headline.startswith(f"{day} 工作日：{len(records)} 份提醒")
         assert headline.endswith("，含逾期事项") is overdue
@@ -178,18 +166,18 @@ def test_dry_run_with_a_missing_plan_or_a_broken_database_fails_clearly(
 ) -> None:
     missing = tmp_path / "plan.json"
     argv = ["remind", "--date", "2023-06-30", "--dry-run", "--db", str(tmp_path / "bot.db")]
-    code, out, err = run(capsys, *argv, "--plan", str(missing))
+    code, out, err = run_main(capsys, *argv, "--plan", str(missing))
     assert (code, out) == (2, "") and f"plan file {missing} not found" in err
     broken = tmp_path / "broken.db"
     broken.write_text("{not json", encoding="utf-8")
-    code, out, err = run(capsys, "remind", "--date", "2023-06-30", "--dry-run", "--db", str(broken))
+    code, out, err = run_main(capsys, "remind", "--date", "2023-06-30", "--dry-run", "--db", str(broken))
     assert (code, out) == (2, "") and err.startswith("error: ") and "Traceback" not in err
 
 
 def test_remind_without_dry_run_says_the_bot_sends(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    code, out, err = run(capsys, "remind", "--date", "2023-06-30", "--db", str(tmp_path / "bot.db"))
+    code, out, err = run_main(capsys, "remind", "--date", "2023-06-30", "--db", str(tmp_path / "bot.db"))
     assert code == 2 and "--dry-run" in err and out == ""
 
 
@@ -203,7 +191,7 @@ def test_dry_run_text_shows_bound_chats_and_what_was_sent(
         store.mark_sent(
             date(2023, 6, 30), -1001, "unit:区生态环境局", datetime.combine(date(2023, 6, 30), time(9), TZ)
         )
-    code, out, _ = run(capsys, "remind", "--date", "2023-06-30", "--dry-run", "--db", str(db))
+    code, out, _ = run_main(capsys, "remind", "--date", "2023-06-30", "--dry-run", "--db", str(db))
     assert code == 0
     blocks = {block.splitlines()[0]: block for block in out.split("\n\n")}
     assert "【区生态环境局】→ -1001（已发送）" in blocks
@@ -215,7 +203,7 @@ def test_dry_run_text_shows_bound_chats_and_what_was_sent(
     assert "  到期 2-63-1 加强噪声污染治理〔协办〕 截止 2023-06-30" in blocks["【永顺镇】→ -1002"]
     assert any(header.endswith("未绑定聊天，不会发送") for header in blocks)
     # Leaders' escalations go out on the next week's first workday.
-    code, out, _ = run(capsys, "remind", "--date", "2023-07-03", "--dry-run", "--db", str(db))
+    code, out, _ = run_main(capsys, "remind", "--date", "2023-07-03", "--dry-run", "--db", str(db))
     leader = next(b for b in out.split("\n\n") if b.startswith("【领导 倪德才】"))
     assert "  已逾期 2-63-1 加强噪声污染治理〔领导督办〕 截止 2023-06-30" in leader.splitlines()
 
@@ -225,7 +213,7 @@ def test_dry_run_text_says_节点_for_a_milestone_and_截止_for_a_deadline(
 ) -> None:
     db = tmp_path / "bot.db"
     # 3-6-4's 6月底前 is a milestone (its deadline is 年底前), as /overdue calls it; 2-63-1's is a deadline.
-    code, out, _ = run(capsys, "remind", "--date", "2023-07-03", "--dry-run", "--db", str(db))
+    code, out, _ = run_main(capsys, "remind", "--date", "2023-07-03", "--dry-run", "--db", str(db))
     assert code == 0
     leader = next(b for b in out.split("\n\n") if b.startswith("【领导 倪德才】")).splitlines()
     assert "  已逾期 3-6-4 强化生活污染治理〔领导督办〕 节点 2023-06-30" in leader
@@ -238,7 +226,7 @@ def test_dry_run_text_says_节点_for_a_milestone_and_截止_for_a_deadline(
 def test_dry_run_text_lists_a_measure_once_with_its_other_reminders_below(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    code, out, _ = run(
+    code, out, _ = run_main(
         capsys, "remind", "--date", "2023-10-07", "--dry-run", "--db", str(tmp_path / "bot.db")
     )
     assert code == 0
@@ -256,7 +244,7 @@ def test_a_phone_report_of_completion_ends_the_reminders(
 ) -> None:
     db = tmp_path / "bot.db"
     assert any(i["measure"] == "2-63-1" for r in preview(capsys, "2023-06-30", db) for i in r["items"])
-    code, out, err = run(
+    code, out, err = run_main(
         capsys,
         "report",
         "2-63-1",
@@ -286,7 +274,7 @@ def test_a_phone_report_of_completion_ends_the_reminders(
 
 
 def test_a_co_unit_may_report_progress(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
-    code, out, err = run(
+    code, out, err = run_main(
         capsys,
         "report",
         "2-63-1",
@@ -324,7 +312,7 @@ def test_bad_reports_are_refused_and_record_nothing(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, argv: list[str], code: int, message: str
 ) -> None:
     db = tmp_path / "bot.db"
-    got, out, err = run(capsys, "report", *argv, "--db", str(db))
+    got, out, err = run_main(capsys, "report", *argv, "--db", str(db))
     assert (got, out) == (code, "")
     assert message in err
     if db.exists():
@@ -337,7 +325,7 @@ def test_report_while_the_database_is_in_use_fails_clearly(
 ) -> None:
     db = tmp_path / "bot.db"
     with Store.open(db) as store:
-        code, out, err = run(
+        code, out, err = run_main(
             capsys, "report", "2-63-1", "--unit", "区生态环境局", "--status", "进行中", "--db", str(db)
         )
         assert code == 1 and "nothing recorded" in err and out == ""
@@ -345,23 +333,8 @@ def test_report_while_the_database_is_in_use_fails_clearly(
 
 
 def test_python_dash_m_bot_runs_the_commands(tmp_path: Path) -> None:
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "bot",
-            "remind",
-            "--date",
-            "2023-09-28",
-            "--dry-run",
-            "--json",
-            "--db",
-            str(tmp_path / "b.db"),
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-        cwd=paths.ROOT,
+    result = run_python_m_bot(
+        "remind", "--date", "2023-09-28", "--dry-run", "--json", "--db", str(tmp_path / "b.db")
     )
     assert result.returncode == 0, result.stderr
     water = [r for r in json.loads(result.stdout) if r.get("unit") == "区水务局"]

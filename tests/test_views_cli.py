@@ -7,50 +7,30 @@ from __future__ import annotations
 
 import json
 import logging
-import subprocess
-import sys
-from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from bot.cli import main
-from bot.models import Status
-from bot.paths import ROOT
 from bot.store import Store
-from tests.leader_views_data import report, small_directory, small_plan
-
-
-@pytest.fixture
-def files(tmp_path: Path) -> dict[str, Path]:
-    plan = tmp_path / "plan.json"
-    plan.write_text(small_plan().to_json(), encoding="utf-8")
-    units = tmp_path / "units.json"
-    units.write_text(small_directory().to_json(), encoding="utf-8")
-    db = tmp_path / "bot.db"
-    with Store.open(db) as store:
-        report(store, "2-1-1", "区水务局", Status.IN_PROGRESS, date(2023, 6, 1), percent=40, note="施工中")
-        report(store, "2-1-1", "宋庄镇", Status.BLOCKED, date(2023, 6, 15), note="资金未到位")
-        report(store, "1-1-1", "区生态环境局", Status.DONE, date(2023, 7, 20))
-    return {"plan": plan, "units": units, "db": db}
+from tests.cli_runner import data_options, run_main, run_python_m_bot
 
 
 def run(files: dict[str, Path], capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    common = ["--plan", str(files["plan"]), "--units", str(files["units"]), "--db", str(files["db"])]
-    code = main([*argv, *common])
-    out, err = capsys.readouterr()
-    return code, out, err
+    return run_main(capsys, *argv, *data_options(files))
 
 
-def run_json(files: dict[str, Path], capsys: pytest.CaptureFixture[str], *argv: str) -> Any:
-    code, out, err = run(files, capsys, *argv, "--json")
+def run_json(small_files: dict[str, Path], capsys: pytest.CaptureFixture[str], *argv: str) -> Any:
+    code, out, err = run(small_files, capsys, *argv, "--json")
     assert code == 0, err
     return json.loads(out)
 
 
-def test_overdue_json_on_a_named_day(files: dict[str, Path], capsys: pytest.CaptureFixture[str]) -> None:
-    data = run_json(files, capsys, "overdue", "--date", "2023-07-03")
+def test_overdue_json_on_a_named_day(
+    small_files: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = run_json(small_files, capsys, "overdue", "--date", "2023-07-03")
     by_unit = {group["unit"]: group for group in data}
     assert list(by_unit)[:2] == ["区生态环境局", "区水务局"]  # lead units first
     water = by_unit["区水务局"]["items"]
@@ -63,67 +43,71 @@ def test_overdue_json_on_a_named_day(files: dict[str, Path], capsys: pytest.Capt
 
 
 def test_a_completion_report_ends_overdue_on_its_own_date(
-    files: dict[str, Path], capsys: pytest.CaptureFixture[str]
+    small_files: dict[str, Path], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    before = run_json(files, capsys, "overdue", "--date", "2023-07-19", "--unit", "生态环境局")
+    before = run_json(small_files, capsys, "overdue", "--date", "2023-07-19", "--unit", "生态环境局")
     assert [(g["unit"], [i["measure"] for i in g["items"]]) for g in before] == [("区生态环境局", ["1-1-1"])]
     assert before[0]["items"][0]["days_overdue"] == 19
-    after = run_json(files, capsys, "overdue", "--date", "2023-07-20", "--unit", "生态环境局")
+    after = run_json(small_files, capsys, "overdue", "--date", "2023-07-20", "--unit", "生态环境局")
     assert after == []
 
 
 def test_overdue_scoped_by_leader_and_annex(
-    files: dict[str, Path], capsys: pytest.CaptureFixture[str]
+    small_files: dict[str, Path], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    ni = run_json(files, capsys, "overdue", "--date", "2023-07-03", "--leader", "倪德才")
+    ni = run_json(small_files, capsys, "overdue", "--date", "2023-07-03", "--leader", "倪德才")
     assert {i["measure"] for g in ni for i in g["items"]} == {"1-1-1", "2-3-1"}
-    annex2 = run_json(files, capsys, "overdue", "--date", "2023-07-03", "--leader", "倪德才", "--annex", "2")
+    annex2 = run_json(
+        small_files, capsys, "overdue", "--date", "2023-07-03", "--leader", "倪德才", "--annex", "2"
+    )
     assert {i["measure"] for g in annex2 for i in g["items"]} == {"2-3-1"}
 
 
 @pytest.mark.parametrize("annex", ["2", "附件2", "附件 2", "附件２", "annex 2"])
 def test_annex_is_given_as_in_chat_or_as_a_number(
-    files: dict[str, Path], capsys: pytest.CaptureFixture[str], annex: str
+    small_files: dict[str, Path], capsys: pytest.CaptureFixture[str], annex: str
 ) -> None:
-    code, out, err = run(files, capsys, "overdue", "--date", "2023-07-03", "--annex", annex)
+    code, out, err = run(small_files, capsys, "overdue", "--date", "2023-07-03", "--annex", annex)
     assert code == 0, err
     assert out.startswith("🔴 逾期事项 · 附件2 · 2023-07-03\n")
-    data = run_json(files, capsys, "summary", "--date", "2023-07-03", "--annex", annex)
+    data = run_json(small_files, capsys, "summary", "--date", "2023-07-03", "--annex", annex)
     assert [row["label"] for row in data["annexes"]] == ["附件2 大气污染防治"]
 
 
 @pytest.mark.parametrize("annex", ["附件", "第二", "2a", "-2"])
 def test_an_unreadable_annex_is_refused_by_the_parser(
-    files: dict[str, Path], capsys: pytest.CaptureFixture[str], annex: str
+    small_files: dict[str, Path], capsys: pytest.CaptureFixture[str], annex: str
 ) -> None:
-    with pytest.raises(SystemExit) as exit_:
-        run(files, capsys, "overdue", f"--annex={annex}")
-    assert exit_.value.code == 2
-    err = capsys.readouterr().err
+    code, _, err = run(small_files, capsys, "overdue", f"--annex={annex}")
+    assert code == 2
     assert f"argument --annex: not an annex: {annex!r} (write 2, 附件2 or 附件 2)" in err
 
 
 def test_overdue_text_is_the_chat_text_in_one_piece(
-    files: dict[str, Path], capsys: pytest.CaptureFixture[str]
+    small_files: dict[str, Path], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, out, _ = run(files, capsys, "overdue", "--date", "2023-07-03", "--unit", "水务局")
+    code, out, _ = run(small_files, capsys, "overdue", "--date", "2023-07-03", "--unit", "水务局")
     assert code == 0
     assert out.startswith("🔴 逾期事项 · 区水务局 · 2023-07-03\n共 1 项逾期，涉及 1 条措施、1 个单位")
     assert "【区水务局】主责 1 项 · 协办 0 项" in out
     assert "最新：进行中 40% · 更新于 2023-06-01" in out
 
 
-def test_upcoming(files: dict[str, Path], capsys: pytest.CaptureFixture[str]) -> None:
-    data = run_json(files, capsys, "upcoming", "--date", "2023-06-20", "--days", "10", "--unit", "区水务局")
+def test_upcoming(small_files: dict[str, Path], capsys: pytest.CaptureFixture[str]) -> None:
+    data = run_json(
+        small_files, capsys, "upcoming", "--date", "2023-06-20", "--days", "10", "--unit", "区水务局"
+    )
     assert [(g["unit"], [(i["measure"], i["days_left"]) for i in g["items"]]) for g in data] == [
         ("区水务局", [("2-1-1", 10)])
     ]
-    nine = run_json(files, capsys, "upcoming", "--date", "2023-06-20", "--days", "9", "--unit", "区水务局")
+    nine = run_json(
+        small_files, capsys, "upcoming", "--date", "2023-06-20", "--days", "9", "--unit", "区水务局"
+    )
     assert nine == []
 
 
-def test_status_json_and_text(files: dict[str, Path], capsys: pytest.CaptureFixture[str]) -> None:
-    data = run_json(files, capsys, "status", "2-1-1", "--date", "2023-07-03")
+def test_status_json_and_text(small_files: dict[str, Path], capsys: pytest.CaptureFixture[str]) -> None:
+    data = run_json(small_files, capsys, "status", "2-1-1", "--date", "2023-07-03")
     assert data["measure"] == "2-1-1" and data["leaders"] == ["郑皓"]
     assert [(u["unit"], u["role"]) for u in data["units"]] == [
         ("区水务局", "lead"),
@@ -131,12 +115,12 @@ def test_status_json_and_text(files: dict[str, Path], capsys: pytest.CaptureFixt
         ("张家湾镇", "co"),
     ]
     assert data["units"][1]["latest"]["note"] == "资金未到位"
-    code, out, _ = run(files, capsys, "status", "2-1-1", "--date", "2023-07-03")
+    code, out, _ = run(small_files, capsys, "status", "2-1-1", "--date", "2023-07-03")
     assert code == 0 and "【协办】宋庄镇：受阻 · 2023-06-15" in out and "资金未到位" in out
 
 
-def test_summary_json(files: dict[str, Path], capsys: pytest.CaptureFixture[str]) -> None:
-    data = run_json(files, capsys, "summary", "--date", "2023-07-03")
+def test_summary_json(small_files: dict[str, Path], capsys: pytest.CaptureFixture[str]) -> None:
+    data = run_json(small_files, capsys, "summary", "--date", "2023-07-03")
     assert [row["label"] for row in data["annexes"]] == ["附件1 应对气候变化", "附件2 大气污染防治"]
     total = data["total"]
     assert (total["total"], total["in_progress"], total["blocked"], total["overdue"]) == (4, 0, 1, 3)
@@ -146,22 +130,22 @@ def test_summary_json(files: dict[str, Path], capsys: pytest.CaptureFixture[str]
     assert (town["blocked"], town["overdue"], town["light"]) == (1, 1, "🔴")
 
 
-def test_mytasks_for_a_unit(files: dict[str, Path], capsys: pytest.CaptureFixture[str]) -> None:
-    data = run_json(files, capsys, "mytasks", "--unit", "区水务局", "--date", "2023-07-03")
+def test_mytasks_for_a_unit(small_files: dict[str, Path], capsys: pytest.CaptureFixture[str]) -> None:
+    data = run_json(small_files, capsys, "mytasks", "--unit", "区水务局", "--date", "2023-07-03")
     assert [(i["measure"], i["due"]) for i in data[0]["items"]] == [("2-1-1", "2023-06-30"), ("2-2-1", None)]
 
 
 def test_an_open_group_is_a_scope_like_a_unit(
-    files: dict[str, Path], capsys: pytest.CaptureFixture[str]
+    small_files: dict[str, Path], capsys: pytest.CaptureFixture[str]
 ) -> None:
     """相关街道乡镇 appears as a row of the views, so it can be asked for (by label or alias)."""
     for argv in (["overdue", "--unit", "相关街道乡镇"], ["mytasks", "--unit", "相关乡镇街道"]):
-        data = run_json(files, capsys, *argv, "--date", "2023-07-03")
+        data = run_json(small_files, capsys, *argv, "--date", "2023-07-03")
         assert [(g["unit"], g["assigned"], [i["measure"] for i in g["items"]]) for g in data] == [
             ("相关街道乡镇", False, ["2-3-1"])
         ]
     code, out, _ = run(
-        files, capsys, "overdue", "--unit", "相关乡镇街道", "--leader", "倪德才", "--date", "2023-07-03"
+        small_files, capsys, "overdue", "--unit", "相关乡镇街道", "--leader", "倪德才", "--date", "2023-07-03"
     )
     assert code == 0
     assert out.startswith("🔴 逾期事项 · 相关街道乡镇 · 倪德才 · 2023-07-03\n")
@@ -187,40 +171,41 @@ def test_an_open_group_is_a_scope_like_a_unit(
     ],
 )
 def test_bad_input_gets_a_clear_message_and_exit_2(
-    files: dict[str, Path], capsys: pytest.CaptureFixture[str], argv: list[str], message: str
+    small_files: dict[str, Path], capsys: pytest.CaptureFixture[str], argv: list[str], message: str
 ) -> None:
-    code, out, err = run(files, capsys, *argv, "--date", "2023-07-03")
+    code, out, err = run(small_files, capsys, *argv, "--date", "2023-07-03")
     assert code == 2 and out == ""
     assert message in err
 
 
 @pytest.mark.parametrize("days", ["-1", "400", "两周"])
 def test_bad_days_are_refused_by_the_parser(
-    files: dict[str, Path], capsys: pytest.CaptureFixture[str], days: str
+    small_files: dict[str, Path], capsys: pytest.CaptureFixture[str], days: str
 ) -> None:
-    with pytest.raises(SystemExit) as exit_:
-        run(files, capsys, "upcoming", "--days", days)
-    assert exit_.value.code == 2
-    assert "days" in capsys.readouterr().err
+    code, _, err = run(small_files, capsys, "upcoming", "--days", days)
+    assert code == 2
+    assert "days" in err
 
 
 def test_a_missing_database_shows_the_plan_with_nothing_reported(
-    files: dict[str, Path],
+    small_files: dict[str, Path],
     capsys: pytest.CaptureFixture[str],
     tmp_path: Path,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    files["db"] = tmp_path / "nowhere" / "bot.db"
+    small_files["db"] = tmp_path / "nowhere" / "bot.db"
     with caplog.at_level(logging.INFO):
-        code, out, _ = run(files, capsys, "overdue", "--date", "2023-07-03", "--json")
+        code, out, _ = run(small_files, capsys, "overdue", "--date", "2023-07-03", "--json")
     assert code == 0 and "no database" in caplog.text
     assert all(item["status"] is None for group in json.loads(out) for item in group["items"])
-    assert not files["db"].exists()
+    assert not small_files["db"].exists()
 
 
-def test_a_missing_plan_file_is_named(files: dict[str, Path], capsys: pytest.CaptureFixture[str]) -> None:
-    files["plan"].unlink()
-    code, _, err = run(files, capsys, "summary")
+def test_a_missing_plan_file_is_named(
+    small_files: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    small_files["plan"].unlink()
+    code, _, err = run(small_files, capsys, "summary")
     assert code == 2 and "plan.json" in err
 
 
@@ -233,45 +218,35 @@ def test_a_missing_plan_file_is_named(files: dict[str, Path], capsys: pytest.Cap
     ],
 )
 def test_a_malformed_plan_or_directory_is_one_clear_line_and_exit_2(
-    files: dict[str, Path], capsys: pytest.CaptureFixture[str], which: str, content: str, start: str
+    small_files: dict[str, Path], capsys: pytest.CaptureFixture[str], which: str, content: str, start: str
 ) -> None:
-    files[which].write_text(content, encoding="utf-8")
+    small_files[which].write_text(content, encoding="utf-8")
     for command in (["overdue"], ["status", "2-1-1"], ["summary"], ["mytasks", "--unit", "区水务局"]):
-        code, out, err = run(files, capsys, *command, "--date", "2023-07-03")
+        code, out, err = run(small_files, capsys, *command, "--date", "2023-07-03")
         assert (code, out) == (2, ""), command
-        assert err.startswith(start.format(path=files[which])), err
+        assert err.startswith(start.format(path=small_files[which])), err
         assert err.count("\n") == 1 and "pydantic.dev" not in err and "Traceback" not in err
 
 
 def test_a_database_in_use_by_the_bot_is_read(
-    files: dict[str, Path], capsys: pytest.CaptureFixture[str]
+    small_files: dict[str, Path], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    with Store.open(files["db"]):
-        code, out, err = run(files, capsys, "overdue", "--date", "2023-07-03")
+    with Store.open(small_files["db"]):
+        code, out, err = run(small_files, capsys, "overdue", "--date", "2023-07-03")
     assert code == 0, err
     assert "区水务局" in out
 
 
 def test_a_damaged_database_is_reported_not_crashed_on(
-    files: dict[str, Path], capsys: pytest.CaptureFixture[str]
+    small_files: dict[str, Path], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    files["db"].write_bytes(b"hello, world\n")
-    code, _, err = run(files, capsys, "overdue", "--date", "2023-07-03")
+    small_files["db"].write_bytes(b"hello, world\n")
+    code, _, err = run(small_files, capsys, "overdue", "--date", "2023-07-03")
     assert code == 2 and err.startswith("error:") and "not a plan-tracker-bot store" in err
 
 
-def test_the_real_entry_point_runs_as_a_process(files: dict[str, Path]) -> None:
-    done = subprocess.run(
-        [
-            *(sys.executable, "-m", "bot", "overdue", "--date", "2023-07-03", "--json"),
-            *("--plan", str(files["plan"]), "--units", str(files["units"]), "--db", str(files["db"])),
-        ],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=60,
-        check=False,
-    )
+def test_the_real_entry_point_runs_as_a_process(small_files: dict[str, Path]) -> None:
+    done = run_python_m_bot("overdue", "--date", "2023-07-03", "--json", *data_options(small_files))
     assert done.returncode == 0, done.stderr
     assert {group["unit"] for group in json.loads(done.stdout)} >= {"区水务局", "宋庄镇"}
 
