@@ -7,18 +7,17 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import AsyncIterator
-from datetime import date, datetime, time
+from datetime import date, time
 from pathlib import Path
 
 import pytest
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot import queries, render, texts
-from bot.clock import TZ
 from bot.models import Status
 from bot.sandbox.botapi import BotApiServer, FakeChat, FakeUser, JSONDict
 from tests.bot_harness import Bot, running_bot
-from tests.leader_views_data import items_on_page
+from tests.leader_views_data import items_on_page, report
 
 LEADER = "倪德才"
 WATER = "区水务局"
@@ -74,8 +73,7 @@ async def test_a_completion_report_takes_the_item_off_the_leaders_list(bot_on_20
     assert measure is not None
     for unit in queries.index_for(bot.services.plan, bot.services.directory).responsible["2-63-1"]:
         if unit.role == "lead":
-            at = datetime.combine(date(2023, 7, 3), time(8, 0), tzinfo=TZ)
-            bot.services.store.record_progress("2-63-1", unit.unit, Status.DONE, at)
+            report(bot.services.store, "2-63-1", unit.unit, Status.DONE, date(2023, 7, 3), at=time(8, 0))
     (answer,) = await bot.says(chat, secretary, "/overdue")
     assert "2-63-1" not in answer["text"]
 
@@ -164,9 +162,16 @@ async def test_an_admin_sees_everything_and_can_narrow_it(bot_on_2023_07_03: Bot
 async def test_status_of_a_measure(bot_on_2023_07_03: Bot) -> None:
     bot = bot_on_2023_07_03
     chat, secretary = leader_chat(bot)
-    at = datetime.combine(date(2023, 6, 20), time(15, 0), tzinfo=TZ)
-    bot.services.store.record_progress(
-        "2-63-1", "区生态环境局", Status.IN_PROGRESS, at, percent=80, note="方案已报审", evidence=["file-1"]
+    report(
+        bot.services.store,
+        "2-63-1",
+        "区生态环境局",
+        Status.IN_PROGRESS,
+        date(2023, 6, 20),
+        at=time(15, 0),
+        percent=80,
+        note="方案已报审",
+        evidence=["file-1"],
     )
     (answer,) = await bot.says(chat, secretary, "/status 2-63-1")
     text = answer["text"]

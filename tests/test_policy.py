@@ -10,7 +10,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot import paths
 from bot.clock import TZ
 from bot.directory import Directory, Group, Unit
 from bot.models import Deadline, Measure, Milestone, Plan, ProgressEntry, Recurrence, Status
@@ -26,6 +25,7 @@ from schedules.policy import (
     digests_for_day,
     ladder_days,
 )
+from tests.bot_harness import shipped_plan
 
 CALENDAR = WorkCalendar()
 ISSUED = date(2023, 3, 20)
@@ -504,7 +504,7 @@ def test_a_simulated_2023_keeps_the_invariants_on_the_sample_plan() -> None:
 
 @pytest.fixture(scope="module")
 def real() -> tuple[Plan, Directory]:
-    return Plan.load(paths.PLAN), Directory.load(paths.UNITS)
+    return shipped_plan()
 
 
 @pytest.fixture(scope="module")
