@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+import io
+import json
+import logging
 import os
+import re
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
+
+import pytest
+
+from bot.sandbox.terminal import sandbox
+from tests.bot_harness import bot_settings, shipped_plan
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -186,7 +196,7 @@ def test_a_rehearsal_kept_in_a_file_is_read_by_the_cli(tmp_path: Path) -> None:
     # A second session goes on where the first stopped: same chats, same records, nothing resent.
     result = run_cli(["sandbox", "--date", "2023-06-27", "--db", str(db)], ":as 区水务局\n:tick\n/mytasks\n")
     assert result.returncode == 0, result.stderr
-    assert "发出 0 条，此前已发 26 条" in result.stdout
+    assert "26 份提醒，本次发出 0 份，共 0 条消息；此前已发 26 份；未送达 0 份" in result.stdout
     assert "受阻" in result.stdout.split("> /mytasks")[1]
 
 
@@ -206,3 +216,66 @@ def test_the_sandbox_keeps_to_memory_unless_given_a_file_and_never_the_bots(tmp_
         assert result.returncode == 2 and message in result.stderr, result.stderr
         assert result.stdout == ""
     assert list(state.iterdir()) == [] and not (tmp_path / "missing").exists()
+
+
+def test_a_second_session_on_the_same_file_reaches_the_private_and_leader_chats_of_the_first(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "rehearsal.db"
+    session = ["sandbox", "--date", "2023-06-27", "--db", str(db)]
+    invited = run_cli(session, "/invite 区水务局\n")
+    assert invited.returncode == 0, invited.stderr
+    found = re.search(r"邀请码：(\w+)", invited.stdout)
+    assert found is not None, invited.stdout
+    bound = run_cli(session, f":as 区水务局\n:private\n/start {found[1]}\n:leader 秦涛\n")
+    assert bound.returncode == 0, bound.stderr
+    assert "本聊天已绑定：区水务局" in bound.stdout
+
+    # A Monday: the contact's private chat gets 区水务局's digest, 秦涛's chat his overdue list.
+    result = run_cli(["sandbox", "--date", "2023-07-03", "--db", str(db)], ":tick\n")
+    assert result.returncode == 0, result.stderr
+    assert "[bot → 区水务局联络员] 📋 区水务局 · 7月3日 工作提醒" in result.stdout
+    assert "[bot → 秦涛领导群] 📋 秦涛 · 7月3日" in result.stdout
+    assert "未送达 0 份" in result.stdout
+    assert "Traceback" not in result.stderr and "ERROR" not in result.stderr, result.stderr
+
+
+async def test_a_failed_delivery_is_one_sandbox_line_not_a_traceback(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    plan, directory = shipped_plan()
+    out = io.StringIO()
+    async with sandbox(bot_settings("unused"), plan, directory, date(2023, 6, 27), out) as world:
+        world.api.remove_bot(world.unit_chats["区水务局"])
+        with caplog.at_level(logging.WARNING):
+            await world.handle(":tick")
+    lines = out.getvalue().splitlines()
+    summary = next(line for line in lines if line.startswith("[sandbox] 2023-06-27："))
+    counted = re.search(r"本次发出 (\d+) 份", summary)
+    assert counted is not None, summary
+    sent = int(counted[1])
+    assert summary.startswith(f"[sandbox] 2023-06-27：{sent + 1} 份提醒") and "未送达 1 份" in summary
+    assert (
+        "[sandbox] 未送达：区水务局 的提醒 → 区水务局工作群：Forbidden: bot was kicked from the group chat"
+        in lines
+    )
+    assert not [record for record in caplog.records if record.exc_info], caplog.text
+
+
+def test_the_sandbox_and_run_read_the_plan_and_directory_given(tmp_path: Path) -> None:
+    plan = json.loads((ROOT / "data" / "plan.json").read_text(encoding="utf-8"))
+    for measure in plan["measures"]:
+        if measure["id"] == "2-63-1":
+            measure["task"] = "排练用的噪声治理"
+    rehearsal_plan = tmp_path / "plan.json"
+    rehearsal_plan.write_text(json.dumps(plan, ensure_ascii=False), encoding="utf-8")
+    units = ROOT / "data" / "units.json"
+    for command in ["sandbox", "run"]:
+        result = run_cli([command, "--plan", str(rehearsal_plan), "--units", str(units)], "/status 2-63-1\n")
+        assert result.returncode == 0, result.stderr
+        assert "2-63-1 排练用的噪声治理" in result.stdout
+
+    missing = tmp_path / "units.json"
+    result = run_cli(["sandbox", "--units", str(missing)], "/help\n")
+    assert result.returncode == 2 and f"unit directory {missing} not found" in result.stderr
+    assert result.stdout == ""

@@ -10,6 +10,7 @@ printed as they are (comments in a scripted demo). It ends, with exit code 0, at
 The chats and the clock are in memory; the clock stands still at the simulated day until
 ``:date`` moves it. So is the database, unless ``--db PATH`` names a file: then the sandbox's
 bindings and reports are written there, and the CLI's views read them (``status … --db PATH``).
+A later session on the same file finds every bound chat again, private and leader chats included.
 """
 
 from __future__ import annotations
@@ -39,12 +40,18 @@ from bot.progress import BUTTON_STATUSES, normalize_text, parse_button
 from bot.sandbox.botapi import DEFAULT_TOKEN, BotApiServer, BotEvent, FakeChat, FakeUser, JSONDict
 from bot.services import Services
 from bot.store import Store
-from schedules.dispatch import run_reminders
+from schedules.dispatch import SendDigest, run_reminders
+from schedules.policy import Digest
 
 log = logging.getLogger(__name__)
 
 SANDBOX_ADMIN_ID = 1
 STRANGER_ID = 9999
+STRANGER_NAME = "陌生人"
+# Persona user ids: a leader's is LEADER_USER_BASE + their place in the directory, a unit contact's
+# UNIT_CONTACT_BASE + the unit's; the same in every session, so a --db file's private chats match.
+LEADER_USER_BASE = 100
+UNIT_CONTACT_BASE = 1000
 STRANGER_CHAT_ID = -9999
 STRANGER_CHAT_TITLE = "未绑定的群"
 PRIVATE_CHAT_NAME = "私聊"
@@ -89,6 +96,14 @@ class SandboxError(Exception):
     """A sandbox command that cannot be carried out; the message says why."""
 
 
+class FailedDeliveryShownByTick(logging.Filter):
+    """Drops the dispatcher's traceback for a digest that was not delivered: ``:tick`` prints the
+    failure as one ``[sandbox]`` line, and a traceback would bury the transcript (``-v`` keeps it)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.exc_info is None or logging.getLogger().isEnabledFor(logging.DEBUG)
+
+
 @dataclass
 class Persona:
     user: FakeUser
@@ -113,8 +128,9 @@ class Sandbox:
         self.unit_chats: dict[str, FakeChat] = {}
         self.leader_chats: dict[str, FakeChat] = {}
         self.admin = api.user(SANDBOX_ADMIN_ID, "管理员", "sandbox_admin")
-        self.persona = Persona(self.admin, self.leader_chat(DEMO_LEADER))
         self._bind_every_unit()
+        self._restore_bound_chats()
+        self.persona = Persona(self.admin, self.leader_chat(DEMO_LEADER))
         api.on_bot_message(self.show)
 
     # ------------------------------------------------------------ the demo world
@@ -131,13 +147,50 @@ class Sandbox:
                     store.bind_units(chat.id, [unit.name], title=chat.title or "")
                 self.unit_chats[unit.name] = chat
 
+    def _restore_bound_chats(self) -> None:
+        """Every other chat the database has a binding for, back in the stand-in, so today's
+        reminders reach it: a ``--db`` file keeps the bindings of private and leader chats an
+        earlier session made, but the stand-in starts empty. Private chats come back as users who
+        pressed Start. Writes nothing."""
+        leaders = [DEMO_LEADER, *self.services.directory.leaders]
+        own_groups = dict(self._leader_chat_place(leader) for leader in leaders)
+        own_groups[STRANGER_CHAT_ID] = STRANGER_CHAT_TITLE
+        present = {chat.id for chat in self.api.chats()}
+        for binding in self.services.store.bindings():
+            if binding.chat_id in present:
+                continue
+            if binding.chat_id > 0:
+                self.api.private(self._person(binding.chat_id, binding.title))
+            else:
+                title = own_groups.get(binding.chat_id) or binding.title or str(binding.chat_id)
+                self.api.group(binding.chat_id, title)
+
+    def _person(self, user_id: int, title: str) -> FakeUser:
+        """The user of a bound private chat: one of the sandbox's personas (same id, same name in
+        every session), else someone named as the binding's title says."""
+        leaders = self.services.directory.leaders
+        units = self.services.directory.units
+        if user_id == SANDBOX_ADMIN_ID:
+            return self.admin
+        if user_id == STRANGER_ID:
+            return self.api.user(STRANGER_ID, STRANGER_NAME)
+        if 0 <= user_id - LEADER_USER_BASE < len(leaders):
+            return self.api.user(user_id, leaders[user_id - LEADER_USER_BASE])
+        if 0 <= user_id - UNIT_CONTACT_BASE < len(units):
+            return self.unit_contact(units[user_id - UNIT_CONTACT_BASE].name)
+        return self.api.user(user_id, title or str(user_id))
+
+    def _leader_chat_place(self, leader: str) -> tuple[int, str]:
+        """A leader's chat id and title; by the directory's order, so the id is the same every session."""
+        if leader == DEMO_LEADER:
+            return -10, LEADER_CHAT_TITLE
+        return -(11 + self.services.directory.leaders.index(leader)), f"{leader}{LEADER_CHAT_TITLE}"
+
     def leader_chat(self, leader: str) -> FakeChat:
         found = self.leader_chats.get(leader)
         if found is None:
-            title = LEADER_CHAT_TITLE if leader == DEMO_LEADER else f"{leader}{LEADER_CHAT_TITLE}"
-            # By the directory's order, so a leader's chat has the same id in every session.
-            number = 0 if leader == DEMO_LEADER else 1 + self.services.directory.leaders.index(leader)
-            found = self.api.group(-(10 + number), title)
+            chat_id, title = self._leader_chat_place(leader)
+            found = self.api.group(chat_id, title)
             bound = self.services.store.binding(found.id)
             if bound is None or bound.leader != leader:
                 self.services.store.bind_leader(found.id, leader, title=title)
@@ -146,7 +199,7 @@ class Sandbox:
 
     def unit_contact(self, unit: str) -> FakeUser:
         index = [u.name for u in self.services.directory.units].index(unit)
-        return self.api.user(1000 + index, f"{unit}联络员")
+        return self.api.user(UNIT_CONTACT_BASE + index, f"{unit}联络员")
 
     # ------------------------------------------------------------ output
 
@@ -229,14 +282,14 @@ class Sandbox:
         if leader is None:
             raise SandboxError(f"没有领导“{name}”。可选：{'、'.join(self.services.directory.leaders)}")
         index = self.services.directory.leaders.index(leader)
-        self.persona = Persona(self.api.user(100 + index, leader), self.leader_chat(leader))
+        self.persona = Persona(self.api.user(LEADER_USER_BASE + index, leader), self.leader_chat(leader))
 
     def become_admin(self, _: str) -> None:
         self.persona = Persona(self.admin, self.leader_chat(DEMO_LEADER))
 
     def become_stranger(self, _: str) -> None:
         """Someone no admin knows, in a group nobody bound: every refusal can be tried here."""
-        stranger = self.api.user(STRANGER_ID, "陌生人")
+        stranger = self.api.user(STRANGER_ID, STRANGER_NAME)
         self.persona = Persona(stranger, self.api.group(STRANGER_CHAT_ID, STRANGER_CHAT_TITLE))
 
     def go_private(self, _: str) -> None:
@@ -261,17 +314,42 @@ class Sandbox:
         self.print(f"[sandbox] 今天是 {day.isoformat()}")
 
     async def tick(self, _: str) -> None:
-        report = await run_reminders(
-            self.services, self.app.bot_data[CALENDAR_KEY], self.app.bot_data[SENDER_KEY]
-        )
+        sender: SendDigest = self.app.bot_data[SENDER_KEY]
+        messages = 0
+
+        async def send(chat_id: int, digest: Digest) -> list[int]:
+            nonlocal messages
+            message_ids = await sender(chat_id, digest)
+            messages += len(message_ids)
+            return message_ids
+
+        report = await run_reminders(self.services, self.app.bot_data[CALENDAR_KEY], send)
         await self.api.idle()
         if not report.workday:
             self.print(f"[sandbox] {report.day.isoformat()} 不是工作日，没有提醒。")
             return
-        self.print(
-            f"[sandbox] {report.day.isoformat()}：{report.digests} 份提醒，发出 {len(report.sent)} 条，"
-            f"此前已发 {len(report.already_sent)} 条，失败 {len(report.failed)} 条"
+        # 份 is one digest in one chat; a long digest goes out as several messages.
+        deliveries = len(report.sent) + len(report.already_sent) + len(report.failed)
+        summary = (
+            f"[sandbox] {report.day.isoformat()}：{deliveries} 份提醒，本次发出 {len(report.sent)} 份，"
+            f"共 {messages} 条消息；此前已发 {len(report.already_sent)} 份；未送达 {len(report.failed)} 份"
         )
+        if report.unbound:
+            summary += f"；另有 {len(report.unbound)} 份没有绑定的聊天，未发"
+        self.print(summary)
+        for failure in report.failed:
+            _, _, recipient = failure.recipient.partition(":")
+            # "Forbidden: Forbidden: bot was kicked…" is the error's class name, then its message,
+            # which may start with the same word.
+            kind, _, message = failure.error.partition(": ")
+            reason = message if message.startswith(f"{kind}:") else failure.error
+            self.print(f"[sandbox] 未送达：{recipient} 的提醒 → {self.chat_name(failure.chat_id)}：{reason}")
+
+    def chat_name(self, chat_id: int) -> str:
+        found = next((chat for chat in self.api.chats() if chat.id == chat_id), None)
+        if found is None:
+            return str(chat_id)
+        return PRIVATE_CHAT_NAME + f"（{found.name}）" if found.type == "private" else found.name
 
     def latest_digest(self) -> JSONDict:
         for message in reversed(self.api.bot_messages(self.persona.chat)):
@@ -354,21 +432,25 @@ async def sandbox(
     store = Store.open(db)
     services = Services(plan, directory, store, clock, admin_ids=settings.admin_ids | {SANDBOX_ADMIN_ID})
     sandbox_settings = settings.model_copy(update={"telegram_bot_token": SecretStr(DEFAULT_TOKEN)})
-    async with BotApiServer(DEFAULT_TOKEN, clock=clock) as api:
-        app = build_application(
-            sandbox_settings,
-            services,
-            base_url=api.base_url,
-            base_file_url=api.base_file_url,
-            reminders=False,
-        )
-        world = Sandbox(api, app, services, clock, out)
-        try:
+    dispatch_log = logging.getLogger(run_reminders.__module__)
+    quiet = FailedDeliveryShownByTick()
+    dispatch_log.addFilter(quiet)
+    try:
+        async with BotApiServer(DEFAULT_TOKEN, clock=clock) as api:
+            app = build_application(
+                sandbox_settings,
+                services,
+                base_url=api.base_url,
+                base_file_url=api.base_file_url,
+                reminders=False,
+            )
+            world = Sandbox(api, app, services, clock, out)
             async with polling(app):
                 await api.idle()
                 yield world
-        finally:
-            store.close()
+    finally:
+        dispatch_log.removeFilter(quiet)
+        store.close()
 
 
 async def run_sandbox(
