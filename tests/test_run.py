@@ -4,6 +4,7 @@ clean stop on SIGTERM that releases the database."""
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import subprocess
@@ -19,6 +20,12 @@ ROOT = Path(__file__).resolve().parent.parent
 async def test_run_polls_answers_and_stops_cleanly_on_sigterm(fake_api: BotApiServer, tmp_path: Path) -> None:
     db = tmp_path / "state" / "bot.db"
     (tmp_path / "elsewhere").mkdir()
+    plan = json.loads((ROOT / "data" / "plan.json").read_text(encoding="utf-8"))
+    for measure in plan["measures"]:
+        if measure["id"] == "2-63-1":
+            measure["task"] = "试运行用的噪声治理"
+    trial_plan = tmp_path / "plan.json"  # --plan wins over PLAN_PATH
+    trial_plan.write_text(json.dumps(plan, ensure_ascii=False), encoding="utf-8")
     env = {
         **os.environ,
         "TELEGRAM_BOT_TOKEN": fake_api.token,
@@ -27,6 +34,7 @@ async def test_run_polls_answers_and_stops_cleanly_on_sigterm(fake_api: BotApiSe
         "DB_PATH": str(tmp_path / "elsewhere" / "bot.db"),  # --db wins
         "WEBHOOK_URL": "",
         "BOT_TODAY": "",
+        "PLAN_PATH": str(tmp_path / "elsewhere" / "plan.json"),
     }
     process = await asyncio.create_subprocess_exec(
         sys.executable,
@@ -37,6 +45,10 @@ async def test_run_polls_answers_and_stops_cleanly_on_sigterm(fake_api: BotApiSe
         "2023-06-27",
         "--db",
         str(db),
+        "--plan",
+        str(trial_plan),
+        "--units",
+        str(ROOT / "data" / "units.json"),
         cwd=ROOT,
         env=env,
         stdin=asyncio.subprocess.DEVNULL,
@@ -50,6 +62,9 @@ async def test_run_polls_answers_and_stops_cleanly_on_sigterm(fake_api: BotApiSe
         [answer] = await fake_api.wait_bot_message(group, timeout=30)
         assert "已绑定：区水务局" in answer["text"]
         assert {c["command"] for c in fake_api.commands()} >= {"help", "report", "overdue"}
+        await fake_api.user_sends(group, admin, "/status 2-63-1")
+        status = (await fake_api.wait_bot_message(group, count=2, timeout=30))[1]
+        assert "2-63-1 试运行用的噪声治理" in status["text"]
     finally:
         if process.returncode is None:
             process.send_signal(signal.SIGTERM)

@@ -6,7 +6,8 @@ set) until SIGINT or SIGTERM, then stops cleanly. Without a token it starts the 
 
 ``--db PATH`` names the database: for the bot it replaces DB_PATH; the sandbox keeps everything
 in memory unless given one (so ``make run`` never writes data/state/), and then never the bot's
-own database, where its made-up chats would get real reminders.
+own database, where its made-up chats would get real reminders. ``--plan`` and ``--units`` replace
+PLAN_PATH and UNITS_PATH, as in the other commands.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from telegram.error import TelegramError
 from bot import paths
 from bot.app import build_application
 from bot.clock import SystemClock
-from bot.commands.common import CommandError, add_date_option, load_plan_and_directory
+from bot.commands.common import CommandError, add_date_option, add_plan_option, load_plan_and_directory
 from bot.config import ConfigError, Settings, load_settings
 from bot.services import Services
 from bot.store import Store, StoreError
@@ -69,6 +70,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         description="Run the bot with the settings from .env / the environment (see .env.example).",
     )
     add_date_option(run)
+    _add_plan_options(run)
     run.add_argument(
         "--db",
         type=Path,
@@ -83,6 +85,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "Example: printf ':date 2023-07-03\\n/overdue\\n' | python -m bot sandbox",
     )
     add_date_option(sandbox)
+    _add_plan_options(sandbox)
     sandbox.add_argument(
         "--db",
         type=Path,
@@ -93,11 +96,28 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     sandbox.set_defaults(func=sandbox_command)
 
 
-def _settings() -> Settings:
+def _add_plan_options(parser: argparse.ArgumentParser) -> None:
+    """--plan and --units as the other commands spell them; unset, PLAN_PATH and UNITS_PATH apply."""
+    add_plan_option(parser)
+    # None stands for the settings' path: the settings are read when the command runs, not here.
+    # The help then names the setting (argparse has no public way to reword an option's help).
+    parser.set_defaults(plan=None, units=None)
+    setting_help = {
+        "plan": "plan file (default: PLAN_PATH, else data/plan.json)",
+        "units": "unit directory file (default: UNITS_PATH, else data/units.json)",
+    }
+    for action in parser._actions:
+        action.help = setting_help.get(action.dest, action.help)
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    """The settings, with --plan and --units in place of PLAN_PATH and UNITS_PATH when given."""
     try:
-        return load_settings()
+        settings = load_settings()
     except ConfigError as error:
         raise CommandError(str(error)) from None
+    chosen = {"plan_path": args.plan, "units_path": args.units}
+    return settings.model_copy(update={name: path for name, path in chosen.items() if path is not None})
 
 
 def _today(args: argparse.Namespace, settings: Settings) -> date | None:
@@ -107,7 +127,7 @@ def _today(args: argparse.Namespace, settings: Settings) -> date | None:
 
 
 def run_command(args: argparse.Namespace) -> int:
-    settings = _settings()
+    settings = _settings(args)
     pinned = _today(args, settings)
     if settings.token is None:
         log.info("no TELEGRAM_BOT_TOKEN: starting the sandbox")
@@ -149,7 +169,7 @@ def run_command(args: argparse.Namespace) -> int:
 
 
 def sandbox_command(args: argparse.Namespace) -> int:
-    settings = _settings()
+    settings = _settings(args)
     return _sandbox(settings, _today(args, settings), args.db)
 
 
