@@ -5,6 +5,8 @@ these names and signatures.
 
 How it works (details in ``bot.storage`` and ``bot.journal``): TinyDB tables live in memory and
 every change is appended to one journal file, checksummed and fsynced before the method returns.
+The bot calls these methods inside its event loop, so each fsync blocks it briefly; that is on
+purpose: a report is durable before the chat is told it was recorded, and the volume is small.
 Tables are kept small where reads are hot: progress history is partitioned per measure
 (``progress:<measure>``), the latest status has its own table (``latest``), and the reminder
 ledger is partitioned per day (``ledger:<YYYY-MM-DD>``). Small in-memory indexes over ``latest``
@@ -331,6 +333,31 @@ class Store:
                 return self._put_binding(current.model_copy(update={"units": remaining}))
         self._table(BINDINGS).remove(doc_ids=[chat_id])
         return None
+
+    def unbind_units(self, chat_id: int, units: Iterable[str]) -> Binding | None:
+        """Remove several units from the chat in one transaction (all or, on a failure, none);
+        returns what remains, None when nothing does."""
+        remaining = self.binding(chat_id)
+        with self.transaction():
+            for unit in units:
+                remaining = self.unbind(chat_id, unit)
+        return remaining
+
+    def move_binding(self, old_chat_id: int, new_chat_id: int) -> Binding | None:
+        """Move the chat's whole binding to another chat id (a group upgraded to a supergroup), in
+        one transaction: never on both chats, never on neither. Returns the moved binding, or None
+        when the old chat had none. Units and leader merge with what the new chat already has."""
+        old = self.binding(old_chat_id)
+        if old is None:
+            return None
+        moved = None
+        with self.transaction():
+            if old.units:
+                moved = self.bind_units(new_chat_id, old.units, title=old.title)
+            if old.leader:
+                moved = self.bind_leader(new_chat_id, old.leader, title=old.title)
+            self.unbind(old_chat_id)
+        return moved
 
     def binding(self, chat_id: int) -> Binding | None:
         doc = self._table(BINDINGS).get(doc_id=chat_id)

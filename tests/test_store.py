@@ -182,6 +182,30 @@ def test_unbinding_everything_and_unknown_things(store: Store, reopen: Reopen) -
     assert store.bindings() == []
 
 
+def test_unbinding_several_units_at_once(store: Store, reopen: Reopen) -> None:
+    store.bind_units(-1001, [WATER, ECOLOGY, "区交通局"])
+    remaining = store.unbind_units(-1001, [WATER, "区交通局"])
+    assert remaining is not None and remaining.units == [ECOLOGY]
+    assert store.unbind_units(-1001, [ECOLOGY]) is None
+    store = reopen(store)
+    assert store.bindings() == []
+
+
+def test_a_binding_moves_whole_to_a_new_chat(store: Store, reopen: Reopen) -> None:
+    store.bind_units(-1001, [WATER], title="水务群")
+    store.bind_leader(-1001, "张三")
+    store.bind_units(-2002, [ECOLOGY])
+    moved = store.move_binding(-1001, -2002)
+    assert moved is not None and (moved.units, moved.leader, moved.title) == (
+        [ECOLOGY, WATER],
+        "张三",
+        "水务群",
+    )
+    assert store.move_binding(-1001, -3003) is None  # nothing left to move
+    store = reopen(store)
+    assert store.binding(-1001) is None and store.binding(-2002) == moved
+
+
 def test_binding_nothing_is_refused(store: Store) -> None:
     with pytest.raises(ValueError, match="at least one unit"):
         store.bind_units(-1001, [])
