@@ -18,6 +18,11 @@ class Clock(Protocol):
         ...
 
 
+def today(clock: Clock) -> date:
+    """The clock's calendar day in Asia/Shanghai: the one way handlers and jobs read the day."""
+    return clock.now().astimezone(TZ).date()
+
+
 class SystemClock:
     """The real clock, optionally pinned to a fixed calendar day (``--date`` / ``BOT_TODAY``).
 

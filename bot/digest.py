@@ -156,7 +156,7 @@ class DigestRenderer:
     def _lead_units_line(self, measure: Measure, day: date) -> str:
         leads = lead_units(measure, self.directory)
         if not leads:
-            return texts.BOT_DIGEST_UNITS.format(units=texts.BOT_RESPONSIBLE_NOBODY)
+            return texts.BOT_DIGEST_UNITS.format(units=texts.UNASSIGNED)
         done = [unit for unit in leads if is_done(self.latest.get((measure.id, unit)), day)]
         owing = [unit for unit in leads if unit not in done]
         line = texts.BOT_DIGEST_UNITS.format(units=joined(owing, LISTED_UNITS))
@@ -204,7 +204,7 @@ def _reason_line(reminder: Reminder, day: date) -> str:
     template = texts.BOT_DIGEST_REASONS[reminder.reason]
     due = reminder.due
     if due is None:
-        basis = texts.BOT_LIST_SEPARATOR.join(reminder.basis)
+        basis = texts.LIST_SEPARATOR.join(reminder.basis)
         return template.format(basis=texts.BOT_DIGEST_BASIS.format(basis=esc(basis)) if basis else "")
     if reminder.reason == "due" and due != day:
         # The due date is a day off, so its reminder comes on the last workday before it.

@@ -141,7 +141,9 @@ class Status(StrEnum):
     BLOCKED = "受阻"
 
 
-ProgressSource = Literal["button", "reply", "command", "evidence", "cli"]
+ProgressSource = Literal["button", "reply", "command", "text", "evidence", "cli"]
+"""How a report came: a digest button, a reply to the bot, /report, plain text in a private chat,
+a photo or file, or the operator's CLI."""
 
 
 class ProgressEntry(_Model):

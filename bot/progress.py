@@ -1,7 +1,7 @@
 """Progress reports as people type them, and who may report for what.
 
 Pure: no Telegram, no clock. The handlers turn a message into text, call ``parse_progress``,
-then ``authorize_report``, and record what comes back through the store. The ``report`` CLI
+then ``authorize_report``, and store what comes back with ``record_report``. The ``report`` CLI
 command checks a unit named by an operator with ``check_report``.
 
 What people type: a header of measure ID, unit, status and percent, in any order, then a note.
@@ -32,15 +32,16 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 from typing import Literal
 
 from bot.assignments import UnitRole, unit_roles
 from bot.directory import Directory
-from bot.models import Measure, Plan, ProgressEntry, Status
-from bot.store import Binding
+from bot.models import Measure, Plan, ProgressEntry, ProgressSource, Status
+from bot.store import Binding, Store
 
 MEASURE_ID = re.compile(r"\d{1,2}-\d{1,3}-\d{1,3}")
 # Dashes people type for "-" on Chinese keyboards; NFKC already maps the full-width ones.
@@ -372,14 +373,7 @@ def authorize_report(
     if unit is not None:
         if unit not in chat_units:
             return ReportRefusal(RefusalReason.UNIT_NOT_BOUND, measure_id, chat_units=chat_units, unit=unit)
-        if unit not in roles:
-            return ReportRefusal(
-                RefusalReason.NOT_RESPONSIBLE,
-                measure_id,
-                chat_units=(unit,),
-                responsible=tuple(roles.items()),
-            )
-        return ReportTarget(measure, unit, roles[unit])
+        return _unit_target(measure, unit, roles)
     candidates = tuple(u for u in chat_units if u in roles)
     if not candidates:
         return ReportRefusal(
@@ -410,12 +404,67 @@ def check_report(
         return ReportRefusal(
             RefusalReason.UNIT_IS_GROUP, measure.id, unit=unit, members=tuple(directory.expand(unit))
         )
-    roles = unit_roles(measure, directory)
+    return _unit_target(measure, unit, unit_roles(measure, directory))
+
+
+def _unit_target(measure: Measure, unit: str, roles: dict[str, UnitRole]) -> ReportTarget | ReportRefusal:
+    """``unit`` as the report's target if it answers for the measure; refused with who does if not."""
     if unit not in roles:
         return ReportRefusal(
             RefusalReason.NOT_RESPONSIBLE, measure.id, chat_units=(unit,), responsible=tuple(roles.items())
         )
     return ReportTarget(measure, unit, roles[unit])
+
+
+# --- recording ---
+
+EvidenceState = Literal["given", "kept", "none"]
+"""Evidence carried a status ("given"), kept the unit's latest ("kept"), or found none ("none")."""
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """A stored report and how its status came about (for evidence: given, kept or none yet)."""
+
+    entry: ProgressEntry
+    state: EvidenceState = "given"
+
+
+def record_report(
+    store: Store,
+    target: ReportTarget,
+    report: ProgressReport,
+    at: datetime,
+    *,
+    source: ProgressSource,
+    evidence: Sequence[str] = (),
+    user_id: int | None = None,
+    user_name: str = "",
+    chat_id: int | None = None,
+) -> Recorded:
+    """Store an authorized report. Evidence without a status is filed under the unit's latest
+    status (未开始 if it never reported), read and written in one transaction."""
+    with store.transaction():
+        status, percent = report.status, report.percent
+        state: EvidenceState = "given"
+        if status is None:
+            latest = store.latest(target.measure.id, target.unit)
+            status, percent = evidence_status(latest)
+            state = "kept" if latest is not None else "none"
+        entry = store.record_progress(
+            target.measure.id,
+            target.unit,
+            status,
+            at,
+            percent=percent,
+            note=report.note,
+            evidence=evidence,
+            user_id=user_id,
+            user_name=user_name,
+            chat_id=chat_id,
+            source=source,
+        )
+    return Recorded(entry, state)
 
 
 # --- digest buttons ---

@@ -146,24 +146,39 @@ def esc(value: object) -> str:
     return html.escape(str(value), quote=False)
 
 
-def joined(names: Iterable[str], limit: int | None = None) -> str:
-    """Names as a Chinese list, HTML-escaped; 无 when there are none; past ``limit``, "… 等 N 个"."""
-    items = [esc(name) for name in names]
+def joined(names: Iterable[str], limit: int | None = None, *, escape: bool = True) -> str:
+    """Names as a Chinese list, HTML-escaped (``escape=False`` for plain-text views); 无 when
+    there are none; past ``limit``, "… 等 N 个"."""
+    items = [esc(name) if escape else name for name in names]
     if not items:
-        return texts.BOT_NOTHING
+        return texts.NOTHING
     if limit is not None and len(items) > limit:
-        return texts.BOT_LIST_SEPARATOR.join(items[:limit]) + texts.BOT_AND_MORE.format(count=len(items))
-    return texts.BOT_LIST_SEPARATOR.join(items)
+        return texts.LIST_SEPARATOR.join(items[:limit]) + texts.BOT_AND_MORE.format(count=len(items))
+    return texts.LIST_SEPARATOR.join(items)
+
+
+ECHO_CHARS = 200
+"""How much of what a user typed is echoed back: a confirmation must fit Telegram's 4096
+characters whatever the note was, or the record would be stored but never confirmed."""
+
+
+def cut(text: str, limit: int = ECHO_CHARS) -> str:
+    """``text`` as typed, spacing kept, cut to ``limit`` characters (the last one "…")."""
+    return text if len(text) <= limit else text[: limit - 1] + texts.ELLIPSIS
 
 
 def shorten(text: str, chars: int) -> str:
     text = " ".join(text.split())
-    return text if len(text) <= chars else text[: chars - 1] + "…"
+    return text if len(text) <= chars else text[: chars - 1] + texts.ELLIPSIS
+
+
+def percent_suffix(entry: ProgressEntry) -> str:
+    """ " 60%" after a status when the report gave a percent, else nothing."""
+    return texts.PERCENT.format(percent=entry.percent) if entry.percent is not None else ""
 
 
 def _entry_status(entry: ProgressEntry) -> str:
-    percent = texts.LV_PERCENT.format(percent=entry.percent) if entry.percent is not None else ""
-    return f"{entry.status.value}{percent}"
+    return f"{entry.status.value}{percent_suffix(entry)}"
 
 
 def _when(item: DatedItem, days_left: int) -> str:
@@ -246,7 +261,7 @@ def _measure_blocks(group: UnitGroup, blocks: _Blocks) -> list[str]:
 def _group_heading(group: UnitGroup) -> str:
     counts = texts.LV_UNIT_COUNTS.format(lead=group.lead_items, co=group.co_items)
     heading = texts.LV_UNIT_HEADER.format(unit=group.unit, counts=counts)
-    return heading if group.assigned else heading + texts.LV_UNASSIGNED
+    return heading if group.assigned else heading + texts.UNASSIGNED
 
 
 def unit_report_pages(report: UnitReport, limit: int | None = TELEGRAM_LIMIT) -> list[str]:
@@ -288,7 +303,7 @@ def _unit_row(row: SummaryRow) -> str:
     """A row counting one unit's own state on its measures (never partly done)."""
     fields = row.to_json()
     if not row.assigned:
-        fields["label"] += texts.LV_UNASSIGNED
+        fields["label"] += texts.UNASSIGNED
     return texts.LV_SUMMARY_UNIT_ROW.format(**fields)
 
 
@@ -309,7 +324,7 @@ def summary_pages(summary: Summary, limit: int | None = TELEGRAM_LIMIT) -> list[
 def evidence_files(refs: Sequence[str]) -> str:
     """How many files of each kind: 照片 2 份、文件 1 份."""
     kinds = Counter(parse_evidence_ref(ref)[0] for ref in refs)
-    return texts.LV_LIST_SEPARATOR.join(
+    return texts.LIST_SEPARATOR.join(
         texts.LV_EVIDENCE_FILES.format(
             kind=texts.BOT_EVIDENCE_KINDS.get(kind, texts.LV_EVIDENCE_OTHER), count=n
         )
@@ -352,7 +367,7 @@ def recurrence_text(recurrence: Recurrence) -> str:
     if list(months) == list(range(months[0], months[-1] + 1)) and len(months) > 2:
         spelled = texts.LV_MONTH_RANGE.format(first=months[0], last=months[-1])
     else:
-        spelled = texts.LV_LIST_SEPARATOR.join(map(str, months))
+        spelled = texts.LIST_SEPARATOR.join(map(str, months))
     return texts.LV_STATUS_RECURRENCE.format(
         raw=recurrence.raw, months=texts.LV_STATUS_MONTHS.format(months=spelled)
     )
@@ -363,7 +378,7 @@ def unknown_measure_text(error: UnknownMeasure) -> str:
     text = texts.LV_UNKNOWN_MEASURE.format(text=error.measure_id)
     if error.same_task:
         annex, task, _ = error.measure_id.split("-")
-        ids = texts.LV_LIST_SEPARATOR.join(error.same_task)
+        ids = texts.LIST_SEPARATOR.join(error.same_task)
         text += "\n" + texts.LV_SAME_TASK.format(annex=annex, task=task, ids=ids)
     return text
 
@@ -382,8 +397,8 @@ def status_pages(status: MeasureStatus, limit: int | None = TELEGRAM_LIMIT) -> l
     ]
     facts += [texts.LV_STATUS_MILESTONE.format(due=table_day(ms.due), text=ms.text) for ms in m.milestones]
     facts += [recurrence_text(r) for r in m.recurrences]
-    leaders = texts.LV_LIST_SEPARATOR.join(status.leaders)
-    facts.append(texts.LV_STATUS_LEADERS.format(leaders=leaders or texts.LV_NONE))
+    leaders = texts.LIST_SEPARATOR.join(status.leaders)
+    facts.append(texts.LV_STATUS_LEADERS.format(leaders=leaders or texts.NOTHING))
     if status.complete:
         facts.append(texts.LV_STATUS_COMPLETE)
     elif status.overdue_items:
@@ -415,7 +430,7 @@ def status_pages(status: MeasureStatus, limit: int | None = TELEGRAM_LIMIT) -> l
         )
         if unit.covered:
             latest += texts.LV_STATUS_COVERED
-        name = unit.unit if unit.assigned else unit.unit + texts.LV_UNASSIGNED
+        name = unit.unit if unit.assigned else unit.unit + texts.UNASSIGNED
         role = texts.LV_ROLE[unit.role]
         lines = [texts.LV_STATUS_UNIT.format(light=unit.light, role=role, unit=name, latest=latest)]
         lines += [_history_line(entry) for entry in unit.recent]

@@ -6,17 +6,24 @@ Templates use ``str.format`` fields; values that came from users are HTML-escape
 
 # --- section: common ---
 STATUS_LIGHT_WARNING = "🟡"
+# Shared by chat replies (HTML) and the leader views (plain text): one wording everywhere.
+LIST_SEPARATOR = "、"
+CLAUSE_SEPARATOR = "；"
+NOTHING = "无"
+ELLIPSIS = "…"
+DID_YOU_MEAN = "您是不是要找：{names}？"
+PERCENT = " {percent}%"
+UNASSIGNED = "（尚未指定具体单位）"
 
 # --- section: bot ---
 # Chat text of binding, progress capture, digests, /start, /help and errors (handlers/*.py).
 # Sent with HTML parse mode: every value filled in is HTML-escaped by the caller.
 BOT_ADMIN_ONLY = "只有管理员可以使用 /{command}。"
-BOT_LIST_SEPARATOR = "、"
-BOT_NOTHING = "无"
+# Kept for bot/commands/remind.py until it reads LIST_SEPARATOR.
+BOT_LIST_SEPARATOR = LIST_SEPARATOR
 BOT_AND_MORE = " 等 {count} 个单位"
 BOT_HERE_GROUP = "本群"
 BOT_HERE_PRIVATE = "本聊天"
-BOT_ECHO_CUT = "…"
 
 # binding
 BOT_BIND_USAGE = (
@@ -37,7 +44,6 @@ BOT_START_UNIT_NAME_ADMIN = (
     "您是管理员：在要绑定的群里发送 /bind {unit} 即可；也可以发送 /invite {unit} 生成邀请码。"
 )
 BOT_UNKNOWN_UNIT = "未找到单位“{name}”。"
-BOT_DID_YOU_MEAN = "您是不是要找：{names}？"
 BOT_UNIT_IS_GROUP = "“{name}”是单位组（{members}），请绑定其中的具体单位。"
 BOT_UNIT_GROUP_EMPTY = (
     "“{name}”是单位组，目前还没有指定具体单位，无法绑定。"
@@ -150,7 +156,6 @@ BOT_RECORDED_SHORT = (
 BOT_RECORDED_CLI = (
     "✅ 已记录 {measure} {unit}（{role}）：{status}{percent}{note} · 命令行录入 {at} · 记录 #{seq}"
 )
-BOT_RECORDED_PERCENT = " {percent}%"
 BOT_RECORDED_NOTE = "（{note}）"
 BOT_RECORDED_BLOCKED_HINT = "\n如需补充受阻原因，请回复本消息。"
 BOT_RECORDED_EVIDENCE = "📎 已收到 {measure} {unit} 的佐证材料（{kind}{name}），{state} · {who}"
@@ -187,7 +192,6 @@ BOT_REFUSE_WHICH_UNIT = (
     "本聊天绑定的 {units} 都负责 {measure}，请写明为哪个单位报告，例如：<code>{example}</code>"
 )
 BOT_RESPONSIBLE_ROLES = {"lead": "主责 {units}", "co": "协办 {units}"}
-BOT_RESPONSIBLE_NOBODY = "（尚未指定具体单位）"
 BOT_REFUSE_UNKNOWN_MEASURE = "没有编号为 {measure} 的措施。"
 
 # digests
@@ -267,7 +271,8 @@ CALENDAR_TOTAL = "共 {days} 天：工作日 {workdays} 天，休息日 {off} �
 LV_ROLE = {"lead": "主责", "co": "协办"}
 LV_NOT_REPORTED = "未报送"
 LV_EVERYTHING = "全部"
-LV_LIST_SEPARATOR = "、"
+# Kept for bot/queries.py until it reads LIST_SEPARATOR.
+LV_LIST_SEPARATOR = LIST_SEPARATOR
 LV_SCOPE_SEPARATOR = " · "
 LV_ANNEX = "附件{no}"
 LV_ANNEX_TITLED = "附件{no} {title}"
@@ -279,14 +284,12 @@ LV_CONTINUED = "（续）"
 LV_ITEM_KIND = {"deadline": "截止", "milestone": "节点"}
 LV_UNIT_HEADER = "【{unit}】{counts}"
 LV_UNIT_COUNTS = "主责 {lead} 项 · 协办 {co} 项"
-LV_UNASSIGNED = "（尚未指定具体单位）"
 LV_ITEM = "{light} {measure} {title}〔{role}〕"
 LV_ITEM_DUE = "   {kind} {due}{what} · {when}"
 LV_ITEM_WHAT = "：{text}"
 LV_ITEM_UNDATED = "   持续推进（{deadline}）"
 LV_ITEM_LATEST = "   最新：{status} · 更新于 {updated}"
 LV_ITEM_NEVER = "   最新：未报送"
-LV_PERCENT = " {percent}%"
 LV_DAYS_OVERDUE = "逾期 {days} 天"
 LV_DAYS_LEFT = "还有 {days} 天"
 LV_DUE_TODAY = "今天到期"
@@ -345,12 +348,18 @@ LV_STATUS_LATEST = "{status} · {at}"
 LV_STATUS_COVERED = "（措施已完成）"
 # {how}: the files a report carried (📎 照片 1 份) or how it came (按钮 …), then who sent it.
 LV_STATUS_HISTORY = "   · {at} {status}{note}（{how}）"
-LV_SOURCE = {"button": "按钮", "reply": "回复", "command": "命令", "evidence": "照片或文件", "cli": "命令行"}
+LV_SOURCE = {
+    "button": "按钮",
+    "reply": "回复",
+    "command": "命令",
+    "text": "文字",
+    "evidence": "照片或文件",
+    "cli": "命令行",
+}
 LV_EVIDENCE_MARK = "📎 {files}"
 LV_EVIDENCE_FILES = "{kind} {count} 份"
 LV_EVIDENCE_OTHER = "材料"
 LV_STATUS_EVIDENCE = "   📎 佐证材料共 {count} 份（{files}），最近一次 {at}"
-LV_NONE = "无"
 
 LV_USAGE_OVERDUE = "用法：/overdue [单位|领导|附件N|全部]"
 LV_USAGE_UPCOMING = "用法：/upcoming [天数]，天数为 0–366，默认 14"
@@ -359,8 +368,9 @@ LV_USAGE_MYTASKS = "用法：/mytasks [单位]"
 LV_USAGE_SUMMARY = "用法：/summary [单位|领导|附件N|全部]"
 LV_UNKNOWN_SCOPE = "未找到“{text}”：请发送单位名称、领导姓名、附件N 或 全部。"
 LV_UNKNOWN_MEASURE = "没有编号为 {text} 的措施。措施编号的格式是“附件-序号-条目”，例如 2-63-1。"
+# Kept for tests/test_leader_chat.py until it reads DID_YOU_MEAN.
+LV_DID_YOU_MEAN = DID_YOU_MEAN
 LV_SAME_TASK = "附件{annex}序号{task}下的措施：{ids}"
-LV_DID_YOU_MEAN = "您是不是要找：{names}？"
 LV_REFUSED_UNBOUND = (
     "本聊天尚未绑定单位或领导，无法查看。单位联系人请向管理员索取邀请码，然后发送 /bind 邀请码。"
 )

@@ -25,7 +25,7 @@ from bot.bindings import (
 from bot.clock import TZ
 from bot.render import Section, esc, joined, paginate
 from bot.store import Binding, InviteError
-from handlers.chat import Context, chat_title, command_argument, echo, here, reply
+from handlers.chat import Context, chat_title, command_argument, echo, here, is_admin, reply
 from handlers.common import services
 
 log = logging.getLogger(__name__)
@@ -48,8 +48,8 @@ def admin_only(command: str) -> Callable[[Handler], Handler]:
         @wraps(handler)
         async def gated(update: Update, context: Context) -> None:
             svc = services(context)
-            user, chat = update.effective_user, update.effective_chat
-            if not svc.is_admin(user.id if user else None):
+            chat = update.effective_chat
+            if not is_admin(svc, update):
                 text = texts.BOT_ADMIN_ONLY.format(command=command)
                 own = svc.store.binding(chat.id) if chat is not None else None
                 if own is not None:
@@ -69,7 +69,7 @@ def describe_binding(binding: Binding) -> str:
         parts.append(texts.BOT_BINDING_UNITS.format(units=joined(binding.units)))
     if binding.leader:
         parts.append(texts.BOT_BINDING_LEADER.format(leader=esc(binding.leader)))
-    return "；".join(parts) or texts.BOT_NOTHING
+    return texts.CLAUSE_SEPARATOR.join(parts) or texts.NOTHING
 
 
 def lookup_problems(found: UnitLookup) -> str:
@@ -78,7 +78,7 @@ def lookup_problems(found: UnitLookup) -> str:
     for name, suggestions in found.unknown[:LISTED_PROBLEMS]:
         line = texts.BOT_UNKNOWN_UNIT.format(name=echo(name, limit=30))
         if suggestions:
-            line += texts.BOT_DID_YOU_MEAN.format(names=joined(suggestions))
+            line += texts.DID_YOU_MEAN.format(names=joined(suggestions))
         lines.append(line)
     for label, members in found.groups:
         if members:
@@ -95,12 +95,11 @@ async def redeem(update: Update, context: Context, code: str) -> None:
     chat = update.effective_chat
     if chat is None:
         return
-    user = update.effective_user
     named = None if looks_like_invite_code(code) else svc.directory.resolve(code)
     if named is not None:
         # A unit's name where the code belongs ("/start 区水务局"): binding by name is for admins.
         text = texts.BOT_START_UNIT_NAME.format(unit=esc(named))
-        if svc.is_admin(user.id if user else None):
+        if is_admin(svc, update):
             text += "\n" + texts.BOT_START_UNIT_NAME_ADMIN.format(unit=esc(named))
         await reply(update, text)
         return
@@ -124,12 +123,12 @@ async def bind(update: Update, context: Context) -> None:
         await reply(update, texts.BOT_BIND_USAGE)
         return
     names = split_names(argument)
-    is_admin = svc.is_admin(user.id if user else None)
+    admin = is_admin(svc, update)
     unknown_single = len(names) == 1 and svc.directory.resolve(names[0]) is None
-    if unknown_single and (not is_admin or looks_like_invite_code(names[0])):
+    if unknown_single and (not admin or looks_like_invite_code(names[0])):
         await redeem(update, context, names[0])
         return
-    if not is_admin:
+    if not admin:
         await reply(update, texts.BOT_BIND_NEEDS_CODE.format(unit=joined(names)))
         return
     found = lookup_units(svc.directory, argument)
@@ -153,7 +152,7 @@ async def bind_leader(update: Update, context: Context) -> None:
     if leader is None:
         text = texts.BOT_UNKNOWN_LEADER.format(name=echo(argument, limit=30))
         if suggestions:
-            text += texts.BOT_DID_YOU_MEAN.format(names=joined(suggestions))
+            text += texts.DID_YOU_MEAN.format(names=joined(suggestions))
         await reply(update, text)
         return
     current = svc.store.binding(chat.id)
@@ -193,10 +192,7 @@ async def unbind(update: Update, context: Context) -> None:
     if missing:
         await reply(update, texts.BOT_UNBIND_NOT_BOUND.format(here=here(chat), what=joined(missing)))
         return
-    remaining: Binding | None = current
-    with svc.store.transaction():  # all the named units go, or (on a failure) none
-        for unit in found.units:
-            remaining = svc.store.unbind(chat.id, unit)
+    remaining = svc.store.unbind_units(chat.id, found.units)  # all of them, or (on a failure) none
     if remaining is None:
         await reply(update, texts.BOT_UNBIND_ALL.format(here=here(chat)))
         return
@@ -259,17 +255,9 @@ async def follow_migration(update: Update, context: Context) -> None:
     message = update.effective_message
     if message is None or message.migrate_to_chat_id is None:
         return
-    store = services(context).store
-    old = store.binding(message.chat.id)
-    if old is None:
-        return
     new_id = message.migrate_to_chat_id
-    with store.transaction():  # the binding moves whole: never on both chats, never on neither
-        if old.units:
-            store.bind_units(new_id, old.units, title=old.title)
-        if old.leader:
-            store.bind_leader(new_id, old.leader, title=old.title)
-        store.unbind(message.chat.id)
+    if services(context).store.move_binding(message.chat.id, new_id) is None:
+        return
     log.info("chat %d became supergroup %d; binding moved", message.chat.id, new_id)
 
 

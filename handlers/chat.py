@@ -1,4 +1,5 @@
-"""Small helpers every chat handler uses: replying in HTML, naming people and chats, command text."""
+"""Small helpers every chat handler uses: replying in HTML, naming people and chats, command text,
+and who is asking (an admin?) and where (a private chat?)."""
 
 from __future__ import annotations
 
@@ -9,13 +10,10 @@ from telegram.constants import ParseMode
 from telegram.ext import ContextTypes
 
 from bot import texts
-from bot.render import esc
+from bot.render import ECHO_CHARS, cut, esc
+from bot.services import Services
 
 Context = ContextTypes.DEFAULT_TYPE
-
-ECHO_CHARS = 200
-"""How much of what a user typed is echoed back: a confirmation must fit Telegram's 4096
-characters whatever the note was, or the record would be stored but never confirmed."""
 
 
 def echo(text: str, limit: int = ECHO_CHARS) -> str:
@@ -23,37 +21,50 @@ def echo(text: str, limit: int = ECHO_CHARS) -> str:
 
     Cut before escaping, so an entity such as ``&amp;`` is never split.
     """
-    if len(text) > limit:
-        text = text[: limit - 1] + texts.BOT_ECHO_CUT
-    return esc(text)
+    return esc(cut(text, limit))
+
+
+def is_private(chat: Chat | None) -> bool:
+    return chat is not None and chat.type == Chat.PRIVATE
+
+
+def is_admin(svc: Services, update: Update) -> bool:
+    """Whether the person behind the update is one of the bot's admins (the one admin check)."""
+    user = update.effective_user
+    return svc.is_admin(user.id if user else None)
 
 
 def here(chat: Chat | None) -> str:
     """How the bot calls the chat it answers in: 本群 for a group, 本聊天 for a private chat."""
-    return texts.BOT_HERE_PRIVATE if chat is not None and chat.type == Chat.PRIVATE else texts.BOT_HERE_GROUP
+    return texts.BOT_HERE_PRIVATE if is_private(chat) else texts.BOT_HERE_GROUP
 
 
-async def reply(update: Update, text: str, **kwargs: Any) -> Message | None:
-    """Answer the update's message in its chat (HTML), quoting it when it is still there."""
+async def reply(
+    update: Update, text: str, *, parse_mode: str | None = ParseMode.HTML, **kwargs: Any
+) -> Message | None:
+    """Answer the update's message in its chat (HTML unless told otherwise), quoting it in a group."""
     message = update.effective_message
     if message is None:
         return None
     return await message.reply_text(
-        text, parse_mode=ParseMode.HTML, do_quote=message.chat.type != Chat.PRIVATE, **kwargs
+        text, parse_mode=parse_mode, do_quote=not is_private(message.chat), **kwargs
     )
+
+
+def _person(person: User | Chat) -> str:
+    """A person's name: full name, else @username, else the id."""
+    return person.full_name or (f"@{person.username}" if person.username else str(person.id))
 
 
 def user_label(user: User | None) -> str:
     """Who did something, for confirmations and the progress log."""
-    if user is None:
-        return ""
-    return user.full_name or (f"@{user.username}" if user.username else str(user.id))
+    return _person(user) if user is not None else ""
 
 
 def chat_title(chat: Chat) -> str:
     """A chat's name for the bindings list: the group title, or the person of a private chat."""
-    if chat.type == Chat.PRIVATE:
-        return chat.full_name or (f"@{chat.username}" if chat.username else str(chat.id))
+    if is_private(chat):
+        return _person(chat)
     return chat.title or str(chat.id)
 
 

@@ -18,7 +18,7 @@ from bot.render import esc, joined
 from bot.services import Services
 from bot.store import Binding
 from handlers.binding import redeem
-from handlers.chat import Context, reply
+from handlers.chat import Context, is_admin, reply
 from handlers.common import services
 
 log = logging.getLogger(__name__)
@@ -59,6 +59,13 @@ def commands_for(binding: Binding | None, is_admin: bool) -> list[str]:
     return [name for name, audience in COMMANDS.items() if audience in allowed]
 
 
+def _command_lines(names: list[str]) -> list[str]:
+    return [
+        texts.BOT_HELP_COMMAND.format(command=name, description=esc(texts.BOT_COMMANDS[name]))
+        for name in names
+    ]
+
+
 def help_text(binding: Binding | None, is_admin: bool) -> str:
     lines = []
     if binding is not None and binding.units:
@@ -69,29 +76,21 @@ def help_text(binding: Binding | None, is_admin: bool) -> str:
         lines.append(texts.BOT_HELP_UNBOUND)
     available = commands_for(binding, is_admin)
     lines += ["", texts.BOT_HELP_COMMANDS]
-    lines += [
-        texts.BOT_HELP_COMMAND.format(command=name, description=esc(texts.BOT_COMMANDS[name]))
-        for name in available
-        if COMMANDS[name] != "admin"
-    ]
+    lines += _command_lines([name for name in available if COMMANDS[name] != "admin"])
     if binding is not None and binding.units:
         lines += ["", texts.BOT_HELP_REPORTING]
         if len(binding.units) > 1:
             lines.append(texts.BOT_HELP_REPORTING_SEVERAL)
     if is_admin:
         lines += ["", texts.BOT_HELP_ADMIN]
-        lines += [
-            texts.BOT_HELP_COMMAND.format(command=name, description=esc(texts.BOT_COMMANDS[name]))
-            for name in available
-            if COMMANDS[name] == "admin"
-        ]
+        lines += _command_lines([name for name in available if COMMANDS[name] == "admin"])
     return "\n".join(lines)
 
 
 def chat_help(svc: Services, update: Update) -> str:
-    chat, user = update.effective_chat, update.effective_user
+    chat = update.effective_chat
     binding = svc.store.binding(chat.id) if chat is not None else None
-    return help_text(binding, svc.is_admin(user.id if user else None))
+    return help_text(binding, is_admin(svc, update))
 
 
 async def start(update: Update, context: Context) -> None:

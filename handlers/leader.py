@@ -16,11 +16,13 @@ from typing import Any, Literal
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot import queries, render, texts
+from bot.clock import today
 from bot.progress import MEASURE_ID, normalize_measure_id
 from bot.services import Services
+from handlers.chat import Context, is_admin, reply
 from handlers.common import services
 
 View = Literal["o", "u", "m", "s", "t"]
@@ -104,15 +106,13 @@ class Answer(Exception):
     """A short reply instead of a view: a refusal, a usage hint, an unknown name."""
 
 
-def pages_for(svc: Services, request: ViewRequest, chat_id: int, user_id: int | None) -> list[str]:
+def pages_for(svc: Services, request: ViewRequest, chat_id: int, admin: bool) -> list[str]:
     """The pages of a view as this user in this chat may see it; raises Answer otherwise."""
     try:
         requested = decode_scope(svc, request.scope)
     except ValueError:
         raise Answer(texts.LV_BUTTON_STALE) from None
-    scope = queries.chat_scope(
-        svc.store.binding(chat_id), svc.is_admin(user_id), requested, texts.LV_EVERYTHING
-    )
+    scope = queries.chat_scope(svc.store.binding(chat_id), admin, requested, texts.LV_EVERYTHING)
     if isinstance(scope, queries.Refusal):
         if scope.reason == "unbound":
             raise Answer(texts.LV_REFUSED_UNBOUND)
@@ -135,7 +135,7 @@ def pages_for(svc: Services, request: ViewRequest, chat_id: int, user_id: int | 
 def _with_suggestions(message: str, suggestions: list[str]) -> str:
     if not suggestions:
         return message
-    return message + "\n" + texts.LV_DID_YOU_MEAN.format(names=texts.LV_LIST_SEPARATOR.join(suggestions))
+    return message + "\n" + texts.DID_YOU_MEAN.format(names=render.joined(suggestions, escape=False))
 
 
 def keyboard(request: ViewRequest, page: int, pages: int) -> InlineKeyboardMarkup | None:
@@ -170,23 +170,18 @@ def scope_request(svc: Services, view: View, day: date, args: list[str], usage: 
 # --- handlers ---------------------------------------------------------------------------------------
 
 
-Context = ContextTypes.DEFAULT_TYPE
-
-
 async def show(update: Update, context: Context, build: Callable[[Services, date], ViewRequest]) -> None:
     """Reply with the first page of the view ``build(svc, today)`` asks for, or with why not."""
     svc = services(context)
-    message = update.effective_message
-    if message is None or update.effective_chat is None:
+    if update.effective_message is None or update.effective_chat is None:
         return
-    user_id = update.effective_user.id if update.effective_user else None
     try:
-        request = build(svc, svc.clock.now().date())
-        pages = pages_for(svc, request, update.effective_chat.id, user_id)
+        request = build(svc, today(svc.clock))
+        pages = pages_for(svc, request, update.effective_chat.id, is_admin(svc, update))
     except Answer as answer:
-        await message.reply_text(str(answer), parse_mode=None)
+        await reply(update, str(answer), parse_mode=None)
         return
-    await message.reply_text(pages[0], parse_mode=None, reply_markup=keyboard(request, 1, len(pages)))
+    await reply(update, pages[0], parse_mode=None, reply_markup=keyboard(request, 1, len(pages)))
 
 
 async def overdue(update: Update, context: Context) -> None:
@@ -224,14 +219,16 @@ def upcoming_days(args: list[str] | None) -> int:
 
 def measure_arg(args: list[str] | None) -> str:
     """The measure ID as a button can carry it (ASCII digits and dashes), read the way /report
-    reads IDs, so ２－６３－１ works here too."""
+    reads IDs, so ２－６３－１ and 2 - 63 - 1 work here too. Words after the ID are ignored
+    (``/status 2-63-1 进展如何``)."""
     typed = " ".join(args or [])
-    text = normalize_measure_id(typed)
-    if not text:
+    if not normalize_measure_id(typed):
         raise Answer(texts.LV_USAGE_STATUS)
-    if not MEASURE_ID.fullmatch(text):
-        raise Answer(texts.LV_UNKNOWN_MEASURE.format(text=typed))
-    return text
+    for candidate in (typed, (args or [""])[0]):
+        text = normalize_measure_id(candidate)
+        if MEASURE_ID.fullmatch(text):
+            return text
+    raise Answer(texts.LV_UNKNOWN_MEASURE.format(text=typed))
 
 
 async def page_pressed(update: Update, context: Context) -> None:
@@ -242,7 +239,7 @@ async def page_pressed(update: Update, context: Context) -> None:
     svc = services(context)
     try:
         request, page = ViewRequest.from_callback(query.data or "")
-        pages = pages_for(svc, request, update.effective_chat.id, query.from_user.id)
+        pages = pages_for(svc, request, update.effective_chat.id, is_admin(svc, update))
         if not 1 <= page <= len(pages):
             raise Answer(texts.LV_BUTTON_NO_PAGE.format(pages=len(pages)))
     except ValueError:

@@ -1,7 +1,7 @@
 """Capturing progress: digest buttons, replies to digests, /report, and photos or files as evidence.
 
 Every path ends in ``record``: parse (bot.progress), authorize (bot.progress.authorize_report),
-write through the store with who, when, which chat and how, then confirm in one line. Once a
+store (bot.progress.record_report) with who, when, which chat and how, then confirm in one line. Once a
 record is stored, nothing that goes wrong while confirming it may tell the user it was not.
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 from telegram import Message, Update
 from telegram.constants import ParseMode
@@ -25,20 +25,21 @@ from bot.progress import (
     ParseProblem,
     ProgressParseError,
     ProgressReport,
+    Recorded,
     RefusalReason,
     ReportRefusal,
     authorize_report,
     evidence_ref,
-    evidence_status,
     find_measure_ids,
     measure_id_in,
     parse_button,
     parse_progress,
+    record_report,
     unit_for_tag,
 )
-from bot.render import esc, joined, shorten
+from bot.render import esc, joined, percent_suffix, shorten
 from bot.services import Services
-from handlers.chat import Context, command_argument, echo, reply, user_label
+from handlers.chat import Context, command_argument, echo, is_admin, is_private, reply, user_label
 from handlers.common import services
 
 log = logging.getLogger(__name__)
@@ -47,9 +48,6 @@ LISTED_UNITS = 5
 """A refusal names this many responsible units per role; 22 towns would drown the reason."""
 EXAMPLE_NOTE_CHARS = 20
 """How much of a caption an example quotes back."""
-
-EvidenceState = Literal["given", "kept", "none"]
-"""Evidence carried a status ("given"), kept the unit's latest ("kept"), or found none ("none")."""
 
 
 @dataclass(frozen=True)
@@ -69,19 +67,11 @@ class DigestContext:
         return unit_for_tag(measure, svc.directory, tag) if measure is not None and tag else None
 
 
-@dataclass(frozen=True)
-class Recorded:
-    """A stored report and how its status came about (for evidence: given, kept or none yet)."""
-
-    entry: ProgressEntry
-    state: EvidenceState = "given"
-
-
 def digest_context(update: Update, context: Context) -> DigestContext:
     """The measures of the bot message this message replies to (none if it replies to nothing)."""
     message = update.effective_message
     replied = message.reply_to_message if message is not None else None
-    if replied is None or replied.from_user is None or replied.from_user.id != context.bot.id:
+    if replied is None or not is_reply_to_bot(update, context):
         return DigestContext()
     tags: dict[str, str] = {}
     if replied.reply_markup is not None:
@@ -93,11 +83,6 @@ def digest_context(update: Update, context: Context) -> DigestContext:
     if tags:
         return DigestContext(list(tags), tags)
     return DigestContext(find_measure_ids(replied.text or replied.caption or ""))
-
-
-def is_admin(svc: Services, update: Update) -> bool:
-    user = update.effective_user
-    return svc.is_admin(user.id if user else None)
 
 
 def is_reply_to_bot(update: Update, context: Context) -> bool:
@@ -123,12 +108,12 @@ def responsible_units(refusal: ReportRefusal) -> str:
     by_role = {
         role: [unit for unit, r in refusal.responsible if r == role] for role in texts.BOT_RESPONSIBLE_ROLES
     }
-    listed = "；".join(
+    listed = texts.CLAUSE_SEPARATOR.join(
         texts.BOT_RESPONSIBLE_ROLES[role].format(units=joined(units, limit=LISTED_UNITS))
         for role, units in by_role.items()
         if units
     )
-    return listed or texts.BOT_RESPONSIBLE_NOBODY
+    return listed or texts.UNASSIGNED
 
 
 def which_unit_example(
@@ -181,7 +166,7 @@ def refusal_text(
     if refusal.reason is RefusalReason.UNKNOWN_MEASURE:
         text = texts.BOT_REFUSE_UNKNOWN_MEASURE.format(measure=measure)
         if refusal.similar:
-            text += texts.BOT_DID_YOU_MEAN.format(names=joined(refusal.similar))
+            text += texts.DID_YOU_MEAN.format(names=joined(refusal.similar))
         return text
     if refusal.reason in (RefusalReason.NOT_BOUND, RefusalReason.LEADER_CHAT):
         return not_a_unit_chat(refusal, admin=admin)
@@ -215,8 +200,7 @@ def record(
 ) -> Recorded | ReportRefusal:
     """Authorize and store one report for the one unit it is for.
 
-    ``unit`` is the unit the message named or the digest it answers was for. Evidence without a
-    status is filed under the unit's latest status, read and written in one transaction.
+    ``unit`` is the unit the message named or the digest it answers was for.
     """
     chat, user = update.effective_chat, update.effective_user
     chat_id = chat.id if chat is not None else None
@@ -225,33 +209,19 @@ def record(
     if isinstance(target, ReportRefusal):
         log.info("chat %s may not report %s: %s", chat_id, report.measure, target.reason)
         return target
-    store = svc.store
-    with store.transaction():
-        status, percent = report.status, report.percent
-        state: EvidenceState = "given"
-        if status is None:
-            latest = store.latest(target.measure.id, target.unit)
-            status, percent = evidence_status(latest)
-            state = "kept" if latest is not None else "none"
-        entry = store.record_progress(
-            target.measure.id,
-            target.unit,
-            status,
-            svc.clock.now(),
-            percent=percent,
-            note=report.note,
-            evidence=evidence,
-            user_id=user.id if user else None,
-            user_name=user_label(user),
-            chat_id=chat_id,
-            source=source,
-        )
+    recorded = record_report(
+        svc.store,
+        target,
+        report,
+        svc.clock.now(),
+        source=source,
+        evidence=evidence,
+        user_id=user.id if user else None,
+        user_name=user_label(user),
+        chat_id=chat_id,
+    )
     log.info("chat %s reported %s for %s via %s", chat_id, report.measure, target.unit, source)
-    return Recorded(entry, state)
-
-
-def _percent(entry: ProgressEntry) -> str:
-    return texts.BOT_RECORDED_PERCENT.format(percent=entry.percent) if entry.percent is not None else ""
+    return recorded
 
 
 def confirmation(recorded: Recorded, evidence_kind: EvidenceKind | None = None, file_name: str = "") -> str:
@@ -265,7 +235,7 @@ def confirmation(recorded: Recorded, evidence_kind: EvidenceKind | None = None, 
             kind=texts.BOT_EVIDENCE_KINDS[evidence_kind],
             name=f" {echo(file_name)}" if file_name else "",
             state=texts.BOT_EVIDENCE_STATE[recorded.state].format(
-                status=esc(entry.status), percent=_percent(entry)
+                status=esc(entry.status), percent=percent_suffix(entry)
             ),
             who=who,
         )
@@ -273,7 +243,7 @@ def confirmation(recorded: Recorded, evidence_kind: EvidenceKind | None = None, 
         measure=esc(entry.measure),
         unit=esc(entry.unit),
         status=esc(entry.status),
-        percent=_percent(entry),
+        percent=percent_suffix(entry),
         note=texts.BOT_RECORDED_NOTE.format(note=echo(entry.note)) if entry.note else "",
         who=who,
     )
@@ -285,7 +255,10 @@ def confirmation(recorded: Recorded, evidence_kind: EvidenceKind | None = None, 
 def short_confirmation(entry: ProgressEntry) -> str:
     """What to say when the full confirmation could not be sent: stored, nothing echoed back."""
     return texts.BOT_RECORDED_SHORT.format(
-        measure=esc(entry.measure), unit=esc(entry.unit), status=esc(entry.status), percent=_percent(entry)
+        measure=esc(entry.measure),
+        unit=esc(entry.unit),
+        status=esc(entry.status),
+        percent=percent_suffix(entry),
     )
 
 
@@ -377,7 +350,7 @@ async def on_text(update: Update, context: Context) -> None:
     if message is None or not message.text:
         return
     replying = is_reply_to_bot(update, context)
-    if message.chat.type != "private" and not replying:
+    if not is_private(message.chat) and not replying:
         return  # people answering each other in the group
     svc = services(context)
     hints = digest_context(update, context)
@@ -390,7 +363,7 @@ async def on_text(update: Update, context: Context) -> None:
         context,
         parsed,
         unit=hints.unit(svc, parsed.measure),
-        source="reply" if replying else "command",
+        source="reply" if replying else "text",
     )
 
 
@@ -417,7 +390,7 @@ async def on_evidence(update: Update, context: Context) -> None:
         elif (mentioned := measure_id_in(caption)) is not None:
             # The caption names a measure, only not first ("现场照片 3-6-4"): meant as evidence.
             await reply(update, texts.BOT_EVIDENCE_ID_FIRST.format(measure=esc(mentioned)))
-        elif is_reply_to_bot(update, context) or message.chat.type == "private":
+        elif is_reply_to_bot(update, context) or is_private(message.chat):
             await reply(update, texts.BOT_EVIDENCE_NEEDS_ID)
         # Otherwise say nothing: in a group, a photo that names no measure and answers no bot
         # message is people sharing pictures with each other; a hint under each would be noise.

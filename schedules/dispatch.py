@@ -17,7 +17,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import date
 
-from bot.clock import TZ
+from bot.clock import today
 from bot.services import Services
 from bot.store import Store
 from schedules.calendar import WorkCalendar
@@ -98,7 +98,7 @@ async def run_reminders(services: Services, calendar: WorkCalendar, send: SendDi
     A failed send is logged and reported and left out of the ledger, so the next run (the
     retry job) sends it.
     """
-    day = services.clock.now().astimezone(TZ).date()
+    day = today(services.clock)
     report = DispatchReport(day=day, workday=calendar.is_workday(day))
     if not report.workday or day < services.plan.issued:
         return report

@@ -21,7 +21,7 @@ from typing import Any
 
 from telegram.ext import Application, CallbackContext, JobQueue
 
-from bot.clock import TZ
+from bot.clock import TZ, today
 from bot.services import Services
 from schedules.calendar import WorkCalendar
 from schedules.dispatch import SendDigest, run_reminders
@@ -93,7 +93,7 @@ def schedule_reminders(
         pending = context.job.data if context.job is not None else None
         if not isinstance(pending, PendingRetry):
             return
-        if services.clock.now().astimezone(TZ).date() != pending.day:
+        if today(services.clock) != pending.day:
             log.warning("reminders for %s: the day is over; the daily run takes over", pending.day)
             return
         await run(pending.attempt)

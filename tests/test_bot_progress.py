@@ -357,3 +357,19 @@ async def test_evidence_in_a_chat_of_two_units_is_asked_which_with_a_caption_exa
     # The example, as sent, is recorded.
     said = await bot.says(chat, contact, photo=True, caption="3-6-4 区水务局 现场照片")
     assert "已收到 3-6-4 区水务局 的佐证材料（照片）" in said[0]["text"]
+
+
+async def test_a_private_text_is_recorded_as_text_and_status_says_so(bot: Bot) -> None:
+    contact = bot.api.user(419, "施科员")
+    private = bot.api.private(contact)
+    bot.bind(private, ECOLOGY)
+    said = await bot.says(private, contact, "2-63-1 进行中 50% 初稿已完成")
+    assert said[0]["text"].startswith("✅ 已记录 2-63-1 区生态环境局：进行中 50%")
+    [entry] = bot.services.store.history("2-63-1", ECOLOGY)
+    assert entry.source == "text"
+
+    # Words after the ID are not read as part of it.
+    said = await bot.says(private, contact, "/status 2-63-1 进展如何")
+    text = said[0]["text"]
+    assert "没有编号为" not in text and text.startswith("📌 2-63-1")
+    assert "   · 2023-06-27 进行中 50% 初稿已完成（文字 · 施科员）" in text.splitlines()

@@ -87,3 +87,18 @@ def test_the_confirmation_reads_like_the_chats(capsys: pytest.CaptureFixture[str
         "✅ 已记录 3-6-4 区水务局（主责）：进行中 80%（管网已铺设） · 命令行录入 2023-06-27 "
     )
     assert "recorded" not in out
+
+
+def test_a_long_note_is_stored_whole_and_echoed_cut(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    db = tmp_path / "bot.db"
+    note = "管网铺设" * 7500  # 30,000 characters, as a pasted report might be
+    code, out, err = report(
+        capsys, "3-6-4", "--unit", "水务局", "--status", "进行中", "--note", note, "--db", str(db)
+    )
+    assert code == 0, err
+    assert len(out) < 400 and "…） · 命令行录入" in out
+    with Store.open(db, read_only=True) as store:
+        latest = store.latest("3-6-4", "区水务局")
+    assert latest is not None and latest.note == note

@@ -10,7 +10,7 @@ as the bot's (source "cli"). ``--date`` sets the report's day, from the plan's i
 its time of day is the current time, as with every ``--date`` of the CLI.
 
 It prints the one-line confirmation the chat would show (plain text), with the unit's role, the
-time and the record number.
+time and the record number; a long note is cut there as in the chat (it is stored whole).
 
 Exit codes: 0 recorded; 1 the database is in use by the running bot; 2 the report was refused
 (unknown measure or unit, a unit not responsible, a contradiction) or the input is unreadable.
@@ -35,6 +35,7 @@ from bot.commands.common import (
 from bot.commands.db import in_use_by
 from bot.models import Status
 from bot.progress import RefusalReason, ReportRefusal, check_report, contradiction
+from bot.render import cut, percent_suffix
 from bot.store import Store, StoreError, StoreLocked
 
 
@@ -67,7 +68,7 @@ def _percent(text: str) -> int:
 
 
 def _names(units: tuple[str, ...]) -> str:
-    return texts.BOT_LIST_SEPARATOR.join(units)
+    return texts.LIST_SEPARATOR.join(units)
 
 
 def describe_refusal(refusal: ReportRefusal) -> str:
@@ -126,15 +127,14 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_PROBLEM_FOUND
     except StoreError as exc:
         raise CommandError(f"{exc}; nothing recorded") from None
-    percent = "" if entry.percent is None else texts.BOT_RECORDED_PERCENT.format(percent=entry.percent)
     print(
         texts.BOT_RECORDED_CLI.format(
             measure=entry.measure,
             unit=entry.unit,
             role=texts.LV_ROLE[target.role],
             status=entry.status,
-            percent=percent,
-            note=texts.BOT_RECORDED_NOTE.format(note=entry.note) if entry.note else "",
+            percent=percent_suffix(entry),
+            note=texts.BOT_RECORDED_NOTE.format(note=cut(entry.note)) if entry.note else "",
             at=f"{entry.at.astimezone(TZ):%Y-%m-%d %H:%M}",
             seq=entry.seq,
         )
