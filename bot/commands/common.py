@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import argparse
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
+from typing import TypeVar
 
 from pydantic import ValidationError
 
@@ -22,6 +23,8 @@ from bot.clock import parse_day
 from bot.directory import Directory
 from bot.models import Plan
 from bot.store import Store, StoreError
+
+LoadedT = TypeVar("LoadedT")
 
 log = logging.getLogger(__name__)
 
@@ -74,26 +77,33 @@ def describe_invalid(exc: ValidationError) -> str:
     return f"{where + ': ' if where else ''}{message}" + (f" (and {more} more problems)" if more else "")
 
 
-def load_plan(path: Path) -> Plan:
+def _load(
+    load: Callable[[Path], LoadedT],
+    path: Path,
+    what: str,
+    *,
+    invalid: str = "not valid",
+    missing_hint: str = "",
+) -> LoadedT:
+    """``load(path)``, with every way it fails as one CommandError line naming ``what`` it is."""
     try:
-        return Plan.load(path)
+        return load(path)
     except FileNotFoundError:
-        raise CommandError(f"plan file {path} not found (`make plan` imports it)") from None
+        raise CommandError(f"{what} {path} not found{missing_hint}") from None
     except ValidationError as exc:
-        raise CommandError(f"plan file {path} is not a valid plan: {describe_invalid(exc)}") from None
+        raise CommandError(f"{what} {path} is {invalid}: {describe_invalid(exc)}") from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise CommandError(f"cannot read plan file {path}: {exc}") from None
+        raise CommandError(f"cannot read {what} {path}: {exc}") from None
+
+
+def load_plan(path: Path) -> Plan:
+    return _load(
+        Plan.load, path, "plan file", invalid="not a valid plan", missing_hint=" (`make plan` imports it)"
+    )
 
 
 def load_directory(path: Path) -> Directory:
-    try:
-        return Directory.load(path)
-    except FileNotFoundError:
-        raise CommandError(f"unit directory {path} not found") from None
-    except ValidationError as exc:
-        raise CommandError(f"unit directory {path} is not valid: {describe_invalid(exc)}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise CommandError(f"cannot read unit directory {path}: {exc}") from None
+    return _load(Directory.load, path, "unit directory")
 
 
 def load_plan_and_directory(plan_path: Path, units_path: Path) -> tuple[Plan, Directory]:
