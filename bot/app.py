@@ -18,7 +18,7 @@ import handlers
 from bot.clock import TZ
 from bot.config import Settings
 from bot.services import Services
-from handlers.common import SERVICES_KEY
+from handlers.chat import SERVICES_KEY
 from handlers.help import set_commands
 from handlers.reminders import DigestSender
 from schedules.calendar import WorkCalendar

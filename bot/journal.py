@@ -418,7 +418,7 @@ def _parse(path: Path, data: bytes) -> tuple[list[Any], int]:
     if not data:
         raise StoreCorrupt(
             f"database {path} is empty, not a store file; it was left untouched. "
-            "If you meant to start afresh, delete it."
+            "If you meant to start afresh, move it aside (keep it) and start again."
         )
     lines = list(_lines(data))
     _, header_line, header_complete = lines[0]

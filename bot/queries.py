@@ -344,7 +344,7 @@ def chat_scope(
     if binding is not None and binding.leader:
         default = Scope(leader=binding.leader, label=binding.leader)
     elif binding is not None and binding.units:
-        default = Scope(units=frozenset(binding.units), label=texts.LV_LIST_SEPARATOR.join(binding.units))
+        default = Scope(units=frozenset(binding.units), label=texts.LIST_SEPARATOR.join(binding.units))
     if is_admin:
         if requested is not None:
             return requested

@@ -19,8 +19,6 @@ UNASSIGNED = "（尚未指定具体单位）"
 # Chat text of binding, progress capture, digests, /start, /help and errors (handlers/*.py).
 # Sent with HTML parse mode: every value filled in is HTML-escaped by the caller.
 BOT_ADMIN_ONLY = "只有管理员可以使用 /{command}。"
-# Kept for bot/commands/remind.py until it reads LIST_SEPARATOR.
-BOT_LIST_SEPARATOR = LIST_SEPARATOR
 BOT_AND_MORE = " 等 {count} 个单位"
 BOT_HERE_GROUP = "本群"
 BOT_HERE_PRIVATE = "本聊天"
@@ -271,8 +269,6 @@ CALENDAR_TOTAL = "共 {days} 天：工作日 {workdays} 天，休息日 {off} �
 LV_ROLE = {"lead": "主责", "co": "协办"}
 LV_NOT_REPORTED = "未报送"
 LV_EVERYTHING = "全部"
-# Kept for bot/queries.py until it reads LIST_SEPARATOR.
-LV_LIST_SEPARATOR = LIST_SEPARATOR
 LV_SCOPE_SEPARATOR = " · "
 LV_ANNEX = "附件{no}"
 LV_ANNEX_TITLED = "附件{no} {title}"
@@ -368,8 +364,6 @@ LV_USAGE_MYTASKS = "用法：/mytasks [单位]"
 LV_USAGE_SUMMARY = "用法：/summary [单位|领导|附件N|全部]"
 LV_UNKNOWN_SCOPE = "未找到“{text}”：请发送单位名称、领导姓名、附件N 或 全部。"
 LV_UNKNOWN_MEASURE = "没有编号为 {text} 的措施。措施编号的格式是“附件-序号-条目”，例如 2-63-1。"
-# Kept for tests/test_leader_chat.py until it reads DID_YOU_MEAN.
-LV_DID_YOU_MEAN = DID_YOU_MEAN
 LV_SAME_TASK = "附件{annex}序号{task}下的措施：{ids}"
 LV_REFUSED_UNBOUND = (
     "本聊天尚未绑定单位或领导，无法查看。单位联系人请向管理员索取邀请码，然后发送 /bind 邀请码。"

@@ -25,8 +25,7 @@ from bot.bindings import (
 from bot.clock import TZ
 from bot.render import Section, esc, joined, paginate
 from bot.store import Binding, InviteError
-from handlers.chat import Context, chat_title, command_argument, echo, here, is_admin, reply
-from handlers.common import services
+from handlers.chat import Context, chat_title, command_argument, echo, here, is_admin, reply, services
 
 log = logging.getLogger(__name__)
 

@@ -7,13 +7,21 @@ from typing import Any
 
 from telegram import Chat, Message, Update, User
 from telegram.constants import ParseMode
-from telegram.ext import ContextTypes
+from telegram.ext import CallbackContext, ContextTypes
 
 from bot import texts
 from bot.render import ECHO_CHARS, cut, esc
 from bot.services import Services
 
 Context = ContextTypes.DEFAULT_TYPE
+
+SERVICES_KEY = "services"
+"""Where the one wiring place (bot.app) puts the Services in ``bot_data``."""
+
+
+def services(context: CallbackContext[Any, Any, Any, Any]) -> Services:
+    found: Services = context.application.bot_data[SERVICES_KEY]
+    return found
 
 
 def echo(text: str, limit: int = ECHO_CHARS) -> str:

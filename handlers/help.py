@@ -18,8 +18,7 @@ from bot.render import esc, joined
 from bot.services import Services
 from bot.store import Binding
 from handlers.binding import redeem
-from handlers.chat import Context, is_admin, reply
-from handlers.common import services
+from handlers.chat import Context, is_admin, reply, services
 
 log = logging.getLogger(__name__)
 

@@ -22,8 +22,7 @@ from bot import queries, render, texts
 from bot.clock import today
 from bot.progress import MEASURE_ID, normalize_measure_id
 from bot.services import Services
-from handlers.chat import Context, is_admin, reply
-from handlers.common import services
+from handlers.chat import Context, is_admin, reply, services
 
 View = Literal["o", "u", "m", "s", "t"]
 CALLBACK_PREFIX = "lv:"

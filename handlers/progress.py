@@ -39,8 +39,7 @@ from bot.progress import (
 )
 from bot.render import esc, joined, percent_suffix, shorten
 from bot.services import Services
-from handlers.chat import Context, command_argument, echo, is_admin, is_private, reply, user_label
-from handlers.common import services
+from handlers.chat import Context, command_argument, echo, is_admin, is_private, reply, services, user_label
 
 log = logging.getLogger(__name__)
 

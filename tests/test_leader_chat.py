@@ -233,7 +233,7 @@ async def test_an_admin_asks_for_an_open_group_and_a_near_miss_leader(bot_on_202
     assert headings == ["【相关乡镇】主责 2 项 · 协办 2 项（尚未指定具体单位）"]
     (leader,) = await bot.says(private, bot.admin, "/overdue 秦韬")
     assert leader["text"].startswith(texts.LV_UNKNOWN_SCOPE.format(text="秦韬"))
-    assert texts.LV_DID_YOU_MEAN.format(names="秦涛") in leader["text"]
+    assert texts.DID_YOU_MEAN.format(names="秦涛") in leader["text"]
 
 
 async def test_upcoming_and_summary(bot_on_2023_07_03: Bot) -> None:

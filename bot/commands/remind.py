@@ -99,7 +99,7 @@ def _record(digest: Digest) -> dict[str, Any]:
 
 def _text(digest: Digest, plan: Plan, chats: list[int], sent: set[tuple[int, str]]) -> str:
     key = digest.recipient.key
-    where = texts.BOT_LIST_SEPARATOR.join(
+    where = texts.LIST_SEPARATOR.join(
         texts.REMIND_CHAT_SENT.format(chat=chat) if (chat, key) in sent else str(chat) for chat in chats
     )
     if digest.recipient.kind == "unit":
@@ -135,7 +135,7 @@ def _text(digest: Digest, plan: Plan, chats: list[int], sent: set[tuple[int, str
 def _detail(reminder: Reminder, measure: Measure | None) -> str:
     """What a reminder is about: 节点 or 截止 and the date, as /overdue says it; a check-in's basis."""
     if reminder.due is None:
-        basis = texts.BOT_LIST_SEPARATOR.join(reminder.basis)
+        basis = texts.LIST_SEPARATOR.join(reminder.basis)
         return texts.REMIND_ITEM_BASIS.format(basis=basis) if basis else ""
     dated = dated_item(measure, reminder.due) if measure is not None else None
     kind = dated.kind if dated is not None else "deadline"
