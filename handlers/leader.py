@@ -223,7 +223,9 @@ def measure_arg(args: list[str] | None) -> str:
     typed = " ".join(args or [])
     if not normalize_measure_id(typed):
         raise Answer(texts.LV_USAGE_STATUS)
-    for candidate in (typed, (args or [""])[0]):
+    # The first word is the ID when it is one on its own (/status 2-63-1 2); otherwise the whole
+    # text, so an ID typed with spaces (2 - 63 - 1) still reads.
+    for candidate in ((args or [""])[0], typed):
         text = normalize_measure_id(candidate)
         if MEASURE_ID.fullmatch(text):
             return text

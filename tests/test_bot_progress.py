@@ -373,3 +373,7 @@ async def test_a_private_text_is_recorded_as_text_and_status_says_so(bot: Bot) -
     text = said[0]["text"]
     assert "没有编号为" not in text and text.startswith("📌 2-63-1")
     assert "   · 2023-06-27 进行中 50% 初稿已完成（文字 · 施科员）" in text.splitlines()
+    # A number after the ID is not glued onto it (2-63-12), and an ID typed with spaces still reads.
+    for typed in ("/status 2-63-1 2", "/status 2 - 63 - 1"):
+        said = await bot.says(private, contact, typed)
+        assert said[0]["text"].startswith("📌 2-63-1"), typed

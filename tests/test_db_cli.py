@@ -75,7 +75,7 @@ def test_report_while_the_bot_runs_says_to_use_the_bot(small_files: dict[str, Pa
         done = run_python_m_bot(
             "report", "2-1-1", "--unit", "区水务局", "--status", "已完成", *data_options(small_files)
         )
-        assert done.returncode == 1
+        assert done.returncode == 2
         assert "in use by process" in done.stderr and "running bot" in done.stderr
         assert "/report" in done.stderr and "stop the bot" in done.stderr
         assert "nothing recorded" in done.stderr

@@ -328,7 +328,7 @@ def test_report_while_the_database_is_in_use_fails_clearly(
         code, out, err = run_main(
             capsys, "report", "2-63-1", "--unit", "区生态环境局", "--status", "进行中", "--db", str(db)
         )
-        assert code == 1 and "nothing recorded" in err and out == ""
+        assert code == 2 and "nothing recorded" in err and out == ""
         assert store.progress_count() == 0
 
 

@@ -80,7 +80,7 @@ def test_an_unreadable_annex_is_refused_by_the_parser(
 ) -> None:
     code, _, err = run(small_files, capsys, "overdue", f"--annex={annex}")
     assert code == 2
-    assert f"argument --annex: not an annex: {annex!r} (write 2, 附件2 or 附件 2)" in err
+    assert f'argument --annex: not an annex: {annex!r} (write 2, 附件2, or "附件 2" in quotes)' in err
 
 
 def test_overdue_text_is_the_chat_text_in_one_piece(

@@ -72,7 +72,8 @@ def describe_invalid(exc: ValidationError) -> str:
     """The first problem pydantic found, with where it is, in one line (no library URLs)."""
     first = exc.errors(include_url=False)[0]
     where = ".".join(str(part) for part in first["loc"])
-    message = first["msg"]
+    # A validator's own ValueError comes prefixed "Value error, "; the operator needs only its text.
+    message = first["msg"].removeprefix("Value error, ")
     more = exc.error_count() - 1
     return f"{where + ': ' if where else ''}{message}" + (f" (and {more} more problems)" if more else "")
 

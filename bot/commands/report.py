@@ -19,13 +19,11 @@ Exit codes: 0 recorded; 1 the database is in use by the running bot; 2 the repor
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 from bot import paths, texts
 from bot.clock import TZ, SystemClock
 from bot.commands.common import (
-    EXIT_PROBLEM_FOUND,
     CommandError,
     add_date_option,
     add_db_option,
@@ -117,14 +115,12 @@ def run(args: argparse.Namespace) -> int:
                 target.measure.id, target.unit, status, at, percent=args.percent, note=args.note, source="cli"
             )
     except StoreLocked as exc:
-        print(
-            f"error: {in_use_by(args.db, exc)}, so this command cannot write to it; nothing recorded.\n"
+        raise CommandError(
+            f"{in_use_by(args.db, exc)}, so this command cannot write to it; nothing recorded.\n"
             "While the bot runs, report in the unit's chat: /report MEASURE STATUS [PERCENT] [NOTE]. "
             "Or stop the bot, run this command again, then start the bot.\n"
-            "机器人正在运行：请在群里发送 /report 填报进展，或先停止机器人再用本命令补录。",
-            file=sys.stderr,
-        )
-        return EXIT_PROBLEM_FOUND
+            "机器人正在运行：请在群里发送 /report 填报进展，或先停止机器人再用本命令补录。"
+        ) from None
     except StoreError as exc:
         raise CommandError(f"{exc}; nothing recorded") from None
     print(

@@ -115,7 +115,7 @@ def _add_scope_options(parser: argparse.ArgumentParser) -> None:
 def _annex(text: str) -> int:
     number = queries.annex_number(text, bare=True)
     if number is None:
-        raise argparse.ArgumentTypeError(f"not an annex: {text!r} (write 2, 附件2 or 附件 2)")
+        raise argparse.ArgumentTypeError(f'not an annex: {text!r} (write 2, 附件2, or "附件 2" in quotes)')
     return number
 
 

@@ -297,6 +297,8 @@ class Sandbox:
 
     def set_date(self, text: str) -> None:
         typed = text.strip()
+        if not typed:
+            raise SandboxError("用法：:date YYYY-MM-DD（也可写 明天、3天后、6月30日）")
         if re.fullmatch(r"\d{4}-\d{1,2}-\d{1,2}", typed):
             try:
                 day = parse_day(typed)
