@@ -15,6 +15,7 @@ import pytest
 from bot.cli import main
 from bot.store import Store
 from tests.cli_runner import data_options, run_main, run_python_m_bot
+from tests.leader_views_data import small_plan
 
 
 def run(files: dict[str, Path], capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -133,6 +134,23 @@ def test_summary_json(small_files: dict[str, Path], capsys: pytest.CaptureFixtur
 def test_mytasks_for_a_unit(small_files: dict[str, Path], capsys: pytest.CaptureFixture[str]) -> None:
     data = run_json(small_files, capsys, "mytasks", "--unit", "区水务局", "--date", "2023-07-03")
     assert [(i["measure"], i["due"]) for i in data[0]["items"]] == [("2-1-1", "2023-06-30"), ("2-2-1", None)]
+
+
+def test_mytasks_for_a_leader_is_the_union_of_their_measures(
+    small_files: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    plan = small_plan()
+    theirs = {m.id for m in plan.measures if "郑皓" in m.leaders}
+    data = run_json(small_files, capsys, "mytasks", "--leader", "郑皓", "--date", "2023-07-03")
+    listed = {item["measure"] for unit in data for item in unit["items"]}
+    assert listed and listed <= theirs
+
+
+def test_mytasks_without_a_unit_or_leader_says_what_it_needs(
+    small_files: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = run_main(capsys, "mytasks", "--date", "2023-07-03", *data_options(small_files))
+    assert code == 2 and "needs --unit or --leader" in err
 
 
 def test_an_open_group_is_a_scope_like_a_unit(

@@ -78,12 +78,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     mytasks = _command(
         subparsers,
         "mytasks",
-        "a unit's open measures, each at its most pressing dated item",
+        "a unit's or a leader's open measures, each at its most pressing dated item",
         "python -m bot mytasks --unit 区水务局 --date 2023-07-03",
     )
-    mytasks.add_argument(
-        "--unit", required=True, help="unit name, alias or group label (an open group shows its own rows)"
-    )
+    _add_scope_options(mytasks)
     mytasks.set_defaults(func=_mytasks)
 
 
@@ -147,6 +145,9 @@ def _upcoming(args: argparse.Namespace) -> int:
 
 
 def _mytasks(args: argparse.Namespace) -> int:
+    if not (args.unit or args.leader):
+        # As in chat, "my" tasks belong to someone: a unit's chat or a leader's.
+        raise CommandError("mytasks needs --unit or --leader (overdue/upcoming/summary cover everything)")
     return _run(
         args,
         lambda snap, store: _unit_report(args, queries.my_tasks(snap, _scope(args, snap))),
