@@ -68,6 +68,9 @@ def build_application(
     )
     if request is not None:
         builder = builder.request(request)
+    elif settings.proxy_url is not None:
+        # Without it httpx still honours HTTPS_PROXY / ALL_PROXY from the environment.
+        builder = builder.proxy(settings.proxy_url).get_updates_proxy(settings.proxy_url)
     application: App = builder.build()
     calendar = WorkCalendar()
     sender = DigestSender(application.bot, services)

@@ -1,8 +1,8 @@
 """The JobQueue glue: when the dispatcher runs. The policy and delivery live in policy/dispatch.
 
 Three named jobs, each added at most once:
-- ``reminders:daily`` runs every day at REMIND_AT (Asia/Shanghai); on days off it sends nothing.
-- ``reminders:catch-up`` runs once at start-up and, if REMIND_AT has passed today, delivers
+- ``reminders:daily`` runs every day at BOT_REMIND_AT (Asia/Shanghai); on days off it sends nothing.
+- ``reminders:catch-up`` runs once at start-up and, if BOT_REMIND_AT has passed today, delivers
   the day's digests, so a machine that was off at 09:00 still sends them (the ledger skips
   what already went).
 - ``reminders:retry DAY`` follows a run with failed sends, backing off, for the rest of that day.

@@ -7,7 +7,7 @@ Example::
 
 The preview reads progress from the database (if it exists) so complete measures drop out, and
 shows each recipient's bound chats; it sends nothing and writes nothing. Delivery is the running
-bot's job (``python -m bot run``), every day at REMIND_AT.
+bot's job (``python -m bot run``), every day at BOT_REMIND_AT.
 """
 
 from __future__ import annotations
@@ -56,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
     if not args.dry_run:
         raise CommandError(
             "remind only previews (add --dry-run); the running bot (python -m bot run) "
-            "delivers reminders every workday at REMIND_AT"
+            "delivers reminders every workday at BOT_REMIND_AT"
         )
     day = args.date or SystemClock().now().date()
     plan, directory = load_plan_and_directory(args.plan, args.units)
