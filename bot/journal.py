@@ -35,6 +35,7 @@ import logging
 import os
 import zlib
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -181,6 +182,22 @@ class _Lock:
         except OSError as exc:
             log.warning("could not restore %s after a refused open: %s", self.path, exc.strerror)
         self.release()
+
+
+@contextmanager
+def writer_lock(db_path: Path) -> Iterator[None]:
+    """Hold the database's writer lock without opening it, as a writer does: for replacing the
+    file (``db restore``). Raises StoreLocked while the bot or another command has it open."""
+    lock = _Lock(db_path)
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+def fsync_dir(directory: Path) -> None:
+    """Make a rename in ``directory`` durable."""
+    _fsync_dir(directory)
 
 
 def write_new_file(path: Path, payloads: Iterable[str]) -> None:
