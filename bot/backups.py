@@ -102,8 +102,8 @@ def restore(backup: Path, db: Path, now: datetime) -> Restored:
     """
     with Store.open(backup, read_only=True) as source:
         stats = source.verify()
-    with writer_lock(db):
-        incoming = db.with_name(db.name + ".restoring")
+    with writer_lock(db) as real:
+        incoming = real.with_name(real.name + ".restoring")
         try:
             shutil.copyfile(backup, incoming)
             with open(incoming, "rb") as written:
@@ -112,14 +112,14 @@ def restore(backup: Path, db: Path, now: datetime) -> Restored:
             incoming.unlink(missing_ok=True)
             raise
         aside = None
-        if db.exists():
-            aside = db.with_name(f"{db.name}.before-restore-{now:%Y%m%d-%H%M%S}")
+        if real.exists():
+            aside = real.with_name(f"{real.name}.before-restore-{now:%Y%m%d-%H%M%S}")
             try:
-                os.link(db, aside)
+                os.link(real, aside)
             except OSError:  # a file system without hard links: a copy does as well
-                shutil.copy2(db, aside)
-        os.replace(incoming, db)
-        fsync_dir(db.parent)
+                shutil.copy2(real, aside)
+        os.replace(incoming, real)
+        fsync_dir(real.parent)
     with Store.open(backup, read_only=True) as source:
         check_copy(source, db)
     return Restored(backup, db, aside, stats)
