@@ -826,8 +826,8 @@ def test_completeness_agrees_with_the_shared_rule_on_the_real_plan(data: st.Data
     pairs = sorted({(m.id, unit) for m in plan.measures for unit in index.leads[m.id]})
     chosen = data.draw(st.lists(st.sampled_from(pairs), max_size=300, unique=True))
     today = data.draw(st.dates(date(2023, 3, 20), date(2024, 3, 1)))
-    latest = {
-        (measure, unit): ProgressEntry(
+    latest: dict[tuple[str, str, str | None], ProgressEntry] = {
+        (measure, unit, None): ProgressEntry(
             seq=n,
             measure=measure,
             unit=unit,
