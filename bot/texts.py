@@ -197,7 +197,8 @@ BOT_DIGEST_TITLE_UNIT = "📋 <b>{unit}</b> · {date} 工作提醒（{count} 项
 BOT_DIGEST_TITLE_LEADER = "📋 <b>{leader}</b> · {date} 逾期督办（{count} 项）"
 BOT_DIGEST_PART = "（{part}/{parts}）"
 BOT_DIGEST_ITEM = "{light} <b>{measure}</b> {title}{role}"
-BOT_DIGEST_ROLES = {"lead": "", "co": "〔协办〕", "leader": ""}
+# A co-operating unit's entry says so, in the annex's word: 〔协办〕, or 〔责任〕 in annexes 3 and 4.
+BOT_DIGEST_ROLE = "〔{role}〕"
 BOT_DIGEST_UNITS = "   主责：{units}"
 BOT_DIGEST_UNITS_DONE = "（已完成：{units}）"
 BOT_DIGEST_MILESTONE = "   节点：{text}"
