@@ -99,6 +99,12 @@ BOT_HELP_REPORTING = (
     "· 发送命令：<code>/report 2-63-1 受阻 资金未到位</code>\n"
     "· 发送照片或文件，说明里写上编号（或回复只有一项的提醒），记为佐证材料"
 )
+BOT_WHOAMI = "您的用户 ID：<code>{user_id}</code>\n本聊天 ID：<code>{chat_id}</code>（{chat_kind}）\n{role}"
+BOT_WHOAMI_CHAT_KINDS = {"private": "私聊", "group": "群组", "supergroup": "群组", "channel": "频道"}
+BOT_WHOAMI_ADMIN = "您是管理员。"
+BOT_WHOAMI_NOT_ADMIN = (
+    "您不是管理员。如需成为管理员，请运维人员把您的用户 ID 填入 BOT_ADMIN_IDS 后重启机器人。"
+)
 BOT_HELP_REPORTING_SEVERAL = (
     "本聊天绑定了多个单位：报告时在状态前写上单位名称，如 <code>3-6-4 区水务局 已完成</code>；"
     "照片或文件的说明也写上单位名称，如 <code>3-6-4 区水务局 现场照片</code>"
@@ -117,6 +123,7 @@ BOT_COMMANDS = {
     "bindleader": "绑定本聊天为领导群：/bindleader 姓名",
     "unbind": "解除本聊天的绑定：/unbind [单位名称]",
     "invite": "生成单位邀请码：/invite 单位名称",
+    "whoami": "查看您的用户 ID 和本聊天的 ID",
 }
 
 # progress
@@ -197,7 +204,8 @@ BOT_DIGEST_TITLE_UNIT = "📋 <b>{unit}</b> · {date} 工作提醒（{count} 项
 BOT_DIGEST_TITLE_LEADER = "📋 <b>{leader}</b> · {date} 逾期督办（{count} 项）"
 BOT_DIGEST_PART = "（{part}/{parts}）"
 BOT_DIGEST_ITEM = "{light} <b>{measure}</b> {title}{role}"
-BOT_DIGEST_ROLES = {"lead": "", "co": "〔协办〕", "leader": ""}
+# A co-operating unit's entry says so, in the annex's word: 〔协办〕, or 〔责任〕 in annexes 3 and 4.
+BOT_DIGEST_ROLE = "〔{role}〕"
 BOT_DIGEST_UNITS = "   主责：{units}"
 BOT_DIGEST_UNITS_DONE = "（已完成：{units}）"
 BOT_DIGEST_MILESTONE = "   节点：{text}"
@@ -291,6 +299,7 @@ LV_ITEM_UNDATED = "   持续推进（{deadline}）"
 LV_ITEM_LATEST = "   最新：{status} · 更新于 {updated}"
 LV_ITEM_NEVER = "   最新：未报送"
 LV_DAYS_OVERDUE = "逾期 {days} 天"
+LV_DAYS_OVERDUE_WORKDAYS = "逾期 {days} 天（其中工作日 {workdays} 天）"
 LV_DAYS_LEFT = "还有 {days} 天"
 LV_DUE_TODAY = "今天到期"
 
@@ -325,6 +334,8 @@ LV_SUMMARY_UNIT_ROW = (
     " · 受阻 {blocked} · 逾期 {overdue}"
 )
 LV_SUMMARY_NONE = "该范围内没有措施。"
+# Standing duties (长期实施) are never complete in the plan year: their own column.
+LV_SUMMARY_PERIOD = "\n   长期实施：本期已报送 {reported} · 本期未报送 {missing}"
 
 LV_STATUS_TITLE = "📌 {measure} {title}"
 LV_STATUS_WHERE = "附件{annex} {annex_title} · {section}"
@@ -337,10 +348,18 @@ LV_STATUS_MONTHS = "（{months}月）"
 LV_MONTH_RANGE = "{first}–{last}"
 LV_STATUS_LEADERS = "牵头领导：{leaders}"
 LV_STATUS_COMPLETE = "整体进展：✅ 已完成"
-LV_STATUS_OVERDUE = "整体进展：🔴 未完成，{kind} {due} 已逾期 {days} 天"
+LV_STATUS_OVERDUE = "整体进展：🔴 未完成，{kind} {due} 已{days}"
 LV_STATUS_OPEN = "整体进展：未完成"
 LV_STATUS_NEXT = "下一节点：{due} {text}（{when}）"
 LV_STATUS_UNITS = "各单位进展："
+LV_STATUS_ITEMS = "各事项："
+LV_STATUS_ITEM = "{light} {kind} {item}{what} · {when}"
+LV_STATUS_ITEM_UNIT = "   【{role}】{unit}：{said}{at}"
+LV_ITEM_UNIT_AT = " · {at}"
+LV_ITEM_UNIT_DONE = "已完成"
+LV_ITEM_UNIT_REPORTED = "本期已报送"
+LV_ITEM_COMPLETE = "已完成"
+LV_ITEM_SPAN = "{start} 至 {end}"
 LV_STATUS_UNIT = "{light} 【{role}】{unit}：{latest}"
 LV_STATUS_LATEST = "{status} · {at}"
 # Shown after a unit's own status when the measure is complete without its 已完成 (a co unit):

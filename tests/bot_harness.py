@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import SecretStr
+from telegram.ext import BaseRateLimiter
 from telegram.request import BaseRequest
 
 from bot import paths
@@ -110,19 +111,23 @@ async def running_bot(
     *,
     reminders: bool = False,
     request: BaseRequest | None = None,
+    rate_limiter: BaseRateLimiter[Any] | None = None,
+    **settings: Any,
 ) -> AsyncIterator[Bot]:
-    """The bot, polling ``api``; ``reminders`` adds the daily job (and its start-up catch-up)."""
+    """The bot, polling ``api``; ``reminders`` adds the daily job (and its start-up catch-up).
+    ``settings`` are Settings fields for this bot, e.g. ``backup_dir=…``."""
     plan, directory = shipped_plan()
     clock = FakeClock.at(day, at)
     store = Store.open(db)
     services = Services(plan, directory, store, clock, admin_ids=frozenset({ADMIN_ID}))
     app = build_application(
-        bot_settings(api.token),
+        bot_settings(api.token, **settings),
         services,
         base_url=api.base_url,
         base_file_url=api.base_file_url,
         request=request,
         reminders=reminders,
+        rate_limiter=rate_limiter,
     )
     app.bot_data[SENDER_KEY].retry_delays = (0.01, 0.02, 0.05)
     admin = api.user(ADMIN_ID, "管理员", "admin")
