@@ -29,6 +29,7 @@ from bot import texts
 from bot.assignments import Light, UnitRole, is_complete, is_done, lead_units, status_light, unit_roles
 from bot.directory import Directory
 from bot.models import DatedItem, Measure, Plan, ProgressEntry, Status
+from bot.numerals import CHINESE_NUMERAL, number
 from bot.progress import MEASURE_ID, normalize_measure_id
 from bot.store import Binding, Store
 
@@ -258,7 +259,7 @@ class ScopeError(ValueError):
 
 
 EVERYTHING_WORDS = frozenset({"全部", "所有", "all"})
-_ANNEX = re.compile(r"^(附件|annex)?\s*([0-9]+)$", re.IGNORECASE)
+_ANNEX = re.compile(rf"^(附件|annex)?\s*([0-9]+|{CHINESE_NUMERAL})$", re.IGNORECASE)
 
 
 def scope_everything(label: str) -> Scope:
@@ -286,14 +287,14 @@ def leader_scope(directory: Directory, name: str) -> Scope:
 
 
 def annex_number(text: str, *, bare: bool = False) -> int | None:
-    """N from 附件N, 附件 N, annex N or, with ``bare``, a plain N (full-width ２ too); else None.
+    """N from 附件N, 附件 N, 附件二, annex N or, with ``bare``, a plain N (full-width ２, 二 too); else None.
 
     Chat needs the word (a bare number after /overdue says nothing); ``--annex`` already does.
     """
     found = _ANNEX.match(unicodedata.normalize("NFKC", text).strip())
     if found is None or (found.group(1) is None and not bare):
         return None
-    return int(found.group(2))
+    return number(found.group(2))
 
 
 def annex_label(number: int) -> str:

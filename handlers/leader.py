@@ -18,7 +18,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from bot import queries, render, texts
+from bot import numerals, queries, render, texts
 from bot.clock import today
 from bot.progress import MEASURE_ID, normalize_measure_id
 from bot.services import Services
@@ -211,8 +211,9 @@ async def status(update: Update, context: Context) -> None:
 def upcoming_days(args: list[str] | None) -> int:
     if not args:
         return queries.DEFAULT_UPCOMING_DAYS
-    if len(args) == 1 and args[0].isdigit() and int(args[0]) <= queries.MAX_UPCOMING_DAYS:
-        return int(args[0])
+    days = numerals.days("".join(args))
+    if days is not None and days <= queries.MAX_UPCOMING_DAYS:
+        return days
     raise Answer(texts.LV_USAGE_UPCOMING)
 
 

@@ -211,6 +211,10 @@ class Sandbox:
         """Print what the bot did: in full in the current chat, as one line elsewhere."""
         if event.kind == "deleted":
             return
+        if event.kind == "reacted":
+            where = "" if event.chat.id == self.persona.chat.id else f" → {event.chat.name}"
+            self.print(f"[bot{where}] {' '.join(event.message.get('bot_reaction', []))}（回应上一条消息）")
+            return
         text = event.message.get("text") or event.message.get("caption") or ""
         verb = "（已修改）" if event.kind == "edited" else ""
         if event.chat.id != self.persona.chat.id:
