@@ -45,9 +45,8 @@ def official_forms(key: str) -> list[str]:
         if prefix and not key.startswith(prefix):
             continue
         rest = key[len(prefix) :]
-        for suffix in ("", *_OFFICE_SUFFIXES):
-            if suffix and not rest.endswith(suffix):
-                continue
+        office = next((suffix for suffix in _OFFICE_SUFFIXES if rest.endswith(suffix)), "")
+        for suffix in dict.fromkeys(("", office)):
             base = _ETHNIC_TOWNSHIP.sub("乡", rest[: len(rest) - len(suffix)])
             # 通州区水务局 → 区水务局: the district's own bureaus are listed with 区.
             for form in (base, "区" + base if prefix in ("北京市通州区", "通州区") else ""):

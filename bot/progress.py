@@ -162,6 +162,15 @@ def valid_percent(text: str) -> int | None:
     return value if value <= 100 else None
 
 
+def as_written(
+    measure: str | None, unit: str | None, status: Status | None, percent: int | str | None, note: str
+) -> str:
+    """A report written the way it is read (``3-6-4 区水务局 进行中 60% 说明``), for a question that
+    repeats what was understood."""
+    parts = (measure, unit, status, f"{percent}%" if percent is not None else None, note)
+    return " ".join(str(part) for part in parts if part)
+
+
 def chinese_percent(found: re.Match[str]) -> int | None:
     """The percent 百分之N or N成 stands for (0–100), else None."""
     words, tenths = found.group(1), found.group(2)
@@ -266,20 +275,14 @@ def parse_progress(
             # "进行中 60" or "进度60" is a percent missing its sign; "进行中 3 个点位已整改" is a note.
             said_progress = found.group(1) is not None
             if said_progress or (header.ends_token(found.end()) and header.starts_part(found.end())):
-                understood = " ".join(
-                    part for part in (measure or "", status or "", f"{found.group(2)}%") if part
-                )
+                understood = as_written(measure or default_measure, unit, status, found.group(2), "")
                 return ProgressParseError(ParseProblem.PERCENT_WITHOUT_SIGN, found.group(2), understood)
             break
         elif status is None and (found := _STATUS_AT.match(text, pos)) is not None:
             if not header.ends_token(found.end()):
-                word = found.group(0)
                 rest = text[found.end() :].strip()
-                understood = " ".join(
-                    part
-                    for part in (measure or "", STATUS_WORDS[word], f"{percent}%" if percent else "", rest)
-                    if part
-                )
+                status = STATUS_WORDS[found.group(0)]
+                understood = as_written(measure or default_measure, unit, status, percent, rest)
                 return ProgressParseError(ParseProblem.GLUED_STATUS, header.token(pos), understood)
             status, pos = STATUS_WORDS[found.group(0)], found.end()
         elif status is None and percent is None and (named := header.unit_at(pos)) is not None:
@@ -296,7 +299,9 @@ def parse_progress(
     if status is None and percent is not None:
         # "80%" alone could mean 进行中, or that a 受阻 measure moved on, or 已完成: a guess would
         # silently overwrite a status the unit set, so it is refused (evidence captions too).
-        return ProgressParseError(ParseProblem.PERCENT_WITHOUT_STATUS, f"{percent}%", f"{measure} {percent}%")
+        return ProgressParseError(
+            ParseProblem.PERCENT_WITHOUT_STATUS, f"{percent}%", as_written(measure, unit, None, percent, "")
+        )
     if status is None and require_status:
         return ProgressParseError(ParseProblem.NO_STATUS, understood=measure)
     if status is not None and (problem := contradiction(status, percent)) is not None:

@@ -31,10 +31,12 @@ from bot.directory import Directory
 from bot.models import DatedItem, Measure, Plan, ProgressEntry, Status
 from bot.numerals import CHINESE_NUMERAL, number
 from bot.progress import MEASURE_ID, normalize_measure_id
-from bot.store import Binding, Store
+from bot.store import Acknowledgement, Binding, Store
 
 LatestMap = Mapping[tuple[str, str], ProgressEntry]
 History = Callable[[str], list[ProgressEntry]]
+Acknowledged = Callable[[str], list[Acknowledgement]]
+"""A measure's 签收 records, earliest first (``Store.acknowledgements``)."""
 
 DEFAULT_UPCOMING_DAYS = 14
 MAX_UPCOMING_DAYS = 366
@@ -779,6 +781,8 @@ class MeasureStatus:
     overdue_items: list[DatedItem]
     next_item: DatedItem | None
     units: list[UnitStatus]
+    acknowledgements: list[Acknowledgement] = field(default_factory=list)
+    """签收 of the measure's reminders up to today, earliest first."""
 
     def to_json(self) -> dict[str, Any]:
         m = self.measure
@@ -798,6 +802,7 @@ class MeasureStatus:
             "overdue": [_item_json(item) for item in self.overdue_items],
             "next": _item_json(self.next_item) if self.next_item is not None else None,
             "units": [u.to_json() for u in self.units],
+            "acknowledgements": [ack.model_dump(mode="json") for ack in self.acknowledgements],
         }
 
 
@@ -843,11 +848,14 @@ def find_measure(plan: Plan, measure_id: str) -> Measure:
     raise UnknownMeasure(cleaned or measure_id, same_task)
 
 
-def measure_status(snapshot: Snapshot, measure_id: str, history: History) -> MeasureStatus:
+def measure_status(
+    snapshot: Snapshot, measure_id: str, history: History, acknowledged: Acknowledged | None = None
+) -> MeasureStatus:
     """A measure in full, with every responsible unit's latest status and recent history.
 
     ``history(measure_id)`` returns the measure's reports oldest first (``Store.history``);
-    reports dated after today are left out, as they are everywhere else.
+    ``acknowledged`` its 签收 (``Store.acknowledgements``). What is dated after today is left
+    out, as it is everywhere else.
     """
     index = snapshot.index
     measure = find_measure(index.plan, measure_id)
@@ -890,4 +898,7 @@ def measure_status(snapshot: Snapshot, measure_id: str, history: History) -> Mea
         overdue_items=[] if complete else [i for i in items if i.due < today],
         next_item=next((i for i in items if i.due >= today), None),
         units=units,
+        acknowledgements=[
+            ack for ack in (acknowledged(measure.id) if acknowledged else []) if ack.at.date() <= today
+        ],
     )

@@ -419,6 +419,14 @@ def status_pages(status: MeasureStatus, limit: int | None = TELEGRAM_LIMIT) -> l
                 when=_when(item, (item.due - today).days),
             )
         )
+    if status.acknowledgements:
+        signed = [
+            texts.LV_STATUS_ACK.format(
+                recipient=ack.recipient, who=ack.user_name, at=table_day(ack.at.date())
+            )
+            for ack in status.acknowledgements
+        ]
+        facts.append(texts.LV_STATUS_ACKS.format(acks=texts.CLAUSE_SEPARATOR.join(signed)))
     unit_blocks = []
     for unit in status.units:
         latest = (

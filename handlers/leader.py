@@ -126,7 +126,9 @@ def pages_for(svc: Services, request: ViewRequest, chat_id: int, admin: bool) ->
     if request.view == "s":
         return render.summary_pages(queries.summary(snapshot, scope))
     try:
-        return render.status_pages(queries.measure_status(snapshot, request.extra, svc.store.history))
+        return render.status_pages(
+            queries.measure_status(snapshot, request.extra, svc.store.history, svc.store.acknowledgements)
+        )
     except queries.UnknownMeasure as exc:
         raise Answer(render.unknown_measure_text(exc)) from None
 

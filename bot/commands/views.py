@@ -164,7 +164,7 @@ def _summary(args: argparse.Namespace) -> int:
 def _status(args: argparse.Namespace) -> int:
     def show(snap: queries.Snapshot, store: Store) -> str:
         try:
-            result = queries.measure_status(snap, args.measure, store.history)
+            result = queries.measure_status(snap, args.measure, store.history, store.acknowledgements)
         except queries.UnknownMeasure as exc:
             raise CommandError(_unknown_measure(exc)) from None
         return _dump(result.to_json()) if args.json else render.status_pages(result, limit=None)[0]
