@@ -6,9 +6,11 @@ CLI read. It is pure: no Telegram, no clock.
 
 from __future__ import annotations
 
+import calendar
 import json
+import re
 from collections import Counter
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from functools import cached_property
 from pathlib import Path
@@ -49,9 +51,25 @@ class Recurrence(_Model):
     months: list[int] = Field(default_factory=list)
 
 
+UnitRole = Literal["lead", "co"]
+
+# The words of annexes that predate them in the JSON: the 主责单位 / 协办单位 most annexes use.
+DEFAULT_ROLE_WORDS: dict[UnitRole, str] = {"lead": "主责单位", "co": "协办单位"}
+
+
 class Annex(_Model):
+    """An annex of the plan. ``lead_word`` / ``co_word`` are its table's own column headers for the
+    two roles (主责单位 / 协办单位, or 牵头部门 / 责任单位), imported, never assumed per annex."""
+
     no: int
     title: str
+    lead_word: str = DEFAULT_ROLE_WORDS["lead"]
+    co_word: str = DEFAULT_ROLE_WORDS["co"]
+
+    def role_word(self, role: UnitRole, *, short: bool = False) -> str:
+        """The annex's word for a role: 主责单位, or with ``short`` its first two characters (主责)."""
+        word = self.lead_word if role == "lead" else self.co_word
+        return word[:2] if short else word
 
 
 class Measure(_Model):
@@ -85,6 +103,67 @@ class Measure(_Model):
             )
         return [items[due] for due in sorted(items)]
 
+    def items(self, year: int, issued: date) -> list[Item]:
+        """What the measure commits its units to, each closed on its own terms (``Item``).
+
+        The dated items (``dated_items``; a window's end is its window item), then the check-in
+        periods: one per month for a standing duty, one per period of each recurrence the text
+        names. Periods start in the month after the plan was issued (``issued``): asking for a
+        report on work the plan announced days before tells nobody anything. A period that
+        began earlier is cut to start then; one that ended earlier is left out.
+        """
+        found: list[Item] = []
+        for dated in self.dated_items():
+            is_window = self.deadline.kind == "window" and dated.kind == "deadline"
+            found.append(
+                Item(
+                    measure=self.id,
+                    id=dated.due.isoformat(),
+                    kind="window" if is_window else dated.kind,
+                    due=dated.due,
+                    start=self.deadline.start if is_window else None,
+                    text=dated.text,
+                )
+            )
+        if issued.month == 12:
+            return found
+        earliest = date(year, issued.month + 1, 1)
+        periods: dict[str, tuple[date, date, list[str], set[str] | None]] = {}
+
+        def add(period: tuple[str, date, date], basis: str, units: tuple[str, ...]) -> None:
+            period_id, start, end = period
+            if end < earliest:
+                return
+            known = periods.get(period_id)
+            owners: set[str] | None = set(units) if units else None
+            if known is None:
+                periods[period_id] = (max(start, earliest), end, [basis], owners)
+                return
+            merged = None if known[3] is None or owners is None else known[3] | owners
+            periods[period_id] = (known[0], known[1], [*known[2], basis], merged)
+
+        for recurrence in self.recurrences:
+            clause_owners = clause_units(self, recurrence.raw)
+            for period in recurrence_periods(recurrence, year):
+                add(period, recurrence.raw, clause_owners)
+        if self.deadline.kind == "ongoing":
+            for month in range(earliest.month, 13):
+                add(_month_period(year, month), self.deadline.raw, ())
+        named = self.lead_units + self.co_units
+        for period_id, (start, end, basis, owners) in sorted(periods.items(), key=lambda p: (p[1][0], p[0])):
+            found.append(
+                Item(
+                    measure=self.id,
+                    id=period_id,
+                    kind="checkin",
+                    due=end,
+                    start=start,
+                    basis=tuple(dict.fromkeys(word for word in basis if word)),
+                    units=tuple(name for name in named if owners is not None and name in owners),
+                )
+            )
+        return found
+
     @property
     def title(self) -> str:
         """A short title for lists: the task name, which is what people call the measure."""
@@ -98,6 +177,105 @@ class DatedItem(_Model):
     due: date
     kind: Literal["deadline", "milestone"]
     text: str
+
+
+ItemKind = Literal["deadline", "milestone", "window", "checkin"]
+
+
+class Item(_Model):
+    """One thing a measure commits its units to, closed on its own terms.
+
+    ``id`` is what people type and the JSON carries: the due date (``2023-09-30``) for a deadline,
+    milestone or window (whose ``due`` is its last day and ``start`` its first), and the period
+    for a check-in: ``2023-10`` (a month), ``2023-Q3`` (a quarter), ``2023`` (a year), ``2023-W27``
+    (an ISO week); a check-in's ``start`` and ``due`` are its period's first and last days.
+    ``basis`` is a check-in's plan words asking for it (按季度, 长期实施); ``units`` the plan names a
+    check-in belongs to when its clause names them (2-50-1: 城市管理委按季度…), empty for all.
+    """
+
+    measure: str
+    id: str
+    kind: ItemKind
+    due: date
+    start: date | None = None
+    text: str = ""
+    basis: tuple[str, ...] = ()
+    units: tuple[str, ...] = ()
+
+    @property
+    def dated(self) -> bool:
+        """A deadline, milestone or window: closed by 已完成, not by any report in a period."""
+        return self.kind != "checkin"
+
+    def covers(self, day: date) -> bool:
+        """Whether ``day`` falls in the item's period (a check-in's or a window's)."""
+        return (self.start or self.due) <= day <= self.due
+
+
+_CLAUSE_END = re.compile(r"[，,。；;\n]")
+_QUARTERS = ((1, 2, 3), (4, 5, 6), (7, 8, 9), (10, 11, 12))
+
+
+def clause_units(measure: Measure, phrase: str) -> tuple[str, ...]:
+    """The measure's units (plan names) that the clause carrying ``phrase`` names before it.
+
+    A recurrence belongs to its clause: in 2-50-1 "城市管理委按季度牵头汇总…" the quarterly duty is
+    区城市管理委's alone. A unit named after the phrase is whom the work is shared with (按季度与
+    生态环境局共享), not who does it. Empty (everyone) when any clause with the phrase names no unit.
+    """
+    names = measure.lead_units + measure.co_units
+    owners: list[str] = []
+    for clause in _CLAUSE_END.split(measure.text):
+        at = clause.find(phrase)
+        if at < 0:
+            continue
+        before = clause[:at]
+        named = [name for name in names if any(form and form in before for form in _name_forms(name))]
+        if not named:
+            return ()
+        owners.extend(name for name in named if name not in owners)
+    return tuple(owners)
+
+
+def _name_forms(name: str) -> tuple[str, ...]:
+    """How a text writes a unit's plan name: in full, or without its 区 / 市 prefix."""
+    return (name, name.removeprefix("区"), name.removeprefix("市"))
+
+
+def _month_period(year: int, month: int) -> tuple[str, date, date]:
+    last = calendar.monthrange(year, month)[1]
+    return f"{year}-{month:02d}", date(year, month, 1), date(year, month, last)
+
+
+def recurrence_periods(recurrence: Recurrence, year: int) -> list[tuple[str, date, date]]:
+    """The periods (id, first day, last day) a recurrence names in ``year``, within its months.
+
+    按年度 is one period, the year.
+    """
+    covered = sorted(set(recurrence.months)) or list(range(1, 13))
+    if recurrence.every == "month":
+        return [_month_period(year, month) for month in covered]
+    if recurrence.every == "quarter":
+        periods = []
+        for number, quarter in enumerate(_QUARTERS, start=1):
+            months = [month for month in quarter if month in covered]
+            if months:
+                start = _month_period(year, months[0])[1]
+                periods.append((f"{year}-Q{number}", start, _month_period(year, months[-1])[2]))
+        return periods
+    if recurrence.every == "year":
+        return [(f"{year}", date(year, 1, 1), date(year, 12, 31))]
+    weeks: dict[str, tuple[str, date, date]] = {}
+    for month in covered:
+        _, first, last = _month_period(year, month)
+        day = first
+        while day <= last:
+            iso = day.isocalendar()
+            monday = day - timedelta(days=day.weekday())
+            key = f"{iso.year}-W{iso.week:02d}"
+            weeks.setdefault(key, (key, monday, monday + timedelta(days=6)))
+            day += timedelta(days=1)
+    return list(weeks.values())
 
 
 class Plan(_Model):
@@ -122,6 +300,17 @@ class Plan(_Model):
     @cached_property
     def _by_id(self) -> dict[str, Measure]:
         return {m.id: m for m in self.measures}
+
+    def items(self, measure_id: str) -> list[Item]:
+        """The measure's items (``Measure.items`` in this plan's year), computed once per plan."""
+        return self._items.get(measure_id, [])
+
+    def item(self, measure_id: str, item_id: str) -> Item | None:
+        return next((item for item in self.items(measure_id) if item.id == item_id), None)
+
+    @cached_property
+    def _items(self) -> dict[str, list[Item]]:
+        return {m.id: m.items(self.year, self.issued) for m in self.measures}
 
     def to_json(self) -> str:
         """Deterministic serialization: UTF-8 text, no ASCII escapes, field order as declared."""
@@ -152,6 +341,10 @@ class ProgressEntry(_Model):
     seq: int
     measure: str
     unit: str
+    item: str | None = None
+    """The item reported on (``Item.id``); None for a report on the measure as a whole, which is
+    what every report was before items: for a dated measure all its dated items, for a standing
+    duty the check-in period it falls in."""
     status: Status
     percent: int | None = None
     note: str = ""

@@ -580,7 +580,8 @@ def parse_plan(source: str, known: KnownNames | None = None) -> Plan:
         annex_rows = _rows(block)
         if not any(True for _ in annex_rows):
             raise PlanImportError("the annex has no table rows", annex=block.no, line=block.heading_line)
-        annexes.append(Annex(no=block.no, title=block.title))
+        columns = annex_rows[0].columns
+        annexes.append(Annex(no=block.no, title=block.title, lead_word=columns[5], co_word=columns[6]))
         rows.extend(annex_rows)
     missing = sorted(set(cover.annexes) - {block.no for block in blocks})
     if missing:

@@ -8,7 +8,9 @@ every change is appended to one journal file, checksummed and fsynced before the
 The bot calls these methods inside its event loop, so each fsync blocks it briefly; that is on
 purpose: a report is durable before the chat is told it was recorded, and the volume is small.
 Tables are kept small where reads are hot: progress history is partitioned per measure
-(``progress:<measure>``), the latest status has its own table (``latest``), and the reminder
+(``progress:<measure>``), the latest status has its own table (``latest``: one report per
+measure, unit and item, where a report on the measure as a whole has no item, as every report of
+a database written before items had), and the reminder
 ledger is partitioned per day (``ledger:<YYYY-MM-DD>``). Small in-memory indexes over ``latest``
 and the ledger make the lookups the reminder engine and ``/overdue`` need independent of history.
 
@@ -42,6 +44,7 @@ __all__ = [
     "Binding",
     "Invite",
     "InviteError",
+    "ItemKey",
     "LedgerEntry",
     "Role",
     "Store",
@@ -111,6 +114,13 @@ class LedgerEntry(BaseModel):
 
 
 LedgerKey = tuple[date, int, str]
+ItemKey = tuple[str, str, str | None]
+"""(measure, unit, item): an item's id, or None for a report on the measure as a whole."""
+
+
+def _later(entry: ProgressEntry, than: ProgressEntry | None) -> bool:
+    """Whether ``entry`` replaces ``than`` as the latest: a later ``at``, or the same and recorded later."""
+    return than is None or (entry.at, entry.seq) >= (than.at, than.seq)
 
 
 class Acknowledgement(BaseModel):
@@ -223,7 +233,8 @@ class Store:
         """Use ``Store.open``."""
         self._db = db
         self.path = path
-        self._latest: dict[tuple[str, str], tuple[int, ProgressEntry]] = {}
+        self._latest: dict[ItemKey, tuple[int, ProgressEntry]] = {}
+        self._latest_pair: dict[tuple[str, str], ProgressEntry] = {}
         self._sent: dict[LedgerKey, LedgerEntry] = {}
         self._next_seq = 1
         self._count = 0
@@ -264,10 +275,13 @@ class Store:
     def _index(self) -> None:
         """(Re)build the in-memory indexes from the tables."""
         data = self._db.storage.read() or {}
-        latest: dict[tuple[str, str], tuple[int, ProgressEntry]] = {}
+        latest: dict[ItemKey, tuple[int, ProgressEntry]] = {}
+        pairs: dict[tuple[str, str], ProgressEntry] = {}
         for raw_id, doc in data.get(LATEST, {}).items():
             entry = _load(ProgressEntry, doc)
-            latest[(entry.measure, entry.unit)] = (int(raw_id), entry)
+            latest[(entry.measure, entry.unit, entry.item)] = (int(raw_id), entry)
+            if _later(entry, pairs.get((entry.measure, entry.unit))):
+                pairs[(entry.measure, entry.unit)] = entry
         sent: dict[LedgerKey, LedgerEntry] = {}
         max_seq = 0
         count = 0
@@ -279,7 +293,8 @@ class Store:
             elif name.startswith(PROGRESS_PREFIX) and table:
                 count += len(table)
                 max_seq = max(max_seq, max(int(raw_id) for raw_id in table))
-        self._latest, self._sent, self._next_seq, self._count = latest, sent, max_seq + 1, count
+        self._latest, self._latest_pair = latest, pairs
+        self._sent, self._next_seq, self._count = sent, max_seq + 1, count
 
     @property
     def read_only(self) -> bool:
@@ -486,11 +501,13 @@ class Store:
         user_name: str = "",
         chat_id: int | None = None,
         source: ProgressSource = "command",
+        item: str | None = None,
     ) -> ProgressEntry:
         """Durably append one report (fsync before returning) and update the latest status.
 
-        The latest status of (measure, unit) is the report with the latest ``at``; a back-dated
-        report goes into the history without replacing a newer status.
+        ``item`` is the item reported on (``bot.models.Item.id``), None for the measure as a
+        whole. The latest status of (measure, unit, item) is the report with the latest ``at``; a
+        back-dated report goes into the history without replacing a newer status.
         """
         if percent is not None and (isinstance(percent, bool) or not 0 <= percent <= 100):
             raise ValueError(f"percent must be between 0 and 100, got {percent!r}")
@@ -500,6 +517,7 @@ class Store:
             seq=self._next_seq,
             measure=_name(measure, "measure"),
             unit=_name(unit, "unit"),
+            item=_name(item, "item") if item is not None else None,
             status=Status(status),
             percent=percent,
             note=note,
@@ -511,7 +529,7 @@ class Store:
             source=source,
         )
         doc = entry.model_dump(mode="json")
-        key = (entry.measure, entry.unit)
+        key = (entry.measure, entry.unit, entry.item)
         previous = self._latest.get(key)
         latest = self._table(LATEST)
         with self._db.transaction():
@@ -523,27 +541,34 @@ class Store:
                 latest.replace(latest_id, doc)
         if previous is None or entry.at >= previous[1].at:
             self._latest[key] = (latest_id, entry)
+        if _later(entry, self._latest_pair.get((entry.measure, entry.unit))):
+            self._latest_pair[(entry.measure, entry.unit)] = entry
         self._next_seq += 1
         self._count += 1
         return entry
 
     def latest(self, measure: str, unit: str) -> ProgressEntry | None:
-        found = self._latest.get((measure, unit))
-        return found[1] if found is not None else None
+        """The unit's latest report on the measure, whatever item it was about."""
+        return self._latest_pair.get((measure, unit))
 
     def latest_for_measure(self, measure: str) -> dict[str, ProgressEntry]:
-        return {unit: entry for (m, unit), (_, entry) in self._latest.items() if m == measure}
+        return {unit: entry for (m, unit), entry in self._latest_pair.items() if m == measure}
 
     def latest_all(self) -> dict[tuple[str, str], ProgressEntry]:
-        """Latest entry per (measure, unit): what status, overdue and summary read."""
+        """Latest entry per (measure, unit), whatever item it was about."""
+        return dict(self._latest_pair)
+
+    def latest_items(self) -> dict[ItemKey, ProgressEntry]:
+        """Latest entry per (measure, unit, item), item None for the measure as a whole: what the
+        reminder engine and the views read to close items (``bot.assignments``)."""
         return {key: entry for key, (_, entry) in self._latest.items()}
 
     def finished(self) -> set[tuple[str, str]]:
         """(measure, unit) pairs whose latest status is 已完成; any other assigned pair may be overdue."""
-        return {key for key, (_, entry) in self._latest.items() if entry.status is Status.DONE}
+        return {key for key, entry in self._latest_pair.items() if entry.status is Status.DONE}
 
     def history(self, measure: str, unit: str | None = None) -> list[ProgressEntry]:
-        """Every report for the measure (optionally one unit), oldest first."""
+        """Every report for the measure (optionally one unit), oldest first, whatever the item."""
         docs: dict[str, Any] = (self._db.storage.read() or {}).get(PROGRESS_PREFIX + measure, {})
         entries = [_load(ProgressEntry, doc) for doc in docs.values() if unit is None or doc["unit"] == unit]
         return sorted(entries, key=lambda entry: entry.seq)

@@ -65,6 +65,17 @@ def test_cover_page(plan: Plan) -> None:
     ]
 
 
+def test_role_words_come_from_each_annex_table_header(plan: Plan) -> None:
+    # 附件3 and 附件4 head their columns 牵头部门 / 责任单位; the others 主责单位 / 协办单位.
+    assert [(a.no, a.lead_word, a.co_word) for a in plan.annexes] == [
+        (1, "主责单位", "协办单位"),
+        (2, "主责单位", "协办单位"),
+        (3, "牵头部门", "责任单位"),
+        (4, "牵头部门", "责任单位"),
+        (5, "主责单位", "协办单位"),
+    ]
+
+
 # Counted by reading the document (and cross-checked with grep over each annex's lines):
 # - tasks: the 序号 run 1..N of each annex (附件1: 1-20, 附件2: 1-75, 附件3: 1-17, 附件4: 1-17,
 #   附件5: 1-11).

@@ -418,3 +418,30 @@ def test_a_backup_opens_as_the_same_database(store: Store, tmp_path_factory: pyt
     store.backup(target)
     with Store.open(target) as copy:
         assert state(copy) == state(store)
+
+
+def test_each_item_keeps_its_own_latest_report(store: Store, reopen: Reopen) -> None:
+    whole = store.record_progress("3-6-4", WATER, Status.IN_PROGRESS, MAY_4)
+    milestone = store.record_progress(
+        "3-6-4", WATER, Status.DONE, MAY_4 + timedelta(days=1), item="2023-06-30"
+    )
+    older = store.record_progress(
+        "3-6-4", WATER, Status.IN_PROGRESS, MAY_4 - timedelta(days=1), item="2023-06-30"
+    )
+
+    store = reopen(store)
+    assert store.latest_items() == {
+        ("3-6-4", WATER, None): whole,
+        ("3-6-4", WATER, "2023-06-30"): milestone,
+    }
+    # The unit's latest word on the measure is its latest report, whatever item it was about.
+    assert store.latest("3-6-4", WATER) == milestone
+    assert store.latest_all() == {("3-6-4", WATER): milestone}
+    assert store.history("3-6-4", WATER) == [whole, milestone, older]
+    assert [entry.item for entry in store.history("3-6-4")] == [None, "2023-06-30", "2023-06-30"]
+
+
+def test_a_blank_item_is_refused(store: Store) -> None:
+    with pytest.raises(ValueError, match="item"):
+        store.record_progress("3-6-4", WATER, Status.DONE, MAY_4, item=" ")
+    assert store.progress_count() == 0
