@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from bot import texts
-from bot.models import DatedItem, ProgressEntry, Recurrence
+from bot.models import DatedItem, Measure, ProgressEntry, Recurrence
 from bot.progress import parse_evidence_ref
 from bot.queries import (
     MeasureStatus,
@@ -28,6 +28,7 @@ from bot.queries import (
     UnitReport,
     UnknownMeasure,
 )
+from bot.search import Matches
 
 TELEGRAM_LIMIT = 4096
 MILESTONE_TEXT_CHARS = 40
@@ -456,3 +457,29 @@ def status_pages(status: MeasureStatus, limit: int | None = TELEGRAM_LIMIT) -> l
         [Section("", ["\n".join(facts)]), Section(texts.LV_STATUS_UNITS, unit_blocks)],
         limit,
     )
+
+
+FOUND_TITLE_CHARS = 12
+FOUND_TEXT_CHARS = 24
+
+
+def found_text(matches: Matches) -> str:
+    """The measures words found, one line each (ID, task, the start of its text); plain text."""
+    words = " ".join(matches.words)
+    if not matches.measures:
+        return texts.LV_FIND_NONE.format(words=words)
+    lines = [texts.LV_FIND_TITLE.format(words=words, count=matches.total)]
+    lines += [
+        texts.LV_FIND_ROW.format(
+            measure=m.id, title=shorten(m.title, FOUND_TITLE_CHARS), text=shorten(m.text, FOUND_TEXT_CHARS)
+        )
+        for m in matches.measures
+    ]
+    if matches.total > len(matches.measures):
+        lines.append(texts.LV_FIND_MORE.format(shown=len(matches.measures)))
+    lines.append(texts.LV_FIND_PRESS)
+    return "\n".join(lines)
+
+
+def found_button(measure: Measure) -> str:
+    return texts.LV_FIND_BUTTON.format(measure=measure.id, title=shorten(measure.title, FOUND_TITLE_CHARS))

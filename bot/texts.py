@@ -61,6 +61,22 @@ BOT_UNBIND_ALL = "{here}已解除全部绑定，不再收到提醒。"
 BOT_UNBIND_UNIT = "已为{here}解除 {unit}。{here}现在绑定：{remaining}"
 BOT_UNBIND_NOT_BOUND = "{here}没有绑定 {what}。"
 BOT_UNBIND_NOTHING = "{here}尚未绑定，无需解除。"
+# Binding that changes what a chat is, and /unbind of everything, ask first (two buttons).
+BOT_BIND_CONFIRM_UNITS = (
+    "{here}是 {leader} 的领导群。再绑定 {units} 后，{here}也会成为单位群：收到这些单位的每日工作提醒，"
+    "并在这里报告进展。确定要绑定吗？"
+)
+BOT_BIND_CONFIRM_LEADER = (
+    "{here}已绑定单位 {units}。再绑定为 {leader} 的领导群后，{here}还会收到 {leader} 分管措施的逾期督办提醒。"
+    "确定要绑定吗？"
+)
+BOT_UNBIND_CONFIRM = "将解除{here}的全部绑定（{what}），解除后{here}不再收到提醒。确定要解除吗？"
+BOT_CONFIRM_BIND = "✅ 确定绑定"
+BOT_CONFIRM_UNBIND = "确定解除"
+BOT_CONFIRM_CANCEL = "取消"
+BOT_CONFIRM_CANCELLED = "已取消，{here}的绑定没有变化。"
+BOT_CONFIRM_TOO_MANY = "一次绑定的单位太多，请分几次绑定。"
+BOT_CONFIRM_ADMIN_ONLY = "只有管理员可以确认。"
 BOT_BINDINGS_TITLE = "📎 绑定情况（共 {count} 个聊天）"
 BOT_BINDINGS_NONE = "目前没有任何聊天绑定单位或领导。"
 BOT_BINDING_ROW = "· {title}（{chat_id}）：{what}"
@@ -110,7 +126,8 @@ BOT_COMMANDS = {
     "mytasks": "未完成的事项：本单位的，或领导分管的",
     "overdue": "逾期事项",
     "upcoming": "近期到期事项：/upcoming 天数",
-    "status": "一项措施的详情和各单位进展：/status 编号",
+    "status": "一项措施的详情和各单位进展：/status 编号 或 /status 关键词",
+    "find": "按关键词找措施：/find 噪声",
     "summary": "按附件和单位的进展汇总",
     "bindings": "查看绑定情况",
     "bind": "绑定本聊天：/bind 单位名称 或 /bind 邀请码",
@@ -393,6 +410,13 @@ LV_USAGE_UPCOMING = "用法：/upcoming [天数]，如 30、30天、两周（0�
 LV_USAGE_STATUS = "用法：/status 措施编号，例如 /status 2-63-1"
 LV_USAGE_MYTASKS = "用法：/mytasks [单位|领导|附件N|全部]"
 LV_USAGE_SUMMARY = "用法：/summary [单位|领导|附件N|全部]"
+LV_USAGE_FIND = "用法：/find 关键词，例如 /find 噪声；也可以 /status 噪声"
+LV_FIND_TITLE = "🔎 含“{words}”的措施：{count} 项"
+LV_FIND_MORE = "（只列出前 {shown} 项，多写几个字可以缩小范围）"
+LV_FIND_ROW = "{measure} {title}：{text}"
+LV_FIND_BUTTON = "{measure} {title}"
+LV_FIND_PRESS = "点下方按钮查看详情。"
+LV_FIND_NONE = "没有找到含“{words}”的措施。可换个说法，或发送 /status 措施编号。"
 LV_UNKNOWN_SCOPE = "未找到“{text}”：请发送单位名称、领导姓名、附件N 或 全部。"
 LV_UNKNOWN_MEASURE = "没有编号为 {text} 的措施。措施编号的格式是“附件-序号-条目”，例如 2-63-1。"
 LV_SAME_TASK = "附件{annex}序号{task}下的措施：{ids}"

@@ -203,3 +203,64 @@ def test_the_status_words_table_is_the_one_the_readme_lists() -> None:
     for status, words in texts.STATUS_WORDS.items():
         assert f"| {status} | {'、'.join(words)} |" in readme  # the table
         assert f"{status}：{'、'.join(words)}" in readme  # the 操作说明
+
+
+async def test_measures_are_found_by_words(bot: Bot) -> None:
+    chat = bot.api.group(-509, "倪德才领导群")
+    bot.bind(chat, leader="倪德才")
+    secretary = bot.api.user(608, "秘书")
+    [found] = await bot.says(chat, secretary, "/status 噪声")
+    lines = found["text"].splitlines()
+    assert lines[0] == "🔎 含“噪声”的措施：4 项"
+    assert [line.split()[0] for line in lines[1:5]] == ["2-63-1", "2-64-1", "2-65-1", "2-66-1"]
+    buttons = [row[0] for row in found["reply_markup"]["inline_keyboard"]]
+    assert [b["text"].split()[0] for b in buttons] == ["2-63-1", "2-64-1", "2-65-1", "2-66-1"]
+    answer, _ = await bot.presses(chat, secretary, found["message_id"], buttons[0]["callback_data"])
+    assert answer is not None
+    assert bot.api.message(chat, found["message_id"])["text"].startswith("📌 2-63-1 加强噪声污染治理")
+
+    [only] = await bot.says(chat, secretary, "/find 接诉即办")  # one match opens directly
+    assert only["text"].startswith("📌 2-66-1 ")
+    [many] = await bot.says(chat, secretary, "/find 扬尘")
+    assert many["text"].startswith("🔎 含“扬尘”的措施：14 项")
+    assert len(many["reply_markup"]["inline_keyboard"]) == 10 and "只列出前 10 项" in many["text"]
+    [none] = await bot.says(chat, secretary, "/find 火星")
+    assert none["text"].startswith("没有找到含“火星”的措施")
+    [usage] = await bot.says(chat, secretary, "/find")
+    assert usage["text"] == texts.LV_USAGE_FIND
+    stranger = bot.api.group(-510, "未绑定的群")
+    [refused] = await bot.says(stranger, secretary, "/find 噪声")
+    assert refused["text"] == texts.LV_REFUSED_UNBOUND
+
+
+async def test_binding_a_unit_in_a_leaders_chat_asks_first(bot: Bot) -> None:
+    leaders = bot.api.group(-511, "倪德才领导群")
+    bot.bind(leaders, leader="倪德才")
+    [question] = await bot.says(leaders, bot.admin, "/bind 区水务局")
+    assert question["text"].startswith("本群是 倪德才 的领导群。再绑定 区水务局 后，本群也会成为单位群")
+    binding = bot.services.store.binding(leaders.id)
+    assert binding is not None and binding.units == []
+    yes, cancel = question["reply_markup"]["inline_keyboard"][0]
+    await bot.presses(leaders, bot.admin, question["message_id"], cancel["callback_data"])
+    assert bot.api.message(leaders, question["message_id"])["text"] == "已取消，本群的绑定没有变化。"
+    binding = bot.services.store.binding(leaders.id)
+    assert binding is not None and binding.units == []
+
+    [question] = await bot.says(leaders, bot.admin, "/bind 区水务局")
+    yes, _ = question["reply_markup"]["inline_keyboard"][0]
+    await bot.presses(leaders, bot.admin, question["message_id"], yes["callback_data"])
+    assert bot.api.message(leaders, question["message_id"])["text"].startswith("✅ 本群已绑定：区水务局")
+    binding = bot.services.store.binding(leaders.id)
+    assert binding is not None and (binding.units, binding.leader) == (["区水务局"], "倪德才")
+
+    units = bot.api.group(-512, "区水务局工作群")
+    bot.bind(units, WATER)
+    [question] = await bot.says(units, bot.admin, "/bindleader 倪德才")
+    assert question["text"].startswith("本群已绑定单位 区水务局。再绑定为 倪德才 的领导群后")
+    yes, _ = question["reply_markup"]["inline_keyboard"][0]
+    await bot.presses(units, bot.admin, question["message_id"], yes["callback_data"])
+    binding = bot.services.store.binding(units.id)
+    assert binding is not None and binding.leader == "倪德才"
+    # A chat that is both already is not asked again.
+    [done] = await bot.says(units, bot.admin, "/bind 区交通局")
+    assert done["text"].startswith("✅ 本群已绑定：区水务局、区交通局")
