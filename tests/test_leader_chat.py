@@ -220,8 +220,8 @@ async def test_status_reads_ids_as_reports_do_and_explains_an_unknown_one(bot_on
     )
     (nowhere,) = await bot.says(chat, secretary, "/status 9-9-9")
     assert nowhere["text"] == texts.LV_UNKNOWN_MEASURE.format(text="9-9-9")  # no made-up suggestions
-    (words,) = await bot.says(chat, secretary, "/status 噪声区划")
-    assert words["text"] == texts.LV_UNKNOWN_MEASURE.format(text="噪声区划")
+    (words,) = await bot.says(chat, secretary, "/status 噪声区划")  # words: a search, found nothing
+    assert words["text"] == texts.LV_FIND_NONE.format(words="噪声区划")
 
 
 async def test_an_admin_asks_for_an_open_group_and_a_near_miss_leader(bot_on_2023_07_03: Bot) -> None:
