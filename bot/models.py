@@ -10,11 +10,12 @@ import calendar
 import json
 import re
 from collections import Counter
+from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 from functools import cached_property
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -130,7 +131,9 @@ class Measure(_Model):
         earliest = date(year, issued.month + 1, 1)
         periods: dict[str, tuple[date, date, list[str], set[str] | None]] = {}
 
-        def add(period: tuple[str, date, date], basis: str, units: tuple[str, ...]) -> None:
+        def add(
+            period: tuple[str, date, date], basis: str, units: tuple[str, ...], *, own: bool = True
+        ) -> None:
             period_id, start, end = period
             if end < earliest:
                 return
@@ -140,7 +143,9 @@ class Measure(_Model):
                 periods[period_id] = (max(start, earliest), end, [basis], owners)
                 return
             merged = None if known[3] is None or owners is None else known[3] | owners
-            periods[period_id] = (known[0], known[1], [*known[2], basis], merged)
+            # A month a recurrence names is asked for in its words; the standing duty's own
+            # (``own=False``) only makes it everyone's.
+            periods[period_id] = (known[0], known[1], [*known[2], basis] if own else known[2], merged)
 
         for recurrence in self.recurrences:
             clause_owners = clause_units(self, recurrence.raw)
@@ -148,7 +153,7 @@ class Measure(_Model):
                 add(period, recurrence.raw, clause_owners)
         if self.deadline.kind == "ongoing":
             for month in range(earliest.month, 13):
-                add(_month_period(year, month), self.deadline.raw, ())
+                add(_month_period(year, month), self.deadline.raw, (), own=False)
         named = self.lead_units + self.co_units
         for period_id, (start, end, basis, owners) in sorted(periods.items(), key=lambda p: (p[1][0], p[0])):
             found.append(
@@ -250,7 +255,7 @@ def _month_period(year: int, month: int) -> tuple[str, date, date]:
 def recurrence_periods(recurrence: Recurrence, year: int) -> list[tuple[str, date, date]]:
     """The periods (id, first day, last day) a recurrence names in ``year``, within its months.
 
-    按年度 is one period, the year.
+    按年度 is one period: the year, from the first month it covers.
     """
     covered = sorted(set(recurrence.months)) or list(range(1, 13))
     if recurrence.every == "month":
@@ -264,7 +269,7 @@ def recurrence_periods(recurrence: Recurrence, year: int) -> list[tuple[str, dat
                 periods.append((f"{year}-Q{number}", start, _month_period(year, months[-1])[2]))
         return periods
     if recurrence.every == "year":
-        return [(f"{year}", date(year, 1, 1), date(year, 12, 31))]
+        return [(f"{year}", date(year, covered[0], 1), date(year, 12, 31))]
     weeks: dict[str, tuple[str, date, date]] = {}
     for month in covered:
         _, first, last = _month_period(year, month)
@@ -300,6 +305,18 @@ class Plan(_Model):
     @cached_property
     def _by_id(self) -> dict[str, Measure]:
         return {m.id: m for m in self.measures}
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Plan:
+        """A copy whose lookups are its own: the cached indexes would otherwise come along."""
+        copied = super().model_copy(update=update, deep=deep)
+        for cached in ("_by_id", "_items"):
+            copied.__dict__.pop(cached, None)
+        return copied
+
+    def role_word(self, annex_no: int, role: UnitRole, *, short: bool = True) -> str:
+        """The annex's own word for a role (主责 / 协办, 牵头 / 责任); short by default, as views show it."""
+        annex = next((a for a in self.annexes if a.no == annex_no), None)
+        return (annex or Annex(no=annex_no, title="")).role_word(role, short=short)
 
     def items(self, measure_id: str) -> list[Item]:
         """The measure's items (``Measure.items`` in this plan's year), computed once per plan."""

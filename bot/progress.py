@@ -41,7 +41,7 @@ from typing import Literal
 from bot import texts
 from bot.assignments import UnitRole, unit_roles
 from bot.directory import Directory
-from bot.models import Measure, Plan, ProgressEntry, ProgressSource, Status
+from bot.models import Item, Measure, Plan, ProgressEntry, ProgressSource, Status
 from bot.numerals import CHINESE_NUMERAL, number
 from bot.store import Binding, Store
 
@@ -105,6 +105,8 @@ class ProgressReport:
     percent: int | None = None
     note: str = ""
     unit: str | None = None
+    item: str | None = None
+    """The item reported on (``Item.id``); None for the measure as a whole (see ``record_report``)."""
 
 
 @dataclass(frozen=True)
@@ -454,6 +456,69 @@ def _unit_target(measure: Measure, unit: str, roles: dict[str, UnitRole]) -> Rep
     return ReportTarget(measure, unit, roles[unit])
 
 
+# --- which item a report is about ---
+
+_ISO_DAY = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
+_MONTH_DAY = re.compile(r"(\d{1,2})(?:月(\d{1,2})日?|-(\d{1,2}))")
+_MONTH_END = re.compile(r"(\d{1,2})月(?:底|末)前?")
+_MONTH = re.compile(r"(\d{1,2})月(?:份)?")
+ITEM_KIND_WORDS: dict[str, str] = {"节点": "milestone", "截止": "deadline", "时段": "window"}
+"""Words that name an item by its kind, when the measure has one of that kind (3-3-1 节点)."""
+
+
+def find_item(plan: Plan, measure: Measure, typed: str) -> Item | None:
+    """The measure's item a typed word stands for, or None.
+
+    Accepted: the item's id (``2023-09-30``, ``2023-10``, ``2023-Q3``), its due date however
+    written (``9-30``, ``9月30日``), ``9月底`` for what is due in September (a milestone or
+    deadline that month), ``10月`` for October's check-in period (else what is due in October),
+    and 节点 / 截止 / 时段 when the measure has exactly one item of that kind.
+    """
+    items = plan.items(measure.id)
+    text = "".join(normalize_text(typed).split())
+    if not text:
+        return None
+    by_id = {item.id.lower(): item for item in items}
+    if text.lower() in by_id:
+        return by_id[text.lower()]
+    if text in ITEM_KIND_WORDS:
+        kind = ITEM_KIND_WORDS[text]
+        found = [item for item in items if item.kind == kind]
+        return found[0] if len(found) == 1 else None
+    dated = [item for item in items if item.dated]
+    if (iso := _ISO_DAY.fullmatch(text)) is not None:
+        month, day = int(iso.group(2)), int(iso.group(3))
+        if int(iso.group(1)) != plan.year:
+            return None
+        return next((item for item in dated if (item.due.month, item.due.day) == (month, day)), None)
+    if (found_day := _MONTH_DAY.fullmatch(text)) is not None:
+        month, day = int(found_day.group(1)), int(found_day.group(2) or found_day.group(3))
+        return next((item for item in dated if (item.due.month, item.due.day) == (month, day)), None)
+    in_month: int | None = None
+    if (end := _MONTH_END.fullmatch(text)) is not None:
+        in_month = int(end.group(1))
+    elif (month_only := _MONTH.fullmatch(text)) is not None:
+        in_month = int(month_only.group(1))
+        period = by_id.get(f"{plan.year}-{in_month:02d}")
+        if period is not None:
+            return period
+    if in_month is None:
+        return None
+    due_then = [item for item in dated if item.due.month == in_month]
+    return due_then[0] if len(due_then) == 1 else None
+
+
+def describe_items(items: Sequence[Item]) -> str:
+    """The items a refusal lists: each id with its kind (2023-06-30 节点、2023-12-31 截止); check-in
+    periods as one range (2023-04…2023-12 进展填报) so a standing duty's list stays short."""
+    dated = [f"{item.id} {texts.LV_ITEM_KIND[item.kind]}" for item in items if item.dated]
+    periods = [item.id for item in items if not item.dated]
+    if periods:
+        span = periods[0] if len(periods) == 1 else f"{periods[0]}…{periods[-1]}"
+        dated.append(f"{span} {texts.LV_ITEM_KIND['checkin']}")
+    return texts.LIST_SEPARATOR.join(dated)
+
+
 # --- recording ---
 
 EvidenceState = Literal["given", "kept", "none"]
@@ -501,6 +566,7 @@ def record_report(
             user_name=user_name,
             chat_id=chat_id,
             source=source,
+            item=report.item,
         )
     return Recorded(entry, state)
 

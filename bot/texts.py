@@ -194,7 +194,7 @@ BOT_RECORDED_SHORT = (
 )
 # `python -m bot report` prints the chat's confirmation as plain text, with role, time and record number.
 BOT_RECORDED_CLI = (
-    "✅ 已记录 {measure} {unit}（{role}）：{status}{percent}{note} · 命令行录入 {at} · 记录 #{seq}"
+    "✅ 已记录 {measure}{item} {unit}（{role}）：{status}{percent}{note} · 命令行录入 {at} · 记录 #{seq}"
 )
 BOT_RECORDED_NOTE = "（{note}）"
 BOT_RECORDED_BLOCKED_HINT = "\n如需补充受阻原因，请回复本消息。"
@@ -312,6 +312,10 @@ CALENDAR_TOTAL = "共 {days} 天：工作日 {workdays} 天，休息日 {off} �
 # Chat text of /overdue, /upcoming, /status, /summary and /mytasks (bot/render.py fills them in).
 # Plain text (no parse mode), so plan and user text needs no escaping here.
 LV_ROLE = {"lead": "主责", "co": "协办"}
+"""The role words of annexes whose table says 主责单位 / 协办单位; views use the annex's own
+(``Plan.role_word``: 牵头 / 责任 in annexes 3 and 4)."""
+# One item of a measure, after its ID: 节点 2023-09-30, 进展填报 2023-10.
+ITEM_LABEL = " {kind} {item}"
 LV_NOT_REPORTED = "未报送"
 LV_EVERYTHING = "全部"
 LV_SCOPE_SEPARATOR = " · "
@@ -322,7 +326,7 @@ LV_DATE = "{month}月{day}日"
 LV_DATE_OTHER_YEAR = "{year}年{month}月{day}日"
 LV_PAGE = "（第 {page}/{pages} 页）"
 LV_CONTINUED = "（续）"
-LV_ITEM_KIND = {"deadline": "截止", "milestone": "节点"}
+LV_ITEM_KIND = {"deadline": "截止", "milestone": "节点", "window": "时段", "checkin": "进展填报"}
 LV_UNIT_HEADER = "【{unit}】{counts}"
 LV_UNIT_COUNTS = "主责 {lead} 项 · 协办 {co} 项"
 LV_ITEM = "{light} {measure} {title}〔{role}〕"

@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from bot.clock import today
+from bot.directory import Directory
+from bot.models import Plan
 from bot.services import Services
 from bot.store import Store
 from schedules.calendar import WorkCalendar
@@ -74,8 +76,19 @@ def chats_for(store: Store, recipient: Recipient) -> list[int]:
     return store.chats_for_leader(recipient.name)
 
 
-def overdue_due_today(services: Services, calendar: WorkCalendar, day: date) -> bool:
-    """Whether today's digests carry the overdue list, remembering the decision for the day.
+@dataclass(frozen=True)
+class DayPlan:
+    """What a run on ``day`` delivers, given the database: the digests, whether they carry the
+    overdue list, and whether that decision is new (the run stores it before sending)."""
+
+    day: date
+    digests: list[Digest]
+    with_overdue: bool = False
+    new_overdue_day: bool = False
+
+
+def overdue_decision(store: Store, calendar: WorkCalendar, day: date) -> tuple[bool, bool]:
+    """Whether ``day``'s digests carry the overdue list, and whether the day must be remembered.
 
     The list goes out with the week's first run on or after its first workday: normally that
     workday itself, later in the week after downtime. The day is stored before anything is sent,
@@ -83,13 +96,35 @@ def overdue_due_today(services: Services, calendar: WorkCalendar, day: date) -> 
     """
     first_workday = calendar.first_workday_of_week(day)
     if first_workday is None or day < first_workday:
-        return False
-    stored = services.store.get_meta(OVERDUE_DAY_KEY)
+        return False, False
+    stored = store.get_meta(OVERDUE_DAY_KEY)
     overdue_day = date.fromisoformat(stored) if stored else None
     if overdue_day is None or overdue_day < first_workday:
-        services.store.set_meta(OVERDUE_DAY_KEY, day.isoformat())
-        return True
-    return overdue_day == day
+        return True, True
+    return overdue_day == day, False
+
+
+def plan_day(store: Store, plan: Plan, directory: Directory, calendar: WorkCalendar, day: date) -> DayPlan:
+    """The digests a run on ``day`` delivers, catch-up included, from the database's progress and
+    ledger. The one computation behind both the sender (``run_reminders``) and the preview
+    (``python -m bot remind --dry-run``), so the preview is what the bot sends."""
+    if not calendar.is_workday(day) or day < plan.issued:
+        return DayPlan(day, [])
+    with_overdue, new_overdue_day = overdue_decision(store, calendar, day)
+    digests = digests_for_day(
+        plan, directory, store.latest_items(), calendar, day, include_overdue=with_overdue
+    )
+    return DayPlan(day, digests, with_overdue, new_overdue_day)
+
+
+def pending(store: Store, day_plan: DayPlan) -> list[tuple[int, Digest]]:
+    """(chat, digest) deliveries of the day that the ledger does not have yet, in sending order."""
+    return [
+        (chat_id, digest)
+        for digest in day_plan.digests
+        for chat_id in chats_for(store, digest.recipient)
+        if not store.was_sent(day_plan.day, chat_id, digest.recipient.key)
+    ]
 
 
 async def run_reminders(services: Services, calendar: WorkCalendar, send: SendDigest) -> DispatchReport:
@@ -102,17 +137,12 @@ async def run_reminders(services: Services, calendar: WorkCalendar, send: SendDi
     report = DispatchReport(day=day, workday=calendar.is_workday(day))
     if not report.workday or day < services.plan.issued:
         return report
-    report.with_overdue = overdue_due_today(services, calendar, day)
-    digests = digests_for_day(
-        services.plan,
-        services.directory,
-        services.store.latest_all(),
-        calendar,
-        day,
-        include_overdue=report.with_overdue,
-    )
-    report.digests = len(digests)
-    for digest in digests:
+    day_plan = plan_day(services.store, services.plan, services.directory, calendar, day)
+    if day_plan.new_overdue_day:
+        services.store.set_meta(OVERDUE_DAY_KEY, day.isoformat())
+    report.with_overdue = day_plan.with_overdue
+    report.digests = len(day_plan.digests)
+    for digest in day_plan.digests:
         key = digest.recipient.key
         chats = chats_for(services.store, digest.recipient)
         if not chats:

@@ -5,22 +5,24 @@ progress and the calendar, and gets back one digest per recipient. Because the a
 never depends on what happened on earlier days, restarts and missed runs need no special state
 here; the dispatcher's ledger is what makes delivery happen exactly once.
 
-The rules (issue 4):
-- workdays only; nothing before the plan's issue date; complete measures get nothing;
-- a unit whose own latest report is 已完成 hears nothing more of that measure, even while the
-  measure waits on other lead units (the leader views skip it the same way); the measure's
-  leaders keep getting its escalation until the measure is complete;
-- a dated item (deadline, window end, milestone) is reminded 30/14/7/3/1 days before its due
-  date (``upcoming``) and on it (``due``); a ladder day that is off moves to the previous workday;
-- past-due items are ``overdue`` on the first workday of each week, to the units and, as an
-  escalation, to the measure's leaders;
-- standing duties get a ``checkin`` on the first workday of each month from the month after
-  issue until the plan's year ends; recurrences in the text add check-ins at the start of each
-  period they name; a check-in carries the plan's words that ask for it (按季度, 长期实施);
-- a window gets ``window_start`` on its first workday;
+The rules (issues 4 and 9). Reminders are about items (``bot.models.Item``), each closed on its
+own terms (``bot.assignments.ItemProgress``):
+- workdays only; nothing before the plan's issue date; a complete item gets nothing;
+- a unit that has done an item hears nothing more of it, even while the item waits on other
+  lead units; the measure's leaders keep getting an overdue item's escalation until it is
+  complete;
+- a deadline or milestone is reminded 30/14/7/3/1 days before its due date (``upcoming``) and on
+  it (``due``); a ladder day that is off moves to the previous workday;
+- past-due deadlines and milestones are ``overdue`` on the first workday of each week, to the
+  units and, as an escalation, to the measure's leaders;
+- a window gets ``window_start`` on its first workday and ``window_end`` on its last, asking for
+  a summary (总结); it is never overdue;
+- a check-in period gets a ``checkin`` on its first workday, to the units it belongs to (those
+  its clause names, else all), unless the unit already reported in the period; it carries the
+  plan's words that ask for it (按季度, 长期实施);
 - a digest lists each measure once: its most pressing reminder of the day (overdue, due,
-  upcoming, window_start, checkin, in that order; the earlier due date first) leads, and the
-  measure's other reminders that day ride along on the same entry (``DigestItem.also``).
+  upcoming, window_end, window_start, checkin, in that order; the earlier due date first) leads,
+  and the measure's other reminders that day ride along on the same entry (``DigestItem.also``).
 """
 
 from __future__ import annotations
@@ -28,16 +30,16 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from bot.assignments import is_complete, is_done, unit_roles
+from bot.assignments import ItemProgress, lead_units, unit_roles
 from bot.directory import Directory, normalize
-from bot.models import DatedItem, Measure, Plan, ProgressEntry, Recurrence
+from bot.models import DatedItem, Item, ItemKind, Measure, Plan, ProgressEntry
 from schedules.calendar import WorkCalendar
 
-Reason = Literal["upcoming", "due", "overdue", "checkin", "window_start"]
+Reason = Literal["upcoming", "due", "overdue", "checkin", "window_start", "window_end"]
 ItemRole = Literal["lead", "co", "leader"]
 RecipientKind = Literal["unit", "leader"]
 
@@ -45,8 +47,14 @@ LADDER = (30, 14, 7, 3, 1, 0)
 """Days before the due date on which a dated item is reminded; 0 is the due day itself."""
 
 # The order items are listed in a digest: what needs action first.
-_REASON_ORDER: dict[Reason, int] = {"overdue": 0, "due": 1, "upcoming": 2, "window_start": 3, "checkin": 4}
-_QUARTERS = ((1, 2, 3), (4, 5, 6), (7, 8, 9), (10, 11, 12))
+_REASON_ORDER: dict[Reason, int] = {
+    "overdue": 0,
+    "due": 1,
+    "upcoming": 2,
+    "window_end": 3,
+    "window_start": 4,
+    "checkin": 5,
+}
 
 
 def _urgency(reason: Reason, due: date | None) -> tuple[int, date]:
@@ -73,6 +81,9 @@ class Reminder(BaseModel):
     """The dated item's due date; a window's end for ``window_start``; None for a check-in."""
     basis: tuple[str, ...] = ()
     """A check-in's: the plan's words that ask for it (按季度, 长期实施)."""
+    item: str = ""
+    """The item reminded of (``Item.id``: 2023-09-30, 2023-10); a button under it records for it."""
+    kind: ItemKind | None = None
 
     @property
     def urgency(self) -> tuple[int, date]:
@@ -90,6 +101,9 @@ class DigestItem(BaseModel):
     due: date | None
     role: ItemRole
     basis: tuple[str, ...] = ()
+    item: str = ""
+    """The leading reminder's item: what the entry's buttons record for."""
+    kind: ItemKind | None = None
     also: tuple[Reminder, ...] = ()
 
     @property
@@ -99,7 +113,8 @@ class DigestItem(BaseModel):
 
     def reminders(self) -> list[Reminder]:
         """Every reminder this entry carries, the leading one first."""
-        return [Reminder(reason=self.reason, due=self.due, basis=self.basis), *self.also]
+        first = Reminder(reason=self.reason, due=self.due, basis=self.basis, item=self.item, kind=self.kind)
+        return [first, *self.also]
 
     @classmethod
     def of(cls, measure: str, role: ItemRole, reminders: Sequence[Reminder]) -> DigestItem:
@@ -111,6 +126,8 @@ class DigestItem(BaseModel):
             due=first.due,
             role=role,
             basis=first.basis,
+            item=first.item,
+            kind=first.kind,
             also=tuple(rest),
         )
 
@@ -141,46 +158,28 @@ def checkin_days(measure: Measure, plan: Plan, calendar: WorkCalendar) -> set[da
 def checkins(measure: Measure, plan: Plan, calendar: WorkCalendar) -> dict[date, tuple[str, ...]]:
     """A measure's check-in days within the plan's year, each with the plan's words asking for it.
 
-    Check-ins start in the month after the plan was issued: asking for progress days after
-    the plan came out tells nobody anything. A day a recurrence names is that recurrence's
-    (按季度); a standing duty's other months are the deadline's (长期实施).
+    A check-in period (``Measure.items``) is asked for on its first workday.
     """
-    first_month = plan.issued.month + 1
-    if first_month > 12:
-        return {}
-    earliest = date(plan.year, first_month, 1)
     found: dict[date, list[str]] = {}
-    for recurrence in measure.recurrences:
-        for day in _recurrence_days(recurrence, plan.year, calendar):
-            found.setdefault(day, []).append(recurrence.raw)
-    if measure.deadline.kind == "ongoing":
-        for month in range(first_month, 13):
-            found.setdefault(calendar.first_workday_of_month(plan.year, month), [measure.deadline.raw])
+    for item in measure.items(plan.year, plan.issued):
+        day = checkin_day(item, calendar)
+        if day is not None:
+            found.setdefault(day, []).extend(item.basis)
+    # A day a recurrence names is that recurrence's; the standing duty's word (长期实施) only
+    # stands where nothing else asks.
+    own = measure.deadline.raw
     return {
-        day: tuple(dict.fromkeys(phrase for phrase in phrases if phrase))
-        for day, phrases in sorted(found.items())
-        if day >= earliest
+        day: tuple(dict.fromkeys(word for word in words if word != own or set(words) == {own}))
+        for day, words in sorted(found.items())
     }
 
 
-def _recurrence_days(recurrence: Recurrence, year: int, calendar: WorkCalendar) -> set[date]:
-    """The first workday of each period a recurrence names, limited to the months it covers."""
-    covered = sorted(set(recurrence.months)) or list(range(1, 13))
-    if recurrence.every == "month":
-        return {calendar.first_workday_of_month(year, month) for month in covered}
-    if recurrence.every == "quarter":
-        starts = [min(set(quarter) & set(covered)) for quarter in _QUARTERS if set(quarter) & set(covered)]
-        return {calendar.first_workday_of_month(year, month) for month in starts}
-    if recurrence.every == "year":
-        return {calendar.first_workday_of_month(year, covered[0])}
-    weeks = set()
-    for month in covered:
-        first = date(year, month, 1)
-        last = date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1)
-        for info in calendar.days(first, last):
-            if calendar.first_workday_of_week(info.day) == info.day:
-                weeks.add(info.day)
-    return weeks
+def checkin_day(item: Item, calendar: WorkCalendar) -> date | None:
+    """The day a check-in period is asked for: its first workday (None if it has none)."""
+    if item.kind != "checkin" or item.start is None:
+        return None
+    day = calendar.on_or_after(item.start)
+    return day if day <= item.due else None
 
 
 def window_start_day(measure: Measure, calendar: WorkCalendar) -> date | None:
@@ -203,31 +202,45 @@ def is_overdue_day(day: date, calendar: WorkCalendar) -> bool:
     return calendar.first_workday_of_week(day) == day
 
 
+def item_reminders(item: Item, calendar: WorkCalendar, day: date, *, include_overdue: bool) -> list[Reminder]:
+    """What ``item`` is reminded of on ``day`` (a workday), ignoring who has done it."""
+    if item.kind == "checkin":
+        if checkin_day(item, calendar) != day:
+            return []
+        return [Reminder(reason="checkin", due=None, basis=item.basis, item=item.id, kind=item.kind)]
+    if item.kind == "window":
+        start = calendar.on_or_after(item.start) if item.start is not None else None
+        reasons: list[Reason] = []
+        if start == day and start <= item.due:
+            reasons.append("window_start")
+        if calendar.on_or_before(item.due) == day:
+            reasons.append("window_end")
+        return [Reminder(reason=reason, due=item.due, item=item.id, kind=item.kind) for reason in reasons]
+    if item.due < day:
+        if not include_overdue:
+            return []
+        return [Reminder(reason="overdue", due=item.due, item=item.id, kind=item.kind)]
+    reason = ladder_days(item.due, calendar).get(day)
+    return [] if reason is None else [Reminder(reason=reason, due=item.due, item=item.id, kind=item.kind)]
+
+
 def measure_items(
     measure: Measure, plan: Plan, calendar: WorkCalendar, day: date, *, include_overdue: bool
 ) -> list[Reminder]:
     """What ``measure`` is reminded of on ``day`` (a workday), most pressing first, ignoring
     completeness and recipients."""
-    found: list[Reminder] = []
-    for item in measure.dated_items():
-        if include_overdue and item.due < day:
-            found.append(Reminder(reason="overdue", due=item.due))
-            continue
-        reason = ladder_days(item.due, calendar).get(day) if item.due >= day else None
-        if reason is not None:
-            found.append(Reminder(reason=reason, due=item.due))
-    if window_start_day(measure, calendar) == day:
-        found.append(Reminder(reason="window_start", due=measure.deadline.due))
-    basis = checkins(measure, plan, calendar).get(day)
-    if basis is not None:
-        found.append(Reminder(reason="checkin", due=None, basis=basis))
+    found = [
+        reminder
+        for item in plan.items(measure.id)
+        for reminder in item_reminders(item, calendar, day, include_overdue=include_overdue)
+    ]
     return sorted(found, key=lambda r: r.urgency)
 
 
 def digests_for_day(
     plan: Plan,
     directory: Directory,
-    latest: Mapping[tuple[str, str], ProgressEntry],
+    latest: Mapping[Any, ProgressEntry] | ItemProgress,
     calendar: WorkCalendar,
     day: date,
     *,
@@ -235,29 +248,53 @@ def digests_for_day(
 ) -> list[Digest]:
     """Every recipient's digest for ``day``: units in directory order, then leaders.
 
+    ``latest`` is the latest reports (``Store.latest_items``) or an ``ItemProgress`` over them.
     ``include_overdue`` None lists overdue items on the week's first workday only; the
     dispatcher passes True to catch up when that day's run was missed.
     """
     if day < plan.issued or not calendar.is_workday(day):
         return []
+    progress = latest if isinstance(latest, ItemProgress) else ItemProgress(latest.values())
     with_overdue = is_overdue_day(day, calendar) if include_overdue is None else include_overdue
     collected: dict[Recipient, dict[str, DigestItem]] = {}
     for measure in plan.measures:
-        found = measure_items(measure, plan, calendar, day, include_overdue=with_overdue)
-        if not found or is_complete(measure, directory, latest, day):
+        items = plan.items(measure.id)
+        due_today = [
+            (item, reminders)
+            for item in items
+            if (reminders := item_reminders(item, calendar, day, include_overdue=with_overdue))
+        ]
+        if not due_today:
             continue
-        entries = {role: DigestItem.of(measure.id, role, found) for role in ("lead", "co")}
-        # A unit that has done its part is not chased while the measure waits on the others.
-        for unit, role in unit_roles(measure, directory).items():
-            if not is_done(latest.get((measure.id, unit)), day):
-                collected.setdefault(Recipient("unit", unit), {})[measure.id] = entries[role]
-        overdue = [reminder for reminder in found if reminder.reason == "overdue"]
+        leads = lead_units(measure, directory)
+        if progress.measure_complete(measure, items, leads, day):
+            continue
+        open_items = [
+            (item, reminders)
+            for item, reminders in due_today
+            if not progress.item_complete(measure, item, leads, day)
+        ]
+        roles = unit_roles(measure, directory)
+        owners = {item.id: _item_units(item, directory) for item, _ in open_items}
+        for unit, role in roles.items():
+            # A unit that has done its part of an item is not chased while it waits on the others.
+            own = [
+                reminder
+                for item, reminders in open_items
+                if ((belongs := owners[item.id]) is None or unit in belongs)
+                and not progress.unit_done(measure, item, unit, day)
+                for reminder in reminders
+            ]
+            if own:
+                entry = DigestItem.of(measure.id, role, own)
+                collected.setdefault(Recipient("unit", unit), {})[measure.id] = entry
+        overdue = [r for _, reminders in open_items for r in reminders if r.reason == "overdue"]
         if overdue:
-            item = DigestItem.of(measure.id, "leader", overdue)
+            escalation = DigestItem.of(measure.id, "leader", overdue)
             # Leaders as bindings know them: the directory's spelling, or the plan's without spaces.
             for raw in measure.leaders:
                 leader = directory.resolve_leader(raw) or normalize(raw)
-                collected.setdefault(Recipient("leader", leader), {})[measure.id] = item
+                collected.setdefault(Recipient("leader", leader), {})[measure.id] = escalation
     order = _recipient_order(directory)
     measure_order = {m.id: index for index, m in enumerate(plan.measures)}
     by_directory = sorted(collected, key=lambda r: (r.kind != "unit", order.get(r.key, len(order)), r.name))
@@ -272,6 +309,13 @@ def digests_for_day(
         )
         for recipient in by_directory
     ]
+
+
+def _item_units(item: Item, directory: Directory) -> set[str] | None:
+    """The units a check-in belongs to (its clause's, groups expanded); None: every unit."""
+    if not item.units:
+        return None
+    return {unit for name in item.units for unit in directory.expand(name)}
 
 
 def _recipient_order(directory: Directory) -> dict[str, int]:

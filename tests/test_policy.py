@@ -327,7 +327,9 @@ def test_a_measure_is_one_entry_led_by_its_most_pressing_reminder() -> None:
     for recipient, role in (("unit:区水务局", "lead"), ("unit:区国资委", "co")):
         item = entry(digests, recipient, "1-2-1")
         assert (item.reason, item.due, item.role) == ("overdue", date(2023, 9, 30), role)
-        assert item.also == (Reminder(reason="checkin", due=None, basis=("长期实施",)),)
+        assert item.also == (
+            Reminder(reason="checkin", due=None, basis=("长期实施",), item="2023-10", kind="checkin"),
+        )
     # The leader hears of the overdue milestone only: no check-in rides along on an escalation.
     assert entry(digests, "leader:秦涛", "1-2-1").also == ()
 
@@ -345,7 +347,9 @@ def test_two_overdue_items_of_a_measure_are_one_entry_the_older_first() -> None:
     for recipient in ("unit:区水务局", "leader:秦涛"):
         item = entry(digests, recipient, "1-7-1")
         assert (item.reason, item.due) == ("overdue", date(2023, 6, 30))
-        assert item.also == (Reminder(reason="overdue", due=date(2023, 12, 31)),)
+        assert item.also == (
+            Reminder(reason="overdue", due=date(2023, 12, 31), item="2023-12-31", kind="deadline"),
+        )
 
 
 def test_a_due_milestone_leads_and_the_deadlines_rung_rides_along() -> None:
@@ -360,7 +364,9 @@ def test_a_due_milestone_leads_and_the_deadlines_rung_rides_along() -> None:
     plan = PLAN.model_copy(update={"measures": [*PLAN.measures, pair]})
     item = entry(digests_for_day(plan, DIRECTORY, {}, CALENDAR, date(2023, 12, 1)), "unit:区水务局", "1-8-1")
     assert (item.reason, item.due) == ("due", date(2023, 12, 1))
-    assert item.also == (Reminder(reason="upcoming", due=date(2023, 12, 31)),)
+    assert item.also == (
+        Reminder(reason="upcoming", due=date(2023, 12, 31), item="2023-12-31", kind="deadline"),
+    )
 
 
 def unit_checkins(measure_id: str) -> list[date]:
@@ -449,7 +455,8 @@ def test_digests_list_units_then_leaders_and_urgent_items_first() -> None:
     assert kinds == sorted(kinds, key=lambda k: k != "unit")
     for digest in digests:
         reasons = [i.reason for i in digest.items]
-        assert reasons == sorted(reasons, key=["overdue", "due", "upcoming", "window_start", "checkin"].index)
+        order = ["overdue", "due", "upcoming", "window_end", "window_start", "checkin"]
+        assert reasons == sorted(reasons, key=order.index)
 
 
 # --- a simulated year ---
@@ -490,6 +497,8 @@ def check_year_invariants(plan: Plan, directory: Directory, year: dict[date, lis
     for m in plan.measures:
         units = {u for name in m.lead_units + m.co_units for u in directory.expand(name)}
         for dated in m.dated_items():
+            if m.deadline.kind == "window" and dated.due == m.deadline.due:
+                continue  # a window ends, with a notice; it is no deadline and has no ladder
             rungs = {day for day in ladder_days(dated.due, CALENDAR) if plan.issued <= day <= year_end}
             for unit in units:
                 assert reminded.get((unit, m.id, dated.due), set()) == rungs, (m.id, dated.due, unit)
@@ -569,7 +578,7 @@ def test_real_recurrences_and_windows(real_year: dict[date, list[Digest]]) -> No
         date(2023, 10, 7),
     ]
     # 2-21-1 6月-9月 with 夏季（6-9月） monthly: the window opens on Thu 1 June, which is also
-    # June's check-in; then July to September; its end is a dated item like any other.
+    # June's check-in; then July to September; it ends with a notice asking for a summary.
     summer = reasons("2-21-1", "unit:区商务局")
     assert summer[date(2023, 6, 1)] == {"window_start", "checkin"}
     assert [day for day, r in summer.items() if "checkin" in r] == [
@@ -578,7 +587,8 @@ def test_real_recurrences_and_windows(real_year: dict[date, list[Digest]]) -> No
         date(2023, 8, 1),
         date(2023, 9, 1),
     ]
-    assert summer[date(2023, 9, 28)] == {"due"}
+    assert summer[date(2023, 9, 28)] == {"window_end"}
+    assert not any("upcoming" in r or "due" in r for r in summer.values())
 
 
 def test_real_digests_list_each_measure_once(real: tuple[Plan, Directory]) -> None:
@@ -589,12 +599,16 @@ def test_real_digests_list_each_measure_once(real: tuple[Plan, Directory]) -> No
         digests_for_day(plan, directory, {}, CALENDAR, date(2023, 6, 1)), "unit:区生态环境局", "2-21-1"
     )
     assert (opening.reason, opening.due) == ("window_start", date(2023, 9, 30))
-    assert opening.also == (Reminder(reason="checkin", due=None, basis=("夏季（6-9月）",)),)
+    assert opening.also == (
+        Reminder(reason="checkin", due=None, basis=("夏季（6-9月）",), item="2023-06", kind="checkin"),
+    )
     october = entry(
         digests_for_day(plan, directory, {}, CALENDAR, date(2023, 10, 7)), "unit:区水务局", "3-3-1"
     )
     assert (october.reason, october.due) == ("overdue", date(2023, 9, 30))
-    assert october.also == (Reminder(reason="checkin", due=None, basis=("长期实施",)),)
+    assert october.also == (
+        Reminder(reason="checkin", due=None, basis=("长期实施",), item="2023-10", kind="checkin"),
+    )
 
 
 def test_real_quarterly_check_ins_name_the_quarter_not_the_deadline(real: tuple[Plan, Directory]) -> None:

@@ -89,6 +89,8 @@ def test_dry_run_lists_the_noise_zoning_deadline_and_creates_nothing(
         "due": "2023-06-30",
         "role": "lead",
         "basis": [],
+        "item": "2023-06-30",
+        "kind": "deadline",
         "also": [],
     }
     assert expected in items_for(records, "unit", "区生态环境局")
@@ -126,7 +128,11 @@ def test_dry_run_json_lists_each_measure_once_with_its_other_reminders(
         "due": "2023-09-30",
         "role": "lead",
         "basis": [],
-        "also": [{"reason": "checkin", "due": None, "basis": ["长期实施"]}],
+        "item": "2023-09-30",
+        "kind": "milestone",
+        "also": [
+            {"reason": "checkin", "due": None, "basis": ["长期实施"], "item": "2023-10", "kind": "checkin"}
+        ],
     }
 
 
@@ -343,4 +349,26 @@ def test_python_dash_m_bot_runs_the_commands(tmp_path: Path) -> None:
         "due",
         "2023-09-30",
         "lead",
+    )
+
+
+def test_the_preview_includes_the_catch_up_the_bot_would_send(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # The bot last ran on Monday 3 July; on Thursday 28 September its first run of the week
+    # carries the overdue list it missed on Monday. The preview says so too (issue 9).
+    db = tmp_path / "bot.db"
+    with Store.open(db) as store:
+        store.set_meta("reminders.overdue_day", "2023-07-03")
+    water = items_for(preview(capsys, "2023-09-28", db), "unit", "区水务局")
+    reasons = {i["measure"]: i["reason"] for i in water}
+    assert {"3-3-1", "3-6-3", "3-6-4"} <= set(reasons)
+    assert reasons["3-6-4"] == "overdue"
+    [late] = [i for i in water if i["measure"] == "3-6-4"]
+    assert (late["item"], late["kind"], late["due"]) == ("2023-06-30", "milestone", "2023-06-30")
+    # Had the bot run on Monday 25 September, Thursday would carry no overdue list.
+    with Store.open(db) as store:
+        store.set_meta("reminders.overdue_day", "2023-09-25")
+    assert all(
+        i["reason"] != "overdue" for i in items_for(preview(capsys, "2023-09-28", db), "unit", "区水务局")
     )

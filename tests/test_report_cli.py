@@ -84,7 +84,7 @@ def test_the_confirmation_reads_like_the_chats(capsys: pytest.CaptureFixture[str
     assert code == 0, err
     # The chat says "✅ 已记录 3-6-4 区水务局：进行中 80%（管网已铺设） · 姓名"; the CLI, who and when.
     assert out.startswith(
-        "✅ 已记录 3-6-4 区水务局（主责）：进行中 80%（管网已铺设） · 命令行录入 2023-06-27 "
+        "✅ 已记录 3-6-4 区水务局（牵头）：进行中 80%（管网已铺设） · 命令行录入 2023-06-27 "
     )
     assert "recorded" not in out
 
@@ -102,3 +102,40 @@ def test_a_long_note_is_stored_whole_and_echoed_cut(
     with Store.open(db, read_only=True) as store:
         latest = store.latest("3-6-4", "区水务局")
     assert latest is not None and latest.note == note
+
+
+def test_a_report_may_name_its_item_by_due_date(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    db = tmp_path / "bot.db"
+    code, out, err = report(
+        capsys, "3-3-1", "--unit", "水务局", "--status", "已完成", "--item", "2023-09-30", "--db", str(db)
+    )
+    assert code == 0, err
+    # Annex 3 heads its columns 牵头部门 / 责任单位: the confirmation says 牵头.
+    assert out.startswith("✅ 已记录 3-3-1 节点 2023-09-30 区水务局（牵头）：已完成 · 命令行录入 ")
+    with Store.open(db) as store:
+        entry = store.latest("3-3-1", "区水务局")
+    assert entry is not None and entry.item == "2023-09-30"
+
+
+def test_an_item_the_measure_does_not_have_is_refused_with_its_items(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    db = tmp_path / "bot.db"
+    code, out, err = report(
+        capsys, "3-6-4", "--unit", "水务局", "--status", "已完成", "--item", "2023-09-30", "--db", str(db)
+    )
+    assert code == 2 and out == ""
+    assert "3-6-4 has no item 2023-09-30" in err
+    assert "2023-06-30 节点、2023-12-31 截止" in err and "nothing recorded" in err
+    assert not db.exists()
+
+
+def test_without_an_item_a_report_is_about_the_measure_as_a_whole(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    db = tmp_path / "bot.db"
+    code, _, err = report(capsys, "3-6-4", "--unit", "水务局", "--status", "进行中", "--db", str(db))
+    assert code == 0, err
+    with Store.open(db) as store:
+        entry = store.latest("3-6-4", "区水务局")
+    assert entry is not None and entry.item is None

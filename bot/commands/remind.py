@@ -5,9 +5,12 @@ Example::
     python -m bot remind --date 2023-06-30 --dry-run
     python -m bot remind --date 2023-10-07 --dry-run --json --db data/state/bot.db
 
-The preview reads progress from the database (if it exists) so complete measures drop out, and
-shows each recipient's bound chats; it sends nothing and writes nothing. Delivery is the running
-bot's job (``python -m bot run``), every day at REMIND_AT.
+The preview is what the bot sends that day: the same computation as the sender
+(``schedules.dispatch.plan_day``) over the database's progress and ledger, so complete items drop
+out and a week whose first workday the bot missed gets its overdue list on the next run (the
+catch-up). It shows each recipient's bound chats (those already sent marked); it sends nothing
+and writes nothing. Delivery is the running bot's job (``python -m bot run``), every day at
+REMIND_AT.
 """
 
 from __future__ import annotations
@@ -31,8 +34,8 @@ from bot.commands.common import (
 from bot.models import Measure, Plan
 from bot.store import StoreError
 from schedules.calendar import DayInfo, WorkCalendar
-from schedules.dispatch import chats_for
-from schedules.policy import Digest, Reminder, dated_item, digests_for_day
+from schedules.dispatch import chats_for, plan_day
+from schedules.policy import Digest, Reminder, dated_item
 
 ROLES = {**texts.LV_ROLE, "leader": texts.REMIND_ROLE_LEADER}
 
@@ -63,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
     calendar = WorkCalendar()
     try:
         with open_store_for_reading(args.db) as store:
-            digests = digests_for_day(plan, directory, store.latest_all(), calendar, day)
+            digests = plan_day(store, plan, directory, calendar, day).digests
             chats = {d.recipient.key: chats_for(store, d.recipient) for d in digests}
             sent = {(e.chat_id, e.recipient) for e in store.sent_on(day)}
     except StoreError as exc:

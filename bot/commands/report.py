@@ -3,7 +3,13 @@
 Example::
 
     python -m bot report 2-63-1 --unit 区生态环境局 --status 进行中 --percent 60 --note 评估报告初稿已完成
-    python -m bot report 3-3-1 --unit 水务局 --status 已完成 --date 2023-09-27
+    python -m bot report 3-3-1 --unit 水务局 --status 已完成 --item 2023-09-30 --date 2023-09-27
+
+``--item DUE`` names the item reported on by its due date (a milestone's or the deadline's,
+``YYYY-MM-DD``; a check-in period by its id, ``2023-10``). An item the measure does not have is
+refused (exit 2, nothing recorded) with the measure's items. Without ``--item`` the report is
+about the measure as a whole: 已完成 closes every dated item of a dated measure; for a standing
+duty it is the report of the period its day falls in.
 
 The report goes through the same checks (``bot.progress.check_report``) and the same store API
 as the bot's (source "cli"). ``--date`` sets the report's day, from the plan's issue date on;
@@ -40,6 +46,8 @@ from bot.progress import (
     check_report,
     chinese_percent,
     contradiction,
+    describe_items,
+    find_item,
     normalize_text,
 )
 from bot.render import cut, percent_suffix
@@ -63,6 +71,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     parser.add_argument("--percent", type=_percent, help="percent done, 0-100 (60, 60%%, 百分之六十, 六成)")
     parser.add_argument("--note", default="", help="what was done or what blocks it")
+    parser.add_argument(
+        "--item",
+        metavar="DUE",
+        help="the item reported on: its due date YYYY-MM-DD (a milestone's or the deadline's), "
+        "or a check-in period (2023-10); without it, the measure as a whole",
+    )
     add_date_option(parser)
     add_db_option(parser)
     add_plan_option(parser)
@@ -131,12 +145,27 @@ def run(args: argparse.Namespace) -> int:
     target = check_report(plan, directory, args.measure, args.unit)
     if isinstance(target, ReportRefusal):
         raise CommandError(f"{describe_refusal(target)}; nothing recorded")
+    item = None
+    if args.item is not None:
+        item = find_item(plan, target.measure, args.item)
+        if item is None:
+            raise CommandError(
+                f"{target.measure.id} has no item {args.item}; its items: "
+                f"{describe_items(plan.items(target.measure.id))}; nothing recorded"
+            )
     _check_db_path(args.db)
     at = SystemClock(args.date).now()
     try:
         with Store.open(args.db) as store:
             entry = store.record_progress(
-                target.measure.id, target.unit, status, at, percent=args.percent, note=args.note, source="cli"
+                target.measure.id,
+                target.unit,
+                status,
+                at,
+                percent=args.percent,
+                note=args.note,
+                source="cli",
+                item=item.id if item is not None else None,
             )
     except StoreLocked as exc:
         raise CommandError(
@@ -150,8 +179,9 @@ def run(args: argparse.Namespace) -> int:
     print(
         texts.BOT_RECORDED_CLI.format(
             measure=entry.measure,
+            item=texts.ITEM_LABEL.format(kind=texts.LV_ITEM_KIND[item.kind], item=item.id) if item else "",
             unit=entry.unit,
-            role=texts.LV_ROLE[target.role],
+            role=plan.role_word(target.measure.annex, target.role),
             status=entry.status,
             percent=percent_suffix(entry),
             note=texts.BOT_RECORDED_NOTE.format(note=cut(entry.note)) if entry.note else "",
