@@ -8,21 +8,28 @@ The first record is the header ``{"format": "plan-tracker-bot/store", "version":
 later record is one committed change: a JSON list of operations (see ``bot.storage``). Appends
 are the only writes in normal operation, so a crash can damage at most the record being
 appended, which was never acknowledged. Once the whole database has been read and accepted,
-such a torn tail is cut off (and its bytes kept in ``PATH.torn-<offset>`` for inspection); damage
-anywhere else raises ``StoreCorrupt`` and the file is left exactly as it was. Compaction and
+such a torn tail (a last line without its newline) is cut off (and its bytes kept in
+``PATH.torn-<offset>`` for inspection); damage anywhere else, a complete last line that fails its
+checksum included, raises ``StoreCorrupt`` and the file is left exactly as it was. Compaction and
 backups write a complete new file next to the target and rename it into place, so the file is
 never half-written.
 
-``PATH.lock`` is held with ``flock`` while the journal is open for writing: a second writer
-(another process or another object in this one) gets ``StoreLocked``. An open that is refused
-(damage, a record this version cannot read, an I/O error) leaves the directory as it was: the
-lock file, directories or empty database it created are removed again, an older lock file keeps
-its contents, and a lock file another process holds is never touched.
+A writer holds an exclusive ``flock`` on the database file itself (the opened inode, whatever
+name reached it: a symlink, a hard link, a relative path): a second writer (another process or
+another object in this one) gets ``StoreLocked``. Compaction locks its new file before renaming it
+into place, and an opener that locked a file which has since been replaced tries again on the
+file now at the path. ``PATH.lock`` beside the real file only names the holder's pid for the
+message. A symlink is followed to the file it names (compaction replaces that file, never the
+link); a dangling symlink, a FIFO, a device or anything else but a regular file is refused.
+
+An open that is refused (damage, a record this version cannot read, an I/O error) leaves the
+directory as it was: the lock file, directories or empty database it created are removed again,
+an older lock file keeps its contents, and a lock file another process holds is never touched.
 
 A read-only open takes no lock and changes nothing, so it works while the bot (the writer) runs:
-it reads the file once and replays the complete, checksummed records. An invalid *last* record is
-one the writer has not finished (or never will): the reader leaves it out and leaves it where it
-is, for the writer to finish or to cut when it next opens. Each record is one committed change,
+it reads the file once and replays the complete, checksummed records. A last record without its
+newline is one the writer has not finished (or never will): the reader leaves it out and leaves
+it where it is, for the writer to finish or to cut when it next opens. Each record is one committed change,
 so what a reader sees is the database as of some commit; it does not follow later writes.
 """
 
@@ -33,6 +40,7 @@ import fcntl
 import json
 import logging
 import os
+import stat
 import zlib
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -97,22 +105,117 @@ def _fsync_dir(directory: Path) -> None:
         os.close(fd)
 
 
-def _write_all(fd: int, data: bytes | bytearray) -> None:
+def _write_all(fd: int, data: bytes | bytearray, offset: int | None = None) -> None:
+    """Write all of ``data`` at the file position, or at ``offset`` (the journal's end)."""
     view = memoryview(data)
     while view:
-        written = os.write(fd, view)
+        if offset is None:
+            written = os.write(fd, view)
+        else:
+            written = os.pwrite(fd, view, offset)
+            offset += written
         view = view[written:]
 
 
+def real_file(path: Path, *, must_exist: bool = False) -> Path:
+    """The regular file ``path`` names, symlinks followed; StoreError for anything else.
+
+    Nothing here replaces a symlink, FIFO or device: a symlink is written through to its target,
+    a dangling one is refused (its target's folder is not ours to guess), and a FIFO or device
+    would block a reader or never hold a journal.
+    """
+    real = Path(os.path.realpath(path))
+    if path.is_symlink() and not real.exists():
+        raise StoreError(f"{path} is a symlink to {real}, which does not exist; point --db at the real file")
+    try:
+        mode = os.stat(real).st_mode
+    except FileNotFoundError:
+        if must_exist:
+            raise StoreError(f"no database at {path}") from None
+        return real
+    except OSError as exc:
+        raise StoreError(f"cannot read {path}: {exc.strerror}") from None
+    if stat.S_ISDIR(mode):
+        raise StoreError(f"database path {path} is a directory; give a file path")
+    if not stat.S_ISREG(mode):
+        raise StoreError(f"{path} is not a regular file (a FIFO, device or socket); it was left alone")
+    return real
+
+
+def _flock_holder(fd: int) -> str:
+    """The pid holding a flock on ``fd``'s file, from /proc/locks ('' where it cannot be told)."""
+    held = os.fstat(fd)
+    inode = f"{os.major(held.st_dev):02x}:{os.minor(held.st_dev):02x}:{held.st_ino}"
+    try:
+        with open("/proc/locks", encoding="ascii", errors="replace") as locks:
+            for line in locks:
+                fields = line.split()
+                # "1: FLOCK  ADVISORY  WRITE 1234 08:01:5678 0 EOF" ("->" marks a waiter)
+                if "->" not in fields and len(fields) >= 6 and fields[1] == "FLOCK" and fields[5] == inode:
+                    return fields[4]
+    except OSError:
+        pass
+    return ""
+
+
+def _locked(path: Path, message_path: Path, fd: int) -> None:
+    """Take the writer's exclusive flock on ``fd`` (the database file itself), or raise StoreLocked."""
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError as exc:
+        if exc.errno in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
+            holder = _flock_holder(fd)
+            who = f"process {holder}" if holder else "another process"
+            raise StoreLocked(
+                f"database {message_path} is already open ({who} holds {path}, perhaps under another "
+                "name); stop the other bot or command first",
+                holder=holder,
+            ) from None
+        raise StoreError(f"cannot lock {message_path}: {exc.strerror}") from None
+
+
+def _same_file(fd: int, path: Path) -> bool:
+    try:
+        at_path = os.stat(path)
+    except FileNotFoundError:
+        return False
+    held = os.fstat(fd)
+    return (held.st_dev, held.st_ino) == (at_path.st_dev, at_path.st_ino)
+
+
+def lock_file_at(path: Path, message_path: Path) -> int:
+    """An O_RDWR descriptor of the regular file at ``path``, exclusively flocked; StoreLocked if held.
+
+    A file replaced between our open and our flock (a compaction renamed a new one into place) is
+    not the database any more: lock the one now at the path instead.
+    """
+    while True:
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_NOFOLLOW)
+        except OSError as exc:
+            raise StoreError(f"cannot open database {message_path} for writing: {exc.strerror}") from None
+        try:
+            _locked(path, message_path, fd)
+        except BaseException:
+            os.close(fd)
+            raise
+        if _same_file(fd, path):
+            return fd
+        os.close(fd)
+
+
 class _Lock:
-    """An exclusive ``flock`` on ``PATH.lock``; the file also names the holder's pid for the message.
+    """An exclusive ``flock`` on ``PATH.lock``, which names the holder's pid for the message.
+
+    The exclusion that matters is the flock on the database file itself (``lock_file_at``); this
+    one keeps the pid note of the holder beside the file.
 
     ``abandon()`` gives the lock up after a refused open and leaves the directory as it was: a
     lock file this open created is removed (while still held, so nobody else can hold it), and an
     older one gets its old contents back.
     """
 
-    def __init__(self, db_path: Path) -> None:
+    def __init__(self, db_path: Path, message_path: Path) -> None:
         self.path = db_path.with_name(db_path.name + ".lock")
         while True:
             self._fd, self._created = self._open_file()
@@ -124,7 +227,7 @@ class _Lock:
                 if exc.errno in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
                     who = f"process {holder}" if holder else "another process"
                     raise StoreLocked(
-                        f"database {db_path} is already open ({who} holds {self.path}); "
+                        f"database {message_path} is already open ({who} holds {self.path}); "
                         "stop the other bot or command first",
                         holder=holder,
                     ) from None
@@ -183,11 +286,19 @@ class _Lock:
         self.release()
 
 
-def write_new_file(path: Path, payloads: Iterable[str]) -> None:
-    """Write a complete journal (header + payloads) to ``path`` atomically: temp file, fsync, rename."""
+def write_new_file(path: Path, payloads: Iterable[str], *, keep_locked: bool = False) -> int:
+    """Write a complete journal (header + payloads) to ``path`` atomically: temp file, fsync, rename.
+
+    ``path`` is a real file path (``real_file``): the rename replaces whatever is there. With
+    ``keep_locked`` the new file is flocked before it appears at ``path``, so no other writer can
+    take it first, and its open descriptor is returned (otherwise -1).
+    """
     tmp = path.with_name(path.name + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    tmp.unlink(missing_ok=True)  # never write through a leftover symlink or FIFO of that name
+    fd = os.open(tmp, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
     try:
+        if keep_locked:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         buffer = bytearray(encode(dumps(HEADER)))
         for payload in payloads:
             buffer += encode(payload)
@@ -196,13 +307,34 @@ def write_new_file(path: Path, payloads: Iterable[str]) -> None:
                 buffer.clear()
         _write_all(fd, buffer)
         os.fsync(fd)
+        os.replace(tmp, path)
     except BaseException:
         os.close(fd)
         tmp.unlink(missing_ok=True)
         raise
-    os.close(fd)
-    os.replace(tmp, path)
     _fsync_dir(path.parent)
+    if keep_locked:
+        return fd
+    os.close(fd)
+    return -1
+
+
+def replace_unlocked_file(path: Path, payloads: Iterable[str]) -> None:
+    """Write a complete journal to ``path`` (a backup's DEST), never under a writer's feet.
+
+    A symlink is written through to its target; an existing target must be a regular file that no
+    writer holds, under any name (StoreLocked otherwise): replacing a running bot's database would
+    send its later writes to an unlinked file.
+    """
+    real = real_file(path)
+    if not real.exists():
+        write_new_file(real, payloads)
+        return
+    fd = lock_file_at(real, path)
+    try:
+        os.close(write_new_file(real, payloads, keep_locked=True))
+    finally:
+        os.close(fd)
 
 
 # A reader that sees damage mid-file reads again before calling it damage: a writer that cuts a
@@ -228,14 +360,19 @@ class Journal:
         records: list[Any],
         size: int,
         *,
+        fd: int = -1,
+        file: Path | None = None,
         torn: bytes = b"",
         created: Iterable[Path] = (),
     ) -> None:
         self.path = path
+        # The real file (symlinks followed): what compaction replaces and torn tails sit beside.
+        self.file = file if file is not None else path
         self.records = records
         self._lock = lock
         self._size = size
-        self._fd = os.open(path, os.O_WRONLY | os.O_APPEND) if lock is not None else -1
+        # The database file, flocked: the writer's exclusion, whatever name reaches the file.
+        self._fd = fd
         self._broken: str | None = None
         # After ``size``: a half-written last record, cut by ``accept()``.
         self._torn = torn
@@ -253,27 +390,33 @@ class Journal:
     @classmethod
     def open(cls, path: Path) -> Journal:
         """Lock, create if absent and read the journal at ``path``; a refusal leaves no trace."""
-        if path.is_dir():
-            raise StoreError(f"database path {path} is a directory; give a file path")
-        created = [folder for folder in reversed(path.parents) if not folder.exists()]
+        real = real_file(path)
+        created = [folder for folder in reversed(real.parents) if not folder.exists()]
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            real.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             _remove_created(created)
             raise StoreError(f"cannot create the directory for {path}: {exc.strerror}") from None
         try:
-            lock = _Lock(path)
+            lock = _Lock(real, path)
         except BaseException:
             _remove_created(created)
             raise
+        fd = -1
         try:
-            if not path.exists():
-                write_new_file(path, [])
-                created.append(path)
-            data = _read_bytes(path)
+            if not real.exists():
+                fd = write_new_file(real, [], keep_locked=True)
+                created.append(real)
+            else:
+                fd = lock_file_at(real, path)
+            data = _read_fd(fd, path)
             records, valid_end = _parse(path, data)
-            return cls(path, lock, records, valid_end, torn=data[valid_end:], created=created)
+            return cls(
+                path, lock, records, valid_end, fd=fd, file=real, torn=data[valid_end:], created=created
+            )
         except BaseException as exc:
+            if fd >= 0:
+                os.close(fd)
             lock.abandon()
             _remove_created(created)
             if isinstance(exc, OSError):
@@ -283,8 +426,7 @@ class Journal:
     @classmethod
     def open_read_only(cls, path: Path) -> Journal:
         """Read the journal at ``path`` without locking, creating, repairing or writing anything."""
-        if path.is_dir():
-            raise StoreError(f"database path {path} is a directory; give a file path")
+        real_file(path, must_exist=True)
         data = _read_bytes(path)
         attempt = 1
         while True:
@@ -302,7 +444,7 @@ class Journal:
         """Keep the database as opened: cut a torn last record (its bytes kept beside the file)."""
         if self._torn:
             try:
-                _cut_torn_tail(self.path, self._torn, self._size)
+                _cut_torn_tail(self.file, self._fd, self._torn, self._size)
             except OSError as exc:
                 raise StoreError(
                     f"cannot cut the half-written last record of {self.path}: {exc.strerror}"
@@ -328,7 +470,7 @@ class Journal:
         self.accept()
         line = encode(payload)
         try:
-            _write_all(self._fd, line)
+            _write_all(self._fd, line, self._size)
             os.fsync(self._fd)
         except OSError as exc:
             self._undo_partial_append()
@@ -355,13 +497,14 @@ class Journal:
             raise StoreError(self._broken)
         self.accept()
         try:
-            write_new_file(self.path, payloads)
+            # The new file is locked before it takes the name: no opener can get between.
+            new_fd = write_new_file(self.file, payloads, keep_locked=True)
         except OSError as exc:
             raise StoreError(
                 f"could not rewrite {self.path}: {exc.strerror}; the old file is intact"
             ) from None
-        os.close(self._fd)
-        self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND)
+        os.close(self._fd)  # an opener waiting on the old file finds it replaced and tries the new
+        self._fd = new_fd
         self._size = os.fstat(self._fd).st_size
 
     @property
@@ -396,6 +539,19 @@ def _read_bytes(path: Path) -> bytes:
         raise StoreError(f"no database at {path}") from None
     except OSError as exc:
         raise StoreError(f"cannot read database {path}: {exc.strerror}") from None
+
+
+def _read_fd(fd: int, path: Path) -> bytes:
+    """The whole file behind ``fd``: the locked file itself, not whatever the name now points to."""
+    chunks: list[bytes] = []
+    offset = 0
+    try:
+        while chunk := os.pread(fd, 1 << 20, offset):
+            chunks.append(chunk)
+            offset += len(chunk)
+    except OSError as exc:
+        raise StoreError(f"cannot read database {path}: {exc.strerror}") from None
+    return b"".join(chunks)
 
 
 def _remove_created(created: list[Path]) -> None:
@@ -446,7 +602,10 @@ def _parse(path: Path, data: bytes) -> tuple[list[Any], int]:
             if not isinstance(record, list) or not has_newline:
                 raise ValueError("not a change record" if has_newline else "no end of line")
         except ValueError as exc:
-            if index == last:
+            # Only a last line without its newline is a write that never finished: the newline is
+            # the last byte an append writes. A complete line that fails its checksum is damage,
+            # wherever it is, and cutting it would delete a record that was confirmed.
+            if index == last and not has_newline:
                 return records, offset
             raise StoreCorrupt(
                 f"database {path} is damaged at line {index + 1} (byte {offset}): {exc}. "
@@ -458,13 +617,12 @@ def _parse(path: Path, data: bytes) -> tuple[list[Any], int]:
     return records, valid_end
 
 
-def _cut_torn_tail(path: Path, tail: bytes, offset: int) -> None:
+def _cut_torn_tail(path: Path, fd: int, tail: bytes, offset: int) -> None:
     """Cut an unacknowledged, half-written last record (``tail`` at ``offset``), keeping it aside."""
     torn = path.with_name(f"{path.name}.torn-{offset}")
     torn.write_bytes(tail)
-    with open(path, "r+b") as handle:
-        handle.truncate(offset)
-        os.fsync(handle.fileno())
+    os.ftruncate(fd, offset)
+    os.fsync(fd)
     _fsync_dir(path.parent)
     log.warning(
         "%s: cut a half-written last record (%d bytes at byte %d, kept in %s): a write that was "

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import gc
 import json
+import os
 import threading
 from collections.abc import Callable, Iterator, Mapping, MutableMapping
 from contextlib import AbstractContextManager, contextmanager
@@ -34,7 +35,7 @@ from tinydb import TinyDB
 from tinydb.storages import Storage
 from tinydb.table import Table
 
-from bot.journal import Journal, StoreCorrupt, StoreError, dumps, write_new_file
+from bot.journal import Journal, StoreCorrupt, StoreError, dumps, replace_unlocked_file
 
 Tables = dict[str, dict[str, Any]]
 UndoEntry = tuple[str, str | None, Any]
@@ -265,14 +266,19 @@ class JournalStorage(Storage):
         if self.path is not None:
             own = self.path.resolve()
             # Replacing the lock file would let a second writer in; .tmp is compaction's scratch file.
-            if dest.resolve() in (own, own.with_name(own.name + ".lock"), own.with_name(own.name + ".tmp")):
+            # A hard link is the database under another name.
+            if dest.resolve() in (
+                own,
+                own.with_name(own.name + ".lock"),
+                own.with_name(own.name + ".tmp"),
+            ) or (dest.exists() and own.exists() and os.path.samefile(dest, own)):
                 raise StoreError(f"backup target {dest} is the database itself or one of its own files")
         with self._lock:
             if self._depth:
                 raise StoreError("a backup cannot be taken inside a transaction")
             try:
                 dest.parent.mkdir(parents=True, exist_ok=True)
-                write_new_file(dest, snapshot(self._data))
+                replace_unlocked_file(dest, snapshot(self._data))
             except OSError as exc:
                 raise StoreError(f"could not write the backup {dest}: {exc.strerror or exc}") from None
 

@@ -7,7 +7,9 @@ in a subprocess while this process holds the writer's lock, as the running bot w
 from __future__ import annotations
 
 import json
+import os
 import re
+import stat
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -284,3 +286,83 @@ def test_compact_of_a_missing_database_creates_nothing(
     code, _, err = run_main(capsys, "db", "compact", "--db", str(tmp_path / "bot.db"))
     assert code == 2 and "does not exist" in err
     assert list(tmp_path.iterdir()) == []
+
+
+# --- the database under other names ------------------------------------------------------------------
+
+
+def test_compact_through_another_name_while_the_bot_runs_is_refused(
+    small_files: dict[str, Path], capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    symlink, hard = tmp_path / "link.db", tmp_path / "hard.db"
+    symlink.symlink_to(small_files["db"])
+    hard.hardlink_to(small_files["db"])
+    with Store.open(small_files["db"]) as bot:
+        before = small_files["db"].read_bytes()
+        for name in (symlink, hard):
+            code, out, err = run_main(capsys, "db", "compact", "--db", str(name))
+            assert code == 2 and out == "" and "in use by process" in err
+        assert small_files["db"].read_bytes() == before
+        entry = bot.record_progress("2-1-1", "区水务局", Status.DONE, bot.history("2-1-1")[0].at)
+    with Store.open(small_files["db"]) as store:  # the bot's later write reached the file it opened
+        assert store.history("2-1-1")[-1] == entry
+
+
+def test_compact_through_a_symlink_rewrites_its_target_and_keeps_the_link(
+    small_files: dict[str, Path], capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    link = tmp_path / "link.db"
+    link.symlink_to(small_files["db"])
+    code, _, err = run_main(capsys, "db", "compact", "--db", str(link))
+    assert code == 0, err
+    assert link.is_symlink() and link.resolve() == small_files["db"].resolve()
+    assert check_json(capsys, small_files["db"])["progress_records"] == 3
+
+
+def test_backup_onto_a_symlink_writes_through_and_onto_a_fifo_is_refused(
+    small_files: dict[str, Path], capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    target, link = tmp_path / "target.db", tmp_path / "link.db"
+    target.write_text("旧备份", encoding="utf-8")
+    link.symlink_to(target)
+    code, _, err = run_main(capsys, "db", "backup", str(link), "--overwrite", "--db", str(small_files["db"]))
+    assert code == 0, err
+    assert link.is_symlink() and check_json(capsys, target)["progress_records"] == 3
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    code, _, err = run_main(capsys, "db", "backup", str(fifo), "--overwrite", "--db", str(small_files["db"]))
+    assert code == 2 and "not a regular file" in err
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
+
+
+def test_backup_onto_the_running_database_under_another_name_is_refused(
+    small_files: dict[str, Path], capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    other = tmp_path / "other.db"
+    with Store.open(other) as running:
+        running.set_meta("running", "yes")
+        hard = tmp_path / "hard.db"
+        hard.hardlink_to(other)
+        before = other.read_bytes()
+        argv = ("db", "backup", str(hard), "--overwrite", "--db", str(small_files["db"]))
+        code, _, err = run_main(capsys, *argv)
+        assert code == 2 and "already open" in err
+        assert other.read_bytes() == before and os.path.samefile(hard, other)
+        running.set_meta("still", "writing")
+    hard = small_files["db"].parent / "same.db"
+    hard.hardlink_to(small_files["db"])
+    code, _, err = run_main(capsys, "db", "backup", str(hard), "--overwrite", "--db", str(small_files["db"]))
+    assert code == 2 and "is the database itself" in err
+
+
+def test_check_of_a_damaged_complete_last_record_fails_and_leaves_it(
+    small_files: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = small_files["db"].read_bytes()
+    last = data.rstrip(b"\n").rfind(b"\n") + 1
+    damaged = data[: last + 20] + bytes([data[last + 20] ^ 0x01]) + data[last + 21 :]
+    small_files["db"].write_bytes(damaged)
+    code, out, err = run_main(capsys, "db", "check", "--db", str(small_files["db"]))
+    assert code == 1 and out == "" and "damaged at line" in err
+    assert small_files["db"].read_bytes() == damaged
+    assert not list(small_files["db"].parent.glob("*.torn-*"))

@@ -7,6 +7,8 @@ These are properties of the file itself, so every test here uses a real file in 
 from __future__ import annotations
 
 import json
+import os
+import stat
 import subprocess
 import sys
 import zlib
@@ -264,13 +266,88 @@ def test_every_cut_through_the_last_record_recovers_the_ones_before(tmp_path: Pa
             assert store.latest("2-1-1", "单位3") == again
 
 
-def test_a_garbled_last_record_is_cut_like_a_torn_one(tmp_path: Path) -> None:
+def test_a_flipped_bit_in_the_complete_last_record_is_damage_not_a_torn_write(tmp_path: Path) -> None:
+    """The record was confirmed (its newline is on disk): cutting it would delete it silently."""
     path = tmp_path / "bot.db"
-    seqs = write_reports(path, 3)
+    write_reports(path, 3)
     lines = path.read_bytes().count(b"\n")
     damage_line(path, lines)
+    before = files_in(tmp_path)
+    for read_only in (False, True):
+        with pytest.raises(StoreCorrupt, match=f"damaged at line {lines}"):
+            Store.open(path, read_only=read_only)
+        assert files_in(tmp_path) == before
+
+
+# --- one writer per file, whatever its name ---------------------------------------------------------
+
+
+def other_names(tmp_path: Path, path: Path) -> dict[str, Path]:
+    """The database reached through a symlink, a hard link and a relative path with ``..``."""
+    symlink = tmp_path / "elsewhere" / "link.db"
+    symlink.parent.mkdir()
+    symlink.symlink_to(path)
+    hard = tmp_path / "elsewhere" / "hard.db"
+    hard.hardlink_to(path)
+    return {"symlink": symlink, "hard link": hard, "dotted": tmp_path / "elsewhere" / ".." / path.name}
+
+
+def test_a_second_writer_is_refused_under_any_name(tmp_path: Path) -> None:
+    path = tmp_path / "bot.db"
+    write_reports(path, 1)
+    names = other_names(tmp_path, path)
+    with Store.open(path) as first:
+        for name in names.values():
+            with pytest.raises(StoreLocked, match="already open"):
+                Store.open(name)
+        # The refused openers changed nothing: the writer goes on numbering its records alone.
+        assert first.record_progress("2-1-1", "单位1", Status.DONE, MAY_4).seq == 2
+    with Store.open(names["hard link"]) as again:
+        assert [entry.seq for entry in again.history("2-1-1")] == [1, 2]
+
+
+def test_compacting_through_a_symlink_keeps_the_link_and_the_writer_out(tmp_path: Path) -> None:
+    path = tmp_path / "bot.db"
+    write_reports(path, 2)
+    link = other_names(tmp_path, path)["symlink"]
+    with Store.open(link) as store:
+        store.compact()
+        store.record_progress("2-1-1", "单位9", Status.DONE, MAY_4)
+        with pytest.raises(StoreLocked):
+            Store.open(path)  # the compacted file is locked too, from before it took the name
+    assert link.is_symlink()
     with Store.open(path) as store:
-        assert [entry.seq for entry in store.history("2-1-1")] == seqs[:-1]
+        assert store.progress_count() == 3
+
+
+def test_a_writer_that_waited_on_a_compacted_file_locks_the_new_one(tmp_path: Path) -> None:
+    path = tmp_path / "bot.db"
+    write_reports(path, 1)
+    with Store.open(path) as store:
+        store.compact()
+        store.compact()
+        with pytest.raises(StoreLocked):
+            Store.open(path)
+
+
+@pytest.mark.parametrize("kind", ["dangling symlink", "fifo", "device"])
+def test_a_path_that_is_not_a_regular_file_is_refused_and_left_alone(tmp_path: Path, kind: str) -> None:
+    path = tmp_path / "bot.db"
+    if kind == "dangling symlink":
+        path.symlink_to(tmp_path / "nowhere" / "real.db")
+        expected = "which does not exist"
+    elif kind == "fifo":
+        os.mkfifo(path)
+        expected = "not a regular file"
+    else:
+        path.symlink_to("/dev/null")
+        expected = "not a regular file"
+    before = sorted(os.listdir(tmp_path))
+    for read_only in (False, True):
+        with pytest.raises(StoreError, match=expected):
+            Store.open(path, read_only=read_only)
+    assert sorted(os.listdir(tmp_path)) == before
+    assert path.is_symlink() or stat.S_ISFIFO(os.lstat(path).st_mode)
 
 
 def test_a_failed_write_loses_nothing_and_is_not_half_saved(tmp_path: Path) -> None:

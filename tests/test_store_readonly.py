@@ -118,11 +118,12 @@ def test_a_reader_sees_every_record_the_writer_confirmed_before_it_opened(tmp_pa
     assert not [name for name in os.listdir(tmp_path) if ".torn-" in name]
 
 
-# A half-written last record: cut inside it, cut before its newline, or whole but garbled.
+# A half-written last record: cut inside it, cut before its newline, or garbled and unfinished.
+# (Garbled but complete, newline and all, is damage: see test_store_file.)
 TORN_TAILS: dict[str, Callable[[bytes], bytes]] = {
     "cut short": lambda record: record[: len(record) // 2],
     "no newline": lambda record: record[:-1],
-    "garbled": lambda record: record[:12] + b"X" + record[13:],
+    "garbled, no newline": lambda record: record[:12] + b"X" + record[13:-1],
 }
 
 
