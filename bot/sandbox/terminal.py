@@ -67,7 +67,7 @@ PAGE_WORDS = {
     "prev": texts.LV_BUTTON_PREV,
     "上一页": texts.LV_BUTTON_PREV,
 }
-# The simulated clock's time of day: after a typical REMIND_AT, as reminders are ticked by hand.
+# The simulated clock's time of day: after a typical BOT_REMIND_AT, as reminders are ticked by hand.
 SANDBOX_TIME = time(9, 30)
 SANDBOX_COMMANDS = (
     "as",
