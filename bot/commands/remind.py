@@ -144,5 +144,5 @@ def _detail(reminder: Reminder, measure: Measure | None) -> str:
         basis = texts.LIST_SEPARATOR.join(reminder.basis)
         return texts.REMIND_ITEM_BASIS.format(basis=basis) if basis else ""
     dated = dated_item(measure, reminder.due) if measure is not None else None
-    kind = dated.kind if dated is not None else "deadline"
+    kind = reminder.kind or (dated.kind if dated is not None else "deadline")
     return texts.REMIND_ITEM_DUE.format(kind=texts.LV_ITEM_KIND[kind], due=reminder.due.isoformat())
