@@ -135,6 +135,8 @@ BOT_COMMANDS = {
     "status": "一项措施的详情和各单位进展：/status 编号 或 /status 关键词",
     "find": "按关键词找措施：/find 噪声",
     "summary": "按附件和单位的进展汇总",
+    "export": "督办台账 Excel 工作簿：/export [单位|领导|附件N|全部]",
+    "chart": "各附件完成率和滞后单位图：/chart [单位|领导|附件N|全部]",
     "bindings": "查看绑定情况",
     "bind": "绑定本聊天：/bind 单位名称 或 /bind 邀请码",
     "bindleader": "绑定本聊天为领导群：/bindleader 姓名",
@@ -264,6 +266,7 @@ BOT_DIGEST_REASONS = {
     "due": "   今天到期（{due}）",
     "overdue": "   {due}到期 · 已逾期 {days} 天",
     "window_start": "   本时段开始，{due}前完成 · 还有 {days} 天",
+    "window_end": "   本时段{due}结束，请报送本时段工作总结",
     "checkin": "   请报送本期进展{basis}",
 }
 # What in the plan asks for the check-in: 按季度, 第二、三季度每月, 长期实施.
@@ -287,6 +290,7 @@ REMIND_REASONS = {
     "overdue": "已逾期",
     "checkin": "进展填报",
     "window_start": "时段开始",
+    "window_end": "时段结束",
 }
 REMIND_ROLE_LEADER = "领导督办"
 REMIND_HEADER = "{date} 工作日：{count} 份提醒{overdue}"
