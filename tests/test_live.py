@@ -204,3 +204,15 @@ async def test_telegram_through_a_proxy(fake_api: BotApiServer, tmp_path: Path) 
     called = {path.rsplit("/", 1)[-1] for path in proxy.paths}
     assert {"getMe", "getUpdates", "sendMessage"} <= called
     assert NO_ADMIN_WARNING not in log
+
+
+async def test_a_stop_while_waiting_for_telegram_is_clean(tmp_path: Path) -> None:
+    process = await start_live(live_env(f"http://127.0.0.1:{free_port()}", tmp_path / "bot.db"))
+    try:
+        logged = await logged_lines(process, UNREACHABLE, count=1)
+        log = "".join(logged) + await stop_bot(process)
+    finally:
+        if process.returncode is None:
+            process.kill()
+    assert process.returncode == 0, log
+    assert "Traceback" not in log
