@@ -2,7 +2,7 @@
 monthly 通报. Writing them to a file is ``bot.workbook`` (Excel), ``bot.worddoc`` (Word) and
 ``bot.chart`` (PNG); this module decides what is in them.
 
-Pure: the day comes in with the snapshot, work days through a ``WorkdayCount``. Every figure is
+Pure: the day comes in with the snapshot (and its work calendar). Every figure is
 built from the leader views' own queries (``bot.queries``): the 逾期 rows are the rows of
 ``queries.overdue`` for the same day and scope, the 汇总 rows are ``queries.summary``, and a
 台账 row is a unit as ``queries.measure_status`` shows it. Nothing here decides again what is overdue.
@@ -37,23 +37,10 @@ from bot.models import Measure, Plan, ProgressEntry, Status
 from bot.store import Store
 from schedules.calendar import WorkCalendar
 
-WorkdayCount = Callable[[date, date], int]
-"""Work days after the first day up to and including the second (0 when the second is not later)."""
-
 BULLETIN_TOP = 3
 """Best and lagging units named in the monthly 通报."""
 BULLETIN_LIST = 5
 """Measures named per line of the 通报 text before "等 N 项"."""
-
-
-def no_workdays(start: date, end: date) -> int:
-    """A WorkdayCount for callers without a calendar: Monday to Friday."""
-    days = 0
-    day = start + timedelta(days=1)
-    while day <= end:
-        days += day.weekday() < 5
-        day += timedelta(days=1)
-    return days
 
 
 # --- rows -------------------------------------------------------------------------------------------
@@ -190,7 +177,6 @@ def build_report(
     snapshot: queries.Snapshot,
     scope: queries.Scope,
     documents: Documents,
-    workdays: WorkdayCount = no_workdays,
 ) -> Report:
     """The whole report for ``scope`` as of ``snapshot.today``.
 
@@ -212,7 +198,7 @@ def build_report(
         scope=scope,
         summary=queries.summary(snapshot, scope),
         overdue=overdue,
-        overdue_rows=_overdue_rows(snapshot, overdue, workdays),
+        overdue_rows=_overdue_rows(snapshot, overdue),
         ledger=ledger,
         ranking=rank_units(snapshot, scope, measures, overdue, facts),
     )
@@ -223,17 +209,16 @@ def report_for(
 ) -> Report:
     """``build_report`` for a scope as of ``today`` from the store: what ``export``, ``/export``
     and the monthly 通报 each make in one call."""
-    snapshot = queries.Snapshot.take(plan, directory, store, today)
-    return build_report(snapshot, scope, store.history_documents, workdays=calendar.workdays_between)
+    latest = queries.latest_as_of(store, today)
+    snapshot = queries.Snapshot(queries.index_for(plan, directory), latest, today, calendar)
+    return build_report(snapshot, scope, store.history_documents)
 
 
 def item_kind_label(kind: str) -> str:
     return texts.RPT_ITEM_KINDS.get(kind, kind)
 
 
-def _overdue_rows(
-    snapshot: queries.Snapshot, report: queries.UnitReport, workdays: WorkdayCount
-) -> list[OverdueRow]:
+def _overdue_rows(snapshot: queries.Snapshot, report: queries.UnitReport) -> list[OverdueRow]:
     plan = snapshot.plan
     rows = []
     for group in report.groups:
@@ -247,7 +232,7 @@ def _overdue_rows(
                     item_text=item.text if item is not None else "",
                     due=item.due if item is not None else None,
                     days_overdue=max(unit_item.days_overdue, 0),
-                    workdays_overdue=workdays(item.due, report.today) if item is not None else 0,
+                    workdays_overdue=unit_item.workdays_overdue,
                     unit=group.unit,
                     role=plan.role_word(measure.annex, unit_item.role, short=False),
                     leaders=texts.LIST_SEPARATOR.join(snapshot.index.leaders[measure.id]),

@@ -100,7 +100,7 @@ def test_the_overdue_sheet_has_exactly_the_rows_of_overdue_json(
         )
         assert row["最新状态"] == (item["status"] or "未报告")
         assert row["进度"] == (item["percent"] / 100 if item["percent"] is not None else None)
-        assert 0 < row["逾期工作日"] <= row["逾期天数"]
+        assert row["逾期工作日"] == item["workdays_overdue"] and 0 < row["逾期工作日"] <= row["逾期天数"]
     reported = next(r for r in rows if r["编号"] == first[0]["measure"] and r["单位"] == first[0]["unit"])
     assert (reported["进度"], reported["说明"], reported["更新时间"]) == (
         0.6,
