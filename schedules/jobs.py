@@ -24,7 +24,7 @@ from telegram.ext import Application, CallbackContext, JobQueue
 from bot.clock import TZ, today
 from bot.services import Services
 from schedules.calendar import WorkCalendar
-from schedules.dispatch import SendDigest, run_reminders
+from schedules.dispatch import SendDigest, UnrecordedSends, run_reminders
 
 log = logging.getLogger(__name__)
 
@@ -75,11 +75,13 @@ def schedule_reminders(
     # The daily run, the catch-up and the retries must not interleave: two runs sending the
     # same unsent digest at once would both send it before either wrote the ledger.
     lock = asyncio.Lock()
+    # Deliveries whose ledger write failed (a full disk): recorded before anything else is sent.
+    unrecorded = UnrecordedSends()
 
     async def run(attempt: int) -> None:
         async with lock:
-            report = await run_reminders(services, calendar, send)
-        if report.failed:
+            report = await run_reminders(services, calendar, send, unrecorded)
+        if not report.complete:
             schedule_retry(report.day, attempt + 1)
 
     async def daily(context: Context) -> None:
