@@ -30,7 +30,7 @@ from bot.assignments import Light, UnitRole, is_complete, is_done, lead_units, s
 from bot.directory import Directory
 from bot.models import DatedItem, Measure, Plan, ProgressEntry, Status
 from bot.progress import MEASURE_ID, normalize_measure_id
-from bot.store import Binding, Store
+from bot.store import Binding, ItemKey, Store
 
 LatestMap = Mapping[tuple[str, str], ProgressEntry]
 History = Callable[[str], list[ProgressEntry]]
@@ -157,18 +157,34 @@ def index_for(plan: Plan, directory: Directory) -> PlanIndex:
 def latest_as_of(store: Store, today: date) -> dict[tuple[str, str], ProgressEntry]:
     """Each (measure, unit)'s latest report dated on or before ``today``.
 
-    Usually that is the store's latest entry; only a view of a past day, with reports dated after
-    it, reads that pair's history.
+    The latest-status rule (README): the report with the latest date and time on or before the
+    day asked about, the one recorded last among equals. A report dated after that day waits for
+    its day, so no single record, however far ahead it is dated, freezes a status. Usually that
+    is the store's latest entry; only a pair with a report dated after ``today`` reads its history.
     """
     result: dict[tuple[str, str], ProgressEntry] = {}
     for key, entry in store.latest_all().items():
-        if entry.at.date() <= today:
-            result[key] = entry
-            continue
-        earlier = [e for e in store.history(key[0], key[1]) if e.at.date() <= today]
-        if earlier:
-            result[key] = max(earlier, key=lambda e: (e.at, e.seq))
+        found = entry if entry.at.date() <= today else _latest_before(store.history(*key), today)
+        if found is not None:
+            result[key] = found
     return result
+
+
+def latest_items_as_of(store: Store, today: date) -> dict[ItemKey, ProgressEntry]:
+    """``latest_as_of`` per (measure, unit, item): what the reminder engine closes items by."""
+    result: dict[ItemKey, ProgressEntry] = {}
+    for key, entry in store.latest_items().items():
+        if entry.at.date() > today:
+            measure, unit, item = key
+            entry = _latest_before([e for e in store.history(measure, unit) if e.item == item], today)
+        if entry is not None:
+            result[key] = entry
+    return result
+
+
+def _latest_before(history: Iterable[ProgressEntry], today: date) -> ProgressEntry | None:
+    earlier = [e for e in history if e.at.date() <= today]
+    return max(earlier, key=lambda e: (e.at, e.seq)) if earlier else None
 
 
 @dataclass

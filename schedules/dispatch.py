@@ -26,6 +26,7 @@ from datetime import date, datetime
 from bot.clock import today
 from bot.directory import Directory
 from bot.models import Plan
+from bot.queries import latest_items_as_of
 from bot.services import Services
 from bot.store import Store, StoreError
 from schedules.calendar import WorkCalendar
@@ -143,7 +144,7 @@ def plan_day(store: Store, plan: Plan, directory: Directory, calendar: WorkCalen
         return DayPlan(day, [])
     with_overdue, new_overdue_day = overdue_decision(store, calendar, day)
     digests = digests_for_day(
-        plan, directory, store.latest_items(), calendar, day, include_overdue=with_overdue
+        plan, directory, latest_items_as_of(store, day), calendar, day, include_overdue=with_overdue
     )
     return DayPlan(day, digests, with_overdue, new_overdue_day)
 
