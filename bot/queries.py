@@ -173,12 +173,13 @@ def latest_as_of(store: Store, today: date) -> dict[tuple[str, str], ProgressEnt
 def latest_items_as_of(store: Store, today: date) -> dict[ItemKey, ProgressEntry]:
     """``latest_as_of`` per (measure, unit, item): what the reminder engine closes items by."""
     result: dict[ItemKey, ProgressEntry] = {}
-    for key, entry in store.latest_items().items():
-        if entry.at.date() > today:
+    for key, latest in store.latest_items().items():
+        found: ProgressEntry | None = latest
+        if latest.at.date() > today:
             measure, unit, item = key
-            entry = _latest_before([e for e in store.history(measure, unit) if e.item == item], today)
-        if entry is not None:
-            result[key] = entry
+            found = _latest_before([e for e in store.history(measure, unit) if e.item == item], today)
+        if found is not None:
+            result[key] = found
     return result
 
 
