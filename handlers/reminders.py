@@ -20,14 +20,14 @@ from telegram.error import BadRequest, NetworkError, RetryAfter
 from bot import texts
 from bot.digest import DigestPart, DigestRenderer, item_key
 from bot.progress import BUTTON_STATUSES, button_data
-from bot.queries import latest_as_of
+from bot.queries import latest_pairs_as_of
 from bot.services import Services
 from schedules.policy import Digest
 
 log = logging.getLogger(__name__)
 
 SEND_RETRY_DELAYS: tuple[float, ...] = (1.0, 3.0, 10.0)
-"""Waits before re-sending a message after a network error or a 5xx (429s are AIORateLimiter's)."""
+"""Waits before re-sending a message after a network error or a 5xx (429s: the rate limiter's)."""
 PARTS_META_PREFIX = "digest-parts"
 
 
@@ -92,7 +92,7 @@ class DigestSender:
         svc = self.services
         key = f"{PARTS_META_PREFIX}:{chat_id}:{digest.recipient.key}"
         delivered = self._delivered(key, digest.day)
-        renderer = DigestRenderer(svc.plan, svc.directory, latest_as_of(svc.store, digest.day))
+        renderer = DigestRenderer(svc.plan, svc.directory, latest_pairs_as_of(svc.store, digest.day))
         parts = renderer.parts(digest, delivered=delivered.keys(), parts_before=len(delivered.message_ids))
         unit = digest.recipient.name if digest.recipient.kind == "unit" else None
         for part in parts:
@@ -123,7 +123,7 @@ class DigestSender:
             except BadRequest:
                 raise  # the message itself is wrong: sending it again cannot help
             except (NetworkError, RetryAfter) as error:
-                # Timeouts, lost connections and Telegram's 5xx; 429s that outlasted AIORateLimiter's
+                # Timeouts, lost connections and Telegram's 5xx; 429s that outlasted the rate limiter's
                 # own retries. Forbidden (the bot was removed) is neither and goes to the dispatcher.
                 if delay is None:
                     raise

@@ -18,6 +18,7 @@ that happens to be.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -26,7 +27,7 @@ from datetime import date, datetime
 from bot.clock import today
 from bot.directory import Directory
 from bot.models import Plan
-from bot.queries import latest_items_as_of
+from bot.queries import latest_as_of
 from bot.services import Services
 from bot.store import Store, StoreError
 from schedules.calendar import WorkCalendar
@@ -39,6 +40,9 @@ SendDigest = Callable[[int, Digest], Awaitable[list[int]]]
 
 OVERDUE_DAY_KEY = "reminders.overdue_day"
 """Meta key: the day this week's overdue list went (or is going) out."""
+CONCURRENT_CHATS = 8
+"""Chats served at once. Enough to keep Telegram's 30 a second busy while a few chats wait out a
+429; few enough that laying out digests ahead of their turn does not hold up the sends."""
 LAST_RUN_KEY = "reminders.last_run"
 """Meta key: when the dispatcher last finished a run (ISO datetime), for operators."""
 
@@ -144,7 +148,7 @@ def plan_day(store: Store, plan: Plan, directory: Directory, calendar: WorkCalen
         return DayPlan(day, [])
     with_overdue, new_overdue_day = overdue_decision(store, calendar, day)
     digests = digests_for_day(
-        plan, directory, latest_items_as_of(store, day), calendar, day, include_overdue=with_overdue
+        plan, directory, latest_as_of(store, day), calendar, day, include_overdue=with_overdue
     )
     return DayPlan(day, digests, with_overdue, new_overdue_day)
 
@@ -187,27 +191,10 @@ async def run_reminders(
             return False
         return True
 
-    if not ledger_writable() or not report.workday or day < services.plan.issued:
-        return report
-    day_plan = plan_day(store, services.plan, services.directory, calendar, day)
-    if day_plan.new_overdue_day:
-        try:
-            store.set_meta(OVERDUE_DAY_KEY, day.isoformat())
-        except StoreError as exc:
-            store_failed(exc)  # the decision must be stored before anything goes out: retry later
-            return report
-    report.with_overdue = day_plan.with_overdue
-    report.digests = len(day_plan.digests)
-    for digest in day_plan.digests:
-        key = digest.recipient.key
-        chats = chats_for(services.store, digest.recipient)
-        if not chats:
-            log.info("no chat is bound to %s: %d reminders for %s not sent", key, len(digest.items), day)
-            report.unbound.append(key)
-        for chat_id in chats:
-            if store.was_sent(day, chat_id, key) or (day, chat_id, key) in unrecorded:
-                report.already_sent.append((chat_id, key))
-                continue
+    async def deliver(chat_id: int, digests: list[Digest]) -> None:
+        """One chat's digests of the day, in order; each goes into the ledger once Telegram has it."""
+        for digest in digests:
+            key = digest.recipient.key
             if not ledger_writable():
                 report.failed.append(Failure(chat_id, key, f"not sent: {report.store_error}"))
                 continue
@@ -228,6 +215,54 @@ async def run_reminders(
             except StoreError as exc:
                 unrecorded.entries[(day, chat_id, key)] = (sent_at, list(message_ids))
                 store_failed(exc)
+
+    if not ledger_writable() or not report.workday or day < services.plan.issued:
+        return report
+    day_plan = plan_day(store, services.plan, services.directory, calendar, day)
+    if day_plan.new_overdue_day:
+        try:
+            store.set_meta(OVERDUE_DAY_KEY, day.isoformat())
+        except StoreError as exc:
+            store_failed(exc)  # the decision must be stored before anything goes out: retry later
+            return report
+    report.with_overdue = day_plan.with_overdue
+    report.digests = len(day_plan.digests)
+    owed: dict[int, list[Digest]] = {}
+    for digest in day_plan.digests:
+        key = digest.recipient.key
+        chats = chats_for(services.store, digest.recipient)
+        if not chats:
+            log.info("no chat is bound to %s: %d reminders for %s not sent", key, len(digest.items), day)
+            report.unbound.append(key)
+        for chat_id in chats:
+            if store.was_sent(day, chat_id, key) or (day, chat_id, key) in unrecorded:
+                report.already_sent.append((chat_id, key))
+            else:
+                owed.setdefault(chat_id, []).append(digest)
+    # Several chats at once: the rate limiter paces the total, so a chat paused by a 429 or a slow
+    # answer holds up only itself. Within a chat, its digests go one after another, in order.
+    queue = list(owed.items())
+    queue.reverse()
+
+    async def worker() -> None:
+        try:
+            while queue:
+                chat_id, owed_here = queue.pop()
+                await deliver(chat_id, owed_here)
+        except BaseException:
+            queue.clear()  # the others must not take another chat after a crash
+            raise
+
+    workers = [asyncio.ensure_future(worker()) for _ in range(min(CONCURRENT_CHATS, len(queue)))]
+    try:
+        await asyncio.gather(*workers)
+    except BaseException:
+        # A crash (or a cancelled job) ends the whole run, as it would end the process: no worker
+        # goes on sending what the ledger will not hear of.
+        for each in workers:
+            each.cancel()
+        await asyncio.gather(*workers, return_exceptions=True)
+        raise
     try:
         store.set_meta(LAST_RUN_KEY, services.clock.now().isoformat())
     except StoreError as exc:
