@@ -162,6 +162,27 @@ ECHO_CHARS = 200
 characters whatever the note was, or the record would be stored but never confirmed."""
 
 
+ARGUMENT_CHARS = 50
+"""How much of a command's argument (a name, a code, a scope) an answer quotes back."""
+ARGUMENTS_LISTED = 5
+"""How many typed names an answer lists before "… 等 N 个"."""
+ALERT_LIMIT = 200
+"""Telegram's limit for a button's alert (answerCallbackQuery text)."""
+
+
+def fit_message(text: str, limit: int = TELEGRAM_LIMIT) -> str:
+    """``text`` within Telegram's limit, cut at a line end (HTML tags never span lines here)."""
+    if len(text) <= limit:
+        return text
+    end = text.rfind("\n", 0, limit - 2)
+    return text[: end if end > 0 else limit - 2] + "\n" + texts.ELLIPSIS
+
+
+def fit_alert(text: str) -> str:
+    """A button's alert within Telegram's 200 characters."""
+    return cut(text, ALERT_LIMIT)
+
+
 def cut(text: str, limit: int = ECHO_CHARS) -> str:
     """``text`` as typed, spacing kept, cut to ``limit`` characters (the last one "…")."""
     return text if len(text) <= limit else text[: limit - 1] + texts.ELLIPSIS

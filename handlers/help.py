@@ -43,6 +43,8 @@ COMMANDS: dict[str, Audience] = {
     "bindleader": "admin",
     "unbind": "admin",
     "invite": "admin",
+    "invites": "admin",
+    "uninvite": "admin",
     "whoami": "everyone",
 }
 
