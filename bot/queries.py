@@ -30,12 +30,15 @@ from bot import texts
 from bot.assignments import ItemProgress, Light, UnitRole, is_done, lead_units, status_light, unit_roles
 from bot.directory import Directory
 from bot.models import Item, Measure, Plan, ProgressEntry, Status
+from bot.numerals import CHINESE_NUMERAL, number
 from bot.progress import MEASURE_ID, normalize_measure_id
-from bot.store import Binding, ItemKey, Store
+from bot.store import Acknowledgement, Binding, ItemKey, Store
 from schedules.calendar import WorkCalendar
 
 LatestMap = Mapping[ItemKey, ProgressEntry]
 History = Callable[[str], list[ProgressEntry]]
+Acknowledged = Callable[[str], list[Acknowledgement]]
+"""A measure's 签收 records, earliest first (``Store.acknowledgements``)."""
 
 DEFAULT_UPCOMING_DAYS = 14
 MAX_UPCOMING_DAYS = 366
@@ -300,7 +303,7 @@ class ScopeError(ValueError):
 
 
 EVERYTHING_WORDS = frozenset({"全部", "所有", "all"})
-_ANNEX = re.compile(r"^(附件|annex)?\s*([0-9]+)$", re.IGNORECASE)
+_ANNEX = re.compile(rf"^(附件|annex)?\s*([0-9]+|{CHINESE_NUMERAL})$", re.IGNORECASE)
 
 
 def scope_everything(label: str) -> Scope:
@@ -328,14 +331,14 @@ def leader_scope(directory: Directory, name: str) -> Scope:
 
 
 def annex_number(text: str, *, bare: bool = False) -> int | None:
-    """N from 附件N, 附件 N, annex N or, with ``bare``, a plain N (full-width ２ too); else None.
+    """N from 附件N, 附件 N, 附件二, annex N or, with ``bare``, a plain N (full-width ２, 二 too); else None.
 
     Chat needs the word (a bare number after /overdue says nothing); ``--annex`` already does.
     """
     found = _ANNEX.match(unicodedata.normalize("NFKC", text).strip())
     if found is None or (found.group(1) is None and not bare):
         return None
-    return int(found.group(2))
+    return number(found.group(2))
 
 
 def annex_label(number: int) -> str:
@@ -949,6 +952,8 @@ class MeasureStatus:
     """The dated items, then the check-in periods begun by today (the current one last)."""
     role_words: dict[str, str] = field(default_factory=dict)
     """The annex's own words for the roles: 主责 / 协办, or 牵头 / 责任."""
+    acknowledgements: list[Acknowledgement] = field(default_factory=list)
+    """签收 of the measure's reminders up to today, earliest first."""
 
     def to_json(self) -> dict[str, Any]:
         m = self.measure
@@ -970,6 +975,7 @@ class MeasureStatus:
             "units": [u.to_json() for u in self.units],
             "items": [i.to_json() for i in self.items],
             "role_words": self.role_words,
+            "acknowledgements": [ack.model_dump(mode="json") for ack in self.acknowledgements],
         }
 
 
@@ -1015,11 +1021,14 @@ def find_measure(plan: Plan, measure_id: str) -> Measure:
     raise UnknownMeasure(cleaned or measure_id, same_task)
 
 
-def measure_status(snapshot: Snapshot, measure_id: str, history: History) -> MeasureStatus:
+def measure_status(
+    snapshot: Snapshot, measure_id: str, history: History, acknowledged: Acknowledged | None = None
+) -> MeasureStatus:
     """A measure in full, with every responsible unit's latest status and recent history.
 
     ``history(measure_id)`` returns the measure's reports oldest first (``Store.history``);
-    reports dated after today are left out, as they are everywhere else.
+    ``acknowledged`` its 签收 (``Store.acknowledgements``). What is dated after today is left
+    out, as it is everywhere else.
     """
     index = snapshot.index
     measure = find_measure(index.plan, measure_id)
@@ -1094,4 +1103,7 @@ def measure_status(snapshot: Snapshot, measure_id: str, history: History) -> Mea
         units=units,
         items=item_states,
         role_words={role: index.plan.role_word(measure.annex, role) for role in ("lead", "co")},
+        acknowledgements=[
+            ack for ack in (acknowledged(measure.id) if acknowledged else []) if ack.at.date() <= today
+        ],
     )

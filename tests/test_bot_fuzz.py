@@ -33,6 +33,8 @@ COMMANDS = (
     "/bindings",
     "/invite",
     "/invites",
+    "/uninvite",
+    "/find",
     "/overdue",
     "/upcoming",
     "/status",

@@ -5,13 +5,14 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from bot.assignments import UnitRole
 from bot.directory import Directory, Group, Unit
 from bot.models import Deadline, Measure, Plan, ProgressEntry, Status
 from bot.progress import (
+    STATUS_WORDS,
     ParseProblem,
     ProgressParseError,
     ProgressReport,
@@ -81,7 +82,7 @@ def test_reply_to_one_item_digest_needs_no_id() -> None:
         ("2-63-1 进行中 60", ParseProblem.PERCENT_WITHOUT_SIGN),
         ("2-63-1 进行中 进度60", ParseProblem.PERCENT_WITHOUT_SIGN),
         ("2-63-1 60 进行中", ParseProblem.PERCENT_WITHOUT_SIGN),
-        ("2-63-1 完成了", ParseProblem.GLUED_STATUS),
+        ("2-63-1 完成情况良好", ParseProblem.GLUED_STATUS),
         ("2-63-1 已完成已报送评估报告", ParseProblem.GLUED_STATUS),
         ("2-63-1 受阻资金未到位", ParseProblem.GLUED_STATUS),
         ("2-63-1 已完成 60%", ParseProblem.CONTRADICTION),
@@ -121,7 +122,7 @@ def test_numbers_in_the_note_stay_in_the_note(text: str, expected: ProgressRepor
 
 
 def test_what_is_refused_is_quoted_back() -> None:
-    assert parse_progress("2-63-1 完成了") == ProgressParseError(ParseProblem.GLUED_STATUS, "完成了")
+    assert parse_progress("2-63-1 完成啦") == ProgressParseError(ParseProblem.GLUED_STATUS, "完成啦")
     assert parse_progress("2-63-1 进行中 -5%") == ProgressParseError(ParseProblem.BAD_PERCENT, "-5%")
     assert parse_progress("进行中 60", default_measure="3-6-4") == ProgressParseError(
         ParseProblem.PERCENT_WITHOUT_SIGN, "60"
@@ -317,6 +318,7 @@ def test_a_number_without_its_percent_sign_is_refused(number: int, measure: str,
 def test_a_status_word_run_into_other_words_is_refused_never_guessed(
     word: str, tail: str, measure: str
 ) -> None:
+    assume(f"{word}{tail}" not in STATUS_WORDS)  # 完成了 is a status word of its own
     parsed = parse_progress(f"{measure} {word}{tail}")
     assert isinstance(parsed, ProgressParseError) and parsed.problem is ParseProblem.GLUED_STATUS
     assert parsed.detail.startswith(word)
