@@ -412,7 +412,7 @@ def recurrence_text(recurrence: Recurrence) -> str:
 
 def unknown_measure_text(error: UnknownMeasure) -> str:
     """No such measure: the ID format, and the measures of the annex and task it names if any."""
-    text = texts.LV_UNKNOWN_MEASURE.format(text=error.measure_id)
+    text = texts.LV_UNKNOWN_MEASURE.format(text=cut(error.measure_id, ARGUMENT_CHARS))
     if error.same_task:
         annex, task, _ = error.measure_id.split("-")
         ids = texts.LIST_SEPARATOR.join(error.same_task)
@@ -558,7 +558,7 @@ FOUND_TEXT_CHARS = 24
 
 def found_text(matches: Matches) -> str:
     """The measures words found, one line each (ID, task, the start of its text); plain text."""
-    words = " ".join(matches.words)
+    words = cut(" ".join(matches.words), ARGUMENT_CHARS)
     if not matches.measures:
         return texts.LV_FIND_NONE.format(words=words)
     lines = [texts.LV_FIND_TITLE.format(words=words, count=matches.total)]

@@ -171,7 +171,7 @@ def scope_request(svc: Services, view: View, day: date, args: list[str], usage: 
     try:
         scope = queries.parse_scope(svc.plan, svc.directory, text, texts.LV_EVERYTHING)
     except queries.ScopeError as exc:
-        unknown = texts.LV_UNKNOWN_SCOPE.format(text=exc.text)
+        unknown = texts.LV_UNKNOWN_SCOPE.format(text=render.cut(exc.text, render.ARGUMENT_CHARS))
         raise Answer(_with_suggestions(unknown, exc.suggestions) + "\n" + usage) from None
     return ViewRequest(view, day, encode_scope(svc, scope))
 
@@ -278,7 +278,7 @@ def measure_arg(args: list[str] | None) -> str:
         text = normalize_measure_id(candidate)
         if MEASURE_ID.fullmatch(text):
             return text
-    raise Answer(texts.LV_UNKNOWN_MEASURE.format(text=typed))
+    raise Answer(texts.LV_UNKNOWN_MEASURE.format(text=render.cut(typed, render.ARGUMENT_CHARS)))
 
 
 async def page_pressed(update: Update, context: Context) -> None:

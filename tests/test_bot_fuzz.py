@@ -155,3 +155,17 @@ async def test_any_button_gets_a_short_answer(
     assert answer is not None, repr(data)
     assert len(answer.get("text") or "") <= 200, repr(data)
     assert_bounded([*said, bot.api.message(chat, sent.message_id)], caplog, repr(data))
+
+
+@pytest.mark.parametrize(
+    "command", ["/overdue", "/status", "/summary", "/mytasks", "/upcoming", "/bind", "/find"]
+)
+async def test_a_long_argument_is_quoted_at_most_50_characters(
+    bot: Bot, caplog: pytest.LogCaptureFixture, command: str
+) -> None:
+    chat, person = place(bot, "admin")
+    marker = "甲" * 4000
+    said = await bot.says(chat, person, f"{command} {marker}")
+    assert said, command
+    for message in said:
+        assert "甲" * 51 not in message["text"], command
