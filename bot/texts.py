@@ -230,6 +230,10 @@ BOT_EVIDENCE_ID_FIRST = "请把措施编号写在说明的开头，如 <code>{me
 BOT_ACKNOWLEDGED_REACTION = "👌"
 BOT_ACKNOWLEDGED = "👌 已签收 {measures} · {who}"
 BOT_BUTTON_ANSWER = "已记录：{measure} {status}"
+BOT_DIGEST_RECORDED_MARK = "✅ 已记录"
+"""How a digest entry's mark line begins: a later press replaces the line that begins so."""
+BOT_DIGEST_RECORDED = "   " + BOT_DIGEST_RECORDED_MARK + "{item} {status}{percent} · {who} · {time}"
+"""The line a button press adds to its entry in the digest, in place of a message to the group."""
 BOT_BUTTON_STALE = "这个按钮已失效。请使用最新的提醒，或发送 /report 编号 状态。"
 BOT_REFUSE_NOT_BOUND = (
     "本聊天没有绑定单位，不能报告进展。请向管理员索取本单位的邀请码，然后在本单位工作群发送 /bind 邀请码"
