@@ -5,6 +5,7 @@ The token is a ``SecretStr`` so that printing or logging the settings never show
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import os
 import re
@@ -106,6 +107,29 @@ class Settings(BaseSettings):
     def _relative_to_project(cls, value: Path | None) -> Path | None:
         # `make run` and a service manager may start the bot from different folders.
         return value if value is None or value.is_absolute() else paths.ROOT / value
+
+    @field_validator("remind_at")
+    @classmethod
+    def _remind_at_on_shanghai_time(cls, value: time) -> time:
+        # The daily job runs at this wall-clock time in Asia/Shanghai; another offset would be
+        # silently dropped, sending the reminders at the wrong hour.
+        offset = value.utcoffset()
+        if offset is not None and offset != timedelta(hours=8):
+            raise ValueError(
+                f"is a time of day in Asia/Shanghai (e.g. 09:00); the offset {value:%z} is not used"
+            )
+        return value.replace(tzinfo=None)
+
+    @field_validator("webhook_listen")
+    @classmethod
+    def _ip_address(cls, value: str) -> str:
+        try:
+            ipaddress.ip_address(value.strip())
+        except ValueError:
+            raise ValueError(
+                f"must be an IP address to listen on, such as 0.0.0.0 or 127.0.0.1, not {value!r}"
+            ) from None
+        return value.strip()
 
     @field_validator("timezone")
     @classmethod

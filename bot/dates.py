@@ -249,7 +249,8 @@ def parse_user_date(text: str, today: date) -> date | None:
     two years from today, is None: the caller asks again rather than store a misreading.
     """
     cleaned = re.sub(r"\s+", " ", text).strip()
-    if not cleaned:
+    if not cleaned or cleaned[0] in "-+−－＋":
+        # dateparser drops the sign: -5天后 would be read as five days ahead. No such date is typed.
         return None
     cleaned = _CN_NUMBER.sub(lambda m: str(_chinese_number(m["number"])), cleaned)
     try:

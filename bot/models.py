@@ -17,7 +17,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 DeadlineKind = Literal["date", "window", "ongoing"]
 Every = Literal["month", "quarter", "year", "week"]
@@ -35,6 +35,15 @@ class Deadline(_Model):
     due: date | None = None
     start: date | None = None
 
+    @model_validator(mode="after")
+    def _dates_for_kind(self) -> Deadline:
+        # The reminder rules read ``due`` of every dated deadline and ``start`` of every window.
+        if self.kind != "ongoing" and self.due is None:
+            raise ValueError(f"a {self.kind} deadline needs its due date")
+        if self.kind == "window" and (self.start is None or self.due is None or self.start > self.due):
+            raise ValueError("a window needs a start on or before its due date")
+        return self
+
 
 class Milestone(_Model):
     """A dated commitment inside the measure text, e.g. 9月底前制定出台…"""
@@ -50,6 +59,14 @@ class Recurrence(_Model):
     raw: str
     every: Every
     months: list[int] = Field(default_factory=list)
+
+    @field_validator("months")
+    @classmethod
+    def _months_of_a_year(cls, months: list[int]) -> list[int]:
+        wrong = [month for month in months if not 1 <= month <= 12]
+        if wrong:
+            raise ValueError(f"months are 1-12, not {', '.join(map(str, wrong))}")
+        return months
 
 
 UnitRole = Literal["lead", "co"]
@@ -283,12 +300,29 @@ def recurrence_periods(recurrence: Recurrence, year: int) -> list[tuple[str, dat
     return list(weeks.values())
 
 
+PLAN_YEARS_AROUND = 20
+"""How far from the plan's year its dates may be: a plan's horizon, not a typo's."""
+
+
 class Plan(_Model):
     title: str
     year: int
     issued: date
     annexes: list[Annex]
     measures: list[Measure]
+
+    @model_validator(mode="after")
+    def _dates_near_the_plan_year(self) -> Plan:
+        # A year typed wrong (20233, 0203) would make every date sum overflow or never come due.
+        for measure in self.measures:
+            days = [measure.deadline.start, measure.deadline.due, *(m.due for m in measure.milestones)]
+            for day in days:
+                if day is not None and abs(day.year - self.year) > PLAN_YEARS_AROUND:
+                    raise ValueError(
+                        f"measure {measure.id}: {day} is more than {PLAN_YEARS_AROUND} years from "
+                        f"the plan's year {self.year}"
+                    )
+        return self
 
     @model_validator(mode="after")
     def _ids_unique(self) -> Plan:

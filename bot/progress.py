@@ -50,7 +50,8 @@ MEASURE_ID = re.compile(r"\d{1,2}-\d{1,3}-\d{1,3}")
 _DASHES = str.maketrans(dict.fromkeys("‐‑‒–—―−－", "-"))
 _SEPARATOR_CHARS = " \t\n\r,，、:：;；。."
 _SEPARATORS = re.compile(r"[\s,，、:：;；。.]*")
-_ID_AT = re.compile(r"(\d{1,2}-\d{1,3}-\d{1,3})(?![\d-])")
+# Not inside a longer number: 2023-07-03 is a date, not measure 23-07-03.
+_ID_AT = re.compile(r"(?<![\d-])(\d{1,2}-\d{1,3}-\d{1,3})(?![\d-])")
 # Where a report names its measure, a truncated ID ("2-63") is taken as one, so the answer can be
 # "no such measure, did you mean 2-63-1" rather than a generic hint.
 _ID_TYPED_AT = re.compile(r"(\d{1,2}-\d{1,3}(?:-\d{1,3})?)(?![\d-])")
@@ -63,6 +64,8 @@ _PERCENT_AT = re.compile(r"(?:进度|完成)?[:：]?\s*([+-]?\d+(?:\.\d+)?)\s*%"
 CHINESE_PERCENT = re.compile(rf"(?:百分之({CHINESE_NUMERAL})|(\d{{1,2}}|{CHINESE_NUMERAL})成)")
 _CHINESE_PERCENT_AT = re.compile(rf"(?:进度|完成)?[:：]?\s*{CHINESE_PERCENT.pattern}")
 # A number where a percent would stand but without its sign ("进行中 60", "进度60").
+# A percent written some other way (1e9%, 1,000%, 0x10%): refused, never kept as the note.
+_ODD_PERCENT_AT = re.compile(r"[+-]?\d[0-9A-Za-z.,+-]*%")
 _BARE_NUMBER_AT = re.compile(r"(进度[:：]?\s*)?([+-]?\d+(?:\.\d+)?)")
 # An item named in the header (issue 9): by kind (3-3-1 节点), by its due month or day (9月底,
 # 9月30日), a check-in month (10月) or its id (2023-09-30, 2023-10, 2023-Q3). Read only before
@@ -128,6 +131,22 @@ class ProgressParseError:
 def normalize_text(text: str) -> str:
     """Full-width digits, ％ and dashes to ASCII, so ２－６３－１ and 2-63-1 read the same."""
     return unicodedata.normalize("NFKC", text).translate(_DASHES)
+
+
+def _normalized_with_origins(text: str) -> tuple[str, list[int]]:
+    """``normalize_text`` character by character, and where each resulting character came from.
+
+    Parsing reads the normalized text; a note is cut from the original by these positions, so it
+    is stored as written (１２０㎡ ① stays so).
+    """
+    pieces: list[str] = []
+    origins: list[int] = []
+    for index, char in enumerate(text):
+        piece = normalize_text(char)
+        pieces.append(piece)
+        origins.extend([index] * len(piece))
+    origins.append(len(text))
+    return "".join(pieces), origins
 
 
 def normalize_measure_id(text: str) -> str:
@@ -254,7 +273,8 @@ def parse_progress(
     ``default_measure`` is used when the text names no ID (a reply to a one-item digest).
     ``unit_named`` resolves unit names; without it no unit is read.
     """
-    text = normalize_text(text).strip()
+    original = text.strip()
+    text, origins = _normalized_with_origins(original)
     if not text and (require_status or default_measure is None):
         return ProgressParseError(ParseProblem.EMPTY)
     header = _Header(text, unit_named)
@@ -308,7 +328,9 @@ def parse_progress(
             unit, pos = named
         else:
             break
-    note = text[pos:].strip()
+    if percent is None and (odd := _ODD_PERCENT_AT.match(text, pos)) is not None:
+        return ProgressParseError(ParseProblem.BAD_PERCENT, odd.group(0)[:_DETAIL_CHARS])  # 1e9%, 5e-1%
+    note = original[origins[pos] :].strip()
 
     measure = measure or default_measure
     if measure is None:

@@ -167,8 +167,23 @@ def index_for(plan: Plan, directory: Directory) -> PlanIndex:
 def latest_as_of(store: Store, today: date) -> LatestMap:
     """Each (measure, unit, item)'s latest report dated on or before ``today``: the store's
     read-only view (``Store.latest_items_as_of``), not a copy; a past day looks further back,
-    by bisection, only for the items reported on since."""
+    by bisection, only for the items reported on since.
+
+    The latest-status rule (README): the report with the latest date and time on or before the
+    day asked about, the one recorded last among equals. A report dated after that day waits for
+    its day, so no single record, however far ahead it is dated, freezes a status.
+    """
     return store.latest_items_as_of(today)
+
+
+def latest_pairs_as_of(store: Store, today: date) -> dict[tuple[str, str], ProgressEntry]:
+    """Each (measure, unit)'s latest report on or before ``today``, whatever item it was about."""
+    result: dict[tuple[str, str], ProgressEntry] = {}
+    for (measure, unit, _), entry in latest_as_of(store, today).items():
+        known = result.get((measure, unit))
+        if known is None or (entry.at, entry.seq) > (known.at, known.seq):
+            result[(measure, unit)] = entry
+    return result
 
 
 @dataclass

@@ -163,6 +163,27 @@ ECHO_CHARS = 200
 characters whatever the note was, or the record would be stored but never confirmed."""
 
 
+ARGUMENT_CHARS = 50
+"""How much of a command's argument (a name, a code, a scope) an answer quotes back."""
+ARGUMENTS_LISTED = 5
+"""How many typed names an answer lists before "… 等 N 个"."""
+ALERT_LIMIT = 200
+"""Telegram's limit for a button's alert (answerCallbackQuery text)."""
+
+
+def fit_message(text: str, limit: int = TELEGRAM_LIMIT) -> str:
+    """``text`` within Telegram's limit, cut at a line end (HTML tags never span lines here)."""
+    if len(text) <= limit:
+        return text
+    end = text.rfind("\n", 0, limit - 2)
+    return text[: end if end > 0 else limit - 2] + "\n" + texts.ELLIPSIS
+
+
+def fit_alert(text: str) -> str:
+    """A button's alert within Telegram's 200 characters."""
+    return cut(text, ALERT_LIMIT)
+
+
 def cut(text: str, limit: int = ECHO_CHARS) -> str:
     """``text`` as typed, spacing kept, cut to ``limit`` characters (the last one "…")."""
     return text if len(text) <= limit else text[: limit - 1] + texts.ELLIPSIS
@@ -482,7 +503,7 @@ def recurrence_text(recurrence: Recurrence) -> str:
 
 def unknown_measure_text(error: UnknownMeasure) -> str:
     """No such measure: the ID format, and the measures of the annex and task it names if any."""
-    text = texts.LV_UNKNOWN_MEASURE.format(text=error.measure_id)
+    text = texts.LV_UNKNOWN_MEASURE.format(text=cut(error.measure_id, ARGUMENT_CHARS))
     if error.same_task:
         annex, task, _ = error.measure_id.split("-")
         ids = texts.LIST_SEPARATOR.join(error.same_task)
@@ -628,7 +649,7 @@ FOUND_TEXT_CHARS = 24
 
 def found_text(matches: Matches) -> str:
     """The measures words found, one line each (ID, task, the start of its text); plain text."""
-    words = " ".join(matches.words)
+    words = cut(" ".join(matches.words), ARGUMENT_CHARS)
     if not matches.measures:
         return texts.LV_FIND_NONE.format(words=words)
     lines = [texts.LV_FIND_TITLE.format(words=words, count=matches.total)]

@@ -77,10 +77,13 @@ LEDGER_PREFIX = "ledger:"
 ACKNOWLEDGEMENTS = "acknowledgements"
 
 
-class InviteError(StoreError):
-    """An invite code is unknown, used or expired; ``reason`` is 'unknown' | 'used' | 'expired'."""
+InviteProblem = Literal["unknown", "used", "expired", "withdrawn"]
 
-    def __init__(self, reason: Literal["unknown", "used", "expired"], code: str) -> None:
+
+class InviteError(StoreError):
+    """An invite code cannot be used (or withdrawn); ``reason`` says why (``InviteProblem``)."""
+
+    def __init__(self, reason: InviteProblem, code: str) -> None:
         super().__init__(f"invite {code!r} is {reason}")
         self.reason = reason
         self.code = code
@@ -105,6 +108,11 @@ class Invite(BaseModel):
     created_by: int | None = None
     used_by_chat: int | None = None
     used_at: datetime | None = None
+    withdrawn_at: datetime | None = None
+
+    def open_at(self, moment: datetime) -> bool:
+        """Whether the code can still bind a chat at ``moment``."""
+        return self.used_at is None and self.withdrawn_at is None and moment < self.expires_at
 
 
 class LedgerEntry(BaseModel):
@@ -271,6 +279,15 @@ _TABLE_MODELS: dict[str, type[BaseModel]] = {
     LEDGER_PREFIX: LedgerEntry,
     ACKNOWLEDGEMENTS: Acknowledgement,
 }
+
+
+def _refuse_closed(invite: Invite, moment: datetime, code: str) -> None:
+    if invite.used_at is not None:
+        raise InviteError("used", code)
+    if invite.withdrawn_at is not None:
+        raise InviteError("withdrawn", code)
+    if moment >= invite.expires_at:
+        raise InviteError("expired", code)
 
 
 def normalize_invite_code(text: str) -> str:
@@ -598,13 +615,23 @@ class Store:
         if doc is None:
             raise InviteError("unknown", code)
         invite = _load(Invite, doc)
-        if invite.used_at is not None:
-            raise InviteError("used", code)
-        if moment >= invite.expires_at:
-            raise InviteError("expired", code)
+        _refuse_closed(invite, moment, code)
         used = invite.model_copy(update={"used_by_chat": chat_id, "used_at": moment})
         table.update(used.model_dump(mode="json"), doc_ids=[doc.doc_id])
         return used
+
+    def withdraw_invite(self, code: str, now: datetime) -> Invite:
+        """Close an open code so it binds nothing; raises InviteError if it is not open."""
+        moment = _aware(now, "now")
+        table = self._table(INVITES)
+        doc = table.get(where("code") == normalize_invite_code(code))
+        if doc is None:
+            raise InviteError("unknown", code)
+        invite = _load(Invite, doc)
+        _refuse_closed(invite, moment, code)
+        withdrawn = invite.model_copy(update={"withdrawn_at": moment})
+        table.update(withdrawn.model_dump(mode="json"), doc_ids=[doc.doc_id])
+        return withdrawn
 
     # progress
     def record_progress(

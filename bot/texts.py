@@ -95,6 +95,13 @@ BOT_INVITE_DONE = (
 BOT_INVITE_UNKNOWN = "邀请码 {code} 不存在，请核对后重试，或向管理员重新索取。"
 BOT_INVITE_USED = "邀请码 {code} 已经使用过，请向管理员重新索取。"
 BOT_INVITE_EXPIRED = "邀请码 {code} 已过期（有效期 7 天），请向管理员重新索取。"
+BOT_INVITE_WITHDRAWN = "邀请码 {code} 已作废，请向管理员重新索取。"
+BOT_INVITES_TITLE = "有效的邀请码（{count} 个）"
+BOT_INVITES_NONE = "目前没有有效的邀请码。/invite 单位名称 可以生成。"
+BOT_INVITES_ROW = "<code>{code}</code> · {unit} · {expires} 前有效 · 由 {creator} 生成"
+BOT_INVITES_FOOTER = "作废某个邀请码：/uninvite 邀请码"
+BOT_UNINVITE_USAGE = "用法：/uninvite 邀请码（/invites 列出有效的邀请码）"
+BOT_UNINVITE_DONE = "邀请码 <code>{code}</code>（{unit}）已作废，不能再用于绑定。"
 
 # /start and /help
 BOT_WELCOME = "您好！我是通州区深入打好污染防治攻坚战 2023 年行动计划的工作提醒助手。"
@@ -146,6 +153,8 @@ BOT_COMMANDS = {
     "bindleader": "绑定本聊天为领导群：/bindleader 姓名",
     "unbind": "解除本聊天的绑定：/unbind [单位名称]",
     "invite": "生成单位邀请码：/invite 单位名称",
+    "invites": "列出有效的邀请码",
+    "uninvite": "作废邀请码：/uninvite 邀请码",
     "whoami": "查看您的用户 ID 和本聊天的 ID",
 }
 
@@ -287,7 +296,7 @@ BOT_DIGEST_FOOTER_LEADER = "发送 /overdue 查看全部逾期事项，/status �
 
 # errors
 BOT_UNKNOWN_COMMAND = "没有这个命令。发送 /help 查看本聊天可用的命令。"
-BOT_ERROR = "抱歉，处理这条消息时出了问题，已记录下来。请稍后再试；如果反复出现，请联系管理员。"
+BOT_ERROR = "⚠️ 抱歉，这条消息没有处理成功。请稍后再试；如果反复出现，请联系管理员（错误详情已写入运行日志）。"
 
 # --- section: reminders ---
 # Operator text of `python -m bot remind --dry-run` and `python -m bot calendar` (bot/commands/).

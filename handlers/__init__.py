@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from telegram import Update
-from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
+from telegram.ext import Application, ApplicationHandlerStop, CallbackQueryHandler, MessageHandler, filters
 
 from bot import texts
 from handlers import binding, errors, help, leader, progress, reports
@@ -22,7 +22,18 @@ async def unknown_command(update: Update, context: Context) -> None:
     await reply(update, texts.BOT_UNKNOWN_COMMAND)
 
 
+async def ignore_edit(update: Update, context: Context) -> None:
+    """An edited message does nothing: what it said was answered (and recorded) when it was sent.
+
+    Recording it again would add a duplicate, and an edit of an old report would silently undo
+    newer ones. To correct a report, send a new one; the history keeps both.
+    """
+    raise ApplicationHandlerStop
+
+
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    # Before every other handler: PTB's command and text handlers would otherwise take edits too.
+    application.add_handler(MessageHandler(filters.UpdateType.EDITED, ignore_edit), group=-1)
     # Order matters: PTB runs the first matching handler of a group. Commands come first, so
     # "/report …" is never read as a progress reply; the catch-alls come last.
     help.register(application)

@@ -30,10 +30,20 @@ from bot.bindings import (
     split_names,
 )
 from bot.clock import TZ
-from bot.render import Section, esc, joined, paginate
+from bot.render import ARGUMENT_CHARS, Section, esc, joined, paginate
 from bot.services import Services
 from bot.store import Binding, InviteError
-from handlers.chat import Context, chat_title, command_argument, echo, here, is_admin, reply, services
+from handlers.chat import (
+    Context,
+    chat_title,
+    command_argument,
+    echo,
+    echo_names,
+    here,
+    is_admin,
+    reply,
+    services,
+)
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +54,7 @@ INVITE_MESSAGES = {
     "unknown": texts.BOT_INVITE_UNKNOWN,
     "used": texts.BOT_INVITE_USED,
     "expired": texts.BOT_INVITE_EXPIRED,
+    "withdrawn": texts.BOT_INVITE_WITHDRAWN,
 }
 
 
@@ -83,7 +94,7 @@ def lookup_problems(found: UnitLookup) -> str:
     """Why a list of unit names cannot be bound, with "did you mean" for each near miss."""
     lines = []
     for name, suggestions in found.unknown[:LISTED_PROBLEMS]:
-        line = texts.BOT_UNKNOWN_UNIT.format(name=echo(name, limit=30))
+        line = texts.BOT_UNKNOWN_UNIT.format(name=echo(name, limit=ARGUMENT_CHARS))
         if suggestions:
             line += texts.DID_YOU_MEAN.format(names=joined(suggestions))
         lines.append(line)
@@ -110,13 +121,18 @@ async def redeem(update: Update, context: Context, code: str) -> None:
             text += "\n" + texts.BOT_START_UNIT_NAME_ADMIN.format(unit=esc(named))
         await reply(update, text)
         return
+    issued = svc.store.invite(code)
+    if issued is not None and issued.created_by is not None and not svc.is_admin(issued.created_by):
+        # An admin's rights end with their codes: a revoked admin's invite binds nothing.
+        await reply(update, texts.BOT_INVITE_WITHDRAWN.format(code=echo(code, limit=ARGUMENT_CHARS)))
+        return
     try:
         # Used and bound together, or neither: a code is never spent on a chat left unbound.
         with svc.store.transaction():
             invite = svc.store.redeem_invite(code, chat.id, svc.clock.now())
             binding = svc.store.bind_units(chat.id, [invite.unit], title=chat_title(chat))
     except InviteError as error:
-        await reply(update, INVITE_MESSAGES[error.reason].format(code=echo(code, limit=30)))
+        await reply(update, INVITE_MESSAGES[error.reason].format(code=echo(code, limit=ARGUMENT_CHARS)))
         return
     log.info("chat %d bound to %s with invite %s", chat.id, invite.unit, invite.code)
     await reply(update, texts.BOT_BIND_DONE.format(here=here(chat), units=joined(binding.units)))
@@ -136,7 +152,7 @@ async def bind(update: Update, context: Context) -> None:
         await redeem(update, context, names[0])
         return
     if not admin:
-        await reply(update, texts.BOT_BIND_NEEDS_CODE.format(unit=joined(names)))
+        await reply(update, texts.BOT_BIND_NEEDS_CODE.format(unit=echo_names(names)))
         return
     found = lookup_units(svc.directory, argument)
     if not found.ok:
@@ -214,7 +230,7 @@ async def bind_leader(update: Update, context: Context) -> None:
         return
     leader, suggestions = lookup_leader(svc.directory, argument)
     if leader is None:
-        text = texts.BOT_UNKNOWN_LEADER.format(name=echo(argument, limit=30))
+        text = texts.BOT_UNKNOWN_LEADER.format(name=echo(argument, limit=ARGUMENT_CHARS))
         if suggestions:
             text += texts.DID_YOU_MEAN.format(names=joined(suggestions))
         await reply(update, text)
@@ -265,7 +281,7 @@ async def unbind(update: Update, context: Context) -> None:
         return
     missing = [unit for unit in found.units if unit not in current.units]
     if missing:
-        await reply(update, texts.BOT_UNBIND_NOT_BOUND.format(here=here(chat), what=joined(missing)))
+        await reply(update, texts.BOT_UNBIND_NOT_BOUND.format(here=here(chat), what=echo_names(missing)))
         return
     remaining = svc.store.unbind_units(chat.id, found.units)  # all of them, or (on a failure) none
     if remaining is None:
@@ -325,6 +341,45 @@ async def invite(update: Update, context: Context) -> None:
     )
 
 
+@admin_only("invites")
+async def list_invites(update: Update, context: Context) -> None:
+    """The codes that can still bind a chat (not used, withdrawn or expired), oldest first."""
+    svc = services(context)
+    now = svc.clock.now()
+    open_invites = [found for found in svc.store.invites() if found.open_at(now)]
+    if not open_invites:
+        await reply(update, texts.BOT_INVITES_NONE)
+        return
+    rows = [
+        texts.BOT_INVITES_ROW.format(
+            code=esc(found.code),
+            unit=esc(found.unit),
+            expires=found.expires_at.astimezone(TZ).strftime("%Y-%m-%d %H:%M"),
+            creator=found.created_by if found.created_by is not None else "?",
+        )
+        for found in open_invites
+    ]
+    title = texts.BOT_INVITES_TITLE.format(count=len(open_invites))
+    for page in paginate(title, [Section("", [*rows, texts.BOT_INVITES_FOOTER])]):
+        await reply(update, page)
+
+
+@admin_only("uninvite")
+async def withdraw_invite(update: Update, context: Context) -> None:
+    svc = services(context)
+    code = command_argument(update.effective_message)
+    if not code:
+        await reply(update, texts.BOT_UNINVITE_USAGE)
+        return
+    try:
+        withdrawn = svc.store.withdraw_invite(code, svc.clock.now())
+    except InviteError as error:
+        await reply(update, INVITE_MESSAGES[error.reason].format(code=echo(code, limit=ARGUMENT_CHARS)))
+        return
+    log.info("invite %s for %s withdrawn", withdrawn.code, withdrawn.unit)
+    await reply(update, texts.BOT_UNINVITE_DONE.format(code=esc(withdrawn.code), unit=esc(withdrawn.unit)))
+
+
 async def follow_migration(update: Update, context: Context) -> None:
     """A group upgraded to a supergroup gets a new chat id; its binding moves with it."""
     message = update.effective_message
@@ -343,4 +398,6 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     application.add_handler(CommandHandler("unbind", unbind))
     application.add_handler(CommandHandler("bindings", list_bindings))
     application.add_handler(CommandHandler("invite", invite))
+    application.add_handler(CommandHandler("invites", list_invites))
+    application.add_handler(CommandHandler("uninvite", withdraw_invite))
     application.add_handler(CallbackQueryHandler(confirmed, pattern=f"^{re.escape(CONFIRM_PREFIX)}"))

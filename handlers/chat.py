@@ -3,6 +3,8 @@ and who is asking (an admin?) and where (a private chat?)."""
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterable
 from typing import Any
 
 from telegram import Chat, Message, Update, User
@@ -10,10 +12,20 @@ from telegram.constants import ParseMode
 from telegram.ext import CallbackContext, ContextTypes
 
 from bot import texts
-from bot.render import ECHO_CHARS, cut, esc
+from bot.render import (
+    ARGUMENT_CHARS,
+    ARGUMENTS_LISTED,
+    ECHO_CHARS,
+    TELEGRAM_LIMIT,
+    cut,
+    esc,
+    fit_message,
+    joined,
+)
 from bot.services import Services
 
 Context = ContextTypes.DEFAULT_TYPE
+log = logging.getLogger(__name__)
 
 SERVICES_KEY = "services"
 """Where the one wiring place (bot.app) puts the Services in ``bot_data``."""
@@ -30,6 +42,11 @@ def echo(text: str, limit: int = ECHO_CHARS) -> str:
     Cut before escaping, so an entity such as ``&amp;`` is never split.
     """
     return esc(cut(text, limit))
+
+
+def echo_names(names: Iterable[str]) -> str:
+    """Names a user typed, each cut to ARGUMENT_CHARS, at most ARGUMENTS_LISTED of them, escaped."""
+    return joined([cut(name, ARGUMENT_CHARS) for name in names], limit=ARGUMENTS_LISTED)
 
 
 def is_private(chat: Chat | None) -> bool:
@@ -54,6 +71,10 @@ async def reply(
     message = update.effective_message
     if message is None:
         return None
+    if len(text) > TELEGRAM_LIMIT:
+        # Every answer's parts are bounded; this is the last guard, so a long one is cut, not lost.
+        log.warning("an answer of %d characters was cut to Telegram's %d", len(text), TELEGRAM_LIMIT)
+        text = fit_message(text)
     return await message.reply_text(
         text, parse_mode=parse_mode, do_quote=not is_private(message.chat), **kwargs
     )

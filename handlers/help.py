@@ -46,6 +46,8 @@ COMMANDS: dict[str, Audience] = {
     "bindleader": "admin",
     "unbind": "admin",
     "invite": "admin",
+    "invites": "admin",
+    "uninvite": "admin",
     "whoami": "everyone",
 }
 

@@ -56,7 +56,14 @@ class ViewRequest:
             raise ValueError(f"not a leader-view button: {data!r}")
         view, scope, day, extra, page = found.groups()
         on = date(int(day[:4]), int(day[4:6]), int(day[6:]))
+        if not EARLIEST_DAY <= on <= LATEST_DAY:
+            # The views count days from it: year 9999 would overflow, and no button of ours says so.
+            raise ValueError(f"a leader-view button for {on}")
         return cls(view, on, scope, extra), int(page)  # type: ignore[arg-type]
+
+
+EARLIEST_DAY, LATEST_DAY = date(2000, 1, 1), date(2099, 12, 31)
+"""The days a page button may name: far beyond any plan, well inside what date arithmetic allows."""
 
 
 # --- scope codes: what the user typed, small enough for a button ---------------------------------
@@ -184,7 +191,7 @@ def typed_scope(svc: Services, args: list[str], usage: str) -> queries.Scope | N
     try:
         return queries.parse_scope(svc.plan, svc.directory, " ".join(args), texts.LV_EVERYTHING)
     except queries.ScopeError as exc:
-        unknown = texts.LV_UNKNOWN_SCOPE.format(text=exc.text)
+        unknown = texts.LV_UNKNOWN_SCOPE.format(text=render.cut(exc.text, render.ARGUMENT_CHARS))
         raise Answer(_with_suggestions(unknown, exc.suggestions) + "\n" + usage) from None
 
 
@@ -298,7 +305,7 @@ def measure_arg(args: list[str] | None) -> str:
         text = normalize_measure_id(candidate)
         if MEASURE_ID.fullmatch(text):
             return text
-    raise Answer(texts.LV_UNKNOWN_MEASURE.format(text=typed))
+    raise Answer(texts.LV_UNKNOWN_MEASURE.format(text=render.cut(typed, render.ARGUMENT_CHARS)))
 
 
 async def page_pressed(update: Update, context: Context) -> None:
@@ -316,7 +323,7 @@ async def page_pressed(update: Update, context: Context) -> None:
         await query.answer(texts.LV_BUTTON_STALE, show_alert=True)
         return
     except Answer as answer:
-        await query.answer(str(answer), show_alert=True)
+        await query.answer(render.fit_alert(str(answer)), show_alert=True)
         return
     try:
         await query.edit_message_text(

@@ -20,6 +20,7 @@ from telegram.error import BadRequest, NetworkError, RetryAfter
 from bot import texts
 from bot.digest import DigestPart, DigestRenderer, item_key
 from bot.progress import BUTTON_STATUSES, button_data
+from bot.queries import latest_as_of
 from bot.services import Services
 from schedules.policy import Digest
 
@@ -91,7 +92,7 @@ class DigestSender:
         svc = self.services
         key = f"{PARTS_META_PREFIX}:{chat_id}:{digest.recipient.key}"
         delivered = self._delivered(key, digest.day)
-        renderer = DigestRenderer(svc.plan, svc.directory, svc.store.latest_items())
+        renderer = DigestRenderer(svc.plan, svc.directory, latest_as_of(svc.store, digest.day))
         parts = renderer.parts(digest, delivered=delivered.keys(), parts_before=len(delivered.message_ids))
         unit = digest.recipient.name if digest.recipient.kind == "unit" else None
         for part in parts:

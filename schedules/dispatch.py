@@ -5,6 +5,12 @@ on the same day (a restart, a retry, the start-up catch-up) sends only what is s
 The one gap is a crash between Telegram accepting a message and the ledger write: that digest
 is sent again after the restart. Nothing is ever lost.
 
+A failed database write (a full disk, an I/O error) does not end the run. A digest Telegram
+accepted whose ledger write failed is remembered in memory (``UnrecordedSends``) and recorded as
+soon as the database takes writes again; until it does, no further digest is sent, because it
+could not be recorded either and would go out again after a restart. Those chats are reported as
+failed, so the retry job tries them later in the day. The failure is logged once per run.
+
 After downtime only the current day is delivered: past days' ladder reminders are stale, and the
 overdue list, which is what matters, is included in the first digest of the week whichever day
 that happens to be.
@@ -16,13 +22,14 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 from bot.clock import today
 from bot.directory import Directory
 from bot.models import Plan
+from bot.queries import latest_as_of
 from bot.services import Services
-from bot.store import Store
+from bot.store import Store, StoreError
 from schedules.calendar import WorkCalendar
 from schedules.policy import Digest, Recipient, digests_for_day
 
@@ -59,11 +66,13 @@ class DispatchReport:
     failed: list[Failure] = field(default_factory=list)
     unbound: list[str] = field(default_factory=list)
     """Recipients with a digest but no bound chat."""
+    store_error: str | None = None
+    """The first failed database write of this run, if any."""
 
     @property
     def complete(self) -> bool:
         """Nothing is left to retry today."""
-        return not self.failed
+        return not self.failed and self.store_error is None
 
     def summary(self) -> str:
         return (
@@ -73,20 +82,27 @@ class DispatchReport:
         )
 
 
-async def _deliver(
-    services: Services, send: SendDigest, report: DispatchReport, chat_id: int, digests: list[Digest]
-) -> None:
-    """One chat's digests of the day, in order; each goes into the ledger once Telegram has it."""
-    for digest in digests:
-        key = digest.recipient.key
-        try:
-            message_ids = await send(chat_id, digest)
-        except Exception as exc:
-            log.exception("sending the %s digest for %s to chat %d failed", report.day, key, chat_id)
-            report.failed.append(Failure(chat_id, key, f"{type(exc).__name__}: {exc}"))
-            continue
-        services.store.mark_sent(report.day, chat_id, key, services.clock.now(), message_ids)
-        report.sent.append((chat_id, key))
+SentKey = tuple[date, int, str]
+
+
+@dataclass
+class UnrecordedSends:
+    """Digests Telegram accepted whose ledger write failed, to be recorded once writes work again.
+
+    One lives as long as the bot's reminder jobs, so a retry neither sends these again nor sends
+    anything else before they are in the ledger.
+    """
+
+    entries: dict[SentKey, tuple[datetime, list[int]]] = field(default_factory=dict)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.entries
+
+    def record(self, store: Store) -> None:
+        """Write every remembered delivery to the ledger; raises StoreError if the store still refuses."""
+        for key, (sent_at, message_ids) in list(self.entries.items()):
+            store.mark_sent(*key, sent_at, message_ids)
+            del self.entries[key]
 
 
 def chats_for(store: Store, recipient: Recipient) -> list[int]:
@@ -132,7 +148,7 @@ def plan_day(store: Store, plan: Plan, directory: Directory, calendar: WorkCalen
         return DayPlan(day, [])
     with_overdue, new_overdue_day = overdue_decision(store, calendar, day)
     digests = digests_for_day(
-        plan, directory, store.latest_items(), calendar, day, include_overdue=with_overdue
+        plan, directory, latest_as_of(store, day), calendar, day, include_overdue=with_overdue
     )
     return DayPlan(day, digests, with_overdue, new_overdue_day)
 
@@ -147,19 +163,68 @@ def pending(store: Store, day_plan: DayPlan) -> list[tuple[int, Digest]]:
     ]
 
 
-async def run_reminders(services: Services, calendar: WorkCalendar, send: SendDigest) -> DispatchReport:
+async def run_reminders(
+    services: Services, calendar: WorkCalendar, send: SendDigest, unrecorded: UnrecordedSends | None = None
+) -> DispatchReport:
     """Deliver today's digests to every bound chat that has not had them yet.
 
     A failed send is logged and reported and left out of the ledger, so the next run (the
-    retry job) sends it.
+    retry job) sends it. A failed ledger write is handled as the module docstring says; pass the
+    same ``unrecorded`` to every run of one bot.
     """
+    unrecorded = unrecorded if unrecorded is not None else UnrecordedSends()
+    store = services.store
     day = today(services.clock)
     report = DispatchReport(day=day, workday=calendar.is_workday(day))
-    if not report.workday or day < services.plan.issued:
+
+    def store_failed(exc: StoreError) -> None:
+        if report.store_error is None:
+            report.store_error = str(exc)
+            log.error("reminders %s: the database refuses writes (%s); sends wait for it", day, exc)
+
+    def ledger_writable() -> bool:
+        """Whether earlier deliveries are all recorded: only then may another digest go out."""
+        try:
+            unrecorded.record(store)
+        except StoreError as exc:
+            store_failed(exc)
+            return False
+        return True
+
+    async def deliver(chat_id: int, digests: list[Digest]) -> None:
+        """One chat's digests of the day, in order; each goes into the ledger once Telegram has it."""
+        for digest in digests:
+            key = digest.recipient.key
+            if not ledger_writable():
+                report.failed.append(Failure(chat_id, key, f"not sent: {report.store_error}"))
+                continue
+            try:
+                message_ids = await send(chat_id, digest)
+            except StoreError as exc:  # the sender's own bookkeeping of a long digest's parts
+                store_failed(exc)
+                report.failed.append(Failure(chat_id, key, f"{type(exc).__name__}: {exc}"))
+                continue
+            except Exception as exc:
+                log.exception("sending the %s digest for %s to chat %d failed", day, key, chat_id)
+                report.failed.append(Failure(chat_id, key, f"{type(exc).__name__}: {exc}"))
+                continue
+            report.sent.append((chat_id, key))
+            sent_at = services.clock.now()
+            try:
+                store.mark_sent(day, chat_id, key, sent_at, message_ids)
+            except StoreError as exc:
+                unrecorded.entries[(day, chat_id, key)] = (sent_at, list(message_ids))
+                store_failed(exc)
+
+    if not ledger_writable() or not report.workday or day < services.plan.issued:
         return report
-    day_plan = plan_day(services.store, services.plan, services.directory, calendar, day)
+    day_plan = plan_day(store, services.plan, services.directory, calendar, day)
     if day_plan.new_overdue_day:
-        services.store.set_meta(OVERDUE_DAY_KEY, day.isoformat())
+        try:
+            store.set_meta(OVERDUE_DAY_KEY, day.isoformat())
+        except StoreError as exc:
+            store_failed(exc)  # the decision must be stored before anything goes out: retry later
+            return report
     report.with_overdue = day_plan.with_overdue
     report.digests = len(day_plan.digests)
     owed: dict[int, list[Digest]] = {}
@@ -170,7 +235,7 @@ async def run_reminders(services: Services, calendar: WorkCalendar, send: SendDi
             log.info("no chat is bound to %s: %d reminders for %s not sent", key, len(digest.items), day)
             report.unbound.append(key)
         for chat_id in chats:
-            if services.store.was_sent(day, chat_id, key):
+            if store.was_sent(day, chat_id, key) or (day, chat_id, key) in unrecorded:
                 report.already_sent.append((chat_id, key))
             else:
                 owed.setdefault(chat_id, []).append(digest)
@@ -183,7 +248,7 @@ async def run_reminders(services: Services, calendar: WorkCalendar, send: SendDi
         try:
             while queue:
                 chat_id, owed_here = queue.pop()
-                await _deliver(services, send, report, chat_id, owed_here)
+                await deliver(chat_id, owed_here)
         except BaseException:
             queue.clear()  # the others must not take another chat after a crash
             raise
@@ -198,6 +263,9 @@ async def run_reminders(services: Services, calendar: WorkCalendar, send: SendDi
             each.cancel()
         await asyncio.gather(*workers, return_exceptions=True)
         raise
-    services.store.set_meta(LAST_RUN_KEY, services.clock.now().isoformat())
+    try:
+        store.set_meta(LAST_RUN_KEY, services.clock.now().isoformat())
+    except StoreError as exc:
+        store_failed(exc)
     log.info("%s", report.summary())
     return report

@@ -29,7 +29,7 @@ from bot.clock import TZ, today
 from bot.services import Services
 from schedules.bulletin import SendBulletin, run_bulletin
 from schedules.calendar import WorkCalendar
-from schedules.dispatch import SendDigest, run_reminders
+from schedules.dispatch import SendDigest, UnrecordedSends, run_reminders
 
 log = logging.getLogger(__name__)
 
@@ -81,13 +81,15 @@ def schedule_reminders(
     # The daily run, the catch-up and the retries must not interleave: two runs sending the
     # same unsent digest at once would both send it before either wrote the ledger.
     lock = asyncio.Lock()
+    # Deliveries whose ledger write failed (a full disk): recorded before anything else is sent.
+    unrecorded = UnrecordedSends()
 
     async def run(attempt: int) -> None:
         async with lock:
-            report = await run_reminders(services, calendar, send)
+            report = await run_reminders(services, calendar, send, unrecorded)
             if after_run is not None and attempt == 0:
                 after_run(report.day)
-        if report.failed:
+        if not report.complete:
             schedule_retry(report.day, attempt + 1)
 
     async def daily(context: Context) -> None:

@@ -350,3 +350,31 @@ async def test_whoami_shows_the_ids_an_operator_needs(bot: Bot) -> None:
     answer = text_of(await bot.says(group, bot.admin, "/whoami"))
     assert f"您的用户 ID：{bot.admin.id}" in answer and "本聊天 ID：-240（群组）" in answer
     assert "您是管理员" in answer
+
+
+async def test_invites_are_listed_and_withdrawn_and_a_revoked_admins_bind_nothing(bot: Bot) -> None:
+    granted = bot.api.user(9100, "副管理员")
+    bot.services.store.grant(granted.id)
+    granted_chat = bot.api.private(granted)
+    admin_chat = bot.api.private(bot.admin)
+    codes = []
+    for chat, person, unit in ((admin_chat, bot.admin, "区水务局"), (granted_chat, granted, "区财政局")):
+        answer = text_of(await bot.says(chat, person, f"/invite {unit}"))
+        found = re.search(r"邀请码：(\w+)", answer)
+        assert found is not None, answer
+        codes.append(found[1])
+    listed = text_of(await bot.says(admin_chat, bot.admin, "/invites"))
+    assert codes[0] in listed and codes[1] in listed and "区财政局" in listed
+
+    answer = text_of(await bot.says(admin_chat, bot.admin, f"/uninvite {codes[0]}"))
+    assert "已作废" in answer
+    assert codes[0] not in text_of(await bot.says(admin_chat, bot.admin, "/invites"))
+    bot.services.store.revoke(granted.id)  # python -m bot admin revoke, as an operator would
+
+    contact = bot.api.user(304, "赵六")
+    for code in codes:
+        group = bot.api.group(-206 - codes.index(code), "单位工作群")
+        assert "已作废" in text_of(await bot.says(group, contact, f"/bind {code}"))
+        assert bot.services.store.binding(group.id) is None
+    stranger = text_of(await bot.says(bot.api.private(contact), contact, "/invites"))
+    assert codes[1] not in stranger and "管理员" in stranger

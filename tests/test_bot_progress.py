@@ -191,6 +191,7 @@ async def test_a_failure_is_logged_and_the_user_gets_a_short_apology(
     with caplog.at_level(logging.ERROR, logger="handlers.errors"):
         said = await bot.says(chat, contact, "/report 2-63-1 已完成")
     assert [m["text"] for m in said] == [texts.BOT_ERROR]
+    assert "已记录" not in texts.BOT_ERROR and "没有处理成功" in texts.BOT_ERROR  # never reads like a success
     assert caplog.records and caplog.records[0].exc_info is not None
     assert "Traceback" not in said[0]["text"] and bot.api.token not in said[0]["text"]
 
@@ -383,6 +384,23 @@ async def test_a_private_text_is_recorded_as_text_and_status_says_so(bot: Bot) -
     for typed in ("/status 2-63-1 2", "/status 2 - 63 - 1"):
         said = await bot.says(private, contact, typed)
         assert said[0]["text"].startswith("📌 2-63-1"), typed
+
+
+async def test_an_edited_message_does_nothing(bot: Bot) -> None:
+    """Editing an old report neither records it again nor turns a newer status back."""
+    chat, contact = unit_group(bot, -309, ECOLOGY, 409, "冯工")
+    blocked = await bot.api.user_sends(chat, contact, "/report 2-63-1 受阻 资金未到位")
+    await bot.api.idle(quiet=0.05)
+    await bot.says(chat, contact, "/report 2-63-1 已完成")
+    before = bot.services.store.history("2-63-1")
+    said_before = len(bot.api.bot_messages(chat))
+    for edit in ("/report 2-63-1 受阻 资金还没到位", "/report 2-63-1 进行中 50%"):
+        await bot.api.user_edits(chat, contact, blocked["message_id"], edit)
+        await bot.api.idle(quiet=0.05)
+    assert bot.services.store.history("2-63-1") == before
+    latest = bot.services.store.latest("2-63-1", ECOLOGY)
+    assert latest is not None and latest.status is Status.DONE
+    assert len(bot.api.bot_messages(chat)) == said_before
 
 
 async def test_presses_within_a_second_make_one_edit_and_no_group_message(bot: Bot) -> None:

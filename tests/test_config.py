@@ -126,6 +126,8 @@ def test_self_hosted_api_and_webhook(monkeypatch: pytest.MonkeyPatch) -> None:
         ("BOT_TIMEZONE", "UTC", "BOT_TIMEZONE"),
         ("BOT_TIMEZONE", "Mars/Olympus", "BOT_TIMEZONE"),
         ("BOT_REMIND_AT", "9点", "BOT_REMIND_AT"),
+        ("BOT_REMIND_AT", "09:00+05:00", "the offset +0500 is not used"),
+        ("BOT_WEBHOOK_LISTEN", "not an address", "BOT_WEBHOOK_LISTEN"),
         ("BOT_WEBHOOK_URL", "http://bot.example.org", "BOT_WEBHOOK_URL"),
         ("BOT_TODAY", "2023-02-30", "BOT_TODAY"),
         ("BOT_WEBHOOK_SECRET", "has spaces!", "BOT_WEBHOOK_SECRET"),
@@ -170,3 +172,8 @@ def test_the_token_is_redacted_from_log_lines_and_tracebacks() -> None:
     logged = stream.getvalue()
     assert "bot<TOKEN>/sendMessage" in logged and "bot<TOKEN>/getUpdates" in logged
     assert TOKEN not in logged
+
+
+def test_remind_at_may_name_shanghais_own_offset(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BOT_REMIND_AT", "08:30+08:00")
+    assert load_settings(None).remind_at == time(8, 30)

@@ -174,3 +174,8 @@ def test_by_a_date_means_that_date_not_a_day_in_the_past() -> None:
 )
 def test_unreadable_or_implausible_user_dates_are_none(text: str) -> None:
     assert parse_user_date(text, TODAY) is None
+
+
+@pytest.mark.parametrize("typed", ["-5天后", "－5天后", "+3天", "-1"])
+def test_a_signed_relative_date_is_none_not_the_other_direction(typed: str) -> None:
+    assert parse_user_date(typed, TODAY) is None

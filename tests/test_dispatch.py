@@ -7,6 +7,8 @@ then driven against the local fake Bot API over real HTTP.
 
 from __future__ import annotations
 
+import errno
+import os
 import random
 from collections import Counter
 from dataclasses import dataclass, field
@@ -23,7 +25,7 @@ from bot.sandbox.botapi import BotApiServer
 from bot.services import Services
 from bot.store import Store
 from schedules.calendar import WorkCalendar
-from schedules.dispatch import DispatchReport, run_reminders
+from schedules.dispatch import DispatchReport, UnrecordedSends, run_reminders
 from schedules.jobs import CATCH_UP_JOB, DAILY_JOB, retry_job_name, schedule_reminders
 from schedules.policy import Digest, digests_for_day
 from tests.test_policy import ISSUED, measure, sample_directory, sample_plan
@@ -101,6 +103,7 @@ class Bot:
         self.path = path
         self.clock = clock
         self.send = Recorder(clock)
+        self.unrecorded = UnrecordedSends()
         self.services = self.start()
         for chat_id, units in UNIT_CHATS.items():
             self.services.store.bind_units(chat_id, units)
@@ -113,9 +116,10 @@ class Bot:
     def restart(self) -> None:
         self.services.store.close()
         self.services = self.start()
+        self.unrecorded = UnrecordedSends()  # memory does not survive a restart
 
     async def run(self) -> DispatchReport:
-        return await run_reminders(self.services, CALENDAR, self.send)
+        return await run_reminders(self.services, CALENDAR, self.send, self.unrecorded)
 
 
 @pytest.fixture
@@ -223,6 +227,57 @@ async def test_a_crash_mid_run_loses_and_duplicates_nothing(bot: Bot) -> None:
     bot.clock.advance(minutes=7)
     await bot.run()
     assert bot.send.keys(day) == expected
+
+
+class FullDisk:
+    """The disk under the database fills up: appends to that one file fail with ENOSPC.
+
+    A fake at the operating system's edge (``os.pwrite``, which the journal appends with); every
+    other file, and everything above the system call, is the real thing.
+    """
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, path: Path) -> None:
+        self.inode = path.stat().st_ino
+        self.room: int | None = None  # appends that still fit; None: the disk is not full
+        real_pwrite = os.pwrite
+
+        def pwrite(fd: int, data: bytes, offset: int) -> int:
+            if self.room is not None and os.fstat(fd).st_ino == self.inode:
+                if self.room == 0:
+                    raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+                self.room -= 1
+            return real_pwrite(fd, data, offset)
+
+        monkeypatch.setattr(os, "pwrite", pwrite)
+
+
+async def test_a_full_disk_mid_run_stops_no_one_for_good_and_sends_nothing_twice(
+    bot: Bot, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    day = bot.clock.now().date()
+    expected = expected_keys(digests_for_day(PLAN, DIRECTORY, {}, CALENDAR, day, include_overdue=True))
+    disk = FullDisk(monkeypatch, bot.path)
+    disk.room = 3  # the overdue decision and two ledger entries fit; the third delivery's does not
+    report = await bot.run()
+    assert len(report.sent) == 3 and not report.complete
+    assert len(report.failed) == sum(expected.values()) - 3  # not sent: they could not be recorded
+    assert all("No space left on device" in f.error for f in report.failed)
+    assert len([r for r in caplog.records if "refuses writes" in r.getMessage()]) == 1
+    assert "Traceback" not in caplog.text
+
+    bot.clock.advance(minutes=1)
+    assert not (await bot.run()).complete  # still full: nothing goes out, nothing is lost
+
+    disk.room = None  # space is freed; the retry records the delivery it remembered first
+    bot.clock.advance(minutes=5)
+    retry = await bot.run()
+    assert retry.complete and len(retry.sent) == len(report.failed)
+    assert bot.send.keys(day) == expected
+    bot.restart()
+    bot.clock.advance(hours=1)
+    after = await bot.run()
+    assert after.sent == [] and bot.send.keys(day) == expected
+    assert len(bot.services.store.sent_on(day)) == sum(expected.values())
 
 
 async def test_a_simulated_2023_with_restarts_outages_and_failures(tmp_path: Path) -> None:

@@ -262,6 +262,7 @@ async def test_forged_and_stale_page_buttons_get_a_clear_answer(bot_on_2024_01_0
         "beyond the last page": ("lv:o:-:20240102::99", "该页已不存在"),
         "a unit that does not exist": ("lv:o:u9999:20240102::1", texts.LV_BUTTON_STALE),
         "not a date": ("lv:o:-:20241340::1", texts.LV_BUTTON_STALE),
+        "a far date": ("lv:o:-:99991231::1", texts.LV_BUTTON_STALE),
         "garbage": ("lv:zz", texts.LV_BUTTON_STALE),
         "beyond this chat's rights": ("lv:o:*:20240102::1", texts.LV_REFUSED_OUTSIDE.format(allowed=LEADER)),
     }
@@ -293,3 +294,16 @@ async def test_an_admins_narrowed_view_keeps_its_scope_across_pages(
     assert answer is not None and not answer.get("show_alert")
     second = bot.api.message(private, first["message_id"])["text"]
     assert second.startswith(title) and "（第 2/" in second
+
+
+async def test_a_page_buttons_refusal_fits_an_alert(bot_on_2024_01_02: Bot) -> None:
+    """A chat of many units is refused a wider view with the scope it may see: cut to 200."""
+    bot = bot_on_2024_01_02
+    chat = bot.api.group(-300, "多单位群")
+    bot.bind(chat, *[unit.name for unit in bot.services.directory.units][:60])
+    person = bot.api.user(801, "联系人")
+    markup = InlineKeyboardMarkup([[InlineKeyboardButton("全部", callback_data="lv:o:*:20240102::1")]])
+    sent = await bot.app.bot.send_message(chat.id, "旧消息", reply_markup=markup)
+    answer, _ = await bot.presses(chat, person, sent.message_id, "lv:o:*:20240102::1")
+    assert answer is not None and answer["show_alert"]
+    assert answer["text"].startswith("本聊天只能查看") and len(answer["text"]) <= 200

@@ -225,6 +225,23 @@ async def test_telegram_through_a_proxy(fake_api: BotApiServer, tmp_path: Path) 
     assert NO_ADMIN_WARNING not in log
 
 
+async def test_a_single_500_on_getme_at_start_is_waited_out(fake_api: BotApiServer, tmp_path: Path) -> None:
+    fake_api.inject("getMe", "500", times=1)
+    process = await start_live(live_env(f"http://{fake_api.host}:{fake_api.port}", tmp_path / "bot.db"))
+    try:
+        newcomer = fake_api.user(4243, "新同事")
+        chat = fake_api.private(newcomer)
+        await fake_api.user_sends(chat, newcomer, "/whoami")
+        [answer] = await fake_api.wait_bot_message(chat, timeout=STARTUP_SECONDS)
+        assert "您的用户 ID：4243" in answer["text"]
+        log = await stop_bot(process)
+    finally:
+        if process.returncode is None:
+            process.kill()
+    assert process.returncode == 0, log
+    assert "Traceback" not in log and "attempt 1:" in log
+
+
 async def test_a_stop_while_waiting_for_telegram_is_clean(tmp_path: Path) -> None:
     process = await start_live(live_env(f"http://127.0.0.1:{free_port()}", tmp_path / "bot.db"))
     try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -156,3 +157,59 @@ def test_help(command: list[str], capsys: pytest.CaptureFixture[str]) -> None:
         assert "Turn the plan document into data/plan.json" in out
     if command != ["plan"]:
         assert "exit status: 0" in out and "; 2 the" in out
+
+
+def plan_with(tmp_path: Path, change: str) -> Path:
+    """The shipped plan with one field of its first measure set wrong, as a hand edit would."""
+    data = json.loads(paths.PLAN.read_text(encoding="utf-8"))
+    first = data["measures"][0]
+    if change == "month 13":
+        first["recurrences"] = [{"raw": "按月", "every": "month", "months": [12, 13]}]
+    elif change == "window without a start":
+        first["deadline"] = {"raw": "6月-9月", "kind": "window", "due": "2023-09-30"}
+    elif change == "dated deadline without a date":
+        first["deadline"] = {"raw": "9月底前", "kind": "date"}
+    elif change == "a year typed wrong":
+        first["deadline"] = {"raw": "年底前", "kind": "date", "due": "9999-12-31"}
+    else:
+        first["deadline"]["kind"] = "someday"
+    path = tmp_path / "plan.json"
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("change", "complaint"),
+    [
+        ("month 13", "months are 1-12, not 13"),
+        ("window without a start", "a window needs a start"),
+        ("dated deadline without a date", "a date deadline needs its due date"),
+        ("a year typed wrong", "more than 20 years from the plan's year 2023"),
+        ("unknown kind", "deadline.kind"),
+    ],
+)
+def test_a_plan_that_loads_is_a_plan_that_runs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], change: str, complaint: str
+) -> None:
+    plan = plan_with(tmp_path, change)
+    assert main(["plan", "check", "--plan", str(plan)]) == 2
+    err = capsys.readouterr().err
+    assert complaint in err and "Traceback" not in err and err.count("\n") == 1
+    assert main(["remind", "--date", "2023-12-01", "--dry-run", "--plan", str(plan)]) == 2
+    assert complaint in capsys.readouterr().err
+
+
+def test_check_of_a_device_or_fifo_refuses_at_once(tmp_path: Path) -> None:
+    fifo = tmp_path / "plan.fifo"
+    os.mkfifo(fifo)
+    for plan in ("/dev/zero", str(fifo)):
+        done = run_python_m_bot("plan", "check", "--plan", plan)
+        assert done.returncode == 2 and "is not a regular file" in done.stderr, done.stderr
+
+
+def test_import_into_a_folder_says_so_in_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    source = paths.ROOT / "data" / "source" / "tongzhou-2023-action-plan.txt"
+    assert main(["plan", "import", str(source), "-o", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: -o {tmp_path} is a folder") and err.count("\n") == 1
+    assert list(tmp_path.iterdir()) == []

@@ -483,3 +483,22 @@ def test_evidence_without_a_status_keeps_the_latest_never_invents_one() -> None:
         at=datetime(2023, 6, 27, 9, tzinfo=TZ),
     )
     assert evidence_status(latest) == (Status.BLOCKED, 40)
+
+
+def test_a_date_in_a_bot_message_is_not_a_measure_id() -> None:
+    view = "🔴 逾期事项 · 倪德才 · 2023-07-03\n🔴 2-63-1 加强噪声污染治理\n   截止 2023-06-30 · 逾期 3 天"
+    assert find_measure_ids(view) == ["2-63-1"]
+    assert find_measure_ids("📋 区水务局 · 2023-07-03 工作提醒") == []
+
+
+def test_a_note_is_stored_as_written_though_parsing_reads_full_width() -> None:
+    report = parse_progress("２－６３－１ 进行中 ６０％ 完成１２０㎡ ① 号点位")
+    assert report == ProgressReport(
+        measure="2-63-1", status=Status.IN_PROGRESS, percent=60, note="完成１２０㎡ ① 号点位"
+    )
+
+
+@pytest.mark.parametrize("typed", ["进行中 1e9%", "进行中 0x10%", "进行中 5e-1% 说明"])
+def test_a_percent_written_oddly_is_refused_not_kept_as_the_note(typed: str) -> None:
+    found = parse_progress(typed, default_measure="2-63-1")
+    assert isinstance(found, ProgressParseError) and found.problem is ParseProblem.BAD_PERCENT

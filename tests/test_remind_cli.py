@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from bot.clock import TZ
+from bot.models import Status
 from bot.store import Store
 from tests.cli_runner import run_main, run_python_m_bot
 
@@ -372,3 +373,35 @@ def test_the_preview_includes_the_catch_up_the_bot_would_send(
     assert all(
         i["reason"] != "overdue" for i in items_for(preview(capsys, "2023-09-28", db), "unit", "区水务局")
     )
+
+
+# --- dates: nothing dated in the future ---------------------------------------------------------
+
+
+def test_a_report_dated_after_today_is_refused(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    db = tmp_path / "bot.db"
+    argv = ["report", "2-63-1", "--unit", "区生态环境局", "--status", "受阻", "--date", "2032-06-30"]
+    code, out, err = run_main(capsys, *argv, "--db", str(db))
+    assert code == 2 and out == ""
+    assert "--date 2032-06-30 is after today" in err and "nothing recorded" in err
+    assert not db.exists()
+
+
+def test_no_report_dated_ahead_freezes_the_reminders(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """A database written before the refusal may hold one; it waits for its day, and until then
+    the unit's later reports decide, in the reminders as in /overdue."""
+    db = tmp_path / "bot.db"
+    with Store.open(db) as store:
+        store.record_progress(
+            "2-63-1", "区生态环境局", Status.BLOCKED, datetime(2032, 6, 30, 9, 0, tzinfo=TZ)
+        )
+        store.record_progress("2-63-1", "区生态环境局", Status.DONE, datetime(2023, 6, 29, 9, 0, tzinfo=TZ))
+    unit = items_for(preview(capsys, "2023-06-30", db), "unit", "区生态环境局")
+    assert not any(item["measure"] == "2-63-1" for item in unit)
+    code, out, err = run_main(
+        capsys, "overdue", "--date", "2023-07-03", "--unit", "区生态环境局", "--json", "--db", str(db)
+    )
+    assert code == 0, err
+    assert not any(i["measure"] == "2-63-1" for group in json.loads(out) for i in group["items"])

@@ -241,3 +241,20 @@ async def test_a_webhook_path_written_with_slashes_still_gets_updates(
     finally:
         stderr = await stop_bot(process)
     assert process.returncode == 0, stderr
+
+
+async def test_a_webhook_port_already_in_use_stops_the_bot_with_one_line(
+    fake_api: BotApiServer, tmp_path: Path
+) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        fake_api.route_webhook(PUBLIC_URL, f"http://127.0.0.1:{port}")
+        process = await start_bot(webhook_env(fake_api, tmp_path, port))
+        _, raw = await asyncio.wait_for(process.communicate(), timeout=STARTUP_SECONDS)
+    stderr = raw.decode()
+    assert process.returncode == 1, stderr
+    assert "Traceback" not in stderr and fake_api.token not in stderr
+    last_line = stderr.strip().splitlines()[-1]
+    assert last_line.startswith(f"error: cannot listen for the webhook on 127.0.0.1:{port}"), stderr

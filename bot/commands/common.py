@@ -87,6 +87,9 @@ def _load(
     missing_hint: str = "",
 ) -> LoadedT:
     """``load(path)``, with every way it fails as one CommandError line naming ``what`` it is."""
+    if path.exists() and not path.is_file():
+        # A FIFO or a device such as /dev/zero would be read forever; a folder is a typo.
+        raise CommandError(f"{what} {path} is not a regular file")
     try:
         return load(path)
     except FileNotFoundError:

@@ -124,7 +124,16 @@ def run_import(args: argparse.Namespace) -> int:
         plan = parse_plan(source, known)
     except PlanImportError as exc:
         raise CommandError(f"{args.source}: {exc}") from None
-    _write_atomically(args.output, plan.to_json())
+    if args.output.is_dir():
+        raise CommandError(
+            f"-o {args.output} is a folder; give the plan file, e.g. {args.output / 'plan.json'}"
+        )
+    try:
+        _write_atomically(args.output, plan.to_json())
+    except OSError as exc:
+        raise CommandError(
+            f"cannot write {args.output}: {exc.strerror or exc}; nothing was changed"
+        ) from None
     print(f"wrote {args.output}: {len(plan.annexes)} annexes, {len(plan.measures)} measures")
     return 0
 

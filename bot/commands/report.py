@@ -25,6 +25,7 @@ Exit codes: 0 recorded; 1 the database is in use by the running bot; 2 the repor
 from __future__ import annotations
 
 import argparse
+from datetime import timedelta
 from pathlib import Path
 
 from bot import numerals, paths, texts
@@ -138,6 +139,14 @@ def run(args: argparse.Namespace) -> int:
     if (problem := contradiction(status, args.percent)) is not None:
         raise CommandError(f"{problem} contradicts itself; nothing recorded")
     plan, directory = load_plan_and_directory(args.plan, args.units)
+    # The machine's clock may be a day behind the operator's calendar; further ahead is a typo, and
+    # a report dated in the future would stand as the latest status from its day on.
+    latest_day = SystemClock().now().date() + timedelta(days=1)
+    if args.date is not None and args.date > latest_day:
+        raise CommandError(
+            f"--date {args.date} is after today ({latest_day - timedelta(days=1)}); a report cannot be "
+            "dated in the future; nothing recorded"
+        )
     if args.date is not None and args.date < plan.issued:
         raise CommandError(
             f"--date {args.date} is before the plan was issued ({plan.issued}); nothing recorded"

@@ -198,6 +198,14 @@ def run_command(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_BAD_TOKEN
+    except OSError as error:
+        # The webhook's own server could not start: the port is taken, or the address is not ours.
+        print(
+            f"error: cannot listen for the webhook on {settings.webhook_listen}:{settings.webhook_port}: "
+            f"{error.strerror or error}",
+            file=sys.stderr,
+        )
+        return 1
     except TelegramError as error:
         # Telegram refused to start us (an unreachable webhook URL): PTB has logged the details;
         # the operator's last line says what failed, without the token.

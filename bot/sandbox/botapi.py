@@ -790,6 +790,26 @@ class BotApiServer:
         await asyncio.sleep(0)
         return message
 
+    async def user_edits(
+        self, chat: FakeChat | int, user: FakeUser | int, message_id: int, text: str
+    ) -> JSONDict:
+        """A user edits the text of one of their messages; the bot gets an ``edited_message`` update."""
+        state = self._chat_state(chat)
+        person = self._known_user(user)
+        message = state.messages.get(message_id)
+        if message is None or message.get("from", {}).get("id") != person.id or "text" not in message:
+            raise ValueError(f"{person.first_name} has no text message {message_id} in chat {state.chat.id}")
+        message["text"] = text
+        message.pop("entities", None)
+        if entities := command_entities(text):
+            message["entities"] = entities
+        message["edit_date"] = int(self.clock.now().timestamp())
+        if self._bot_can_see(state, message):
+            self._enqueue_update({"edited_message": json.loads(json.dumps(message))})
+        self._wake()
+        await asyncio.sleep(0)
+        return message
+
     async def user_presses(
         self, chat: FakeChat | int, user: FakeUser | int, message_id: int, callback_data: str
     ) -> str:
