@@ -50,6 +50,10 @@ class Settings(BaseSettings):
     webhook_path: str = "telegram"
     webhook_secret: SecretStr | None = None
     bot_today: date | None = None
+    completion_review: bool = False
+    """COMPLETION_REVIEW=on: a 已完成 waits for review (办结审核) before it closes an item."""
+    monthly_progress: bool = True
+    """MONTHLY_PROGRESS=off: no 月调度 section on the first workday of the month."""
 
     @field_validator("telegram_bot_token", "webhook_secret", mode="before")
     @classmethod

@@ -43,6 +43,7 @@ from bot.assignments import UnitRole, unit_roles
 from bot.directory import Directory
 from bot.models import Item, Measure, Plan, ProgressEntry, ProgressSource, Status
 from bot.store import Binding, Store
+from bot.supervision import REVIEWS, claim_review
 
 MEASURE_ID = re.compile(r"\d{1,2}-\d{1,3}-\d{1,3}")
 # Dashes people type for "-" on Chinese keyboards; NFKC already maps the full-width ones.
@@ -507,9 +508,11 @@ def record_report(
     user_id: int | None = None,
     user_name: str = "",
     chat_id: int | None = None,
+    review: bool = False,
 ) -> Recorded:
     """Store an authorized report. Evidence without a status is filed under the unit's latest
-    status (未开始 if it never reported), read and written in one transaction."""
+    status (未开始 if it never reported), read and written in one transaction. With ``review``
+    (COMPLETION_REVIEW on) a 已完成 opens its review (待审核) in the same transaction."""
     with store.transaction():
         status, percent = report.status, report.percent
         state: EvidenceState = "given"
@@ -531,6 +534,9 @@ def record_report(
             source=source,
             item=report.item,
         )
+        opened = claim_review(entry) if review else None
+        if opened is not None:
+            store.replace_record(REVIEWS, entry.seq, opened)
     return Recorded(entry, state)
 
 

@@ -378,3 +378,7 @@ LV_BUTTON_NEXT = "下一页 ▶"
 LV_BUTTON_PAGE = "{page}/{pages}"
 LV_BUTTON_STALE = "该按钮已失效，请重新发送命令。"
 LV_BUTTON_NO_PAGE = "该页已不存在（现共 {pages} 页），请重新发送命令。"
+
+
+# --- supervision loop (督办流程, issue 10) ---
+SV_ALL_UNITS = "全部单位"

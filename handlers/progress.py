@@ -218,6 +218,7 @@ def record(
         user_id=user.id if user else None,
         user_name=user_label(user),
         chat_id=chat_id,
+        review=svc.completion_review,
     )
     log.info("chat %s reported %s for %s via %s", chat_id, report.measure, target.unit, source)
     return recorded

@@ -22,6 +22,7 @@ from bot.directory import Directory
 from bot.models import Plan
 from bot.services import Services
 from bot.store import Store
+from bot.workflow import supervision
 from schedules.calendar import WorkCalendar
 from schedules.policy import Digest, Recipient, digests_for_day
 
@@ -112,7 +113,13 @@ def plan_day(store: Store, plan: Plan, directory: Directory, calendar: WorkCalen
         return DayPlan(day, [])
     with_overdue, new_overdue_day = overdue_decision(store, calendar, day)
     digests = digests_for_day(
-        plan, directory, store.latest_items(), calendar, day, include_overdue=with_overdue
+        plan,
+        directory,
+        store.latest_items(),
+        calendar,
+        day,
+        include_overdue=with_overdue,
+        supervision=supervision(store),
     )
     return DayPlan(day, digests, with_overdue, new_overdue_day)
 

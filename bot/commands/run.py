@@ -140,7 +140,15 @@ def run_command(args: argparse.Namespace) -> int:
     except (StoreError, OSError) as error:
         print(f"error: cannot open the database {db_path}: {error}", file=sys.stderr)
         return 1
-    services = Services(plan, directory, store, SystemClock(pinned), admin_ids=settings.admin_ids)
+    services = Services(
+        plan,
+        directory,
+        store,
+        SystemClock(pinned),
+        admin_ids=settings.admin_ids,
+        completion_review=settings.completion_review,
+        monthly_progress=settings.monthly_progress,
+    )
     try:
         application = build_application(settings, services)
         if settings.uses_webhook:
