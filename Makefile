@@ -1,26 +1,40 @@
+# Every target sets up .venv first, from the hashed, pinned requirements.lock.
+PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+# Which interpreter made .venv: a venv made by another Python (or a removed one) is rebuilt.
+INTERPRETER := $(shell $(PYTHON) -c 'import os, sys; print(os.path.realpath(sys.executable), *sys.version_info[:3])' 2>/dev/null)
+MADE_BY := $(shell cat $(VENV)/.interpreter 2>/dev/null)
+# pytest-xdist: one worker per core, two on the usual VM.
+PYTEST_WORKERS ?= 2
 
-.PHONY: help run test lint typecheck bench plan clean
+.PHONY: help run test lint typecheck bench plan lock clean FORCE
 
 help: ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
 
-$(STAMP): pyproject.toml
-	test -x $(PY) || python3 -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+ifneq ($(INTERPRETER),$(MADE_BY))
+$(STAMP): FORCE
+endif
+$(STAMP): requirements.lock pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null || { \
+		echo "error: Python 3.11 or newer is needed; '$(PYTHON)' is $$($(PYTHON) --version 2>&1)." \
+		"Install python3.11 and run: make PYTHON=python3.11 $(MAKECMDGOALS)" >&2; exit 1; }
+	rm -rf $(VENV)
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --require-hashes --no-deps -r requirements.lock
+	echo '$(INTERPRETER)' > $(VENV)/.interpreter
 	touch $(STAMP)
 
 run: $(STAMP) ## set up and run the bot (the sandbox when no TELEGRAM_BOT_TOKEN is set)
 	$(PY) -m bot run
 
-test: $(STAMP) ## set up, lint, type-check and run the whole test suite
+test: $(STAMP) ## set up, lint, type-check and run the whole test suite (on PYTEST_WORKERS cores)
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy bot handlers schedules bench tests
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n $(PYTEST_WORKERS)
 
 typecheck: $(STAMP) ## mypy over the project
 	$(PY) -m mypy bot handlers schedules bench tests
@@ -32,5 +46,13 @@ plan: $(STAMP) ## re-import data/plan.json from the shipped source and check it
 	$(PY) -m bot plan import data/source/tongzhou-2023-action-plan.txt -o data/plan.json
 	$(PY) -m bot plan check
 
-clean: ## remove the virtualenv and caches
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
+lock: $(STAMP) ## after changing dependencies in pyproject.toml: update requirements.lock (LOCK_FLAGS=--upgrade moves every pin)
+	$(PY) -m uv pip compile pyproject.toml --extra dev --generate-hashes --universal \
+		--python-version 3.11 $(LOCK_FLAGS) -o requirements.lock
+	$(MAKE) $(STAMP)
+
+clean: ## remove everything make made: the virtualenv, caches, build leftovers
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis build *.egg-info
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +
+
+FORCE:

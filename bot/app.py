@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 from typing import Any
 
 from telegram import LinkPreviewOptions
@@ -15,6 +16,7 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Defaul
 from telegram.request import BaseRequest
 
 import handlers
+from bot.backups import back_up_after_reminders
 from bot.clock import TZ
 from bot.config import Settings
 from bot.services import Services
@@ -68,6 +70,9 @@ def build_application(
     )
     if request is not None:
         builder = builder.request(request)
+    elif settings.proxy_url is not None:
+        # Without it httpx still honours HTTPS_PROXY / ALL_PROXY from the environment.
+        builder = builder.proxy(settings.proxy_url).get_updates_proxy(settings.proxy_url)
     application: App = builder.build()
     calendar = WorkCalendar()
     sender = DigestSender(application.bot, services)
@@ -76,7 +81,12 @@ def build_application(
     application.bot_data[CALENDAR_KEY] = calendar
     handlers.register(application)
     if reminders:
-        schedule_reminders(application, services, calendar, settings.remind_at, sender)
+        backup = (
+            partial(back_up_after_reminders, services.store, settings.backup_dir, settings.backup_keep)
+            if settings.backup_dir is not None
+            else None
+        )
+        schedule_reminders(application, services, calendar, settings.remind_at, sender, after_run=backup)
     return application
 
 

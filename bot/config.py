@@ -5,12 +5,15 @@ The token is a ``SecretStr`` so that printing or logging the settings never show
 
 from __future__ import annotations
 
+import logging
+import os
 import re
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from dotenv import dotenv_values
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
@@ -23,6 +26,8 @@ SUPPORTED_TZ = "Asia/Shanghai"
 SHANGHAI_OFFSET = timedelta(hours=8)
 TELEGRAM_API_ROOT = "https://api.telegram.org"
 
+log = logging.getLogger(__name__)
+
 
 class ConfigError(Exception):
     """The configuration cannot be used; the message names the variable and what is wrong."""
@@ -34,26 +39,37 @@ class Settings(BaseSettings):
         env_file_encoding="utf-8",
         extra="ignore",
         case_sensitive=False,
+        # Tests and load_settings' overrides pass field names; the environment uses ENV_NAMES.
+        validate_by_name=True,
+        validate_by_alias=True,
     )
 
-    telegram_bot_token: SecretStr | None = None
-    admin_ids: Annotated[frozenset[int], NoDecode] = frozenset()
-    db_path: Path = paths.DB
-    plan_path: Path = paths.PLAN
-    units_path: Path = paths.UNITS
-    remind_at: time = time(9, 0)
-    tz: str = SUPPORTED_TZ
-    telegram_api_base_url: str | None = None
-    webhook_url: str | None = None
-    webhook_listen: str = "0.0.0.0"  # a webhook must accept Telegram's connections
-    webhook_port: int = Field(default=8443, ge=1, le=65535)
-    webhook_path: str = "telegram"
-    webhook_secret: SecretStr | None = None
-    bot_today: date | None = None
-    completion_review: bool = False
-    """COMPLETION_REVIEW=on: a 已完成 waits for review (办结审核) before it closes an item."""
-    monthly_progress: bool = True
-    """MONTHLY_PROGRESS=off: no 月调度 section on the first workday of the month."""
+    # Every name is the bot's own (TELEGRAM_… or BOT_…), so that no system variable (TZ, a
+    # DB_PATH of another program) is mistaken for a setting. ENV_NAMES lists them.
+    telegram_bot_token: SecretStr | None = Field(default=None, validation_alias="TELEGRAM_BOT_TOKEN")
+    admin_ids: Annotated[frozenset[int], NoDecode] = Field(
+        default=frozenset(), validation_alias="BOT_ADMIN_IDS"
+    )
+    db_path: Path = Field(default=paths.DB, validation_alias="BOT_DB_PATH")
+    plan_path: Path = Field(default=paths.PLAN, validation_alias="BOT_PLAN_PATH")
+    units_path: Path = Field(default=paths.UNITS, validation_alias="BOT_UNITS_PATH")
+    remind_at: time = Field(default=time(9, 0), validation_alias="BOT_REMIND_AT")
+    timezone: str = Field(default=SUPPORTED_TZ, validation_alias="BOT_TIMEZONE")
+    telegram_api_base_url: str | None = Field(default=None, validation_alias="TELEGRAM_API_BASE_URL")
+    proxy_url: str | None = Field(default=None, validation_alias="BOT_PROXY_URL")
+    webhook_url: str | None = Field(default=None, validation_alias="BOT_WEBHOOK_URL")
+    # A webhook must accept Telegram's connections.
+    webhook_listen: str = Field(default="0.0.0.0", validation_alias="BOT_WEBHOOK_LISTEN")
+    webhook_port: int = Field(default=8443, ge=1, le=65535, validation_alias="BOT_WEBHOOK_PORT")
+    webhook_path: str = Field(default="telegram", validation_alias="BOT_WEBHOOK_PATH")
+    webhook_secret: SecretStr | None = Field(default=None, validation_alias="BOT_WEBHOOK_SECRET")
+    bot_today: date | None = Field(default=None, validation_alias="BOT_TODAY")
+    backup_dir: Path | None = Field(default=None, validation_alias="BOT_BACKUP_DIR")
+    backup_keep: int = Field(default=14, ge=1, validation_alias="BOT_BACKUP_KEEP")
+    completion_review: bool = Field(default=False, validation_alias="BOT_COMPLETION_REVIEW")
+    """on: a 已完成 waits for review (办结审核, 待审核) before it closes an item."""
+    monthly_progress: bool = Field(default=True, validation_alias="BOT_MONTHLY_PROGRESS")
+    """off: no 月调度 section on the first workday of each month."""
 
     @field_validator("telegram_bot_token", "webhook_secret", mode="before")
     @classmethod
@@ -63,7 +79,9 @@ class Settings(BaseSettings):
             return None
         return value
 
-    @field_validator("telegram_api_base_url", "webhook_url", "bot_today", mode="before")
+    @field_validator(
+        "telegram_api_base_url", "proxy_url", "webhook_url", "bot_today", "backup_dir", mode="before"
+    )
     @classmethod
     def _blank_is_none(cls, value: Any) -> Any:
         if isinstance(value, str) and not value.strip():
@@ -84,16 +102,16 @@ class Settings(BaseSettings):
         parts = value.replace(",", " ").replace("，", " ").split()
         bad = [part for part in parts if not part.lstrip("-").isdigit()]
         if bad:
-            raise ValueError(f"ADMIN_IDS must be numeric Telegram user ids, got {', '.join(bad)}")
+            raise ValueError(f"must be numeric Telegram user ids, got {', '.join(bad)}")
         return frozenset(int(part) for part in parts)
 
-    @field_validator("db_path", "plan_path", "units_path")
+    @field_validator("db_path", "plan_path", "units_path", "backup_dir")
     @classmethod
-    def _relative_to_project(cls, value: Path) -> Path:
+    def _relative_to_project(cls, value: Path | None) -> Path | None:
         # `make run` and a service manager may start the bot from different folders.
-        return value if value.is_absolute() else paths.ROOT / value
+        return value if value is None or value.is_absolute() else paths.ROOT / value
 
-    @field_validator("tz")
+    @field_validator("timezone")
     @classmethod
     def _shanghai_time(cls, value: str) -> str:
         """Asia/Shanghai, or a zone that keeps the same clock all year (PRC, Asia/Chongqing …)."""
@@ -107,12 +125,12 @@ class Settings(BaseSettings):
             same = False
         if not same:
             raise ValueError(
-                f"TZ={value!r} is not supported: the plan's deadlines are Shanghai time; "
-                f"set TZ={SUPPORTED_TZ} or leave it unset"
+                f"{value!r} is not supported: the plan's deadlines are Shanghai time; "
+                f"set BOT_TIMEZONE={SUPPORTED_TZ} or leave it unset"
             )
         return value
 
-    @field_validator("telegram_api_base_url", "webhook_url")
+    @field_validator("telegram_api_base_url", "proxy_url", "webhook_url")
     @classmethod
     def _http_url(cls, value: str | None) -> str | None:
         if value is None:
@@ -128,14 +146,14 @@ class Settings(BaseSettings):
         # which the bot's own server (listening on telegram) answers with 404.
         path = value.strip().strip("/")
         if not path:
-            raise ValueError("WEBHOOK_PATH must name a path, e.g. telegram")
+            raise ValueError("must name a path, e.g. telegram")
         return path
 
     @field_validator("webhook_secret")
     @classmethod
     def _telegram_secret_alphabet(cls, value: SecretStr | None) -> SecretStr | None:
         if value is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", value.get_secret_value()):
-            raise ValueError("WEBHOOK_SECRET may only use A-Z, a-z, 0-9, _ and - (1 to 256 characters)")
+            raise ValueError("may only use A-Z, a-z, 0-9, _ and - (1 to 256 characters)")
         return value
 
     @model_validator(mode="after")
@@ -143,10 +161,10 @@ class Settings(BaseSettings):
         if self.webhook_url is None:
             return self
         if not self.webhook_url.startswith("https://"):
-            raise ValueError("WEBHOOK_URL must be https:// (Telegram only calls HTTPS webhooks)")
+            raise ValueError("BOT_WEBHOOK_URL must be https:// (Telegram only calls HTTPS webhooks)")
         if self.webhook_secret is None:
             # Without it anyone who finds the URL can post forged updates (fake /report, /bind).
-            raise ValueError("WEBHOOK_URL needs WEBHOOK_SECRET, so forged webhook calls are refused")
+            raise ValueError("BOT_WEBHOOK_URL needs BOT_WEBHOOK_SECRET, so forged webhook calls are refused")
         return self
 
     @property
@@ -167,13 +185,72 @@ class Settings(BaseSettings):
         return self.webhook_url is not None
 
 
+ENV_NAMES: dict[str, str] = {
+    name: str(field.validation_alias) for name, field in Settings.model_fields.items()
+}
+"""Each setting's environment variable (and .env) name, by field."""
+
+DEPRECATED_NAMES: dict[str, str] = {
+    "ADMIN_IDS": "admin_ids",
+    "DB_PATH": "db_path",
+    "PLAN_PATH": "plan_path",
+    "UNITS_PATH": "units_path",
+    "REMIND_AT": "remind_at",
+    "WEBHOOK_URL": "webhook_url",
+    "WEBHOOK_LISTEN": "webhook_listen",
+    "WEBHOOK_PORT": "webhook_port",
+    "WEBHOOK_PATH": "webhook_path",
+    "WEBHOOK_SECRET": "webhook_secret",
+    # The supervision issue (10) named these before the prefix.
+    "COMPLETION_REVIEW": "completion_review",
+    "MONTHLY_PROGRESS": "monthly_progress",
+}
+"""The names documented before the BOT_ prefix: still read, with a warning, when the new name is unset."""
+
+DEPRECATED_IN_DOTENV_ONLY: dict[str, str] = {"TZ": "timezone"}
+"""TZ was the time-zone setting's name. In the environment it is the system's own variable (often
+UTC on servers and in containers), so it is read only from the bot's own .env file."""
+
+
+def _dotenv(env_file: Path | None) -> dict[str, str]:
+    if env_file is None or not env_file.is_file():
+        return {}
+    return {name.upper(): value for name, value in dotenv_values(env_file, encoding="utf-8").items() if value}
+
+
+def _deprecated_settings(env_file: Path | None) -> tuple[dict[str, str], list[str]]:
+    """Values given under an old name whose new name is set nowhere, and a warning for each."""
+    environment = {name.upper(): value for name, value in os.environ.items()}
+    dotenv = _dotenv(env_file)
+    given = {**dotenv, **environment}  # the environment wins, as for the settings themselves
+    candidates = {
+        **{old: (field, given) for old, field in DEPRECATED_NAMES.items()},
+        **{old: (field, dotenv) for old, field in DEPRECATED_IN_DOTENV_ONLY.items()},
+    }
+    values: dict[str, str] = {}
+    warnings: list[str] = []
+    for old, (field, source) in candidates.items():
+        new = ENV_NAMES[field]
+        if old in source and new not in given and field not in values:
+            values[field] = source[old]
+            warnings.append(f"{old} is deprecated: rename it {new} (the old name will stop working)")
+    return values, warnings
+
+
 def load_settings(env_file: Path | None = paths.ROOT / ".env", **overrides: Any) -> Settings:
-    """Read the settings; raises ConfigError naming the bad variable (never echoing a secret)."""
+    """Read the settings; raises ConfigError naming the bad variable (never echoing a secret).
+
+    Old setting names (DEPRECATED_NAMES) still work, each with one warning in the log.
+    """
+    deprecated, warnings = _deprecated_settings(env_file)
+    for warning in warnings:
+        log.warning("%s", warning)
     try:
-        return Settings(_env_file=env_file, **overrides)  # type: ignore[call-arg]
+        return Settings(_env_file=env_file, **{**deprecated, **overrides})  # type: ignore[call-arg]
     except ValidationError as exc:
         problems = []
-        for error in exc.errors():
-            name = ".".join(str(part) for part in error["loc"]).upper() or "settings"
-            problems.append(f"{name}: {error['msg']}")
+        for error in exc.errors(include_url=False):
+            where = str(error["loc"][0]) if error["loc"] else ""
+            name = ENV_NAMES.get(where, where.upper()) or "settings"
+            problems.append(f"{name}: {error['msg'].removeprefix('Value error, ')}")
         raise ConfigError("invalid configuration: " + "; ".join(problems)) from None

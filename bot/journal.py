@@ -43,6 +43,7 @@ import os
 import stat
 import zlib
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -284,6 +285,32 @@ class _Lock:
         except OSError as exc:
             log.warning("could not restore %s after a refused open: %s", self.path, exc.strerror)
         self.release()
+
+
+@contextmanager
+def writer_lock(db_path: Path) -> Iterator[Path]:
+    """Hold the writer's locks without reading the database, as an opening writer takes them
+    (``PATH.lock``, then the file itself): for replacing the file (``db restore``).
+
+    Yields the real file (symlinks followed); raises StoreLocked while the bot or another
+    command has the database open.
+    """
+    real = real_file(db_path)
+    lock = _Lock(real, db_path)
+    fd = -1
+    try:
+        if real.exists():
+            fd = lock_file_at(real, db_path)
+        yield real
+    finally:
+        if fd >= 0:
+            os.close(fd)
+        lock.release()
+
+
+def fsync_dir(directory: Path) -> None:
+    """Make a rename in ``directory`` durable."""
+    _fsync_dir(directory)
 
 
 def write_new_file(path: Path, payloads: Iterable[str], *, keep_locked: bool = False) -> int:

@@ -22,7 +22,7 @@ class Services:
     monthly_progress: bool = True
 
     def is_admin(self, user_id: int | None) -> bool:
-        """Admins come from ADMIN_IDS or from a role granted in the store."""
+        """Admins come from BOT_ADMIN_IDS or from a role granted in the store."""
         if user_id is None:
             return False
         return user_id in self.admin_ids or self.store.has_role(user_id, "admin")

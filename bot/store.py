@@ -396,7 +396,7 @@ class Store:
             raise ValueError(f"unknown role {role!r}; known roles: {', '.join(ROLES)}")
 
     def grant(self, user_id: int, role: Role = "admin") -> None:
-        """Give ``user_id`` a role kept in the database (ADMIN_IDS admins need none); idempotent."""
+        """Give ``user_id`` a role kept in the database (BOT_ADMIN_IDS admins need none); idempotent."""
         self._check_role(role)
         table = self._table(ROLES_TABLE)
         doc = table.get(doc_id=user_id)

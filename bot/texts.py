@@ -99,6 +99,12 @@ BOT_HELP_REPORTING = (
     "· 发送命令：<code>/report 2-63-1 受阻 资金未到位</code>\n"
     "· 发送照片或文件，说明里写上编号（或回复只有一项的提醒），记为佐证材料"
 )
+BOT_WHOAMI = "您的用户 ID：<code>{user_id}</code>\n本聊天 ID：<code>{chat_id}</code>（{chat_kind}）\n{role}"
+BOT_WHOAMI_CHAT_KINDS = {"private": "私聊", "group": "群组", "supergroup": "群组", "channel": "频道"}
+BOT_WHOAMI_ADMIN = "您是管理员。"
+BOT_WHOAMI_NOT_ADMIN = (
+    "您不是管理员。如需成为管理员，请运维人员把您的用户 ID 填入 BOT_ADMIN_IDS 后重启机器人。"
+)
 BOT_HELP_REPORTING_SEVERAL = (
     "本聊天绑定了多个单位：报告时在状态前写上单位名称，如 <code>3-6-4 区水务局 已完成</code>；"
     "照片或文件的说明也写上单位名称，如 <code>3-6-4 区水务局 现场照片</code>"
@@ -117,6 +123,7 @@ BOT_COMMANDS = {
     "bindleader": "绑定本聊天为领导群：/bindleader 姓名",
     "unbind": "解除本聊天的绑定：/unbind [单位名称]",
     "invite": "生成单位邀请码：/invite 单位名称",
+    "whoami": "查看您的用户 ID 和本聊天的 ID",
 }
 
 # progress

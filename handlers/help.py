@@ -43,6 +43,7 @@ COMMANDS: dict[str, Audience] = {
     "bindleader": "admin",
     "unbind": "admin",
     "invite": "admin",
+    "whoami": "everyone",
 }
 
 
@@ -104,6 +105,23 @@ async def show_help(update: Update, context: Context) -> None:
     await reply(update, chat_help(services(context), update))
 
 
+async def whoami(update: Update, context: Context) -> None:
+    """/whoami: the ids an operator needs for BOT_ADMIN_IDS (and to recognise a chat in the logs)."""
+    user, chat = update.effective_user, update.effective_chat
+    if user is None or chat is None:
+        return
+    admin = is_admin(services(context), update)
+    await reply(
+        update,
+        texts.BOT_WHOAMI.format(
+            user_id=user.id,
+            chat_id=chat.id,
+            chat_kind=texts.BOT_WHOAMI_CHAT_KINDS.get(chat.type, chat.type),
+            role=texts.BOT_WHOAMI_ADMIN if admin else texts.BOT_WHOAMI_NOT_ADMIN,
+        ),
+    )
+
+
 def bot_commands(names: list[str]) -> list[BotCommand]:
     return [BotCommand(name, texts.BOT_COMMANDS[name]) for name in names]
 
@@ -137,3 +155,4 @@ def registered_commands(application: Application[Any, Any, Any, Any, Any, Any]) 
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     application.add_handler(CommandHandler("start", start))
     application.add_handler(CommandHandler("help", show_help))
+    application.add_handler(CommandHandler("whoami", whoami))

@@ -1,11 +1,14 @@
 """The JobQueue glue: when the dispatcher runs. The policy and delivery live in policy/dispatch.
 
 Three named jobs, each added at most once:
-- ``reminders:daily`` runs every day at REMIND_AT (Asia/Shanghai); on days off it sends nothing.
-- ``reminders:catch-up`` runs once at start-up and, if REMIND_AT has passed today, delivers
+- ``reminders:daily`` runs every day at BOT_REMIND_AT (Asia/Shanghai); on days off it sends nothing.
+- ``reminders:catch-up`` runs once at start-up and, if BOT_REMIND_AT has passed today, delivers
   the day's digests, so a machine that was off at 09:00 still sends them (the ledger skips
   what already went).
 - ``reminders:retry DAY`` follows a run with failed sends, backing off, for the rest of that day.
+
+After the daily run and a catch-up run, ``after_run(day)`` follows (the daily backup, when
+BOT_BACKUP_DIR is set), under the same lock, so no reminder run writes while it copies.
 
 None of them has a misfire grace limit: APScheduler's default (one second) would silently skip
 a run whose moment passed while the event loop was busy or the application was still starting.
@@ -15,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -66,6 +70,7 @@ def schedule_reminders(
     calendar: WorkCalendar,
     remind_at: time,
     send: SendDigest,
+    after_run: Callable[[date], None] | None = None,
 ) -> None:
     """Add the reminder jobs to the application's JobQueue (again: a no-op)."""
     job_queue: JobQueue[Any] | None = application.job_queue
@@ -79,6 +84,8 @@ def schedule_reminders(
     async def run(attempt: int) -> None:
         async with lock:
             report = await run_reminders(services, calendar, send)
+            if after_run is not None and attempt == 0:
+                after_run(report.day)
         if report.failed:
             schedule_retry(report.day, attempt + 1)
 

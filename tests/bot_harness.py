@@ -110,14 +110,16 @@ async def running_bot(
     *,
     reminders: bool = False,
     request: BaseRequest | None = None,
+    **settings: Any,
 ) -> AsyncIterator[Bot]:
-    """The bot, polling ``api``; ``reminders`` adds the daily job (and its start-up catch-up)."""
+    """The bot, polling ``api``; ``reminders`` adds the daily job (and its start-up catch-up).
+    ``settings`` are Settings fields for this bot, e.g. ``backup_dir=…``."""
     plan, directory = shipped_plan()
     clock = FakeClock.at(day, at)
     store = Store.open(db)
     services = Services(plan, directory, store, clock, admin_ids=frozenset({ADMIN_ID}))
     app = build_application(
-        bot_settings(api.token),
+        bot_settings(api.token, **settings),
         services,
         base_url=api.base_url,
         base_file_url=api.base_file_url,

@@ -329,3 +329,14 @@ async def test_a_migrating_binding_moves_in_one_write(fake_api: BotApiServer, tm
         assert store.binding(-1005678) is None
         kept = store.binding(old.id)
         assert kept is not None and kept.units == ["区水务局"] and kept.leader == "倪德才"
+
+
+async def test_whoami_shows_the_ids_an_operator_needs(bot: Bot) -> None:
+    stranger = bot.api.user(4242, "新同事")
+    answer = text_of(await bot.says(bot.api.private(stranger), stranger, "/whoami"))
+    assert "您的用户 ID：4242" in answer and "本聊天 ID：4242（私聊）" in answer
+    assert "您不是管理员" in answer and "BOT_ADMIN_IDS" in answer
+    group = bot.api.group(-240, "区水务局工作群")
+    answer = text_of(await bot.says(group, bot.admin, "/whoami"))
+    assert f"您的用户 ID：{bot.admin.id}" in answer and "本聊天 ID：-240（群组）" in answer
+    assert "您是管理员" in answer

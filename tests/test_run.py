@@ -30,11 +30,11 @@ async def test_run_polls_answers_and_stops_cleanly_on_sigterm(fake_api: BotApiSe
         **os.environ,
         "TELEGRAM_BOT_TOKEN": fake_api.token,
         "TELEGRAM_API_BASE_URL": f"http://{fake_api.host}:{fake_api.port}",
-        "ADMIN_IDS": "77",
-        "DB_PATH": str(tmp_path / "elsewhere" / "bot.db"),  # --db wins
-        "WEBHOOK_URL": "",
+        "BOT_ADMIN_IDS": "77",
+        "BOT_DB_PATH": str(tmp_path / "elsewhere" / "bot.db"),  # --db wins
+        "BOT_WEBHOOK_URL": "",
         "BOT_TODAY": "",
-        "PLAN_PATH": str(tmp_path / "elsewhere" / "plan.json"),
+        "BOT_PLAN_PATH": str(tmp_path / "elsewhere" / "plan.json"),
     }
     process = await asyncio.create_subprocess_exec(
         sys.executable,

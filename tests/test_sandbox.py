@@ -203,7 +203,7 @@ def test_a_rehearsal_kept_in_a_file_is_read_by_the_cli(tmp_path: Path) -> None:
 def test_the_sandbox_keeps_to_memory_unless_given_a_file_and_never_the_bots(tmp_path: Path) -> None:
     state = tmp_path / "state"
     state.mkdir()
-    env_db = {"DB_PATH": str(state / "bot.db")}
+    env_db = {"BOT_DB_PATH": str(state / "bot.db")}
     result = run_cli(["run"], "/report 2-63-1 已完成\n", bot_today="2023-06-27", env=env_db)
     assert result.returncode == 0, result.stderr
     assert list(state.iterdir()) == []  # a fresh `make run` writes nothing

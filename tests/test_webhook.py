@@ -43,13 +43,13 @@ def webhook_env(fake_api: BotApiServer, tmp_path: Path, port: int) -> dict[str, 
         **os.environ,
         "TELEGRAM_BOT_TOKEN": fake_api.token,
         "TELEGRAM_API_BASE_URL": f"http://{fake_api.host}:{fake_api.port}",
-        "WEBHOOK_URL": PUBLIC_URL,
-        "WEBHOOK_LISTEN": "127.0.0.1",
-        "WEBHOOK_PORT": str(port),
-        "WEBHOOK_PATH": WEBHOOK_PATH,
-        "WEBHOOK_SECRET": SECRET,
-        "DB_PATH": str(tmp_path / "state" / "bot.db"),
-        "ADMIN_IDS": str(ADMIN_ID),
+        "BOT_WEBHOOK_URL": PUBLIC_URL,
+        "BOT_WEBHOOK_LISTEN": "127.0.0.1",
+        "BOT_WEBHOOK_PORT": str(port),
+        "BOT_WEBHOOK_PATH": WEBHOOK_PATH,
+        "BOT_WEBHOOK_SECRET": SECRET,
+        "BOT_DB_PATH": str(tmp_path / "state" / "bot.db"),
+        "BOT_ADMIN_IDS": str(ADMIN_ID),
         "BOT_TODAY": "2023-06-27",
     }
 
@@ -224,7 +224,7 @@ async def test_a_webhook_path_written_with_slashes_still_gets_updates(
     fake_api.route_webhook(PUBLIC_URL, f"http://127.0.0.1:{port}")
     contact = fake_api.user(501, "王联络员")
     chat = fake_api.private(contact)
-    process = await start_bot({**webhook_env(fake_api, tmp_path, port), "WEBHOOK_PATH": "/telegram/"})
+    process = await start_bot({**webhook_env(fake_api, tmp_path, port), "BOT_WEBHOOK_PATH": "/telegram/"})
     try:
         await until(fake_api, process, webhook_is_set(fake_api), "setting its webhook")
         await fake_api.user_sends(chat, contact, "/help")

@@ -1,6 +1,6 @@
 """``python -m bot admin grant|revoke|list``: admins kept in the database.
 
-``ADMIN_IDS`` in the settings names the admins that always are; these commands add or remove
+``BOT_ADMIN_IDS`` in the settings names the admins that always are; these commands add or remove
 admins without editing .env or restarting the bot's configuration. ``grant`` and ``revoke`` write,
 so they need the bot stopped; ``list`` reads and works while it runs.
 
@@ -25,7 +25,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser = subparsers.add_parser(
         "admin",
         help="grant, revoke or list admins kept in the database",
-        description="ADMIN_IDS in the settings names the admins that always are; these commands add "
+        description="BOT_ADMIN_IDS in the settings names the admins that always are; these commands add "
         "or remove admins kept in the database. grant and revoke write, so they need the bot stopped; "
         "list reads and works while it runs.",
         epilog="examples: python -m bot admin list; python -m bot admin grant 123456789",
@@ -39,7 +39,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         action.add_argument("user_id", type=_user_id, help="the Telegram user id (a number)")
         add_db_option(action)
         action.set_defaults(func=_change)
-    listing = actions.add_parser("list", help="admins from ADMIN_IDS and from the database")
+    listing = actions.add_parser("list", help="admins from BOT_ADMIN_IDS and from the database")
     add_db_option(listing)
     listing.set_defaults(func=_list)
 
@@ -82,6 +82,6 @@ def _list(args: argparse.Namespace) -> int:
         raise CommandError(str(exc)) from None
     with open_store_for_reading(args.db) as store:
         granted = store.role_holders()
-    print("ADMIN_IDS: " + (", ".join(map(str, configured)) or "(none)"))
+    print("BOT_ADMIN_IDS: " + (", ".join(map(str, configured)) or "(none)"))
     print("granted in the database: " + (", ".join(map(str, granted)) or "(none)"))
     return 0

@@ -1,4 +1,4 @@
-"""``python -m bot db check|backup|compact``: look after the database file.
+"""``python -m bot db check|backup|compact|restore``: look after the database file.
 
 Examples::
 
@@ -6,10 +6,12 @@ Examples::
     python -m bot db backup backups/                # a dated copy in backups/
     python -m bot db backup /mnt/usb/bot-0703.db --db data/state/bot.db
     python -m bot db compact                        # with the bot stopped
+    python -m bot db restore backups/bot-20230703.db   # with the bot stopped
 
 ``check`` and ``backup`` open the database read-only (no lock, nothing written to it), so they
 work while the bot runs and see every change it has confirmed. ``compact`` rewrites the file, so
-it needs the writer's lock: stop the bot first.
+it needs the writer's lock: stop the bot first. So does ``restore``, which checks the backup, keeps
+the current file aside and puts the backup in its place (``bot.backups``).
 
 Exit status: 0 done; 1 the database is damaged (the message says where; the file is left
 untouched) or a backup does not match its source; 2 the command cannot run as asked (no such
@@ -25,6 +27,7 @@ import os
 import sys
 from pathlib import Path
 
+from bot.backups import BackupMismatch, check_copy, restore
 from bot.clock import SystemClock
 from bot.commands.common import EXIT_PROBLEM_FOUND, CommandError, add_db_option, add_json_option
 from bot.store import Store, StoreCorrupt, StoreError, StoreLocked, StoreStats
@@ -53,9 +56,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "db",
         help="check, back up or compact the database",
         description="Look after the database file. check and backup work while the bot runs; "
-        "compact needs the bot stopped.",
+        "compact and restore need the bot stopped.",
         epilog="examples: python -m bot db check; python -m bot db backup backups/; "
-        f"python -m bot db compact\n{EPILOG}",
+        f"python -m bot db compact; python -m bot db restore backups/bot-20230703.db\n{EPILOG}",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     actions = parser.add_subparsers(dest="db_action", metavar="ACTION", required=True)
@@ -94,6 +97,18 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     add_db_option(compact)
     compact.set_defaults(func=_compact)
+
+    restore_parser = actions.add_parser(
+        "restore",
+        help="put a backup in place of the database, keeping the current file aside (stop the bot first)",
+        description="Check BACKUP (every record and document must read), keep the current database "
+        "beside it as NAME.before-restore-YYYYMMDD-HHMMSS, put the backup in its place and check "
+        "the result. Needs the database to itself: stop the bot first.",
+        epilog=EPILOG,
+    )
+    restore_parser.add_argument("backup", type=Path, help="the backup file, e.g. backups/bot-20230703.db")
+    add_db_option(restore_parser)
+    restore_parser.set_defaults(func=_restore)
 
 
 def in_use_by(path: Path, exc: StoreLocked) -> str:
@@ -144,20 +159,18 @@ def _backup(args: argparse.Namespace) -> int:
     try:
         with Store.open(source, read_only=True) as store:
             store.backup(dest)
-            records, latest = store.progress_count(), store.latest_all()
-        with Store.open(dest, read_only=True) as copy:
-            matches = (copy.progress_count(), copy.latest_all()) == (records, latest)
-            size = copy.file_size
+            records, latest = store.progress_count(), len(store.latest_all())
+            size = check_copy(store, dest)
+    except BackupMismatch as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_PROBLEM_FOUND
     except StoreCorrupt as exc:
         return _damaged(exc)
     except StoreError as exc:
         raise CommandError(str(exc)) from None
-    if not matches:
-        print(f"error: the copy {dest} does not match {source}; keep the original safe", file=sys.stderr)
-        return EXIT_PROBLEM_FOUND
     print(
         f"backed up {source} to {dest} ({size} bytes; progress records: {records}, "
-        f"latest statuses: {len(latest)}); the copy opens and matches"
+        f"latest statuses: {latest}); the copy opens and matches"
     )
     return 0
 
@@ -184,6 +197,33 @@ def _compact(args: argparse.Namespace) -> int:
             raise CommandError(str(exc)) from None
         after, records = store.file_size, store.progress_count()
     print(f"compacted {args.db}: {before} -> {after} bytes; all {records} progress records kept")
+    return 0
+
+
+def _restore(args: argparse.Namespace) -> int:
+    _require_file(args.backup)
+    if not args.db.parent.is_dir():
+        raise CommandError(f"folder {args.db.parent} does not exist (--db {args.db})")
+    try:
+        restored = restore(args.backup, args.db, SystemClock().now())
+    except StoreLocked as exc:
+        raise CommandError(
+            f"{in_use_by(args.db, exc)}. Stop the bot, restore, then start it again.\n"
+            "数据库正被使用（通常是正在运行的机器人）：请先停止机器人，再恢复备份。"
+        ) from None
+    except BackupMismatch as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_PROBLEM_FOUND
+    except StoreCorrupt as exc:
+        print(f"error: the backup cannot be used, nothing was changed: {exc}", file=sys.stderr)
+        return EXIT_PROBLEM_FOUND
+    except (StoreError, OSError) as exc:
+        raise CommandError(str(exc)) from None
+    kept = f"; the previous file is kept as {restored.aside}" if restored.aside else ""
+    print(
+        f"restored {restored.backup} to {restored.db} (progress records: {restored.stats.progress_records}, "
+        f"bound chats: {restored.stats.bindings}){kept}"
+    )
     return 0
 
 

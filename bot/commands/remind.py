@@ -10,7 +10,7 @@ The preview is what the bot sends that day: the same computation as the sender
 out and a week whose first workday the bot missed gets its overdue list on the next run (the
 catch-up). It shows each recipient's bound chats (those already sent marked); it sends nothing
 and writes nothing. Delivery is the running bot's job (``python -m bot run``), every day at
-REMIND_AT.
+BOT_REMIND_AT.
 """
 
 from __future__ import annotations
@@ -59,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
     if not args.dry_run:
         raise CommandError(
             "remind only previews (add --dry-run); the running bot (python -m bot run) "
-            "delivers reminders every workday at REMIND_AT"
+            "delivers reminders every workday at BOT_REMIND_AT"
         )
     day = args.date or SystemClock().now().date()
     plan, directory = load_plan_and_directory(args.plan, args.units)

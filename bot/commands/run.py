@@ -1,13 +1,18 @@
 """``python -m bot run`` and ``python -m bot sandbox``: run the bot for real, or in the terminal sandbox.
 
-With TELEGRAM_BOT_TOKEN set, ``run`` long-polls Telegram (or serves a webhook when WEBHOOK_URL is
+With TELEGRAM_BOT_TOKEN set, ``run`` long-polls Telegram (or serves a webhook when BOT_WEBHOOK_URL is
 set) until SIGINT or SIGTERM, then stops cleanly. Without a token it starts the sandbox, so
-``make run`` on a fresh machine shows the product instead of failing.
+``make run`` on a fresh machine shows the product instead of failing; ``run --live`` (what a
+service runs) never does: without a token it exits 2, so a typo in .env cannot look like success.
 
-``--db PATH`` names the database: for the bot it replaces DB_PATH; the sandbox keeps everything
+Start-up waits for Telegram: while it cannot be reached (no route, a proxy not up yet) the bot
+retries with a growing delay, capped at a minute, one log line per attempt; a rejected token is
+fatal at once.
+
+``--db PATH`` names the database: for the bot it replaces BOT_DB_PATH; the sandbox keeps everything
 in memory unless given one (so ``make run`` never writes data/state/), and then never the bot's
 own database, where its made-up chats would get real reminders. ``--plan`` and ``--units`` replace
-PLAN_PATH and UNITS_PATH, as in the other commands.
+BOT_PLAN_PATH and BOT_UNITS_PATH, as in the other commands.
 """
 
 from __future__ import annotations
@@ -15,15 +20,18 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import signal
 import sys
+from collections.abc import Iterator
 from datetime import date
+from itertools import chain, repeat
 from pathlib import Path
 
 from telegram import Update
-from telegram.error import TelegramError
+from telegram.error import InvalidToken, NetworkError, TelegramError
 
 from bot import paths
-from bot.app import build_application
+from bot.app import App, build_application
 from bot.clock import SystemClock
 from bot.commands.common import CommandError, add_date_option, add_plan_option, load_plan_and_directory
 from bot.config import ConfigError, Settings, load_settings
@@ -31,6 +39,15 @@ from bot.services import Services
 from bot.store import Store, StoreError
 
 log = logging.getLogger(__name__)
+
+EXIT_BAD_TOKEN = 2
+"""Telegram rejected the token: restarting cannot help (the systemd unit does not restart on 2)."""
+STARTUP_FIRST_DELAY = 1.0
+STARTUP_MAX_DELAY = 60.0
+NO_ADMIN_WARNING = (
+    "no admin configured: nobody can bind chats. Send /whoami to the bot in a private chat, put "
+    "the user id it shows in BOT_ADMIN_IDS and restart (or, bot stopped: python -m bot admin grant USER_ID)"
+)
 
 
 class TokenRedactor(logging.Filter):
@@ -66,7 +83,7 @@ def protect_token(token: str) -> None:
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     run = subparsers.add_parser(
         "run",
-        help="run the bot: long polling, a webhook when WEBHOOK_URL is set, the sandbox without a token",
+        help="run the bot: long polling, a webhook when BOT_WEBHOOK_URL is set, the sandbox without a token",
         description="Run the bot with the settings from .env / the environment (see .env.example).",
     )
     add_date_option(run)
@@ -75,7 +92,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--db",
         type=Path,
         metavar="PATH",
-        help="database file (default: DB_PATH for the bot; in memory for the sandbox, without a token)",
+        help="database file (default: BOT_DB_PATH for the bot; in memory for the sandbox, without a token)",
+    )
+    run.add_argument(
+        "--live",
+        action="store_true",
+        help="the real bot only, as a service runs it: without TELEGRAM_BOT_TOKEN exit 2, never the sandbox",
     )
     run.set_defaults(func=run_command)
     sandbox = subparsers.add_parser(
@@ -91,27 +113,27 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         type=Path,
         metavar="PATH",
         help="keep the sandbox's bindings and reports in this file, for the CLI to read "
-        "(default: in memory; never the bot's own DB_PATH)",
+        "(default: in memory; never the bot's own BOT_DB_PATH)",
     )
     sandbox.set_defaults(func=sandbox_command)
 
 
 def _add_plan_options(parser: argparse.ArgumentParser) -> None:
-    """--plan and --units as the other commands spell them; unset, PLAN_PATH and UNITS_PATH apply."""
+    """--plan and --units as the other commands spell them; unset, BOT_PLAN_PATH and BOT_UNITS_PATH apply."""
     add_plan_option(parser)
     # None stands for the settings' path: the settings are read when the command runs, not here.
     # The help then names the setting (argparse has no public way to reword an option's help).
     parser.set_defaults(plan=None, units=None)
     setting_help = {
-        "plan": "plan file (default: PLAN_PATH, else data/plan.json)",
-        "units": "unit directory file (default: UNITS_PATH, else data/units.json)",
+        "plan": "plan file (default: BOT_PLAN_PATH, else data/plan.json)",
+        "units": "unit directory file (default: BOT_UNITS_PATH, else data/units.json)",
     }
     for action in parser._actions:
         action.help = setting_help.get(action.dest, action.help)
 
 
 def _settings(args: argparse.Namespace) -> Settings:
-    """The settings, with --plan and --units in place of PLAN_PATH and UNITS_PATH when given."""
+    """The settings, with --plan and --units in place of BOT_PLAN_PATH and BOT_UNITS_PATH when given."""
     try:
         settings = load_settings()
     except ConfigError as error:
@@ -130,6 +152,8 @@ def run_command(args: argparse.Namespace) -> int:
     settings = _settings(args)
     pinned = _today(args, settings)
     if settings.token is None:
+        if args.live:
+            raise CommandError("TELEGRAM_BOT_TOKEN is not set (run --live never starts the sandbox)")
         log.info("no TELEGRAM_BOT_TOKEN: starting the sandbox")
         return _sandbox(settings, pinned, args.db)
     protect_token(settings.token)
@@ -140,6 +164,8 @@ def run_command(args: argparse.Namespace) -> int:
     except (StoreError, OSError) as error:
         print(f"error: cannot open the database {db_path}: {error}", file=sys.stderr)
         return 1
+    if not settings.admin_ids and not store.role_holders():
+        log.warning(NO_ADMIN_WARNING)
     services = Services(
         plan,
         directory,
@@ -151,6 +177,14 @@ def run_command(args: argparse.Namespace) -> int:
     )
     try:
         application = build_application(settings, services)
+        # run_polling and run_webhook run on this loop; waiting for Telegram first on the same
+        # loop keeps the connections they then reuse.
+        loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(loop)
+        if not loop.run_until_complete(wait_for_telegram(application)):
+            loop.run_until_complete(application.shutdown())
+            loop.close()
+            return 0
         if settings.uses_webhook:
             log.info("serving the webhook at %s/%s", settings.webhook_url, settings.webhook_path)
             application.run_webhook(
@@ -165,15 +199,76 @@ def run_command(args: argparse.Namespace) -> int:
             log.info("long polling Telegram%s", f" (today pinned to {pinned})" if pinned else "")
             # run_polling stops cleanly on SIGINT and SIGTERM: updates in hand are finished first.
             application.run_polling(allowed_updates=Update.ALL_TYPES)
+    except InvalidToken:
+        print(
+            "error: Telegram rejected TELEGRAM_BOT_TOKEN (401 Unauthorized): "
+            "copy the token from @BotFather again",
+            file=sys.stderr,
+        )
+        return EXIT_BAD_TOKEN
     except TelegramError as error:
-        # Telegram refused to start us (a bad token, an unreachable webhook URL): PTB has logged
-        # the details; the operator's last line says what failed, without the token.
+        # Telegram refused to start us (an unreachable webhook URL): PTB has logged the details;
+        # the operator's last line says what failed, without the token.
         reason = str(error).replace(settings.token, "<TOKEN>")
         print(f"error: Telegram refused to start the bot: {reason}", file=sys.stderr)
         return 1
     finally:
         store.close()
     return 0
+
+
+def startup_delays() -> Iterator[float]:
+    """Seconds to wait between attempts to reach Telegram: doubling from 1 s, then a minute each."""
+    doubling = (STARTUP_FIRST_DELAY * 2**n for n in range(16))
+    capped = (delay for delay in doubling if delay < STARTUP_MAX_DELAY)
+    return chain(capped, repeat(STARTUP_MAX_DELAY))
+
+
+async def wait_for_telegram(application: App) -> bool:
+    """Initialize the application (PTB asks Telegram who the bot is), retrying while Telegram
+    cannot be reached. True once it answered; False when SIGINT or SIGTERM came first.
+
+    Raises InvalidToken when Telegram rejects the token: waiting cannot fix that.
+    """
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    stop_signals = (signal.SIGINT, signal.SIGTERM)
+    for sig in stop_signals:
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        for attempt, delay in enumerate(startup_delays(), start=1):
+            try:
+                await application.initialize()
+                if attempt > 1:
+                    log.info("Telegram answered (attempt %d): starting", attempt)
+                return True
+            except InvalidToken:
+                raise
+            except NetworkError as error:
+                # One line: the cause is all an operator can act on (a proxy, the network).
+                log.warning(
+                    "cannot reach Telegram (attempt %d: %s); trying again in %.0f s",
+                    attempt,
+                    _reason(error),
+                    delay,
+                )
+            try:
+                await asyncio.wait_for(stop.wait(), timeout=delay)
+                return False
+            except TimeoutError:
+                continue
+        return False  # pragma: no cover (the delays never end)
+    finally:
+        for sig in stop_signals:
+            loop.remove_signal_handler(sig)
+
+
+def _reason(error: NetworkError) -> str:
+    """httpx's own error (ConnectError: [Errno 111] Connection refused) rather than PTB's wrapper."""
+    cause = error.__cause__
+    if cause is not None:
+        return f"{type(cause).__name__}: {cause}" if str(cause) else type(cause).__name__
+    return str(error)
 
 
 def sandbox_command(args: argparse.Namespace) -> int:

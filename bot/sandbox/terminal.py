@@ -57,7 +57,7 @@ STRANGER_CHAT_TITLE = "未绑定的群"
 PRIVATE_CHAT_NAME = "私聊"
 DEMO_LEADER = "倪德才"
 LEADER_CHAT_TITLE = "领导群"
-# The simulated clock's time of day: after a typical REMIND_AT, as reminders are ticked by hand.
+# The simulated clock's time of day: after a typical BOT_REMIND_AT, as reminders are ticked by hand.
 SANDBOX_TIME = time(9, 30)
 SANDBOX_COMMANDS = (
     "as",
