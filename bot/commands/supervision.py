@@ -37,13 +37,13 @@ from bot.commands.common import (
     add_db_option,
     add_json_option,
     add_plan_option,
+    completion_review_on,
     day_arg,
     load_plan_and_directory,
     open_store_for_reading,
 )
 from bot.commands.db import in_use_by
 from bot.commands.report import describe_refusal
-from bot.config import ConfigError, load_settings
 from bot.progress import describe_items
 from bot.store import Store, StoreError, StoreLocked
 from bot.supervision import EXTENSION_STATES
@@ -115,7 +115,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
     assign = subparsers.add_parser("assign", help="name the units an open group (各相关单位) stands for")
     assign.add_argument("measure", help="measure id, e.g. 5-1-1")
-    assign.add_argument("units", nargs="+", metavar="UNIT", help="unit names or aliases")
+    assign.add_argument("names", nargs="+", metavar="UNIT", help="unit names or aliases")
     _common(assign)
     assign.set_defaults(func=_assign)
 
@@ -220,12 +220,10 @@ def _decide(args: argparse.Namespace) -> int:
 
 
 def _review_required() -> None:
-    try:
-        on = load_settings().completion_review
-    except ConfigError as exc:
-        raise CommandError(str(exc)) from None
-    if not on:
-        raise CommandError("completion review is off; set COMPLETION_REVIEW=on in the environment or .env")
+    if not completion_review_on():
+        raise CommandError(
+            "completion review is off; set BOT_COMPLETION_REVIEW=on in the environment or .env"
+        )
 
 
 def _review_list(args: argparse.Namespace) -> int:
@@ -268,7 +266,7 @@ def _assign(args: argparse.Namespace) -> int:
     plan, directory = load_plan_and_directory(args.plan, args.units)
     at = SystemClock(args.date).now()
     made = _act(
-        args, lambda store: assign_units(store, plan, directory, args.measure, args.units, at, by="cli")
+        args, lambda store: assign_units(store, plan, directory, args.measure, args.names, at, by="cli")
     )
     print(f"{made.measure}: {made.group} → {', '.join(made.units)}")
     return 0
