@@ -121,7 +121,9 @@ class DigestRenderer:
                 light=self.light(digest, measure, dated_item(measure, item.due)),
                 measure=esc(measure.id),
                 title=esc(shorten(measure.title, TITLE_CHARS)),
-                role=texts.BOT_DIGEST_ROLES[item.role],
+                role=texts.BOT_DIGEST_ROLE.format(role=self.plan.role_word(measure.annex, "co"))
+                if item.role == "co"
+                else "",
             )
         ]
         for reminder in item.reminders():

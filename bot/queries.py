@@ -4,14 +4,15 @@ Each view is computed here once; the chat handlers and the CLI only render what 
 Pure: the day comes in as ``today`` and progress as a mapping of latest entries, so the same
 snapshot can be rendered for chat, for text and for JSON.
 
-Two rules shape every view:
+Two rules shape every view (issue 9: the item is the unit of tracking):
 
-* a dated item (deadline or milestone) is overdue from the day after it is due until the day the
-  measure is complete (``bot.assignments.is_complete`` as of today), whatever its other dates;
+* a deadline or milestone is overdue from the day after it is due until the day the item is
+  complete (``bot.assignments.ItemProgress`` as of today), whatever the measure's other items;
+  a window is never overdue, and a check-in period never is either;
 * an item is listed for each responsible unit (lead or co, groups expanded) that has not itself
-  reported 已完成; a plan name nobody is assigned to yet (an open group) is listed under the
-  group's canonical label, so no item silently disappears from a leader's view, and that label
-  can be asked for like a unit.
+  done it; a plan name nobody is assigned to yet (an open group) is listed under the group's
+  canonical label, so no item silently disappears from a leader's view, and that label can be
+  asked for like a unit.
 
 Labels that reach users (附件N, 合计, separators) come from ``bot.texts``.
 """
@@ -26,13 +27,14 @@ from datetime import date, timedelta
 from typing import Any, Literal
 
 from bot import texts
-from bot.assignments import Light, UnitRole, is_complete, is_done, lead_units, status_light, unit_roles
+from bot.assignments import ItemProgress, Light, UnitRole, is_done, lead_units, status_light, unit_roles
 from bot.directory import Directory
-from bot.models import DatedItem, Measure, Plan, ProgressEntry, Status
+from bot.models import Item, Measure, Plan, ProgressEntry, Status
 from bot.progress import MEASURE_ID, normalize_measure_id
-from bot.store import Binding, Store
+from bot.store import Binding, ItemKey, Store
+from schedules.calendar import WorkCalendar
 
-LatestMap = Mapping[tuple[str, str], ProgressEntry]
+LatestMap = Mapping[ItemKey, ProgressEntry]
 History = Callable[[str], list[ProgressEntry]]
 
 DEFAULT_UPCOMING_DAYS = 14
@@ -66,7 +68,12 @@ class PlanIndex:
         self.plan = plan
         self.directory = directory
         self.position: dict[str, int] = {m.id: i for i, m in enumerate(plan.measures)}
-        self.items: dict[str, list[DatedItem]] = {m.id: m.dated_items() for m in plan.measures}
+        self.all_items: dict[str, list[Item]] = {m.id: plan.items(m.id) for m in plan.measures}
+        # What can fall due and be overdue: deadlines and milestones (a window ends, a period passes).
+        self.items: dict[str, list[Item]] = {
+            m.id: [item for item in self.all_items[m.id] if item.kind in ("deadline", "milestone")]
+            for m in plan.measures
+        }
         self.responsible: dict[str, list[Responsible]] = {
             m.id: _responsible(m, directory) for m in plan.measures
         }
@@ -154,18 +161,18 @@ def index_for(plan: Plan, directory: Directory) -> PlanIndex:
 # --- progress as of a day ---------------------------------------------------------------------
 
 
-def latest_as_of(store: Store, today: date) -> dict[tuple[str, str], ProgressEntry]:
-    """Each (measure, unit)'s latest report dated on or before ``today``.
+def latest_as_of(store: Store, today: date) -> dict[ItemKey, ProgressEntry]:
+    """Each (measure, unit, item)'s latest report dated on or before ``today``.
 
     Usually that is the store's latest entry; only a view of a past day, with reports dated after
     it, reads that pair's history.
     """
-    result: dict[tuple[str, str], ProgressEntry] = {}
-    for key, entry in store.latest_all().items():
+    result: dict[ItemKey, ProgressEntry] = {}
+    for key, entry in store.latest_items().items():
         if entry.at.date() <= today:
             result[key] = entry
             continue
-        earlier = [e for e in store.history(key[0], key[1]) if e.at.date() <= today]
+        earlier = [e for e in store.history(key[0], key[1]) if e.item == key[2] and e.at.date() <= today]
         if earlier:
             result[key] = max(earlier, key=lambda e: (e.at, e.seq))
     return result
@@ -177,8 +184,11 @@ class Snapshot:
 
     index: PlanIndex
     latest: LatestMap
+    """The latest report per (measure, unit, item) as of ``today`` (``latest_as_of``)."""
     today: date
+    calendar: WorkCalendar = field(default_factory=WorkCalendar)
     _complete: dict[str, bool] = field(default_factory=dict, repr=False)
+    _progress: ItemProgress | None = field(default=None, repr=False)
 
     @classmethod
     def take(cls, plan: Plan, directory: Directory, store: Store, today: date) -> Snapshot:
@@ -196,14 +206,34 @@ class Snapshot:
         """
         found = self._complete.get(measure.id)
         if found is None:
-            found = is_complete(
-                measure, self.index.directory, self.latest, self.today, self.index.leads[measure.id]
+            found = self.progress.measure_complete(
+                measure, self.index.all_items[measure.id], self.index.leads[measure.id], self.today
             )
             self._complete[measure.id] = found
         return found
 
+    @property
+    def progress(self) -> ItemProgress:
+        """The closing rules over this snapshot's reports."""
+        if self._progress is None:
+            self._progress = ItemProgress(self.latest.values())
+        return self._progress
+
+    def item_complete(self, measure: Measure, item: Item) -> bool:
+        return self.progress.item_complete(measure, item, self.index.leads[measure.id], self.today)
+
+    def unit_done(self, measure: Measure, item: Item, unit: str) -> bool:
+        return self.progress.unit_done(measure, item, unit, self.today)
+
     def entry(self, measure: Measure, unit: str) -> ProgressEntry | None:
-        return self.latest.get((measure.id, unit))
+        """The unit's latest report on the measure, whatever its item."""
+        return self.progress.latest(measure.id, unit)
+
+    def workdays_late(self, due: date) -> int:
+        """Workdays after ``due`` up to and including today (the due day itself is not late)."""
+        if due >= self.today:
+            return 0
+        return sum(1 for info in self.calendar.days(due + timedelta(days=1), self.today) if info.workday)
 
     def last_update(self, entry: ProgressEntry | None) -> date:
         return entry.at.date() if entry is not None else self.plan.issued
@@ -370,10 +400,14 @@ class UnitItem:
     unit: str
     role: UnitRole
     assigned: bool
-    item: DatedItem | None
+    item: Item | None
     entry: ProgressEntry | None
     today: date
     light: Light
+    workdays_overdue: int = 0
+    """Of ``days_overdue``, the workdays (holidays inside an overdue span do not count)."""
+    role_word: str = ""
+    """The annex's own word for the role (主责 / 协办, 牵头 / 责任)."""
 
     @property
     def days_overdue(self) -> int:
@@ -389,9 +423,11 @@ class UnitItem:
             "measure": self.measure.id,
             "title": self.measure.title,
             "role": self.role,
+            "item": self.item.id if self.item is not None else None,
             "kind": self.item.kind if self.item is not None else None,
             "due": self.item.due.isoformat() if self.item is not None else None,
             "days_overdue": max(self.days_overdue, 0),
+            "workdays_overdue": self.workdays_overdue,
             "days_left": max(self.days_left, 0),
             "light": self.light,
             "status": entry.status.value if entry is not None else None,
@@ -490,13 +526,13 @@ def my_tasks(snapshot: Snapshot, scope: Scope) -> UnitReport:
     """
     today = snapshot.today
 
-    def pressing(measure: Measure) -> list[DatedItem | None]:
+    def pressing(measure: Measure) -> list[Item | None]:
+        # Every candidate, most pressing first: each unit gets the first it still owes.
         items = snapshot.index.items[measure.id]
         past = [item for item in items if item.due < today]
-        if past:
-            return [past[0]]
         ahead = [item for item in items if item.due >= today]
-        return [ahead[0] if ahead else None]
+        ongoing: list[Item | None] = [None] if measure.deadline.kind == "ongoing" or not items else []
+        return [*past, *ahead, *ongoing]
 
     return _unit_report("mytasks", snapshot, scope, pressing)
 
@@ -505,7 +541,7 @@ def _unit_report(
     kind: ListKind,
     snapshot: Snapshot,
     scope: Scope,
-    select: Callable[[Measure], Sequence[DatedItem | None]],
+    select: Callable[[Measure], Sequence[Item | None]],
 ) -> UnitReport:
     index = snapshot.index
     by_unit: dict[str, list[UnitItem]] = {}
@@ -514,17 +550,27 @@ def _unit_report(
     for measure in index.measures_in(scope):
         if snapshot.complete(measure):
             continue
-        items = select(measure)
+        items = [
+            item for item in select(measure) if item is None or not snapshot.item_complete(measure, item)
+        ]
         if not items:
             continue
         for row in index.rows_in(measure, scope):
-            entry = snapshot.latest.get((measure.id, row.unit)) if row.assigned else None
-            if row.assigned and is_done(entry, today):
-                continue  # this unit has done its part; the measure waits on others
+            entry = snapshot.entry(measure, row.unit) if row.assigned else None
+            # A unit that has done its part of an item is not listed while the item waits on others.
+            owed = [
+                item
+                for item in items
+                if not row.assigned or item is None or not snapshot.unit_done(measure, item, row.unit)
+            ]
+            if kind == "mytasks":
+                owed = owed[:1]
+            if not owed:
+                continue
             last = entry.at.date() if entry is not None else snapshot.plan.issued
             unit_items = by_unit.setdefault(row.unit, [])
             assigned[row.unit] = row.assigned
-            for item in items:
+            for item in owed:
                 light = status_light(
                     item.due if item else None,
                     today,
@@ -532,8 +578,20 @@ def _unit_report(
                     complete=False,
                     status=entry.status if entry else None,
                 )
+                late = snapshot.workdays_late(item.due) if item is not None else 0
                 unit_items.append(
-                    UnitItem(measure, row.unit, row.role, row.assigned, item, entry, today, light)
+                    UnitItem(
+                        measure,
+                        row.unit,
+                        row.role,
+                        row.assigned,
+                        item,
+                        entry,
+                        today,
+                        light,
+                        late,
+                        index.plan.role_word(measure.annex, row.role),
+                    )
                 )
     far = date.max
 
@@ -552,17 +610,22 @@ def _unit_report(
 
 # --- summary --------------------------------------------------------------------------------------
 
-SummaryState = Literal["complete", "partly_done", "in_progress", "not_started", "blocked"]
+SummaryState = Literal[
+    "complete", "partly_done", "in_progress", "not_started", "blocked", "period_reported", "period_missing"
+]
 
 
 @dataclass(frozen=True)
 class SummaryRow:
     """Counts for the whole scope, an annex or a unit.
 
-    complete + partly_done + in_progress + not_started + blocked = total; ``overdue`` counts
-    the open measures among them with an item past due. The total and annex rows count
-    measures as a whole; a unit's row counts that unit's own state on each of its measures, so
-    it is never partly done, except that a complete measure counts as complete for every unit
+    complete + partly_done + in_progress + not_started + blocked + period_reported +
+    period_missing = total; ``overdue`` counts the open measures among them with an item past
+    due. A standing duty (长期实施) is never complete in the plan year: it counts in its own
+    columns, 本期已报送 (``period_reported``: every lead unit, or in a unit's row the unit, has
+    reported in the current check-in period) or 本期未报送 (``period_missing``). The total and
+    annex rows count measures as a whole; a unit's row counts that unit's own state on each of
+    its measures, so it is never partly done, except that a complete measure counts as complete for every unit
     of it (its co units have nothing left to do). ``assigned`` is False for an open group's
     row (nobody to report).
     """
@@ -574,6 +637,8 @@ class SummaryRow:
     in_progress: int = 0
     not_started: int = 0
     blocked: int = 0
+    period_reported: int = 0
+    period_missing: int = 0
     overdue: int = 0
     light: Light = "🟢"
     assigned: bool = True
@@ -587,6 +652,8 @@ class SummaryRow:
             "in_progress": self.in_progress,
             "not_started": self.not_started,
             "blocked": self.blocked,
+            "period_reported": self.period_reported,
+            "period_missing": self.period_missing,
             "overdue": self.overdue,
             "light": self.light,
             "assigned": self.assigned,
@@ -621,6 +688,8 @@ class _Tally:
             "in_progress": 0,
             "not_started": 0,
             "blocked": 0,
+            "period_reported": 0,
+            "period_missing": 0,
         }
         self.total = 0
         self.overdue = 0
@@ -680,9 +749,21 @@ def summary(snapshot: Snapshot, scope: Scope) -> Summary:
     units: dict[str, _Tally] = {}
     for measure in index.measures_in(scope):
         complete = snapshot.complete(measure)
-        late = not complete and any(item.due < today for item in index.items[measure.id])
+        late_items = overdue_items(snapshot, measure)
+        late = bool(late_items)
+        standing = measure.deadline.kind == "ongoing"
+        period = current_period(index.all_items[measure.id], today) if standing else None
         entries = [snapshot.entry(measure, row.unit) for row in index.responsible[measure.id] if row.assigned]
-        state = measure_state({entry.status for entry in entries if entry is not None}, complete)
+        if measure.deadline.kind == "ongoing":
+            leads = index.leads[measure.id]
+            reported = (
+                period is not None
+                and bool(leads)
+                and all(snapshot.unit_done(measure, period, unit) for unit in leads)
+            )
+            state: SummaryState = "period_reported" if reported else "period_missing"
+        else:
+            state = measure_state({entry.status for entry in entries if entry is not None}, complete)
         last = max((snapshot.last_update(e) for e in entries), default=snapshot.plan.issued)
         light = _measure_light(
             snapshot, measure, last, complete, Status.BLOCKED if state == "blocked" else None
@@ -696,13 +777,21 @@ def summary(snapshot: Snapshot, scope: Scope) -> Summary:
         total.add(state, late, light)
         for row in index.rows_in(measure, scope):
             entry = snapshot.entry(measure, row.unit) if row.assigned else None
-            done = complete or is_done(entry, today)
-            unit_state: SummaryState = "complete" if done else _unit_state(entry)
+            owes_late = any(
+                not row.assigned or not snapshot.unit_done(measure, i, row.unit) for i in late_items
+            )
+            if measure.deadline.kind == "ongoing":
+                own = row.assigned and period is not None and snapshot.unit_done(measure, period, row.unit)
+                unit_state: SummaryState = "period_reported" if own else "period_missing"
+                done = False
+            else:
+                done = complete or is_done(entry, today)
+                unit_state = "complete" if done else _unit_state(entry)
             unit_light = _measure_light(
                 snapshot, measure, snapshot.last_update(entry), done, entry.status if entry else None
             )
             tally = units.setdefault(row.unit, _Tally(row.unit, row.assigned))
-            tally.add(unit_state, late and not done, unit_light)
+            tally.add(unit_state, owes_late and not done, unit_light)
     unit_rows = sorted(units.values(), key=lambda t: (-t.overdue, *index.unit_sort_key(t.label)))
     return Summary(
         today,
@@ -711,6 +800,21 @@ def summary(snapshot: Snapshot, scope: Scope) -> Summary:
         [annexes[no].row() for no in sorted(annexes)],
         [tally.row() for tally in unit_rows],
     )
+
+
+def overdue_items(snapshot: Snapshot, measure: Measure) -> list[Item]:
+    """The measure's deadlines and milestones past due and not complete, oldest first."""
+    return [
+        item
+        for item in snapshot.index.items[measure.id]
+        if item.due < snapshot.today and not snapshot.item_complete(measure, item)
+    ]
+
+
+def current_period(items: Sequence[Item], today: date) -> Item | None:
+    """The check-in period ``today`` falls in (the shortest, when a month and a quarter both do)."""
+    periods = [item for item in items if item.kind == "checkin" and item.covers(today)]
+    return min(periods, key=lambda item: (item.due - (item.start or item.due), item.id), default=None)
 
 
 def _unit_state(entry: ProgressEntry | None) -> SummaryState:
@@ -726,9 +830,11 @@ def _measure_light(
 ) -> Light:
     """The light of the measure's most pressing item: its first open one past due or next ahead."""
     items = snapshot.index.items[measure.id]
-    past = [item for item in items if item.due < snapshot.today]
-    ahead = [item for item in items if item.due >= snapshot.today]
-    item = past[0] if past else (ahead[0] if ahead else (items[-1] if items else None))
+    past = overdue_items(snapshot, measure)
+    ahead = [
+        item for item in items if item.due >= snapshot.today and not snapshot.item_complete(measure, item)
+    ]
+    item = past[0] if past else (ahead[0] if ahead else None)
     due = item.due if item is not None else None
     return status_light(due, snapshot.today, last_update, complete=complete, status=status)
 
@@ -769,15 +875,68 @@ class UnitStatus:
 
 
 @dataclass(frozen=True)
+class UnitOnItem:
+    """One unit on one item: whether it has done it (a check-in: reported in the period), and the
+    report that says so (or its latest on the item)."""
+
+    unit: str
+    role: UnitRole
+    assigned: bool
+    done: bool
+    entry: ProgressEntry | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "unit": self.unit,
+            "role": self.role,
+            "assigned": self.assigned,
+            "done": self.done,
+            "status": self.entry.status.value if self.entry is not None else None,
+            "at": self.entry.at.date().isoformat() if self.entry is not None else None,
+        }
+
+
+@dataclass(frozen=True)
+class ItemStatus:
+    """One item of a measure as it stands: complete (every lead unit did it), overdue (days and
+    workdays), and each unit it asks of."""
+
+    item: Item
+    complete: bool
+    days_overdue: int
+    workdays_overdue: int
+    units: list[UnitOnItem]
+
+    def to_json(self) -> dict[str, Any]:
+        item = self.item
+        return {
+            "item": item.id,
+            "kind": item.kind,
+            "due": item.due.isoformat(),
+            "start": item.start.isoformat() if item.start is not None else None,
+            "text": item.text,
+            "basis": list(item.basis),
+            "complete": self.complete,
+            "days_overdue": self.days_overdue,
+            "workdays_overdue": self.workdays_overdue,
+            "units": [unit.to_json() for unit in self.units],
+        }
+
+
+@dataclass(frozen=True)
 class MeasureStatus:
     today: date
     measure: Measure
     annex_title: str
     leaders: list[str]
     complete: bool
-    overdue_items: list[DatedItem]
-    next_item: DatedItem | None
+    overdue_items: list[Item]
+    next_item: Item | None
     units: list[UnitStatus]
+    items: list[ItemStatus] = field(default_factory=list)
+    """The dated items, then the check-in periods begun by today (the current one last)."""
+    role_words: dict[str, str] = field(default_factory=dict)
+    """The annex's own words for the roles: 主责 / 协办, or 牵头 / 责任."""
 
     def to_json(self) -> dict[str, Any]:
         m = self.measure
@@ -797,11 +956,13 @@ class MeasureStatus:
             "overdue": [_item_json(item) for item in self.overdue_items],
             "next": _item_json(self.next_item) if self.next_item is not None else None,
             "units": [u.to_json() for u in self.units],
+            "items": [i.to_json() for i in self.items],
+            "role_words": self.role_words,
         }
 
 
-def _item_json(item: DatedItem) -> dict[str, Any]:
-    return {"due": item.due.isoformat(), "kind": item.kind, "text": item.text}
+def _item_json(item: Item) -> dict[str, Any]:
+    return {"item": item.id, "due": item.due.isoformat(), "kind": item.kind, "text": item.text}
 
 
 def _entry_json(entry: ProgressEntry | None) -> dict[str, Any] | None:
@@ -854,6 +1015,36 @@ def measure_status(snapshot: Snapshot, measure_id: str, history: History) -> Mea
     reports = [e for e in history(measure.id) if e.at.date() <= today]
     complete = snapshot.complete(measure)
     items = index.items[measure.id]
+    # The closing rules over this measure's whole history up to today (a past period's report
+    # may no longer be anyone's latest).
+    progress = ItemProgress(reports)
+    leads = index.leads[measure.id]
+    item_states = []
+    for item in index.all_items[measure.id]:
+        if item.kind == "checkin" and (item.start or item.due) > today:
+            continue
+        belongs = {unit for name in item.units for unit in index.directory.expand(name)} or None
+        rows = [row for row in index.responsible[measure.id] if belongs is None or row.unit in belongs]
+        item_complete = item.dated and progress.item_complete(measure, item, leads, today)
+        late = item.kind in ("deadline", "milestone") and item.due < today and not item_complete
+        item_states.append(
+            ItemStatus(
+                item=item,
+                complete=item_complete,
+                days_overdue=(today - item.due).days if late else 0,
+                workdays_overdue=snapshot.workdays_late(item.due) if late else 0,
+                units=[
+                    UnitOnItem(
+                        row.unit,
+                        row.role,
+                        row.assigned,
+                        row.assigned and progress.unit_done(measure, item, row.unit, today),
+                        progress.entry_for(measure, item, row.unit) if row.assigned else None,
+                    )
+                    for row in rows
+                ],
+            )
+        )
     units = []
     for row in index.responsible[measure.id]:
         own = sorted((e for e in reports if e.unit == row.unit), key=lambda e: (e.at, e.seq))
@@ -886,7 +1077,9 @@ def measure_status(snapshot: Snapshot, measure_id: str, history: History) -> Mea
         annex_title=index.annex_titles.get(measure.annex, ""),
         leaders=index.leaders[measure.id],
         complete=complete,
-        overdue_items=[] if complete else [i for i in items if i.due < today],
-        next_item=next((i for i in items if i.due >= today), None),
+        overdue_items=overdue_items(snapshot, measure),
+        next_item=next((i for i in items if i.due >= today and not snapshot.item_complete(measure, i)), None),
         units=units,
+        items=item_states,
+        role_words={role: index.plan.role_word(measure.annex, role) for role in ("lead", "co")},
     )

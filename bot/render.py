@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from bot import texts
-from bot.models import DatedItem, ProgressEntry, Recurrence
+from bot.models import Item, ProgressEntry, Recurrence
 from bot.progress import parse_evidence_ref
 from bot.queries import (
     MeasureStatus,
@@ -181,12 +181,20 @@ def _entry_status(entry: ProgressEntry) -> str:
     return f"{entry.status.value}{percent_suffix(entry)}"
 
 
-def _when(item: DatedItem, days_left: int) -> str:
+def _when(item: Item, days_left: int, workdays_late: int | None = None) -> str:
+    """还有 N 天, 今天到期, or 逾期 N 天, with the workdays among them when holidays fell inside."""
     if days_left < 0:
-        return texts.LV_DAYS_OVERDUE.format(days=-days_left)
+        return overdue_days(-days_left, workdays_late)
     if days_left == 0:
         return texts.LV_DUE_TODAY
     return texts.LV_DAYS_LEFT.format(days=days_left)
+
+
+def overdue_days(days: int, workdays: int | None) -> str:
+    """逾期 9 天, or 逾期 9 天（其中工作日 3 天） when days off fell inside the span."""
+    if workdays is None or workdays == days:
+        return texts.LV_DAYS_OVERDUE.format(days=days)
+    return texts.LV_DAYS_OVERDUE_WORKDAYS.format(days=days, workdays=workdays)
 
 
 class _Blocks:
@@ -215,7 +223,7 @@ class _Blocks:
         found = self._titles.get(key)
         if found is None:
             found = texts.LV_ITEM.format(
-                light=light, measure=item.measure.id, title=item.measure.title, role=texts.LV_ROLE[item.role]
+                light=light, measure=item.measure.id, title=item.measure.title, role=item.role_word
             )
             self._titles[key] = found
         return found
@@ -241,7 +249,7 @@ def _item_line(item: UnitItem) -> str:
         kind=texts.LV_ITEM_KIND[item.item.kind],
         due=table_day(item.item.due),
         what=what,
-        when=_when(item.item, item.days_left),
+        when=_when(item.item, item.days_left, item.workdays_overdue),
     )
 
 
@@ -296,7 +304,14 @@ def unit_report_pages(report: UnitReport, limit: int | None = TELEGRAM_LIMIT) ->
 
 def _measure_row(row: SummaryRow) -> str:
     """A row counting measures as a whole (the total, an annex)."""
-    return texts.LV_SUMMARY_MEASURE_ROW.format(**row.to_json())
+    return texts.LV_SUMMARY_MEASURE_ROW.format(**row.to_json()) + _period_counts(row)
+
+
+def _period_counts(row: SummaryRow) -> str:
+    """Standing duties' own column, where the row has any: 本期已报送 / 未报送."""
+    if not row.period_reported + row.period_missing:
+        return ""
+    return texts.LV_SUMMARY_PERIOD.format(reported=row.period_reported, missing=row.period_missing)
 
 
 def _unit_row(row: SummaryRow) -> str:
@@ -304,7 +319,7 @@ def _unit_row(row: SummaryRow) -> str:
     fields = row.to_json()
     if not row.assigned:
         fields["label"] += texts.UNASSIGNED
-    return texts.LV_SUMMARY_UNIT_ROW.format(**fields)
+    return texts.LV_SUMMARY_UNIT_ROW.format(**fields) + _period_counts(row)
 
 
 def summary_pages(summary: Summary, limit: int | None = TELEGRAM_LIMIT) -> list[str]:
@@ -403,9 +418,12 @@ def status_pages(status: MeasureStatus, limit: int | None = TELEGRAM_LIMIT) -> l
         facts.append(texts.LV_STATUS_COMPLETE)
     elif status.overdue_items:
         first = status.overdue_items[0]
+        late = next((i for i in status.items if i.item.id == first.id), None)
         facts.append(
             texts.LV_STATUS_OVERDUE.format(
-                kind=texts.LV_ITEM_KIND[first.kind], due=table_day(first.due), days=(today - first.due).days
+                kind=texts.LV_ITEM_KIND[first.kind],
+                due=table_day(first.due),
+                days=overdue_days((today - first.due).days, late.workdays_overdue if late else None),
             )
         )
     else:
@@ -431,7 +449,7 @@ def status_pages(status: MeasureStatus, limit: int | None = TELEGRAM_LIMIT) -> l
         if unit.covered:
             latest += texts.LV_STATUS_COVERED
         name = unit.unit if unit.assigned else unit.unit + texts.UNASSIGNED
-        role = texts.LV_ROLE[unit.role]
+        role = status.role_words.get(unit.role) or texts.LV_ROLE[unit.role]
         lines = [texts.LV_STATUS_UNIT.format(light=unit.light, role=role, unit=name, latest=latest)]
         lines += [_history_line(entry) for entry in unit.recent]
         if unit.evidence and unit.evidence_last is not None:
@@ -445,6 +463,60 @@ def status_pages(status: MeasureStatus, limit: int | None = TELEGRAM_LIMIT) -> l
         unit_blocks.append("\n".join(lines))
     return paginate(
         header,
-        [Section("", ["\n".join(facts)]), Section(texts.LV_STATUS_UNITS, unit_blocks)],
+        [
+            Section("", ["\n".join(facts)]),
+            Section(texts.LV_STATUS_ITEMS, _item_blocks(status)),
+            Section(texts.LV_STATUS_UNITS, unit_blocks),
+        ],
         limit,
     )
+
+
+STATUS_PERIODS_SHOWN = 1
+"""/status shows this many check-in periods (the current one); the JSON carries them all."""
+
+
+def _item_blocks(status: MeasureStatus) -> list[str]:
+    """Each item with its state and each unit's on it: the dated items, then the current period."""
+    periods = [i for i in status.items if i.item.kind == "checkin"][-STATUS_PERIODS_SHOWN:]
+    shown = [i for i in status.items if i.item.kind != "checkin"] + periods
+    blocks = []
+    for state in shown:
+        item = state.item
+        if state.complete:
+            light, when = "✅", texts.LV_ITEM_COMPLETE
+        elif state.days_overdue:
+            light, when = "🔴", overdue_days(state.days_overdue, state.workdays_overdue)
+        elif item.kind == "checkin" or item.kind == "window":
+            light, when = (
+                "⏳",
+                texts.LV_ITEM_SPAN.format(start=table_day(item.start or item.due), end=table_day(item.due)),
+            )
+        else:
+            light, when = "⏳", _when(item, (item.due - status.today).days)
+        what = (
+            texts.LV_ITEM_WHAT.format(text=shorten(item.text, MILESTONE_TEXT_CHARS))
+            if item.kind == "milestone"
+            else ""
+        )
+        lines = [
+            texts.LV_STATUS_ITEM.format(
+                light=light, kind=texts.LV_ITEM_KIND[item.kind], item=item.id, what=what, when=when
+            )
+        ]
+        for unit in state.units:
+            role = status.role_words.get(unit.role) or texts.LV_ROLE[unit.role]
+            if unit.done:
+                said = texts.LV_ITEM_UNIT_DONE if item.dated else texts.LV_ITEM_UNIT_REPORTED
+            elif unit.entry is not None:
+                said = _entry_status(unit.entry)
+            else:
+                said = texts.LV_NOT_REPORTED
+            at = (
+                texts.LV_ITEM_UNIT_AT.format(at=table_day(unit.entry.at.date()))
+                if unit.entry is not None
+                else ""
+            )
+            lines.append(texts.LV_STATUS_ITEM_UNIT.format(role=role, unit=unit.unit, said=said, at=at))
+        blocks.append("\n".join(lines))
+    return blocks

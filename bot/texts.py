@@ -204,7 +204,8 @@ BOT_DIGEST_TITLE_UNIT = "📋 <b>{unit}</b> · {date} 工作提醒（{count} 项
 BOT_DIGEST_TITLE_LEADER = "📋 <b>{leader}</b> · {date} 逾期督办（{count} 项）"
 BOT_DIGEST_PART = "（{part}/{parts}）"
 BOT_DIGEST_ITEM = "{light} <b>{measure}</b> {title}{role}"
-BOT_DIGEST_ROLES = {"lead": "", "co": "〔协办〕", "leader": ""}
+# A co-operating unit's entry says so, in the annex's word: 〔协办〕, or 〔责任〕 in annexes 3 and 4.
+BOT_DIGEST_ROLE = "〔{role}〕"
 BOT_DIGEST_UNITS = "   主责：{units}"
 BOT_DIGEST_UNITS_DONE = "（已完成：{units}）"
 BOT_DIGEST_MILESTONE = "   节点：{text}"
@@ -298,6 +299,7 @@ LV_ITEM_UNDATED = "   持续推进（{deadline}）"
 LV_ITEM_LATEST = "   最新：{status} · 更新于 {updated}"
 LV_ITEM_NEVER = "   最新：未报送"
 LV_DAYS_OVERDUE = "逾期 {days} 天"
+LV_DAYS_OVERDUE_WORKDAYS = "逾期 {days} 天（其中工作日 {workdays} 天）"
 LV_DAYS_LEFT = "还有 {days} 天"
 LV_DUE_TODAY = "今天到期"
 
@@ -332,6 +334,8 @@ LV_SUMMARY_UNIT_ROW = (
     " · 受阻 {blocked} · 逾期 {overdue}"
 )
 LV_SUMMARY_NONE = "该范围内没有措施。"
+# Standing duties (长期实施) are never complete in the plan year: their own column.
+LV_SUMMARY_PERIOD = "\n   长期实施：本期已报送 {reported} · 本期未报送 {missing}"
 
 LV_STATUS_TITLE = "📌 {measure} {title}"
 LV_STATUS_WHERE = "附件{annex} {annex_title} · {section}"
@@ -344,10 +348,18 @@ LV_STATUS_MONTHS = "（{months}月）"
 LV_MONTH_RANGE = "{first}–{last}"
 LV_STATUS_LEADERS = "牵头领导：{leaders}"
 LV_STATUS_COMPLETE = "整体进展：✅ 已完成"
-LV_STATUS_OVERDUE = "整体进展：🔴 未完成，{kind} {due} 已逾期 {days} 天"
+LV_STATUS_OVERDUE = "整体进展：🔴 未完成，{kind} {due} 已{days}"
 LV_STATUS_OPEN = "整体进展：未完成"
 LV_STATUS_NEXT = "下一节点：{due} {text}（{when}）"
 LV_STATUS_UNITS = "各单位进展："
+LV_STATUS_ITEMS = "各事项："
+LV_STATUS_ITEM = "{light} {kind} {item}{what} · {when}"
+LV_STATUS_ITEM_UNIT = "   【{role}】{unit}：{said}{at}"
+LV_ITEM_UNIT_AT = " · {at}"
+LV_ITEM_UNIT_DONE = "已完成"
+LV_ITEM_UNIT_REPORTED = "本期已报送"
+LV_ITEM_COMPLETE = "已完成"
+LV_ITEM_SPAN = "{start} 至 {end}"
 LV_STATUS_UNIT = "{light} 【{role}】{unit}：{latest}"
 LV_STATUS_LATEST = "{status} · {at}"
 # Shown after a unit's own status when the measure is complete without its 已完成 (a co unit):

@@ -16,7 +16,7 @@ from bot import queries, render, texts
 from bot.assignments import is_complete
 from bot.clock import TZ
 from bot.directory import Directory
-from bot.models import Plan, ProgressEntry, Recurrence, Status
+from bot.models import Deadline, Plan, ProgressEntry, Recurrence, Status
 from bot.progress import evidence_ref
 from bot.queries import Refusal, Scope, ScopeError, Snapshot
 from bot.store import Binding, Store
@@ -295,9 +295,15 @@ def test_my_tasks_shows_each_open_measure_once_at_its_most_pressing_item(
     assert items["2-2-1"].item is None  # ongoing work has no due date
     assert items["2-2-1"].light == "🟡"  # and nobody has reported for over 30 days
 
+    # A standing duty is never done within the plan year: 已完成 is this period's report.
     report(store, "2-2-1", "区生态环境局", Status.DONE, date(2023, 7, 1))
     later = queries.my_tasks(snap(plan, directory, store, date(2023, 7, 3)), scope)
-    assert {i.measure.id for i in later.groups[0].items} == {"1-1-1"}
+    assert {i.measure.id for i in later.groups[0].items} == {"1-1-1", "2-2-1"}
+    report(store, "1-1-1", "区生态环境局", Status.DONE, date(2023, 7, 1), item="2023-06-30")
+    closed = queries.my_tasks(snap(plan, directory, store, date(2023, 7, 3)), scope)
+    # Its milestone done, 1-1-1 is listed at its year-end deadline.
+    [milestone_done] = [i for i in closed.groups[0].items if i.measure.id == "1-1-1"]
+    assert milestone_done.item is not None and milestone_done.item.due == date(2023, 12, 31)
 
 
 def test_my_tasks_run_most_urgent_first_whatever_the_role(real: tuple[Plan, Directory], store: Store) -> None:
@@ -355,7 +361,8 @@ def test_summary_counts_add_up_per_annex_and_per_unit(plan: Plan, directory: Dir
     result = queries.summary(snapshot, everything())
     annex1, annex2 = result.annexes
     assert (annex1.total, annex1.in_progress, annex1.overdue, annex1.light) == (1, 1, 1, "🔴")
-    assert (annex2.total, annex2.complete, annex2.blocked, annex2.not_started, annex2.overdue) == (
+    # 2-2-1 is a standing duty: its own column, 本期未报送 (June's report is not July's).
+    assert (annex2.total, annex2.complete, annex2.period_missing, annex2.not_started, annex2.overdue) == (
         3,
         1,
         1,
@@ -363,20 +370,50 @@ def test_summary_counts_add_up_per_annex_and_per_unit(plan: Plan, directory: Dir
         1,
     )
     for row in [result.total, *result.annexes, *result.units]:
-        assert row.complete + row.partly_done + row.in_progress + row.not_started + row.blocked == row.total
+        states = row.complete + row.partly_done + row.in_progress + row.not_started + row.blocked
+        assert states + row.period_reported + row.period_missing == row.total
     # a unit's overdue count is the number of measures in its overdue list
     overdue = queries.overdue(snapshot, everything())
     for row in result.units:
         group = next((g for g in overdue.groups if g.unit == row.label), None)
         assert row.overdue == (len({i.measure.id for i in group.items}) if group else 0)
     water = next(row for row in result.units if row.label == "区水务局")
-    assert (water.total, water.complete, water.blocked, water.overdue) == (2, 1, 1, 0)
+    assert (water.total, water.complete, water.period_missing, water.overdue) == (2, 1, 1, 0)
+
+
+def test_summary_counts_standing_duties_by_this_periods_reports(
+    plan: Plan, directory: Directory, store: Store
+) -> None:
+    report(store, "2-2-1", "区水务局", Status.IN_PROGRESS, date(2023, 7, 4))
+    result = queries.summary(snap(plan, directory, store, date(2023, 7, 10)), queries.annex_scope(plan, 2))
+    units = {row.label: row for row in result.units}
+    assert (units["区水务局"].period_reported, units["区生态环境局"].period_missing) == (1, 1)
+    # The measure counts as reported when every lead unit has reported in the period.
+    assert (result.total.period_reported, result.total.period_missing) == (0, 1)
+    report(store, "2-2-1", "区生态环境局", Status.DONE, date(2023, 7, 5))
+    result = queries.summary(snap(plan, directory, store, date(2023, 7, 10)), queries.annex_scope(plan, 2))
+    assert (result.total.period_reported, result.total.period_missing) == (1, 0)
+    text = render.summary_pages(result, limit=None)[0]
+    assert texts.LV_SUMMARY_PERIOD.format(reported=1, missing=0) in text
+    # August is a new period.
+    august = queries.summary(snap(plan, directory, store, date(2023, 8, 1)), queries.annex_scope(plan, 2))
+    assert august.total.period_missing == 1
 
 
 def test_summary_tells_a_partly_done_measure_from_the_units_own_rows(
     plan: Plan, directory: Directory, store: Store
 ) -> None:
-    """2-2-1 has two lead units: 区水务局 reports 已完成, 区生态环境局 nothing."""
+    """2-2-1, made a dated measure here, has two lead units: 区水务局 reports 已完成, 区生态环境局 nothing."""
+    plan = plan.model_copy(
+        update={
+            "measures": [
+                m.model_copy(update={"deadline": Deadline(raw="年底前", kind="date", due=date(2023, 12, 31))})
+                if m.id == "2-2-1"
+                else m
+                for m in plan.measures
+            ]
+        }
+    )
     report(store, "2-2-1", "区水务局", Status.DONE, date(2023, 6, 28))
     result = queries.summary(snap(plan, directory, store, date(2023, 7, 3)), queries.annex_scope(plan, 2))
     (annex2,) = result.annexes
@@ -759,7 +796,12 @@ def test_real_plan_summary_covers_every_measure_once(real: tuple[Plan, Directory
     assert [row.total for row in result.annexes] == [
         sum(1 for m in plan.measures if m.annex == annex.no) for annex in plan.annexes
     ]
-    assert result.total.not_started == len(plan.measures)  # nobody has reported yet
+    # Nobody has reported yet: the dated measures are not started, the standing duties unreported.
+    standing = sum(1 for m in plan.measures if m.deadline.kind == "ongoing")
+    assert (result.total.not_started, result.total.period_missing) == (
+        len(plan.measures) - standing,
+        standing,
+    )
 
 
 def test_real_plan_a_leaders_overdue_on_2024_01_02_spans_several_pages(
@@ -784,8 +826,8 @@ def test_completeness_agrees_with_the_shared_rule_on_the_real_plan(data: st.Data
     pairs = sorted({(m.id, unit) for m in plan.measures for unit in index.leads[m.id]})
     chosen = data.draw(st.lists(st.sampled_from(pairs), max_size=300, unique=True))
     today = data.draw(st.dates(date(2023, 3, 20), date(2024, 3, 1)))
-    latest = {
-        (measure, unit): ProgressEntry(
+    latest: dict[tuple[str, str, str | None], ProgressEntry] = {
+        (measure, unit, None): ProgressEntry(
             seq=n,
             measure=measure,
             unit=unit,

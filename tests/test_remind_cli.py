@@ -237,7 +237,7 @@ def test_dry_run_text_lists_a_measure_once_with_its_other_reminders_below(
     )
     assert code == 0
     water = next(b for b in out.split("\n\n") if b.startswith("【区水务局】")).splitlines()
-    at = water.index("  已逾期 3-3-1 加强饮用水保护〔主责〕 节点 2023-09-30")
+    at = water.index("  已逾期 3-3-1 加强饮用水保护〔牵头〕 节点 2023-09-30")
     assert water[at + 1] == "      另：进展填报 长期实施"
     assert sum(" 3-3-1 " in line for line in water) == 1
 

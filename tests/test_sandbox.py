@@ -190,7 +190,7 @@ def test_a_rehearsal_kept_in_a_file_is_read_by_the_cli(tmp_path: Path) -> None:
         check=False,
     )
     assert status.returncode == 0, status.stderr
-    assert "【主责】区水务局：受阻" in status.stdout and "资金未到位" in status.stdout
+    assert "【牵头】区水务局：受阻" in status.stdout and "资金未到位" in status.stdout
     assert "区水务局联络员" in status.stdout
 
     # A second session goes on where the first stopped: same chats, same records, nothing resent.

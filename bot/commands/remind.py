@@ -122,7 +122,9 @@ def _text(digest: Digest, plan: Plan, chats: list[int], sent: set[tuple[int, str
                 reason=texts.REMIND_REASONS[item.reason],
                 measure=item.measure,
                 title=measure.title if measure else "",
-                role=ROLES[item.role],
+                role=plan.role_word(measure.annex, item.role)
+                if measure and item.role != "leader"
+                else ROLES[item.role],
                 detail=_detail(first, measure),
             )
         )
