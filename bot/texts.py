@@ -401,3 +401,14 @@ LV_BUTTON_NO_PAGE = "该页已不存在（现共 {pages} 页），请重新发�
 
 # --- supervision loop (督办流程, issue 10) ---
 SV_ALL_UNITS = "全部单位"
+SV_ADMIN = "管理员"
+SV_STATUS_SECTION = "督办记录"
+SV_STATUS_EXTENDED = "{unit}：延期至 {to}（原定 {original}，{by} {day} 同意）"
+SV_STATUS_REJECTED = "{unit}：申请延期至 {to}，{by} {day} 不同意（{reason}）"
+SV_STATUS_REQUESTED = "{unit}：{day} 申请延期至 {to}（{reason}），待审批"
+SV_STATUS_REVIEW = {
+    "pending": "{unit}：{day} 报已完成，待审核",
+    "accepted": "{unit}：{day} 报已完成，{by} 审核通过",
+    "returned": "{unit}：{day} 报已完成，{by} 退回（{reason}）",
+}
+SV_STATUS_CHASED = "{unit}：{day} {by} 催办（{item}）"

@@ -313,14 +313,9 @@ def digests_for_day(
         if moves is None:
             overdue = [r for _, reminders in open_items for r in reminders if r.reason == "overdue"]
         else:
-            # Escalated only where a lead unit owes the item past the date in force for it.
-            late_items = {r.item for r in late_for_someone}
-            overdue = [
-                r
-                for _, reminders in open_items
-                for r in reminders
-                if r.reason == "overdue" and r.item in late_items
-            ]
+            # Escalated only where a lead unit owes the item past the date in force for it, with
+            # that date.
+            overdue = list({r.item: r for r in reversed(late_for_someone)}.values())
         if overdue:
             escalation = DigestItem.of(measure.id, "leader", overdue)
             # Leaders as bindings know them: the directory's spelling, or the plan's without spaces.

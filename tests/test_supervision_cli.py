@@ -91,6 +91,12 @@ def test_an_approved_extension_moves_the_units_reminders_and_overdue(
         "2023-06-30",
         "2023-07-31",
     )
+    code, out, _ = cli(capsys, db, "status", "2-63-1", "--date", "2023-07-03")
+    assert "区生态环境局：延期至 2023-07-31（原定 2023-06-30，倪德才 6月27日 同意）" in out
+    code, out, _ = cli(capsys, db, "status", "2-63-1", "--date", "2023-07-03", "--json")
+    assert [(e["unit"], e["state"], e["to"]) for e in json.loads(out)["extensions"]] == [
+        (UNIT, "approved", "2023-07-31")
+    ]
     # The request and its decision survive a restart: a new process reads them from the file.
     with Store.open(db, read_only=True) as store:
         assert store.records(EXTENSIONS, Extension)[0].state == "approved"
@@ -153,6 +159,8 @@ def test_completion_review_keeps_a_claim_open_until_it_is_accepted(
     )
     assert code == 0, err
     assert "2-63-1" in overdue_for(capsys, db, "2023-07-06", UNIT)
+    code, out, _ = cli(capsys, db, "status", "2-63-1", "--date", "2023-07-06")
+    assert "区生态环境局：6月29日 报已完成，管理员 退回（缺少验收材料）" in out
     assert digest_items(capsys, db, "2023-07-10", UNIT)["2-63-1"]["reason"] == "overdue"
     # Claimed again, late: overdue until it is accepted, then closed for everyone.
     code, _, err = cli(
