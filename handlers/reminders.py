@@ -26,7 +26,7 @@ from schedules.policy import Digest
 log = logging.getLogger(__name__)
 
 SEND_RETRY_DELAYS: tuple[float, ...] = (1.0, 3.0, 10.0)
-"""Waits before re-sending a message after a network error or a 5xx (429s are AIORateLimiter's)."""
+"""Waits before re-sending a message after a network error or a 5xx (429s: the rate limiter's)."""
 PARTS_META_PREFIX = "digest-parts"
 
 
@@ -122,7 +122,7 @@ class DigestSender:
             except BadRequest:
                 raise  # the message itself is wrong: sending it again cannot help
             except (NetworkError, RetryAfter) as error:
-                # Timeouts, lost connections and Telegram's 5xx; 429s that outlasted AIORateLimiter's
+                # Timeouts, lost connections and Telegram's 5xx; 429s that outlasted the rate limiter's
                 # own retries. Forbidden (the bot was removed) is neither and goes to the dispatcher.
                 if delay is None:
                     raise

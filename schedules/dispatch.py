@@ -12,6 +12,7 @@ that happens to be.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -33,6 +34,9 @@ SendDigest = Callable[[int, Digest], Awaitable[list[int]]]
 
 OVERDUE_DAY_KEY = "reminders.overdue_day"
 """Meta key: the day this week's overdue list went (or is going) out."""
+CONCURRENT_CHATS = 8
+"""Chats served at once. Enough to keep Telegram's 30 a second busy while a few chats wait out a
+429; few enough that laying out digests ahead of their turn does not hold up the sends."""
 LAST_RUN_KEY = "reminders.last_run"
 """Meta key: when the dispatcher last finished a run (ISO datetime), for operators."""
 
@@ -68,6 +72,22 @@ class DispatchReport:
             f"{len(self.already_sent)} already sent, {len(self.failed)} failed, "
             f"{len(self.unbound)} without a chat" + (", overdue included" if self.with_overdue else "")
         )
+
+
+async def _deliver(
+    services: Services, send: SendDigest, report: DispatchReport, chat_id: int, digests: list[Digest]
+) -> None:
+    """One chat's digests of the day, in order; each goes into the ledger once Telegram has it."""
+    for digest in digests:
+        key = digest.recipient.key
+        try:
+            message_ids = await send(chat_id, digest)
+        except Exception as exc:
+            log.exception("sending the %s digest for %s to chat %d failed", report.day, key, chat_id)
+            report.failed.append(Failure(chat_id, key, f"{type(exc).__name__}: {exc}"))
+            continue
+        services.store.mark_sent(report.day, chat_id, key, services.clock.now(), message_ids)
+        report.sent.append((chat_id, key))
 
 
 def chats_for(store: Store, recipient: Recipient) -> list[int]:
@@ -149,6 +169,7 @@ async def run_reminders(services: Services, calendar: WorkCalendar, send: SendDi
         services.store.set_meta(OVERDUE_DAY_KEY, day.isoformat())
     report.with_overdue = day_plan.with_overdue
     report.digests = len(day_plan.digests)
+    owed: dict[int, list[Digest]] = {}
     for digest in day_plan.digests:
         key = digest.recipient.key
         chats = chats_for(services.store, digest.recipient)
@@ -158,15 +179,32 @@ async def run_reminders(services: Services, calendar: WorkCalendar, send: SendDi
         for chat_id in chats:
             if services.store.was_sent(day, chat_id, key):
                 report.already_sent.append((chat_id, key))
-                continue
-            try:
-                message_ids = await send(chat_id, digest)
-            except Exception as exc:
-                log.exception("sending the %s digest for %s to chat %d failed", day, key, chat_id)
-                report.failed.append(Failure(chat_id, key, f"{type(exc).__name__}: {exc}"))
-                continue
-            services.store.mark_sent(day, chat_id, key, services.clock.now(), message_ids)
-            report.sent.append((chat_id, key))
+            else:
+                owed.setdefault(chat_id, []).append(digest)
+    # Several chats at once: the rate limiter paces the total, so a chat paused by a 429 or a slow
+    # answer holds up only itself. Within a chat, its digests go one after another, in order.
+    queue = list(owed.items())
+    queue.reverse()
+
+    async def worker() -> None:
+        try:
+            while queue:
+                chat_id, owed_here = queue.pop()
+                await _deliver(services, send, report, chat_id, owed_here)
+        except BaseException:
+            queue.clear()  # the others must not take another chat after a crash
+            raise
+
+    workers = [asyncio.ensure_future(worker()) for _ in range(min(CONCURRENT_CHATS, len(queue)))]
+    try:
+        await asyncio.gather(*workers)
+    except BaseException:
+        # A crash (or a cancelled job) ends the whole run, as it would end the process: no worker
+        # goes on sending what the ledger will not hear of.
+        for each in workers:
+            each.cancel()
+        await asyncio.gather(*workers, return_exceptions=True)
+        raise
     services.store.set_meta(LAST_RUN_KEY, services.clock.now().isoformat())
     log.info("%s", report.summary())
     return report

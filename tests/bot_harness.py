@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import SecretStr
+from telegram.ext import BaseRateLimiter
 from telegram.request import BaseRequest
 
 from bot import paths
@@ -110,6 +111,7 @@ async def running_bot(
     *,
     reminders: bool = False,
     request: BaseRequest | None = None,
+    rate_limiter: BaseRateLimiter[Any] | None = None,
     **settings: Any,
 ) -> AsyncIterator[Bot]:
     """The bot, polling ``api``; ``reminders`` adds the daily job (and its start-up catch-up).
@@ -125,6 +127,7 @@ async def running_bot(
         base_file_url=api.base_file_url,
         request=request,
         reminders=reminders,
+        rate_limiter=rate_limiter,
     )
     app.bot_data[SENDER_KEY].retry_delays = (0.01, 0.02, 0.05)
     admin = api.user(ADMIN_ID, "管理员", "admin")

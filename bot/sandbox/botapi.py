@@ -31,6 +31,7 @@ import ipaddress
 import json
 import logging
 import mimetypes
+import random
 import re
 from collections import Counter, deque
 from collections.abc import Awaitable, Callable, Sequence
@@ -59,7 +60,7 @@ MAX_CALLBACK_DATA_BYTES = 64
 MAX_CALLBACK_ANSWER_LENGTH = 200
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 # How long after a 429 the server still counts as busy: the client is expected to come back after
-# ``retry_after`` (AIORateLimiter adds 0.1 s), so idle() must not declare the conversation over before.
+# ``retry_after`` (the rate limiters add 0.1 s), so idle() must not declare the conversation over before.
 RETRY_GRACE_SECONDS = 0.3
 
 SECRET_TOKEN_HEADER = "X-Telegram-Bot-Api-Secret-Token"
@@ -156,6 +157,19 @@ class Fault:
 
     kind: FaultKind
     remaining: int
+    retry_after: float = 1
+    delay: float = 0.5
+    chat_id: int | None = None
+    """Only calls naming this chat fire the fault (None: any call of the method)."""
+
+
+@dataclass
+class FaultShare:
+    """A programmed failure for a share of all calls of one method, drawn from a seeded generator."""
+
+    kind: FaultKind
+    share: float
+    rng: random.Random
     retry_after: float = 1
     delay: float = 0.5
 
@@ -559,6 +573,7 @@ class BotApiServer:
         self._last_file_number = 0
         self._commands: dict[tuple[str, str], list[JSONDict]] = {}
         self._faults: dict[str, deque[Fault]] = {}
+        self._fault_shares: dict[str, FaultShare] = {}
         self._listeners: list[Callable[[BotEvent], None]] = []
         self._webhook: _Webhook | None = None
         self._webhook_generation = 0
@@ -967,9 +982,17 @@ class BotApiServer:
     # ---------------------------------------------------------------- driver: faults
 
     def inject(
-        self, method: str, kind: FaultKind, times: int = 1, *, retry_after: float = 1, delay: float = 0.5
+        self,
+        method: str,
+        kind: FaultKind,
+        times: int = 1,
+        *,
+        retry_after: float = 1,
+        delay: float = 0.5,
+        chat: FakeChat | int | None = None,
     ) -> None:
-        """Make the next ``times`` calls of ``method`` fail. Faults queue up in the order injected.
+        """Make the next ``times`` calls of ``method`` fail (only those to ``chat``, if given).
+        Faults queue up in the order injected.
 
         - ``"429"``: answer Too Many Requests with ``parameters.retry_after`` (seconds).
         - ``"500"``: answer Internal Server Error (PTB raises NetworkError).
@@ -985,7 +1008,32 @@ class BotApiServer:
             raise ValueError("times must be at least 1")
         if retry_after <= 0 or delay < 0:
             raise ValueError("retry_after must be positive and delay not negative")
-        self._faults.setdefault(canonical, deque()).append(Fault(kind, times, float(retry_after), delay))
+        chat_id = None if chat is None else self._chat_state(chat).chat.id
+        self._faults.setdefault(canonical, deque()).append(
+            Fault(kind, times, float(retry_after), delay, chat_id)
+        )
+
+    def inject_share(
+        self,
+        method: str,
+        kind: FaultKind,
+        share: float,
+        *,
+        seed: int = 0,
+        retry_after: float = 1,
+        delay: float = 0.5,
+    ) -> None:
+        """Make about ``share`` of all later calls of ``method`` fail (a seeded draw per call, so a
+        run repeats), until ``inject_share(method, kind, 0)``. Queued ``inject`` faults fire first."""
+        canonical = self._canonical(method)
+        if not 0 <= share <= 1 or retry_after <= 0 or delay < 0:
+            raise ValueError("share must be within 0..1, retry_after positive and delay not negative")
+        if share == 0:
+            self._fault_shares.pop(canonical, None)
+            return
+        self._fault_shares[canonical] = FaultShare(
+            kind, share, random.Random(seed), float(retry_after), delay
+        )
 
     def pending_faults(self, method: str | None = None) -> int:
         """How many injected faults have not fired yet (for one method, or all)."""
@@ -1010,7 +1058,7 @@ class BotApiServer:
             self._touch()
         try:
             params, uploads = await _read_params(request)
-            fault = self._take_fault(method)
+            fault = self._take_fault(method, params)
             if fault is not None:
                 self.injected[(method, fault.kind)] += 1
                 await self._play_fault(fault, request)
@@ -1689,15 +1737,21 @@ class BotApiServer:
         if len(self._updates) != before:
             self._touch()
 
-    def _take_fault(self, method: str) -> Fault | None:
-        queue = self._faults.get(method)
-        if not queue:
-            return None
-        fault = queue[0]
-        fault.remaining -= 1
-        if fault.remaining <= 0:
-            queue.popleft()
-        return fault
+    def _take_fault(self, method: str, params: Params) -> Fault | None:
+        queue = self._faults.get(method, deque())
+        chat_id: int | None = None
+        with contextlib.suppress(TypeError, ValueError):
+            chat_id = int(params.get("chat_id"))  # type: ignore[arg-type]
+        for fault in queue:
+            if fault.chat_id is None or fault.chat_id == chat_id:
+                fault.remaining -= 1
+                if fault.remaining <= 0:
+                    queue.remove(fault)
+                return fault
+        shared = self._fault_shares.get(method)
+        if shared is not None and shared.rng.random() < shared.share:
+            return Fault(shared.kind, 1, shared.retry_after, shared.delay)
+        return None
 
     def _canonical(self, method: str) -> str:
         entry = self._methods.get(method.lower())
