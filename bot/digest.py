@@ -46,6 +46,14 @@ class DigestPart:
         """The measures of the part's items, each once, in order (one button row each)."""
         return list(dict.fromkeys(item.measure for item in self.items))
 
+    @property
+    def entries(self) -> list[tuple[str, str]]:
+        """(measure, item) of each entry, once per measure: what its row of buttons records for."""
+        first: dict[str, str] = {}
+        for item in self.items:
+            first.setdefault(item.measure, item.item)
+        return list(first.items())
+
 
 def item_key(item: DigestItem) -> str:
     """An item's identity within a day's digest: what a resumed delivery checks off."""

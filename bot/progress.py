@@ -39,7 +39,7 @@ from enum import StrEnum
 from typing import Literal
 
 from bot import texts
-from bot.assignments import UnitRole, unit_roles
+from bot.assignments import ItemProgress, UnitRole, unit_roles
 from bot.directory import Directory
 from bot.models import Item, Measure, Plan, ProgressEntry, ProgressSource, Status
 from bot.store import Binding, Store
@@ -61,6 +61,12 @@ _ID_LIKE = re.compile(r"(?<![\d-])\d{1,2}-\d{1,3}(?:-\d{1,3})?(?![\d-])")
 _PERCENT_AT = re.compile(r"(?:进度|完成)?[:：]?\s*([+-]?\d+(?:\.\d+)?)\s*%")
 # A number where a percent would stand but without its sign ("进行中 60", "进度60").
 _BARE_NUMBER_AT = re.compile(r"(进度[:：]?\s*)?([+-]?\d+(?:\.\d+)?)")
+# An item named in the header (issue 9): by kind (3-3-1 节点), by its due month or day (9月底,
+# 9月30日), a check-in month (10月) or its id (2023-09-30, 2023-10, 2023-Q3). Read only before
+# the status, like a unit: after it, "6月底前已完成…" is the note.
+_ITEM_AT = re.compile(
+    r"(节点|截止|时段|\d{4}-(?:Q[1-4]|W\d{2}|\d{1,2}(?:-\d{1,2})?)|\d{1,2}月(?:底|末)前?|\d{1,2}月\d{1,2}日|\d{1,2}月份?)"
+)
 _LONGEST_NAME = 40
 """Longest unit name or alias tried at one position (the directory's are far shorter)."""
 _DETAIL_CHARS = 20
@@ -106,7 +112,7 @@ class ProgressReport:
     note: str = ""
     unit: str | None = None
     item: str | None = None
-    """The item reported on (``Item.id``); None for the measure as a whole (see ``record_report``)."""
+    """The item as the message names it (节点, 9月底, 2023-09-30; ``find_item`` reads it), or None."""
 
 
 @dataclass(frozen=True)
@@ -229,6 +235,7 @@ def parse_progress(
     header = _Header(text, unit_named)
     measure: str | None = None
     unit: str | None = None
+    item: str | None = None
     status: Status | None = None
     percent: int | None = None
     pos = 0
@@ -238,6 +245,14 @@ def parse_progress(
             if measure is not None and found.group(1) != measure:
                 return ProgressParseError(ParseProblem.MULTIPLE_MEASURES, f"{measure}、{found.group(1)}")
             measure, pos = found.group(1), found.end()
+        elif (
+            item is None
+            and status is None
+            and percent is None
+            and (found := _ITEM_AT.match(text, pos)) is not None
+            and header.ends_token(found.end())
+        ):
+            item, pos = found.group(1), found.end()
         elif percent is None and (found := _PERCENT_AT.match(text, pos)) is not None:
             percent = valid_percent(found.group(1))
             if percent is None:
@@ -272,7 +287,7 @@ def parse_progress(
         return ProgressParseError(ParseProblem.NO_STATUS)
     if status is not None and (problem := contradiction(status, percent)) is not None:
         return ProgressParseError(ParseProblem.CONTRADICTION, problem)
-    return ProgressReport(measure=measure, status=status, percent=percent, note=note, unit=unit)
+    return ProgressReport(measure=measure, status=status, percent=percent, note=note, unit=unit, item=item)
 
 
 def evidence_status(latest: ProgressEntry | None) -> tuple[Status, int | None]:
@@ -297,15 +312,17 @@ class RefusalReason(StrEnum):
     WHICH_UNIT = "which_unit"
     UNKNOWN_UNIT = "unknown_unit"
     UNIT_IS_GROUP = "unit_is_group"
+    UNKNOWN_ITEM = "unknown_item"
 
 
 @dataclass(frozen=True)
 class ReportTarget:
-    """The one unit a report is recorded for, and its role on the measure."""
+    """The one unit a report is recorded for, its role on the measure, and the item it names."""
 
     measure: Measure
     unit: str
     role: UnitRole
+    item: Item | None = None
 
 
 @dataclass(frozen=True)
@@ -326,6 +343,9 @@ class ReportRefusal:
     unit: str | None = None
     members: tuple[str, ...] = ()
     leader: str | None = None
+    item: str | None = None
+    """For UNKNOWN_ITEM: the item as typed; ``items`` describes the measure's (``describe_items``)."""
+    items: str = ""
 
 
 def similar_measures(plan: Plan, measure_id: str, limit: int = 5) -> tuple[str, ...]:
@@ -351,6 +371,7 @@ def authorize_report(
     measure_id: str,
     *,
     unit: str | None = None,
+    item: str | None = None,
 ) -> ReportTarget | ReportRefusal:
     """Only a chat bound to a unit reports, and only for measures where that unit is lead or co.
 
@@ -364,6 +385,30 @@ def authorize_report(
     measure = _measure(plan, measure_id)
     if isinstance(measure, ReportRefusal):
         return measure
+    target = _authorize_unit(measure, directory, binding, measure_id, unit)
+    return _with_item(plan, target, item)
+
+
+def _with_item(
+    plan: Plan, target: ReportTarget | ReportRefusal, typed: str | None
+) -> ReportTarget | ReportRefusal:
+    """The target with the item ``typed`` names; refused (with the measure's items) if it names none."""
+    if isinstance(target, ReportRefusal) or typed is None:
+        return target
+    found = find_item(plan, target.measure, typed)
+    if found is None:
+        return ReportRefusal(
+            RefusalReason.UNKNOWN_ITEM,
+            target.measure.id,
+            item=typed,
+            items=describe_items(plan.items(target.measure.id)),
+        )
+    return ReportTarget(target.measure, target.unit, target.role, found)
+
+
+def _authorize_unit(
+    measure: Measure, directory: Directory, binding: Binding | None, measure_id: str, unit: str | None
+) -> ReportTarget | ReportRefusal:
     chat_units = tuple(binding.units) if binding is not None else ()
     roles = unit_roles(measure, directory)
     if not chat_units:
@@ -389,10 +434,11 @@ def authorize_report(
 
 
 def check_report(
-    plan: Plan, directory: Directory, measure_id: str, unit_name: str
+    plan: Plan, directory: Directory, measure_id: str, unit_name: str, item: str | None = None
 ) -> ReportTarget | ReportRefusal:
     """A report an operator enters for a unit by name (``python -m bot report``): the measure must
-    exist and the unit, named or by alias, must be one unit (not a group) that answers for it."""
+    exist, the unit, named or by alias, must be one unit (not a group) that answers for it, and
+    ``item`` (if given) must be one of the measure's items."""
     measure = _measure(plan, normalize_measure_id(measure_id))
     if isinstance(measure, ReportRefusal):
         return measure
@@ -408,7 +454,7 @@ def check_report(
         return ReportRefusal(
             RefusalReason.UNIT_IS_GROUP, measure.id, unit=unit, members=tuple(directory.expand(unit))
         )
-    return _unit_target(measure, unit, unit_roles(measure, directory))
+    return _with_item(plan, _unit_target(measure, unit, unit_roles(measure, directory)), item)
 
 
 def _unit_target(measure: Measure, unit: str, roles: dict[str, UnitRole]) -> ReportTarget | ReportRefusal:
@@ -503,6 +549,7 @@ def record_report(
     report: ProgressReport,
     at: datetime,
     *,
+    plan_items: Sequence[Item] = (),
     source: ProgressSource,
     evidence: Sequence[str] = (),
     user_id: int | None = None,
@@ -511,8 +558,15 @@ def record_report(
     review: bool = False,
 ) -> Recorded:
     """Store an authorized report. Evidence without a status is filed under the unit's latest
-    status (未开始 if it never reported), read and written in one transaction. With ``review``
-    (COMPLETION_REVIEW on) a 已完成 opens its review (待审核) in the same transaction."""
+    status (未开始 if it never reported), read and written in one transaction.
+
+    The report is about ``target.item`` if it names one; else, for a dated measure, the unit's one
+    open dated item if it has exactly one (so 进行中 on the year-end deadline does not reopen a
+    milestone the unit finished), else the measure as a whole; for a standing duty, the period
+    it falls in (no item). With ``review`` (completion review on) a 已完成 opens its review
+    (待审核) in the same transaction.
+    """
+    item = target.item.id if target.item is not None else _only_open_item(store, plan_items, target, at)
     with store.transaction():
         status, percent = report.status, report.percent
         state: EvidenceState = "given"
@@ -532,7 +586,7 @@ def record_report(
             user_name=user_name,
             chat_id=chat_id,
             source=source,
-            item=report.item,
+            item=item,
         )
         opened = claim_review(entry) if review else None
         if opened is not None:
@@ -540,15 +594,38 @@ def record_report(
     return Recorded(entry, state)
 
 
+def _only_open_item(
+    store: Store, plan_items: Sequence[Item], target: ReportTarget, at: datetime
+) -> str | None:
+    """The unit's one dated item still open on the day of ``at``, for a dated measure; else None."""
+    measure = target.measure
+    if measure.deadline.kind == "ongoing":
+        return None
+    reports = store.latest_items()
+    progress = ItemProgress(
+        entry for (m, unit, _), entry in reports.items() if m == measure.id and unit == target.unit
+    )
+    day = at.date()
+    dated = [item for item in plan_items if item.dated]
+    if len(dated) < 2:
+        return None  # one item is the measure as a whole
+    open_items = [i for i in dated if not progress.unit_done(measure, i, target.unit, day)]
+    return open_items[0].id if len(open_items) == 1 else None
+
+
 # --- digest buttons ---
 # Callback data is at most 64 bytes, and a unit's name in UTF-8 can be longer than that, so a
 # button names its unit by a short hash; the handler finds the unit among the measure's units.
+# A button under a digest entry also names the entry's item (its id, e.g. 2023-09-30 or 2023-10);
+# buttons sent before items had none and record for the measure as a whole, as they did.
 
 BUTTON_PREFIX = "p"
 BUTTON_STATUSES = (Status.DONE, Status.IN_PROGRESS, Status.BLOCKED)
 _STATUS_CODES = {Status.DONE: "d", Status.IN_PROGRESS: "i", Status.BLOCKED: "b"}
 _CODE_STATUSES = {code: status for status, code in _STATUS_CODES.items()}
-_BUTTON_RE = re.compile(rf"{BUTTON_PREFIX}\|({MEASURE_ID.pattern})\|([0-9a-f]{{8}})\|([a-z])")
+_BUTTON_RE = re.compile(
+    rf"{BUTTON_PREFIX}\|({MEASURE_ID.pattern})\|([0-9a-f]{{8}})\|([a-z])(?:\|([0-9A-Z-]{{4,10}}))?"
+)
 
 
 @dataclass(frozen=True)
@@ -556,14 +633,16 @@ class ButtonPress:
     measure: str
     unit_tag: str
     status: Status
+    item: str | None = None
 
 
 def unit_tag(unit: str) -> str:
     return hashlib.blake2s(unit.encode("utf-8"), digest_size=4).hexdigest()
 
 
-def button_data(measure: str, unit: str, status: Status) -> str:
-    return f"{BUTTON_PREFIX}|{measure}|{unit_tag(unit)}|{_STATUS_CODES[status]}"
+def button_data(measure: str, unit: str, status: Status, item: str = "") -> str:
+    data = f"{BUTTON_PREFIX}|{measure}|{unit_tag(unit)}|{_STATUS_CODES[status]}"
+    return f"{data}|{item}" if item else data
 
 
 def parse_button(data: str) -> ButtonPress | None:
@@ -571,7 +650,7 @@ def parse_button(data: str) -> ButtonPress | None:
     found = _BUTTON_RE.fullmatch(data)
     if found is None or found.group(3) not in _CODE_STATUSES:
         return None
-    return ButtonPress(found.group(1), found.group(2), _CODE_STATUSES[found.group(3)])
+    return ButtonPress(found.group(1), found.group(2), _CODE_STATUSES[found.group(3)], found.group(4))
 
 
 def unit_for_tag(measure: Measure, directory: Directory, tag: str) -> str | None:

@@ -196,7 +196,11 @@ BOT_REFUSE_UNIT_NOT_BOUND = "不能代为报告：本聊天没有绑定 {unit}�
 BOT_REFUSE_WHICH_UNIT = (
     "本聊天绑定的 {units} 都负责 {measure}，请写明为哪个单位报告，例如：<code>{example}</code>"
 )
-BOT_RESPONSIBLE_ROLES = {"lead": "主责 {units}", "co": "协办 {units}"}
+# The annex's own role word (主责 / 协办, 牵头 / 责任) and its units.
+BOT_RESPONSIBLE_ROLE = "{role} {units}"
+BOT_REFUSE_UNKNOWN_ITEM = (
+    "{measure} 没有“{item}”这一事项。该措施的事项：{items}。请写明其中之一，或不写（默认为整项措施或本期）。"
+)
 BOT_REFUSE_UNKNOWN_MEASURE = "没有编号为 {measure} 的措施。"
 
 # digests

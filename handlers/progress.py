@@ -18,7 +18,8 @@ from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot import texts
-from bot.models import ProgressEntry, ProgressSource, Status
+from bot.assignments import UnitRole
+from bot.models import Plan, ProgressEntry, ProgressSource, Status
 from bot.progress import (
     BUTTON_PREFIX,
     EvidenceKind,
@@ -102,13 +103,17 @@ def parse(
     )
 
 
-def responsible_units(refusal: ReportRefusal) -> str:
-    """The measure's units by role (主责 …；协办 …), a few per role."""
-    by_role = {
-        role: [unit for unit, r in refusal.responsible if r == role] for role in texts.BOT_RESPONSIBLE_ROLES
-    }
+def responsible_units(refusal: ReportRefusal, plan: Plan) -> str:
+    """The measure's units by role in its annex's words (主责 …；协办 …, or 牵头 …；责任 …), a few
+    per role."""
+    measure = plan.measure(refusal.measure_id)
+    roles: tuple[UnitRole, ...] = ("lead", "co")
+    by_role = {role: [unit for unit, r in refusal.responsible if r == role] for role in roles}
     listed = texts.CLAUSE_SEPARATOR.join(
-        texts.BOT_RESPONSIBLE_ROLES[role].format(units=joined(units, limit=LISTED_UNITS))
+        texts.BOT_RESPONSIBLE_ROLE.format(
+            role=plan.role_word(measure.annex, role) if measure else texts.LV_ROLE[role],
+            units=joined(units, limit=LISTED_UNITS),
+        )
         for role, units in by_role.items()
         if units
     )
@@ -130,13 +135,13 @@ def which_unit_example(
     return ("/report " if command else "") + " ".join(parts)
 
 
-def not_a_unit_chat(refusal: ReportRefusal, *, admin: bool) -> str:
+def not_a_unit_chat(refusal: ReportRefusal, plan: Plan, *, admin: bool) -> str:
     """A chat with no unit (unbound, or a leader's) asked to record progress.
 
     A unit contact there needs an invite code; a leader's chat and an admin are told where the
     measure's progress is reported instead, and an admin how to bind a unit's chat.
     """
-    measure, responsible = esc(refusal.measure_id), responsible_units(refusal)
+    measure, responsible = esc(refusal.measure_id), responsible_units(refusal, plan)
     if refusal.reason is RefusalReason.LEADER_CHAT:
         text = texts.BOT_REFUSE_LEADER_CHAT.format(
             leader=esc(refusal.leader), measure=measure, responsible=responsible
@@ -156,19 +161,24 @@ def not_a_unit_chat(refusal: ReportRefusal, *, admin: bool) -> str:
 def refusal_text(
     refusal: ReportRefusal,
     report: ProgressReport,
+    plan: Plan,
     *,
     command: bool,
     admin: bool = False,
     evidence: bool = False,
 ) -> str:
     measure = esc(refusal.measure_id)
+    if refusal.reason is RefusalReason.UNKNOWN_ITEM:
+        return texts.BOT_REFUSE_UNKNOWN_ITEM.format(
+            measure=measure, item=echo(refusal.item or ""), items=esc(refusal.items)
+        )
     if refusal.reason is RefusalReason.UNKNOWN_MEASURE:
         text = texts.BOT_REFUSE_UNKNOWN_MEASURE.format(measure=measure)
         if refusal.similar:
             text += texts.DID_YOU_MEAN.format(names=joined(refusal.similar))
         return text
     if refusal.reason in (RefusalReason.NOT_BOUND, RefusalReason.LEADER_CHAT):
-        return not_a_unit_chat(refusal, admin=admin)
+        return not_a_unit_chat(refusal, plan, admin=admin)
     if refusal.reason is RefusalReason.UNIT_NOT_BOUND:
         return texts.BOT_REFUSE_UNIT_NOT_BOUND.format(
             unit=esc(refusal.unit), units=joined(refusal.chat_units)
@@ -179,7 +189,7 @@ def refusal_text(
             units=joined(refusal.chat_units), measure=measure, example=esc(example)
         )
     return texts.BOT_REFUSE_NOT_RESPONSIBLE.format(
-        measure=measure, responsible=responsible_units(refusal), units=joined(refusal.chat_units)
+        measure=measure, responsible=responsible_units(refusal, plan), units=joined(refusal.chat_units)
     )
 
 
@@ -204,7 +214,9 @@ def record(
     chat, user = update.effective_chat, update.effective_user
     chat_id = chat.id if chat is not None else None
     binding = svc.store.binding(chat_id) if chat_id is not None else None
-    target = authorize_report(svc.plan, svc.directory, binding, report.measure, unit=report.unit or unit)
+    target = authorize_report(
+        svc.plan, svc.directory, binding, report.measure, unit=report.unit or unit, item=report.item
+    )
     if isinstance(target, ReportRefusal):
         log.info("chat %s may not report %s: %s", chat_id, report.measure, target.reason)
         return target
@@ -213,6 +225,7 @@ def record(
         target,
         report,
         svc.clock.now(),
+        plan_items=svc.plan.items(target.measure.id),
         source=source,
         evidence=evidence,
         user_id=user.id if user else None,
@@ -224,7 +237,17 @@ def record(
     return recorded
 
 
-def confirmation(recorded: Recorded, evidence_kind: EvidenceKind | None = None, file_name: str = "") -> str:
+def reported_on(entry: ProgressEntry, plan: Plan) -> str:
+    """The measure and, when the report names one of several items, that item: 3-3-1 节点 2023-09-30."""
+    several = len(plan.items(entry.measure)) > 1
+    item = plan.item(entry.measure, entry.item) if entry.item and several else None
+    label = texts.ITEM_LABEL.format(kind=texts.LV_ITEM_KIND[item.kind], item=item.id) if item else ""
+    return esc(entry.measure + label)
+
+
+def confirmation(
+    recorded: Recorded, plan: Plan, evidence_kind: EvidenceKind | None = None, file_name: str = ""
+) -> str:
     """The one-line confirmation; what the user typed is echoed shortened, so it always fits."""
     entry = recorded.entry
     who = esc(entry.user_name)
@@ -240,7 +263,7 @@ def confirmation(recorded: Recorded, evidence_kind: EvidenceKind | None = None, 
             who=who,
         )
     text = texts.BOT_RECORDED.format(
-        measure=esc(entry.measure),
+        measure=reported_on(entry, plan),
         unit=esc(entry.unit),
         status=esc(entry.status),
         percent=percent_suffix(entry),
@@ -292,9 +315,11 @@ async def report_and_confirm(
     svc = services(context)
     outcome = record(svc, update, report, unit=unit, source=source)
     if isinstance(outcome, ReportRefusal):
-        await reply(update, refusal_text(outcome, report, command=command, admin=is_admin(svc, update)))
+        await reply(
+            update, refusal_text(outcome, report, svc.plan, command=command, admin=is_admin(svc, update))
+        )
         return
-    await confirm(update, outcome, confirmation(outcome))
+    await confirm(update, outcome, confirmation(outcome, svc.plan))
 
 
 async def on_button(update: Update, context: Context) -> None:
@@ -309,11 +334,13 @@ async def on_button(update: Update, context: Context) -> None:
     if press is None or unit is None:
         await query.answer(texts.BOT_BUTTON_STALE, show_alert=True)
         return
-    report = ProgressReport(press.measure, press.status)
+    # The entry's item (none on buttons sent before items: the measure as a whole).
+    report = ProgressReport(press.measure, press.status, item=press.item)
     outcome = record(svc, update, report, unit=unit, source="button")
     if isinstance(outcome, ReportRefusal):
         await query.answer()
-        await reply(update, refusal_text(outcome, report, command=False, admin=is_admin(svc, update)))
+        text = refusal_text(outcome, report, svc.plan, command=False, admin=is_admin(svc, update))
+        await reply(update, text)
         return
     try:
         await query.answer(texts.BOT_BUTTON_ANSWER.format(measure=press.measure, status=press.status))
@@ -323,7 +350,10 @@ async def on_button(update: Update, context: Context) -> None:
     message = query.message
     # A one-line record in the group, under the digest, so everyone sees who marked what.
     await confirm(
-        update, outcome, confirmation(outcome), under=message if isinstance(message, Message) else None
+        update,
+        outcome,
+        confirmation(outcome, svc.plan),
+        under=message if isinstance(message, Message) else None,
     )
 
 
@@ -399,10 +429,12 @@ async def on_evidence(update: Update, context: Context) -> None:
         svc, update, parsed, unit=hints.unit(svc, parsed.measure), source="evidence", evidence=[ref]
     )
     if isinstance(outcome, ReportRefusal):
-        text = refusal_text(outcome, parsed, command=False, admin=is_admin(svc, update), evidence=True)
+        text = refusal_text(
+            outcome, parsed, svc.plan, command=False, admin=is_admin(svc, update), evidence=True
+        )
         await reply(update, text)
         return
-    await confirm(update, outcome, confirmation(outcome, evidence_kind=kind, file_name=name))
+    await confirm(update, outcome, confirmation(outcome, svc.plan, evidence_kind=kind, file_name=name))
 
 
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:

@@ -30,17 +30,17 @@ SEND_RETRY_DELAYS: tuple[float, ...] = (1.0, 3.0, 10.0)
 PARTS_META_PREFIX = "digest-parts"
 
 
-def keyboard(measures: Sequence[str], unit: str) -> InlineKeyboardMarkup | None:
-    """One row per measure: 已完成 / 进行中 / 受阻 for this unit."""
+def keyboard(entries: Sequence[tuple[str, str]], unit: str) -> InlineKeyboardMarkup | None:
+    """One row per entry (measure, item): 已完成 / 进行中 / 受阻 for this unit and that item."""
     rows = [
         [
             InlineKeyboardButton(
                 texts.BOT_STATUS_BUTTONS[status].format(measure=measure),
-                callback_data=button_data(measure, unit, status),
+                callback_data=button_data(measure, unit, status, item),
             )
             for status in BUTTON_STATUSES
         ]
-        for measure in measures
+        for measure, item in entries
     ]
     return InlineKeyboardMarkup(rows) if rows else None
 
@@ -112,7 +112,7 @@ class DigestSender:
             return Delivered(day)
 
     async def _send(self, chat_id: int, part: DigestPart, unit: str | None) -> int:
-        markup = keyboard(part.measures, unit) if unit is not None else None
+        markup = keyboard(part.entries, unit) if unit is not None else None
         for attempt, delay in enumerate((*self.retry_delays, None), start=1):
             try:
                 sent = await self.bot.send_message(

@@ -216,11 +216,12 @@ async def test_a_chat_of_two_units_is_asked_which_and_digests_keep_their_unit(bo
     _, said = await bot.presses(
         chat, contact, ecology_digest["message_id"], button(ecology_digest, "3-6-4", Status.IN_PROGRESS)
     )
-    assert said[0]["text"].startswith(f"✅ 已记录 3-6-4 {ECOLOGY}：进行中")
-    assert [(e.unit, e.status) for e in bot.services.store.history("3-6-4")] == [
-        (WATER, Status.DONE),
-        (ECOLOGY, Status.BLOCKED),
-        (ECOLOGY, Status.IN_PROGRESS),
+    # The button under 3-6-4's entry records for the item the entry is about: its 6月底 milestone.
+    assert said[0]["text"].startswith(f"✅ 已记录 3-6-4 节点 2023-06-30 {ECOLOGY}：进行中")
+    assert [(e.unit, e.status, e.item) for e in bot.services.store.history("3-6-4")] == [
+        (WATER, Status.DONE, None),
+        (ECOLOGY, Status.BLOCKED, None),
+        (ECOLOGY, Status.IN_PROGRESS, "2023-06-30"),
     ]
 
 
