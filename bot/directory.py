@@ -31,6 +31,30 @@ def normalize(name: str) -> str:
     return _WHITESPACE.sub("", name)
 
 
+# Official names, as letterheads and seals write them: 北京市通州区水务局 is 区水务局, 通州区宋庄镇人民
+# 政府 is 宋庄镇, 中仓街道办事处 is 中仓街道, 于家务回族乡 is 于家务乡.
+_DISTRICT_PREFIXES = ("北京市通州区", "通州区")
+_OFFICE_SUFFIXES = ("人民政府", "政府", "办事处")
+_ETHNIC_TOWNSHIP = re.compile(r"(回族|满族|蒙古族)乡$")
+
+
+def official_forms(key: str) -> list[str]:
+    """The names an official name may be listed under, most specific first (``key`` normalized)."""
+    forms: list[str] = []
+    for prefix in ("", *_DISTRICT_PREFIXES):
+        if prefix and not key.startswith(prefix):
+            continue
+        rest = key[len(prefix) :]
+        office = next((suffix for suffix in _OFFICE_SUFFIXES if rest.endswith(suffix)), "")
+        for suffix in dict.fromkeys(("", office)):
+            base = _ETHNIC_TOWNSHIP.sub("乡", rest[: len(rest) - len(suffix)])
+            # 通州区水务局 → 区水务局: the district's own bureaus are listed with 区.
+            for form in (base, "区" + base if prefix in ("北京市通州区", "通州区") else ""):
+                if form and form != key and form not in forms:
+                    forms.append(form)
+    return forms
+
+
 class Unit(BaseModel):
     model_config = ConfigDict(frozen=True)
     name: str
@@ -142,14 +166,23 @@ class Directory(BaseModel):
         """Canonical unit name or group label for a name or alias (ignoring spaces); None if unknown."""
         targets = self._tables.targets
         found = targets.get(name)
-        return found if found is not None else targets.get(normalize(name))
+        if found is not None:
+            return found
+        key = normalize(name)
+        found = targets.get(key)
+        if found is not None:
+            return found
+        return next((targets[form] for form in official_forms(key) if form in targets), None)
 
     def expand(self, name: str) -> list[str]:
         """Canonical unit names a plan name stands for: a unit → [it]; a group → its members; unknown → []."""
         expansions = self._tables.expansions
         found = expansions.get(name)
         if found is None:
-            found = expansions.get(normalize(name), ())
+            found = expansions.get(normalize(name))
+        if found is None:
+            target = self.resolve(name)
+            found = expansions.get(target, ()) if target is not None else ()
         return list(found)
 
     def is_group(self, name: str) -> bool:

@@ -33,7 +33,7 @@ import hashlib
 import re
 import unicodedata
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import Literal
@@ -42,6 +42,7 @@ from bot import texts
 from bot.assignments import ItemProgress, UnitRole, unit_roles
 from bot.directory import Directory
 from bot.models import Item, Measure, Plan, ProgressEntry, ProgressSource, Status
+from bot.numerals import CHINESE_NUMERAL, number
 from bot.store import Binding, Store
 from bot.supervision import REVIEWS, claim_review
 
@@ -59,6 +60,9 @@ _ID_LIKE = re.compile(r"(?<![\d-])\d{1,2}-\d{1,3}(?:-\d{1,3})?(?![\d-])")
 # A number with a percent sign, whatever the number: "完成60%" is a percentage, not the status 完成,
 # so this is tried before the status words; an invalid number is refused, not left in the note.
 _PERCENT_AT = re.compile(r"(?:进度|完成)?[:：]?\s*([+-]?\d+(?:\.\d+)?)\s*%")
+# A percent in words: 百分之五十, 百分之百, 五成 (fifty per cent), 8成.
+CHINESE_PERCENT = re.compile(rf"(?:百分之({CHINESE_NUMERAL})|(\d{{1,2}}|{CHINESE_NUMERAL})成)")
+_CHINESE_PERCENT_AT = re.compile(rf"(?:进度|完成)?[:：]?\s*{CHINESE_PERCENT.pattern}")
 # A number where a percent would stand but without its sign ("进行中 60", "进度60").
 _BARE_NUMBER_AT = re.compile(r"(进度[:：]?\s*)?([+-]?\d+(?:\.\d+)?)")
 # An item named in the header (issue 9): by kind (3-3-1 节点), by its due month or day (9月底,
@@ -73,13 +77,10 @@ _DETAIL_CHARS = 20
 """How much of an unreadable token a parse error quotes back."""
 
 STATUS_WORDS: dict[str, Status] = {
-    "已完成": Status.DONE,
-    "完成": Status.DONE,
-    "进行中": Status.IN_PROGRESS,
-    "未开始": Status.NOT_STARTED,
-    "受阻": Status.BLOCKED,
+    word: Status(status) for status, words in texts.STATUS_WORDS.items() for word in words
 }
-# Longest first, so 已完成 wins over 完成.
+"""Every word people use for a status (the table is in bot/texts.py) → the status it stands for."""
+# Longest first, so 已完成 wins over 完成 and 完成了 over 完成.
 _STATUS_AT = re.compile("|".join(sorted(map(re.escape, STATUS_WORDS), key=len, reverse=True)))
 
 UnitResolver = Callable[[str], str | None]
@@ -117,8 +118,12 @@ class ProgressReport:
 
 @dataclass(frozen=True)
 class ProgressParseError:
+    """Why a message is not a report. ``understood`` is the report as the bot reads it, written the
+    way it would be accepted (``2-63-1 已完成 情况良好``), for a question that repeats it back."""
+
     problem: ParseProblem
     detail: str = ""
+    understood: str = field(default="", compare=False)
 
 
 def normalize_text(text: str) -> str:
@@ -166,6 +171,26 @@ def valid_percent(text: str) -> int | None:
     return value if value <= 100 else None
 
 
+def as_written(
+    measure: str | None, unit: str | None, status: Status | None, percent: int | str | None, note: str
+) -> str:
+    """A report written the way it is read (``3-6-4 区水务局 进行中 60% 说明``), for a question that
+    repeats what was understood."""
+    parts = (measure, unit, status, f"{percent}%" if percent is not None else None, note)
+    return " ".join(str(part) for part in parts if part)
+
+
+def chinese_percent(found: re.Match[str]) -> int | None:
+    """The percent 百分之N or N成 stands for (0–100), else None."""
+    words, tenths = found.group(1), found.group(2)
+    value = number(words) if words is not None else number(tenths)
+    if value is None:
+        return None
+    if tenths is not None:
+        value *= 10
+    return value if value <= 100 else None
+
+
 class _Header:
     """Reads the header of one normalized message, part by part, from a position."""
 
@@ -198,7 +223,7 @@ class _Header:
         char = self.text[pos]
         if char in _SEPARATOR_CHARS or char.isdigit() or self.text.startswith("进度", pos):
             return True
-        return _STATUS_AT.match(self.text, pos) is not None
+        return self.text.startswith("百分之", pos) or _STATUS_AT.match(self.text, pos) is not None
 
     def starts_part(self, pos: int) -> bool:
         """Whether another header part starts at ``pos`` (after separators) or the text ends."""
@@ -206,7 +231,8 @@ class _Header:
         if pos >= len(self.text):
             return True
         return any(
-            pattern.match(self.text, pos) is not None for pattern in (_ID_TYPED_AT, _PERCENT_AT, _STATUS_AT)
+            pattern.match(self.text, pos) is not None
+            for pattern in (_ID_TYPED_AT, _PERCENT_AT, _CHINESE_PERCENT_AT, _STATUS_AT)
         )
 
     def token(self, pos: int) -> str:
@@ -258,15 +284,24 @@ def parse_progress(
             if percent is None:
                 return ProgressParseError(ParseProblem.BAD_PERCENT, found.group(0).strip())
             pos = found.end()
+        elif percent is None and (found := _CHINESE_PERCENT_AT.match(text, pos)) is not None:
+            percent = chinese_percent(found)
+            if percent is None:
+                return ProgressParseError(ParseProblem.BAD_PERCENT, found.group(0).strip())
+            pos = found.end()
         elif percent is None and (found := _BARE_NUMBER_AT.match(text, pos)) is not None:
             # "进行中 60" or "进度60" is a percent missing its sign; "进行中 3 个点位已整改" is a note.
             said_progress = found.group(1) is not None
             if said_progress or (header.ends_token(found.end()) and header.starts_part(found.end())):
-                return ProgressParseError(ParseProblem.PERCENT_WITHOUT_SIGN, found.group(2))
+                understood = as_written(measure or default_measure, unit, status, found.group(2), "")
+                return ProgressParseError(ParseProblem.PERCENT_WITHOUT_SIGN, found.group(2), understood)
             break
         elif status is None and (found := _STATUS_AT.match(text, pos)) is not None:
             if not header.ends_token(found.end()):
-                return ProgressParseError(ParseProblem.GLUED_STATUS, header.token(pos))
+                rest = text[found.end() :].strip()
+                status = STATUS_WORDS[found.group(0)]
+                understood = as_written(measure or default_measure, unit, status, percent, rest)
+                return ProgressParseError(ParseProblem.GLUED_STATUS, header.token(pos), understood)
             status, pos = STATUS_WORDS[found.group(0)], found.end()
         elif status is None and percent is None and (named := header.unit_at(pos)) is not None:
             if unit is not None and named[0] != unit:
@@ -282,9 +317,11 @@ def parse_progress(
     if status is None and percent is not None:
         # "80%" alone could mean 进行中, or that a 受阻 measure moved on, or 已完成: a guess would
         # silently overwrite a status the unit set, so it is refused (evidence captions too).
-        return ProgressParseError(ParseProblem.PERCENT_WITHOUT_STATUS, f"{percent}%")
+        return ProgressParseError(
+            ParseProblem.PERCENT_WITHOUT_STATUS, f"{percent}%", as_written(measure, unit, None, percent, "")
+        )
     if status is None and require_status:
-        return ProgressParseError(ParseProblem.NO_STATUS)
+        return ProgressParseError(ParseProblem.NO_STATUS, understood=measure)
     if status is not None and (problem := contradiction(status, percent)) is not None:
         return ProgressParseError(ParseProblem.CONTRADICTION, problem)
     return ProgressReport(measure=measure, status=status, percent=percent, note=note, unit=unit, item=item)

@@ -30,14 +30,17 @@ from bot import texts
 from bot.assignments import ItemProgress, Light, UnitRole, is_done, lead_units, status_light, unit_roles
 from bot.directory import Directory
 from bot.models import Item, Measure, Plan, ProgressEntry, Status
+from bot.numerals import CHINESE_NUMERAL, number
 from bot.progress import MEASURE_ID, normalize_measure_id
-from bot.store import Binding, ItemKey, Store
+from bot.store import Acknowledgement, Binding, ItemKey, Store
 from bot.supervision import Chase, Extension, Review, Supervision
 from bot.workflow import supervision
 from schedules.calendar import WorkCalendar
 
 LatestMap = Mapping[ItemKey, ProgressEntry]
 History = Callable[[str], list[ProgressEntry]]
+Acknowledged = Callable[[str], list[Acknowledgement]]
+"""A measure's 签收 records, earliest first (``Store.acknowledgements``)."""
 
 DEFAULT_UPCOMING_DAYS = 14
 MAX_UPCOMING_DAYS = 366
@@ -302,7 +305,7 @@ class ScopeError(ValueError):
 
 
 EVERYTHING_WORDS = frozenset({"全部", "所有", "all"})
-_ANNEX = re.compile(r"^(附件|annex)?\s*([0-9]+)$", re.IGNORECASE)
+_ANNEX = re.compile(rf"^(附件|annex)?\s*([0-9]+|{CHINESE_NUMERAL})$", re.IGNORECASE)
 
 
 def scope_everything(label: str) -> Scope:
@@ -330,14 +333,14 @@ def leader_scope(directory: Directory, name: str) -> Scope:
 
 
 def annex_number(text: str, *, bare: bool = False) -> int | None:
-    """N from 附件N, 附件 N, annex N or, with ``bare``, a plain N (full-width ２ too); else None.
+    """N from 附件N, 附件 N, 附件二, annex N or, with ``bare``, a plain N (full-width ２, 二 too); else None.
 
     Chat needs the word (a bare number after /overdue says nothing); ``--annex`` already does.
     """
     found = _ANNEX.match(unicodedata.normalize("NFKC", text).strip())
     if found is None or (found.group(1) is None and not bare):
         return None
-    return int(found.group(2))
+    return number(found.group(2))
 
 
 def annex_label(number: int) -> str:
@@ -977,6 +980,8 @@ class MeasureStatus:
     """Its completion reviews (办结审核) of claims made by today."""
     chases: list[Chase] = field(default_factory=list)
     """Its 催办 up to today."""
+    acknowledgements: list[Acknowledgement] = field(default_factory=list)
+    """签收 of the measure's reminders up to today, earliest first."""
 
     def to_json(self) -> dict[str, Any]:
         m = self.measure
@@ -1001,6 +1006,7 @@ class MeasureStatus:
             "extensions": [e.to_json() for e in self.extensions],
             "reviews": [r.to_json() for r in self.reviews],
             "chases": [c.model_dump(mode="json") for c in self.chases],
+            "acknowledgements": [ack.model_dump(mode="json") for ack in self.acknowledgements],
         }
 
 
@@ -1046,11 +1052,14 @@ def find_measure(plan: Plan, measure_id: str) -> Measure:
     raise UnknownMeasure(cleaned or measure_id, same_task)
 
 
-def measure_status(snapshot: Snapshot, measure_id: str, history: History) -> MeasureStatus:
+def measure_status(
+    snapshot: Snapshot, measure_id: str, history: History, acknowledged: Acknowledged | None = None
+) -> MeasureStatus:
     """A measure in full, with every responsible unit's latest status and recent history.
 
     ``history(measure_id)`` returns the measure's reports oldest first (``Store.history``);
-    reports dated after today are left out, as they are everywhere else.
+    ``acknowledged`` its 签收 (``Store.acknowledgements``). What is dated after today is left
+    out, as it is everywhere else.
     """
     index = snapshot.index
     measure = find_measure(index.plan, measure_id)
@@ -1131,4 +1140,7 @@ def measure_status(snapshot: Snapshot, measure_id: str, history: History) -> Mea
         ],
         reviews=[r for r in state.reviews if r.measure == measure.id and r.claimed <= today],
         chases=[c for c in state.chases if c.measure == measure.id and c.day <= today],
+        acknowledgements=[
+            ack for ack in (acknowledged(measure.id) if acknowledged else []) if ack.at.date() <= today
+        ],
     )

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from bot import texts
-from bot.models import Item, ProgressEntry, Recurrence
+from bot.models import Item, Measure, ProgressEntry, Recurrence
 from bot.progress import parse_evidence_ref
 from bot.queries import (
     MeasureStatus,
@@ -28,6 +28,7 @@ from bot.queries import (
     UnitReport,
     UnknownMeasure,
 )
+from bot.search import Matches
 
 TELEGRAM_LIMIT = 4096
 MILESTONE_TEXT_CHARS = 40
@@ -437,6 +438,14 @@ def status_pages(status: MeasureStatus, limit: int | None = TELEGRAM_LIMIT) -> l
                 when=_when(item, (item.due - today).days),
             )
         )
+    if status.acknowledgements:
+        signed = [
+            texts.LV_STATUS_ACK.format(
+                recipient=ack.recipient, who=ack.user_name, at=table_day(ack.at.date())
+            )
+            for ack in status.acknowledgements
+        ]
+        facts.append(texts.LV_STATUS_ACKS.format(acks=texts.CLAUSE_SEPARATOR.join(signed)))
     unit_blocks = []
     for unit in status.units:
         latest = (
@@ -574,3 +583,29 @@ def _item_blocks(status: MeasureStatus) -> list[str]:
             lines.append(texts.LV_STATUS_ITEM_UNIT.format(role=role, unit=unit.unit, said=said, at=at))
         blocks.append("\n".join(lines))
     return blocks
+
+
+FOUND_TITLE_CHARS = 12
+FOUND_TEXT_CHARS = 24
+
+
+def found_text(matches: Matches) -> str:
+    """The measures words found, one line each (ID, task, the start of its text); plain text."""
+    words = " ".join(matches.words)
+    if not matches.measures:
+        return texts.LV_FIND_NONE.format(words=words)
+    lines = [texts.LV_FIND_TITLE.format(words=words, count=matches.total)]
+    lines += [
+        texts.LV_FIND_ROW.format(
+            measure=m.id, title=shorten(m.title, FOUND_TITLE_CHARS), text=shorten(m.text, FOUND_TEXT_CHARS)
+        )
+        for m in matches.measures
+    ]
+    if matches.total > len(matches.measures):
+        lines.append(texts.LV_FIND_MORE.format(shown=len(matches.measures)))
+    lines.append(texts.LV_FIND_PRESS)
+    return "\n".join(lines)
+
+
+def found_button(measure: Measure) -> str:
+    return texts.LV_FIND_BUTTON.format(measure=measure.id, title=shorten(measure.title, FOUND_TITLE_CHARS))

@@ -41,6 +41,7 @@ from bot.supervision import RECORD_MODELS
 __all__ = [
     "INVITE_ALPHABET",
     "INVITE_LENGTH",
+    "Acknowledgement",
     "Binding",
     "Invite",
     "InviteError",
@@ -69,6 +70,7 @@ META = "meta"
 LATEST = "latest"
 PROGRESS_PREFIX = "progress:"
 LEDGER_PREFIX = "ledger:"
+ACKNOWLEDGEMENTS = "acknowledgements"
 
 
 class InviteError(StoreError):
@@ -122,6 +124,21 @@ def _later(entry: ProgressEntry, than: ProgressEntry | None) -> bool:
     return than is None or (entry.at, entry.seq) >= (than.at, than.seq)
 
 
+class Acknowledgement(BaseModel):
+    """签收: someone answered a digest or 督办提醒 about ``measure`` with 收到 / 已阅.
+
+    ``recipient`` is whom that message was for: a unit, or a leader (``领导 倪德才``).
+    """
+
+    model_config = ConfigDict(frozen=True)
+    measure: str
+    recipient: str
+    at: datetime
+    chat_id: int
+    user_id: int | None = None
+    user_name: str = ""
+
+
 class StoreStats(BaseModel):
     """What ``Store.verify`` read and counted."""
 
@@ -158,6 +175,7 @@ _TABLE_MODELS: dict[str, type[BaseModel]] = {
     PROGRESS_PREFIX: ProgressEntry,
     LEDGER_PREFIX: LedgerEntry,
     **RECORD_MODELS,
+    ACKNOWLEDGEMENTS: Acknowledgement,
 }
 
 
@@ -586,6 +604,27 @@ class Store:
     def sent_on(self, day: date) -> list[LedgerEntry]:
         docs = (self._db.storage.read() or {}).get(LEDGER_PREFIX + _day(day).isoformat(), {})
         return [_load(LedgerEntry, doc) for doc in docs.values()]
+
+    # 签收
+    def acknowledge(self, acknowledgement: Acknowledgement) -> Acknowledgement:
+        """Record a 签收; the same person acknowledging the same measure again keeps the first."""
+        _aware(acknowledgement.at, "at")
+        table = self._table(ACKNOWLEDGEMENTS)
+        same = (
+            (where("measure") == acknowledgement.measure)
+            & (where("recipient") == acknowledgement.recipient)
+            & (where("user_id") == acknowledgement.user_id)
+        )
+        found = table.get(same)
+        if found is not None:
+            return _load(Acknowledgement, found)
+        table.insert(acknowledgement.model_dump(mode="json"))
+        return acknowledgement
+
+    def acknowledgements(self, measure: str) -> list[Acknowledgement]:
+        """Who acknowledged a measure's reminders, earliest first."""
+        docs = self._table(ACKNOWLEDGEMENTS).search(where("measure") == measure)
+        return sorted((_load(Acknowledgement, doc) for doc in docs), key=lambda ack: ack.at)
 
     def get_meta(self, key: str) -> str | None:
         """Small durable key/value state (e.g. the reminder engine's last run day)."""

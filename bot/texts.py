@@ -61,6 +61,22 @@ BOT_UNBIND_ALL = "{here}已解除全部绑定，不再收到提醒。"
 BOT_UNBIND_UNIT = "已为{here}解除 {unit}。{here}现在绑定：{remaining}"
 BOT_UNBIND_NOT_BOUND = "{here}没有绑定 {what}。"
 BOT_UNBIND_NOTHING = "{here}尚未绑定，无需解除。"
+# Binding that changes what a chat is, and /unbind of everything, ask first (two buttons).
+BOT_BIND_CONFIRM_UNITS = (
+    "{here}是 {leader} 的领导群。再绑定 {units} 后，{here}也会成为单位群：收到这些单位的每日工作提醒，"
+    "并在这里报告进展。确定要绑定吗？"
+)
+BOT_BIND_CONFIRM_LEADER = (
+    "{here}已绑定单位 {units}。再绑定为 {leader} 的领导群后，{here}还会收到 {leader} 分管措施的逾期督办提醒。"
+    "确定要绑定吗？"
+)
+BOT_UNBIND_CONFIRM = "将解除{here}的全部绑定（{what}），解除后{here}不再收到提醒。确定要解除吗？"
+BOT_CONFIRM_BIND = "✅ 确定绑定"
+BOT_CONFIRM_UNBIND = "确定解除"
+BOT_CONFIRM_CANCEL = "取消"
+BOT_CONFIRM_CANCELLED = "已取消，{here}的绑定没有变化。"
+BOT_CONFIRM_TOO_MANY = "一次绑定的单位太多，请分几次绑定。"
+BOT_CONFIRM_ADMIN_ONLY = "只有管理员可以确认。"
 BOT_BINDINGS_TITLE = "📎 绑定情况（共 {count} 个聊天）"
 BOT_BINDINGS_NONE = "目前没有任何聊天绑定单位或领导。"
 BOT_BINDING_ROW = "· {title}（{chat_id}）：{what}"
@@ -116,7 +132,8 @@ BOT_COMMANDS = {
     "mytasks": "未完成的事项：本单位的，或领导分管的",
     "overdue": "逾期事项",
     "upcoming": "近期到期事项：/upcoming 天数",
-    "status": "一项措施的详情和各单位进展：/status 编号",
+    "status": "一项措施的详情和各单位进展：/status 编号 或 /status 关键词",
+    "find": "按关键词找措施：/find 噪声",
     "summary": "按附件和单位的进展汇总",
     "bindings": "查看绑定情况",
     "bind": "绑定本聊天：/bind 单位名称 或 /bind 邀请码",
@@ -127,6 +144,36 @@ BOT_COMMANDS = {
 }
 
 # progress
+# The words people use for each status, as they type them (bot/progress.py reads them; the README and
+# the 操作说明 list them). Each word is whole: 完成情况 is no status, 完成了 is 已完成.
+STATUS_WORDS = {
+    "已完成": ("已完成", "完成", "完成了", "已经完成", "已完成了", "办结", "已办结", "完结"),
+    "进行中": ("进行中", "正在推进", "推进中", "正在办理", "在办"),
+    "受阻": ("受阻", "有困难", "遇到困难", "卡住了"),
+    "未开始": ("未开始", "还没开始", "未启动"),
+}
+# What replying to a digest or a 督办提醒 with nothing but these means: 签收 (acknowledged).
+ACKNOWLEDGEMENT_WORDS = (
+    "收到",
+    "收到了",
+    "已收到",
+    "好的",
+    "好",
+    "明白",
+    "明白了",
+    "知道了",
+    "已阅",
+    "阅",
+    "马上落实",
+    "立即落实",
+    "抓紧落实",
+    "马上办",
+    "遵照执行",
+    "谢谢",
+    "ok",
+    "👌",
+    "👍",
+)
 BOT_STATUS_BUTTONS = {"已完成": "✅ {measure} 已完成", "进行中": "🔄 进行中", "受阻": "⛔ 受阻"}
 BOT_REPORT_USAGE = (
     "用法：/report 措施编号 [单位] 状态 [进度%] [说明]\n"
@@ -134,24 +181,19 @@ BOT_REPORT_USAGE = (
     "状态可选：已完成、进行中、未开始、受阻；进度写成 0–100 的整数加 %，如 60%。\n"
     "本群绑定了多个单位时，在状态前写上单位名称，如 <code>/report 3-6-4 区水务局 已完成</code>"
 )
-BOT_PARSE_HINT = (
-    "{why}\n例如：<code>2-63-1 已完成 已报送评估报告</code>\n"
-    "回复只有一项的提醒时可只写 <code>进行中 60%</code>"
-)
+# A message that is not quite a report gets one short question that repeats what was understood
+# ({understood}: the report as it would be accepted), never a lesson in how to write one.
 BOT_PARSE_PROBLEMS = {
-    "empty": "请写上措施编号和状态。",
-    "no_measure": "请写上措施编号（如 2-63-1），或直接回复只有一项的提醒。",
+    "empty": "请写上措施编号和状态，如 <code>2-63-1 已完成</code>。",
+    "no_measure": "是哪项措施的进展？请在开头写上编号（如 2-63-1），或直接回复那条提醒。",
     "multiple_measures": "一次只能报告一项措施（收到 {detail}），请分条发送。",
     "multiple_units": "一次只能为一个单位报告（收到 {detail}），请分条发送。",
-    "no_status": "请写明状态：已完成、进行中、未开始 或 受阻。",
-    "glued_status": "没看懂“{detail}”：状态请单独写（已完成、进行中、未开始 或 受阻），后面空一格再写说明。",
-    "bad_percent": "进度应为 0–100 之间的整数，加 %（收到 {detail}）。",
-    "percent_without_sign": "进度请写成百分数，如 {detail}%（收到 {detail}）；若是说明文字，请写在状态之后。",
-    "percent_without_status": (
-        "只写进度（{detail}）无法确定状态，请在进度前写明状态：已完成、进行中、未开始 或 受阻，"
-        "如 进行中 {detail}。"
-    ),
-    "contradiction": "状态和进度不一致（{detail}），请核对。",
+    "no_status": "{understood} 现在是已完成、进行中、未开始还是受阻？",
+    "glued_status": "您是说 <code>{understood}</code> 吗？是的话请照这样再发一次。",
+    "bad_percent": "进度“{detail}”是多少？请写 0–100 之间的整数加 %，如 60%。",
+    "percent_without_sign": "您是说 <code>{understood}</code> 吗？是的话请照这样再发一次。",
+    "percent_without_status": "{understood}：现在是进行中、已完成还是受阻？",
+    "contradiction": "状态和进度对不上（{detail}），请核对后再发。",
 }
 BOT_RECORDED = "✅ 已记录 {measure} {unit}：{status}{percent}{note} · {who}"
 BOT_RECORDED_SHORT = (
@@ -173,6 +215,9 @@ BOT_EVIDENCE_KINDS = {"photo": "照片", "document": "文件"}
 BOT_EVIDENCE_EXAMPLE_NOTE = "现场照片"
 BOT_EVIDENCE_NEEDS_ID = "请在照片或文件的说明里写上措施编号（如 2-63-1），或回复只有一项的提醒后再发送。"
 BOT_EVIDENCE_ID_FIRST = "请把措施编号写在说明的开头，如 <code>{measure} 现场照片</code>，再发送一次。"
+# 签收: a reaction on the acknowledging message; this line only where a reaction cannot be set.
+BOT_ACKNOWLEDGED_REACTION = "👌"
+BOT_ACKNOWLEDGED = "👌 已签收 {measures} · {who}"
 BOT_BUTTON_ANSWER = "已记录：{measure} {status}"
 BOT_BUTTON_STALE = "这个按钮已失效。请使用最新的提醒，或发送 /report 编号 状态。"
 BOT_REFUSE_NOT_BOUND = (
@@ -355,6 +400,9 @@ LV_STATUS_COMPLETE = "整体进展：✅ 已完成"
 LV_STATUS_OVERDUE = "整体进展：🔴 未完成，{kind} {due} 已{days}"
 LV_STATUS_OPEN = "整体进展：未完成"
 LV_STATUS_NEXT = "下一节点：{due} {text}（{when}）"
+# 签收: who acknowledged the measure's digest or 督办提醒 (收到, 已阅 …), for whom, and when.
+LV_STATUS_ACKS = "签收：{acks}"
+LV_STATUS_ACK = "{recipient} {who} {at}"
 LV_STATUS_UNITS = "各单位进展："
 LV_STATUS_ITEMS = "各事项："
 LV_STATUS_ITEM = "{light} {kind} {item}{what} · {when}"
@@ -385,10 +433,17 @@ LV_EVIDENCE_OTHER = "材料"
 LV_STATUS_EVIDENCE = "   📎 佐证材料共 {count} 份（{files}），最近一次 {at}"
 
 LV_USAGE_OVERDUE = "用法：/overdue [单位|领导|附件N|全部]"
-LV_USAGE_UPCOMING = "用法：/upcoming [天数]，天数为 0–366，默认 14"
+LV_USAGE_UPCOMING = "用法：/upcoming [天数]，如 30、30天、两周（0–366 天），默认 14"
 LV_USAGE_STATUS = "用法：/status 措施编号，例如 /status 2-63-1"
 LV_USAGE_MYTASKS = "用法：/mytasks [单位|领导|附件N|全部]"
 LV_USAGE_SUMMARY = "用法：/summary [单位|领导|附件N|全部]"
+LV_USAGE_FIND = "用法：/find 关键词，例如 /find 噪声；也可以 /status 噪声"
+LV_FIND_TITLE = "🔎 含“{words}”的措施：{count} 项"
+LV_FIND_MORE = "（只列出前 {shown} 项，多写几个字可以缩小范围）"
+LV_FIND_ROW = "{measure} {title}：{text}"
+LV_FIND_BUTTON = "{measure} {title}"
+LV_FIND_PRESS = "点下方按钮查看详情。"
+LV_FIND_NONE = "没有找到含“{words}”的措施。可换个说法，或发送 /status 措施编号。"
 LV_UNKNOWN_SCOPE = "未找到“{text}”：请发送单位名称、领导姓名、附件N 或 全部。"
 LV_UNKNOWN_MEASURE = "没有编号为 {text} 的措施。措施编号的格式是“附件-序号-条目”，例如 2-63-1。"
 LV_SAME_TASK = "附件{annex}序号{task}下的措施：{ids}"

@@ -6,24 +6,32 @@ Admins bind by name and create invite codes; a unit contact binds their own chat
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Coroutine
+import re
+from collections.abc import Callable, Coroutine, Sequence
 from functools import wraps
 from typing import Any
 
-from telegram import Update
-from telegram.ext import Application, CommandHandler, MessageHandler, filters
+from telegram import Chat, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.constants import ParseMode
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot import texts
 from bot.bindings import (
+    CONFIRM_PREFIX,
+    Confirmation,
     UnitLookup,
     bindings_in_order,
+    confirmation_data,
     looks_like_invite_code,
     lookup_leader,
     lookup_units,
+    mixes_bindings,
+    parse_confirmation,
     split_names,
 )
 from bot.clock import TZ
 from bot.render import Section, esc, joined, paginate
+from bot.services import Services
 from bot.store import Binding, InviteError
 from handlers.chat import Context, chat_title, command_argument, echo, here, is_admin, reply, services
 
@@ -134,9 +142,66 @@ async def bind(update: Update, context: Context) -> None:
     if not found.ok:
         await reply(update, lookup_problems(found) or texts.BOT_BIND_USAGE)
         return
-    binding = svc.store.bind_units(chat.id, found.units, title=chat_title(chat))
-    log.info("admin %s bound chat %d to %s", user.id if user else "?", chat.id, binding.units)
-    await reply(update, texts.BOT_BIND_DONE.format(here=here(chat), units=joined(binding.units)))
+    current = svc.store.binding(chat.id)
+    if current is not None and current.leader and mixes_bindings(current, units=found.units):
+        question = texts.BOT_BIND_CONFIRM_UNITS.format(
+            here=here(chat), leader=esc(current.leader), units=joined(found.units)
+        )
+        await ask_to_confirm(update, svc, question, Confirmation("units", units=tuple(found.units)))
+        return
+    await reply(update, bind_units(svc, chat, found.units, user.id if user else None))
+
+
+def bind_units(svc: Services, chat: Chat, units: Sequence[str], admin_id: int | None) -> str:
+    binding = svc.store.bind_units(chat.id, units, title=chat_title(chat))
+    log.info("admin %s bound chat %d to %s", admin_id or "?", chat.id, binding.units)
+    return texts.BOT_BIND_DONE.format(here=here(chat), units=joined(binding.units))
+
+
+async def ask_to_confirm(update: Update, svc: Services, question: str, confirmation: Confirmation) -> None:
+    """Ask with two buttons: do it, or cancel (what to do travels in the button)."""
+    data = confirmation_data(svc.directory, confirmation)
+    if data is None:
+        await reply(update, texts.BOT_CONFIRM_TOO_MANY)
+        return
+    yes = texts.BOT_CONFIRM_UNBIND if confirmation.action == "unbind" else texts.BOT_CONFIRM_BIND
+    cancel = confirmation_data(svc.directory, Confirmation("cancel"))
+    buttons = [
+        [
+            InlineKeyboardButton(yes, callback_data=data),
+            InlineKeyboardButton(texts.BOT_CONFIRM_CANCEL, callback_data=cancel),
+        ]
+    ]
+    await reply(update, question, reply_markup=InlineKeyboardMarkup(buttons))
+
+
+async def confirmed(update: Update, context: Context) -> None:
+    """A press on a confirmation: an admin's does what it says (or cancels), in place of the question."""
+    query = update.callback_query
+    chat = update.effective_chat
+    if query is None or chat is None:
+        return
+    svc = services(context)
+    if not is_admin(svc, update):
+        await query.answer(texts.BOT_CONFIRM_ADMIN_ONLY, show_alert=True)
+        return
+    confirmation = parse_confirmation(svc.directory, query.data or "")
+    if confirmation is None:
+        await query.answer(texts.BOT_BUTTON_STALE, show_alert=True)
+        return
+    user = update.effective_user
+    if confirmation.action == "units":
+        text = bind_units(svc, chat, confirmation.units, user.id if user else None)
+    elif confirmation.action == "leader" and confirmation.leader is not None:
+        text = bind_leader_now(svc, chat, confirmation.leader)
+    elif confirmation.action == "unbind":
+        svc.store.unbind(chat.id)
+        log.info("admin %s unbound chat %d", user.id if user else "?", chat.id)
+        text = texts.BOT_UNBIND_ALL.format(here=here(chat))
+    else:
+        text = texts.BOT_CONFIRM_CANCELLED.format(here=here(chat))
+    await query.answer()
+    await query.edit_message_text(text, parse_mode=ParseMode.HTML)
 
 
 @admin_only("bindleader")
@@ -155,17 +220,28 @@ async def bind_leader(update: Update, context: Context) -> None:
         await reply(update, text)
         return
     current = svc.store.binding(chat.id)
-    old = current.leader if current is not None else None
-    if old == leader:
+    if current is not None and current.leader == leader:
         await reply(update, texts.BOT_BINDLEADER_SAME.format(here=here(chat), leader=esc(leader)))
         return
+    if mixes_bindings(current, leader=leader) and current is not None:
+        question = texts.BOT_BIND_CONFIRM_LEADER.format(
+            here=here(chat), units=joined(current.units), leader=esc(leader)
+        )
+        await ask_to_confirm(update, svc, question, Confirmation("leader", leader=leader))
+        return
+    await reply(update, bind_leader_now(svc, chat, leader))
+
+
+def bind_leader_now(svc: Services, chat: Chat, leader: str) -> str:
+    current = svc.store.binding(chat.id)
+    old = current.leader if current is not None else None
+    if old == leader:
+        return texts.BOT_BINDLEADER_SAME.format(here=here(chat), leader=esc(leader))
     svc.store.bind_leader(chat.id, leader, title=chat_title(chat))
     log.info("chat %d: leader %s → %s", chat.id, old, leader)
     if old is not None:
-        text = texts.BOT_BINDLEADER_REPLACED.format(here=here(chat), old=esc(old), leader=esc(leader))
-    else:
-        text = texts.BOT_BINDLEADER_DONE.format(here=here(chat), leader=esc(leader))
-    await reply(update, text)
+        return texts.BOT_BINDLEADER_REPLACED.format(here=here(chat), old=esc(old), leader=esc(leader))
+    return texts.BOT_BINDLEADER_DONE.format(here=here(chat), leader=esc(leader))
 
 
 @admin_only("unbind")
@@ -180,8 +256,8 @@ async def unbind(update: Update, context: Context) -> None:
         return
     argument = command_argument(update.effective_message)
     if not argument:
-        svc.store.unbind(chat.id)
-        await reply(update, texts.BOT_UNBIND_ALL.format(here=here(chat)))
+        question = texts.BOT_UNBIND_CONFIRM.format(here=here(chat), what=describe_binding(current))
+        await ask_to_confirm(update, svc, question, Confirmation("unbind"))
         return
     found = lookup_units(svc.directory, argument)
     if found.unknown or found.groups:
@@ -267,3 +343,4 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     application.add_handler(CommandHandler("unbind", unbind))
     application.add_handler(CommandHandler("bindings", list_bindings))
     application.add_handler(CommandHandler("invite", invite))
+    application.add_handler(CallbackQueryHandler(confirmed, pattern=f"^{re.escape(CONFIRM_PREFIX)}"))

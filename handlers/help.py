@@ -37,6 +37,7 @@ COMMANDS: dict[str, Audience] = {
     "overdue": "bound",
     "upcoming": "bound",
     "status": "bound",
+    "find": "bound",
     "summary": "bound",
     "bindings": "admin",
     "bind": "admin",

@@ -18,9 +18,10 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from bot import queries, render, texts
+from bot import numerals, queries, render, texts
 from bot.clock import today
-from bot.progress import MEASURE_ID, normalize_measure_id
+from bot.progress import MEASURE_ID, normalize_measure_id, normalize_text
+from bot.search import find_measures, search_words
 from bot.services import Services
 from handlers.chat import Context, is_admin, reply, services
 
@@ -126,7 +127,9 @@ def pages_for(svc: Services, request: ViewRequest, chat_id: int, admin: bool) ->
     if request.view == "s":
         return render.summary_pages(queries.summary(snapshot, scope))
     try:
-        return render.status_pages(queries.measure_status(snapshot, request.extra, svc.store.history))
+        return render.status_pages(
+            queries.measure_status(snapshot, request.extra, svc.store.history, svc.store.acknowledgements)
+        )
     except queries.UnknownMeasure as exc:
         raise Answer(render.unknown_measure_text(exc)) from None
 
@@ -205,14 +208,53 @@ async def upcoming(update: Update, context: Context) -> None:
 
 
 async def status(update: Update, context: Context) -> None:
+    """/status 2-63-1 opens a measure; /status 噪声 (words, no number) finds measures as /find does."""
+    typed = " ".join(context.args or [])
+    if typed and not any(char.isdigit() for char in normalize_text(typed)):
+        await find(update, context)
+        return
     await show(update, context, lambda svc, day: ViewRequest("t", day, extra=measure_arg(context.args)))
+
+
+async def find(update: Update, context: Context) -> None:
+    """/find 噪声: up to 10 measures whose task or text holds the words, each with a button that
+    opens it; a single match opens directly."""
+    svc = services(context)
+    chat = update.effective_chat
+    typed = " ".join(context.args or [])
+    if chat is None:
+        return
+    if not search_words(typed):
+        await reply(update, texts.LV_USAGE_FIND, parse_mode=None)
+        return
+    scope = queries.chat_scope(svc.store.binding(chat.id), is_admin(svc, update), None, texts.LV_EVERYTHING)
+    if isinstance(scope, queries.Refusal):
+        await reply(update, texts.LV_REFUSED_UNBOUND, parse_mode=None)
+        return
+    matches = find_measures(svc.plan, typed)
+    if matches.total == 1:
+        only = matches.measures[0].id
+        await show(update, context, lambda svc, day: ViewRequest("t", day, extra=only))
+        return
+    day = today(svc.clock)
+    buttons = [
+        [
+            InlineKeyboardButton(
+                render.found_button(m), callback_data=ViewRequest("t", day, extra=m.id).callback(1)
+            )
+        ]
+        for m in matches.measures
+    ]
+    markup = InlineKeyboardMarkup(buttons) if buttons else None
+    await reply(update, render.found_text(matches), parse_mode=None, reply_markup=markup)
 
 
 def upcoming_days(args: list[str] | None) -> int:
     if not args:
         return queries.DEFAULT_UPCOMING_DAYS
-    if len(args) == 1 and args[0].isdigit() and int(args[0]) <= queries.MAX_UPCOMING_DAYS:
-        return int(args[0])
+    days = numerals.days("".join(args))
+    if days is not None and days <= queries.MAX_UPCOMING_DAYS:
+        return days
     raise Answer(texts.LV_USAGE_UPCOMING)
 
 
@@ -264,6 +306,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     application.add_handler(CommandHandler("overdue", overdue))
     application.add_handler(CommandHandler("upcoming", upcoming))
     application.add_handler(CommandHandler("status", status))
+    application.add_handler(CommandHandler("find", find))
     application.add_handler(CommandHandler("summary", summary))
     application.add_handler(CommandHandler("mytasks", mytasks))
     application.add_handler(CallbackQueryHandler(page_pressed, pattern=f"^{CALLBACK_PREFIX}"))

@@ -19,6 +19,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Mess
 
 from bot import texts
 from bot.assignments import UnitRole
+from bot.intent import Acknowledgement, Chatter, read_message, record_acknowledgement
 from bot.models import Plan, ProgressEntry, ProgressSource, Status
 from bot.progress import (
     BUTTON_PREFIX,
@@ -194,8 +195,9 @@ def refusal_text(
 
 
 def parse_hint(error: ProgressParseError) -> str:
-    why = texts.BOT_PARSE_PROBLEMS[error.problem.value].format(detail=echo(error.detail))
-    return texts.BOT_PARSE_HINT.format(why=why)
+    return texts.BOT_PARSE_PROBLEMS[error.problem.value].format(
+        detail=echo(error.detail), understood=echo(error.understood)
+    )
 
 
 def record(
@@ -375,26 +377,65 @@ async def report_command(update: Update, context: Context) -> None:
 
 
 async def on_text(update: Update, context: Context) -> None:
-    """Plain text replying to the bot (in groups) or sent to it privately: a progress report."""
+    """Plain text: a report, a 签收 (收到 replying to a digest), or chatter the bot leaves alone.
+
+    ``bot.intent.read_message`` decides which; in a group only a reply to the bot or a message
+    starting with a measure ID and a status is answered.
+    """
     message = update.effective_message
     if message is None or not message.text:
         return
-    replying = is_reply_to_bot(update, context)
-    if not is_private(message.chat) and not replying:
-        return  # people answering each other in the group
     svc = services(context)
+    replying = is_reply_to_bot(update, context)
     hints = digest_context(update, context)
-    parsed = parse(svc, message.text, hints)
-    if isinstance(parsed, ProgressParseError):
-        await reply(update, parse_hint(parsed))
+    intent = read_message(
+        message.text,
+        private=is_private(message.chat),
+        replying_to=hints.measures if replying else None,
+        unit_named=svc.directory.resolve,
+    )
+    if isinstance(intent, Chatter):
+        return
+    if isinstance(intent, Acknowledgement):
+        await acknowledge(update, svc, intent, hints)
+        return
+    if isinstance(intent, ProgressParseError):
+        await reply(update, parse_hint(intent))
         return
     await report_and_confirm(
         update,
         context,
-        parsed,
-        unit=hints.unit(svc, parsed.measure),
+        intent,
+        unit=hints.unit(svc, intent.measure),
         source="reply" if replying else "text",
     )
+
+
+async def acknowledge(update: Update, svc: Services, intent: Acknowledgement, hints: DigestContext) -> None:
+    """Record 签收 and answer with a 👌 reaction; one short line only if the reaction fails."""
+    message, chat, user = update.effective_message, update.effective_chat, update.effective_user
+    if message is None or chat is None:
+        return
+    recorded = record_acknowledgement(
+        svc.store,
+        svc.plan,
+        svc.directory,
+        svc.store.binding(chat.id),
+        intent,
+        svc.clock.now(),
+        digest_unit=lambda measure: hints.unit(svc, measure),
+        user_id=user.id if user else None,
+        user_name=user_label(user),
+    )
+    if not recorded:
+        return
+    log.info("chat %s acknowledged %s", chat.id, ", ".join(intent.measures))
+    try:
+        await message.set_reaction(texts.BOT_ACKNOWLEDGED_REACTION)
+    except TelegramError:
+        log.warning("could not react to an acknowledgement in chat %s", chat.id, exc_info=True)
+        measures = joined(sorted({ack.measure for ack in recorded}))
+        await reply(update, texts.BOT_ACKNOWLEDGED.format(measures=measures, who=esc(user_label(user))))
 
 
 async def on_evidence(update: Update, context: Context) -> None:
@@ -441,6 +482,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     application.add_handler(CommandHandler("report", report_command))
     application.add_handler(CallbackQueryHandler(on_button, pattern=rf"^{BUTTON_PREFIX}\|"))
     application.add_handler(
-        MessageHandler(filters.TEXT & ~filters.COMMAND & (filters.REPLY | filters.ChatType.PRIVATE), on_text)
+        # Every text: with privacy mode off a group's chatter arrives too; on_text leaves it alone.
+        MessageHandler(filters.TEXT & ~filters.COMMAND, on_text)
     )
     application.add_handler(MessageHandler(filters.PHOTO | filters.Document.ALL, on_evidence))

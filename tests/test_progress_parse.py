@@ -81,7 +81,7 @@ def test_reply_to_one_item_digest_needs_no_id() -> None:
         ("2-63-1 进行中 60", ParseProblem.PERCENT_WITHOUT_SIGN),
         ("2-63-1 进行中 进度60", ParseProblem.PERCENT_WITHOUT_SIGN),
         ("2-63-1 60 进行中", ParseProblem.PERCENT_WITHOUT_SIGN),
-        ("2-63-1 完成了", ParseProblem.GLUED_STATUS),
+        ("2-63-1 完成情况良好", ParseProblem.GLUED_STATUS),
         ("2-63-1 已完成已报送评估报告", ParseProblem.GLUED_STATUS),
         ("2-63-1 受阻资金未到位", ParseProblem.GLUED_STATUS),
         ("2-63-1 已完成 60%", ParseProblem.CONTRADICTION),
@@ -121,7 +121,7 @@ def test_numbers_in_the_note_stay_in_the_note(text: str, expected: ProgressRepor
 
 
 def test_what_is_refused_is_quoted_back() -> None:
-    assert parse_progress("2-63-1 完成了") == ProgressParseError(ParseProblem.GLUED_STATUS, "完成了")
+    assert parse_progress("2-63-1 完成啦") == ProgressParseError(ParseProblem.GLUED_STATUS, "完成啦")
     assert parse_progress("2-63-1 进行中 -5%") == ProgressParseError(ParseProblem.BAD_PERCENT, "-5%")
     assert parse_progress("进行中 60", default_measure="3-6-4") == ProgressParseError(
         ParseProblem.PERCENT_WITHOUT_SIGN, "60"

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.sandbox.terminal import sandbox
+from bot.sandbox.terminal import run_sandbox, sandbox, sandbox_start
+from schedules.calendar import WorkCalendar
 from tests.bot_harness import bot_settings, shipped_plan
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -48,7 +49,8 @@ def assert_in_order(out: str, expected_in_order: list[str]) -> None:
 def test_the_readme_example_runs_without_a_token() -> None:
     result = run_cli(["run"], ":date 2023-07-03\n/overdue\n")
     assert result.returncode == 0, result.stderr
-    lines = result.stdout.splitlines()
+    # Outside the plan's year the sandbox also says on which day it started instead of today.
+    lines = [line for line in result.stdout.splitlines() if not line.startswith("[sandbox] 实际日期")]
     assert lines[0].startswith("[sandbox] 沙盒已启动")
     assert lines[1:4] == [
         "[管理员 @ 领导群] > :date 2023-07-03",
@@ -279,3 +281,68 @@ def test_the_sandbox_and_run_read_the_plan_and_directory_given(tmp_path: Path) -
     result = run_cli(["sandbox", "--units", str(missing)], "/help\n")
     assert result.returncode == 2 and f"unit directory {missing} not found" in result.stderr
     assert result.stdout == ""
+
+
+def test_outside_the_plans_year_the_sandbox_starts_on_its_first_workday_and_says_so() -> None:
+    plan, _ = shipped_plan()
+    calendar = WorkCalendar()
+    start = sandbox_start(plan, calendar, date(plan.year + 3, 12, 7))
+    assert start > plan.issued and calendar.is_workday(start)
+    assert all(not calendar.is_workday(day) for day in _days_between(plan.issued, start))
+    within = date(plan.year, 8, 1)
+    assert sandbox_start(plan, calendar, within) == within
+
+
+def _days_between(first: date, last: date) -> list[date]:
+    """The days strictly between two days."""
+    return [date.fromordinal(n) for n in range(first.toordinal() + 1, last.toordinal())]
+
+
+async def test_the_start_line_names_the_real_day_and_the_plans_year() -> None:
+    plan, directory = shipped_plan()
+    out = io.StringIO()
+    start = sandbox_start(plan, WorkCalendar(), date(plan.year + 3, 12, 7))
+    code = await run_sandbox(
+        bot_settings("unused"),
+        plan,
+        directory,
+        start,
+        io.StringIO(""),
+        out,
+        real_today=date(plan.year + 3, 12, 7),
+    )
+    assert code == 0
+    lines = out.getvalue().splitlines()
+    assert lines[0].startswith(f"[sandbox] 沙盒已启动：今天是 {start.isoformat()}")
+    assert lines[1].startswith(f"[sandbox] 实际日期 {plan.year + 3}-12-07 不在行动计划的 {plan.year} 年内")
+    assert ":date 可换到任何一天" in lines[1]
+
+
+async def test_page_buttons_and_a_new_group_can_be_used_from_the_sandbox() -> None:
+    plan, directory = shipped_plan()
+    out = io.StringIO()
+    async with sandbox(bot_settings("unused"), plan, directory, date(2023, 7, 3), out) as world:
+        await world.handle("/mytasks 全部")
+        first = world.api.bot_messages(world.persona.chat)[-1]
+        assert "（第 1/" in first["text"]
+        await world.handle(":page next")
+        assert "（第 2/" in world.api.message(world.persona.chat, first["message_id"])["text"]
+        await world.handle(":page 上一页")
+        assert "（第 1/" in world.api.message(world.persona.chat, first["message_id"])["text"]
+        await world.handle(":page prev")
+        await world.handle(":page sideways")
+
+        await world.handle(":group 区水务局新工作群")
+        group = world.persona.chat
+        assert world.persona.user == world.admin and world.services.store.binding(group.id) is None
+        await world.handle("/bind 通州区水务局")
+        binding = world.services.store.binding(group.id)
+        assert binding is not None and binding.units == ["区水务局"]
+        await world.handle(":admin")
+        await world.handle(":group 区水务局新工作群")
+        assert world.persona.chat.id == group.id
+    transcript = out.getvalue()
+    assert "[sandbox] 已经是第一页了。" in transcript
+    assert "[sandbox] 用法：:page next 或 :page prev" in transcript
+    assert "[sandbox] 您（管理员）在“区水务局新工作群”里，本群尚未绑定。" in transcript
+    assert "✅ 本群已绑定：区水务局" in transcript

@@ -30,7 +30,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from bot import paths, texts
+from bot import numerals, paths, texts
 from bot.clock import TZ, SystemClock
 from bot.commands.common import (
     CommandError,
@@ -43,7 +43,18 @@ from bot.commands.common import (
 )
 from bot.commands.db import in_use_by
 from bot.models import Status
-from bot.progress import RefusalReason, ReportRefusal, check_report, contradiction, describe_items, find_item
+from bot.progress import (
+    CHINESE_PERCENT,
+    STATUS_WORDS,
+    RefusalReason,
+    ReportRefusal,
+    check_report,
+    chinese_percent,
+    contradiction,
+    describe_items,
+    find_item,
+    normalize_text,
+)
 from bot.render import cut, percent_suffix
 from bot.store import Store, StoreError, StoreLocked
 from bot.workflow import open_review, supervision
@@ -58,8 +69,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     parser.add_argument("measure", help="measure id, e.g. 2-63-1")
     parser.add_argument("--unit", required=True, help="the reporting unit (name or alias)")
-    parser.add_argument("--status", required=True, choices=[s.value for s in Status], help="the status")
-    parser.add_argument("--percent", type=_percent, help="percent done, 0-100")
+    parser.add_argument(
+        "--status",
+        required=True,
+        type=_status,
+        help="the status: 已完成, 进行中, 未开始, 受阻, or a word the chat reads as one (完成, 在办 …)",
+    )
+    parser.add_argument("--percent", type=_percent, help="percent done, 0-100 (60, 60%%, 百分之六十, 六成)")
     parser.add_argument("--note", default="", help="what was done or what blocks it")
     parser.add_argument(
         "--item",
@@ -73,11 +89,21 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.set_defaults(func=run)
 
 
+def _status(text: str) -> Status:
+    """A status as the chat reads it: the four names and the words people use for them."""
+    status = STATUS_WORDS.get(normalize_text(text).strip())
+    if status is None:
+        words = "、".join(STATUS_WORDS)
+        raise argparse.ArgumentTypeError(f"not a status: {text!r} (one of {words})")
+    return status
+
+
 def _percent(text: str) -> int:
-    try:
-        value = int(text.strip().rstrip("%％"))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    typed = normalize_text(text).strip()
+    found = CHINESE_PERCENT.fullmatch(typed)
+    value = chinese_percent(found) if found is not None else numerals.number(typed.rstrip("%"))
+    if value is None:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}")
     if not 0 <= value <= 100:
         raise argparse.ArgumentTypeError(f"must be between 0 and 100, got {value}")
     return value
@@ -114,7 +140,7 @@ def _check_db_path(path: Path) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    status = Status(args.status)
+    status: Status = args.status
     if (problem := contradiction(status, args.percent)) is not None:
         raise CommandError(f"{problem} contradicts itself; nothing recorded")
     plan, directory = load_plan_and_directory(args.plan, args.units)

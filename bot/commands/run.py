@@ -291,7 +291,8 @@ def _sandbox_db(settings: Settings, db: Path | None) -> Path | None:
 
 
 def _sandbox(settings: Settings, day: date | None, db: Path | None = None) -> int:
-    from bot.sandbox.terminal import run_sandbox
+    from bot.sandbox.terminal import run_sandbox, sandbox_start
+    from schedules.calendar import WorkCalendar
 
     db = _sandbox_db(settings, db)
     plan, directory = load_plan_and_directory(settings.plan_path, settings.units_path)
@@ -299,8 +300,9 @@ def _sandbox(settings: Settings, day: date | None, db: Path | None = None) -> in
     if logging.getLogger().level > logging.DEBUG:
         logging.getLogger().setLevel(logging.WARNING)
     today = day or SystemClock().now().date()
+    start = today if day is not None else sandbox_start(plan, WorkCalendar(), today)
     try:
-        return asyncio.run(run_sandbox(settings, plan, directory, today, db=db))
+        return asyncio.run(run_sandbox(settings, plan, directory, start, db=db, real_today=today))
     except StoreError as error:
         # Opened before anything runs: a locked (the bot or another sandbox has it) or damaged file.
         raise CommandError(str(error)) from None

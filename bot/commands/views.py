@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any
 
-from bot import queries, render, texts
+from bot import numerals, queries, render, texts
 from bot.clock import SystemClock
 from bot.commands.common import (
     CommandError,
@@ -118,10 +118,9 @@ def _annex(text: str) -> int:
 
 
 def _days(text: str) -> int:
-    try:
-        days = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number of days: {text!r}") from None
+    days = numerals.days(text)
+    if days is None:
+        raise argparse.ArgumentTypeError(f"not a number of days: {text!r} (write 14, 14天, 两周 or 三十天)")
     if not 0 <= days <= queries.MAX_UPCOMING_DAYS:
         raise argparse.ArgumentTypeError(f"days must be 0-{queries.MAX_UPCOMING_DAYS}, not {days}")
     return days
@@ -165,7 +164,7 @@ def _summary(args: argparse.Namespace) -> int:
 def _status(args: argparse.Namespace) -> int:
     def show(snap: queries.Snapshot, store: Store) -> str:
         try:
-            result = queries.measure_status(snap, args.measure, store.history)
+            result = queries.measure_status(snap, args.measure, store.history, store.acknowledgements)
         except queries.UnknownMeasure as exc:
             raise CommandError(_unknown_measure(exc)) from None
         return _dump(result.to_json()) if args.json else render.status_pages(result, limit=None)[0]

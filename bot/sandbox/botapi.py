@@ -51,7 +51,7 @@ log = logging.getLogger(__name__)
 JSONDict = dict[str, Any]
 FaultKind = Literal["429", "500", "slow", "lost"]
 ChatType = Literal["private", "group", "supergroup"]
-EventKind = Literal["sent", "edited", "deleted"]
+EventKind = Literal["sent", "edited", "deleted", "reacted"]
 
 DEFAULT_TOKEN = "123456789:SANDBOX-token-not-a-real-secret"
 MAX_TEXT_LENGTH = 4096
@@ -144,7 +144,8 @@ class FakeChat:
 
 @dataclass(frozen=True)
 class BotEvent:
-    """Something the bot did to a chat: sent, edited or deleted a message (``message`` is its new state)."""
+    """Something the bot did to a chat: sent, edited or deleted a message (``message`` is its new state),
+    or reacted to one (``message`` is the message reacted to, its ``bot_reaction`` the emoji)."""
 
     kind: EventKind
     chat: FakeChat
@@ -436,6 +437,13 @@ def command_entities(text: str) -> list[JSONDict]:
 
 
 # --------------------------------------------------------------------------------------------------
+# Some of the emoji Telegram accepts as a reaction (ReactionEmoji); others are refused as there.
+ALLOWED_REACTIONS = frozenset(
+    ["👍", "👎", "❤", "🔥", "🎉", "🤔", "👏", "👌", "🙏", "✍", "🤝", "👀", "💯", "⚡"]
+)
+
+
+# --------------------------------------------------------------------------------------------------
 # Parameter decoding: PTB sends every value as a string, complex ones JSON-encoded
 # --------------------------------------------------------------------------------------------------
 
@@ -557,6 +565,8 @@ class BotApiServer:
         self.errors: list[tuple[str, int, str]] = []
         self.events: list[BotEvent] = []
         self.callback_answers: list[JSONDict] = []
+        self.reactions: dict[tuple[int, int], list[str]] = {}
+        """The bot's reaction emoji on a message, by (chat id, message id)."""
         self.deliveries: list[WebhookDelivery] = []
         self.webhook_retry_delays = tuple(webhook_retry_delays)
         self.webhook_timeout = webhook_timeout
@@ -601,6 +611,7 @@ class BotApiServer:
                 "editMessageReplyMarkup": self._edit_message_reply_markup,
                 "deleteMessage": self._delete_message,
                 "answerCallbackQuery": self._answer_callback_query,
+                "setMessageReaction": self._set_message_reaction,
                 "sendDocument": self._send_document,
                 "sendPhoto": self._send_photo,
                 "sendChatAction": self._send_chat_action,
@@ -1319,6 +1330,26 @@ class BotApiServer:
         )
         self._wake()
         return True
+
+    async def _set_message_reaction(self, params: Params, uploads: Uploads) -> bool:
+        state = self._target_chat(params, sending=False)
+        message_id = _int_param(params, "message_id", empty_reason="message identifier is not specified")
+        message = state.messages.get(message_id) if message_id is not None else None
+        if message is None:
+            raise bad_request("message to react not found")
+        reaction = _json_param(params, "reaction", "can't parse reaction types JSON object") or []
+        if not isinstance(reaction, list) or not all(isinstance(each, dict) for each in reaction):
+            raise bad_request("can't parse reaction types JSON object")
+        emoji = [str(each.get("emoji", "")) for each in reaction if each.get("type") == "emoji"]
+        if any(each not in ALLOWED_REACTIONS for each in emoji):
+            raise bad_request("REACTION_INVALID")
+        self.reactions[(state.chat.id, message["message_id"])] = emoji
+        self._emit(BotEvent("reacted", state.chat, {**message, "bot_reaction": emoji}))
+        return True
+
+    def reaction(self, chat: FakeChat | int, message_id: int) -> list[str]:
+        """The bot's reaction emoji on a message (none: [])."""
+        return list(self.reactions.get((self.chat(chat).id, message_id), []))
 
     async def _get_file(self, params: Params, uploads: Uploads) -> JSONDict:
         file_id = _text_param(params, "file_id")

@@ -24,12 +24,13 @@ import threading
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import date, time
+from datetime import date, time, timedelta
 from pathlib import Path
 from typing import TextIO
 
 from pydantic import SecretStr
 
+from bot import texts
 from bot.app import CALENDAR_KEY, SENDER_KEY, App, build_application, polling
 from bot.clock import FIRST_DAY, LAST_DAY, FakeClock, parse_day
 from bot.config import Settings
@@ -40,6 +41,7 @@ from bot.progress import BUTTON_STATUSES, normalize_text, parse_button
 from bot.sandbox.botapi import DEFAULT_TOKEN, BotApiServer, BotEvent, FakeChat, FakeUser, JSONDict
 from bot.services import Services
 from bot.store import Store
+from schedules.calendar import WorkCalendar
 from schedules.dispatch import SendDigest, run_reminders
 from schedules.policy import Digest
 
@@ -57,6 +59,14 @@ STRANGER_CHAT_TITLE = "未绑定的群"
 PRIVATE_CHAT_NAME = "私聊"
 DEMO_LEADER = "倪德才"
 LEADER_CHAT_TITLE = "领导群"
+NEW_GROUP_BASE = -20000
+"""Groups made by ``:group`` get ids below this, clear of the units' and leaders' groups."""
+PAGE_WORDS = {
+    "next": texts.LV_BUTTON_NEXT,
+    "下一页": texts.LV_BUTTON_NEXT,
+    "prev": texts.LV_BUTTON_PREV,
+    "上一页": texts.LV_BUTTON_PREV,
+}
 # The simulated clock's time of day: after a typical BOT_REMIND_AT, as reminders are ticked by hand.
 SANDBOX_TIME = time(9, 30)
 SANDBOX_COMMANDS = (
@@ -73,6 +83,8 @@ SANDBOX_COMMANDS = (
     "file",
     "replyphoto",
     "replyfile",
+    "page",
+    "group",
     "help",
 )
 SANDBOX_HELP = """沙盒命令（其余每行都作为当前身份在当前群里发出的消息）：
@@ -89,6 +101,8 @@ SANDBOX_HELP = """沙盒命令（其余每行都作为当前身份在当前群�
   :file 文件名 [说明]  发送一个文件
   :replyphoto [说明]   回复本群最近一条提醒，发送一张照片（提醒只有一项时可不写编号）
   :replyfile 文件名 [说明]  回复本群最近一条提醒，发送一个文件
+  :page next|prev      点本群最近一条分页回答的“下一页 ▶”或“◀ 上一页”（也可写 下一页、上一页）
+  :group 群名          以管理员身份进入一个新建的、尚未绑定的群（演练 /bind、/invite）
   :help                显示本帮助"""
 
 
@@ -211,6 +225,10 @@ class Sandbox:
         """Print what the bot did: in full in the current chat, as one line elsewhere."""
         if event.kind == "deleted":
             return
+        if event.kind == "reacted":
+            where = "" if event.chat.id == self.persona.chat.id else f" → {event.chat.name}"
+            self.print(f"[bot{where}] {' '.join(event.message.get('bot_reaction', []))}（回应上一条消息）")
+            return
         text = event.message.get("text") or event.message.get("caption") or ""
         verb = "（已修改）" if event.kind == "edited" else ""
         if event.chat.id != self.persona.chat.id:
@@ -258,6 +276,8 @@ class Sandbox:
             "file": self.file,
             "replyphoto": self.reply_photo,
             "replyfile": self.reply_file,
+            "page": self.page,
+            "group": self.open_group,
             "help": lambda _: self.print(SANDBOX_HELP),
         }
         assert set(actions) == set(SANDBOX_COMMANDS)
@@ -389,6 +409,44 @@ class Sandbox:
                         return
         raise SandboxError(f"{self.persona.chat.name} 的提醒里没有 {measure} 的按钮。")
 
+    async def page(self, text: str) -> None:
+        """Press the page button of the latest paged answer in this chat, as a person would."""
+        wanted = PAGE_WORDS.get(text.strip().lower())
+        if wanted is None:
+            raise SandboxError("用法：:page next 或 :page prev（也可写 下一页、上一页）")
+        for message in reversed(self.api.bot_messages(self.persona.chat)):
+            buttons = [b for row in message.get("reply_markup", {}).get("inline_keyboard", []) for b in row]
+            if not any(b["text"] in PAGE_WORDS.values() or "/" in b["text"] for b in buttons):
+                continue
+            button = next((b for b in buttons if b["text"] == wanted), None)
+            if button is None:
+                edge = "最后一页" if wanted == texts.LV_BUTTON_NEXT else "第一页"
+                raise SandboxError(f"已经是{edge}了。")
+            query = await self.api.user_presses(
+                self.persona.chat, self.persona.user, message["message_id"], button["callback_data"]
+            )
+            await self.api.idle()
+            answer = self.api.callback_answer(query)
+            if answer is not None and answer.get("text"):
+                self.print(f"[bot 提示] {answer['text']}")
+            return
+        raise SandboxError(f"{self.persona.chat.name} 里没有可以翻页的回答。")
+
+    def open_group(self, name: str) -> None:
+        """A new group named ``name``, nobody bound it, the admin in it: rehearse /bind and /invite.
+        The same name again goes back to that group."""
+        title = name.strip()
+        if not title:
+            raise SandboxError("用法：:group 群名，例如 :group 区水务局工作群（新）")
+        chats = self.api.chats()
+        found = next((chat for chat in chats if chat.title == title and chat.id <= NEW_GROUP_BASE), None)
+        if found is None:
+            chat_id = min([NEW_GROUP_BASE + 1, *(chat.id for chat in chats if chat.id <= NEW_GROUP_BASE)]) - 1
+            found = self.api.group(chat_id, title)
+        self.persona = Persona(self.admin, found)
+        binding = self.services.store.binding(found.id)
+        self.print(f"[sandbox] 您（管理员）在“{title}”里" + ("，本群尚未绑定。" if binding is None else "。"))
+
     async def reply(self, text: str) -> None:
         if not text:
             raise SandboxError("用法：:reply 文字")
@@ -455,6 +513,14 @@ async def sandbox(
         store.close()
 
 
+def sandbox_start(plan: Plan, calendar: WorkCalendar, today: date) -> date:
+    """The day a sandbox starts on when none is pinned: today, within the plan's year; otherwise the
+    plan's first workday after its issue, as everything would be "逾期 1256 天" after the year ends."""
+    if today.year == plan.year:
+        return today
+    return calendar.on_or_after(plan.issued + timedelta(days=1))
+
+
 async def run_sandbox(
     settings: Settings,
     plan: Plan,
@@ -463,12 +529,19 @@ async def run_sandbox(
     lines: TextIO = sys.stdin,
     out: TextIO = sys.stdout,
     db: Path | None = None,
+    real_today: date | None = None,
 ) -> int:
+    """Run the sandbox on ``day``; ``real_today``, when it is another day, is said to be outside the plan."""
     async with sandbox(settings, plan, directory, day, out, db) as world:
         world.print(
             f"[sandbox] 沙盒已启动：今天是 {day.isoformat()}，"
             f"您是管理员（{LEADER_CHAT_TITLE}，{DEMO_LEADER}）。输入 :help 查看沙盒命令。"
         )
+        if real_today is not None and real_today != day:
+            world.print(
+                f"[sandbox] 实际日期 {real_today.isoformat()} 不在行动计划的 {plan.year} 年内，"
+                f"沙盒从印发（{plan.issued.isoformat()}）后的第一个工作日开始；:date 可换到任何一天。"
+            )
         if db is not None:
             world.print(
                 f"[sandbox] 数据库：{db}（绑定和报告写入此文件，可用命令行查询：status 编号 --db {db}）"
