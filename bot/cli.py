@@ -33,6 +33,7 @@ COMMANDS: dict[str, str] = {
     "status": "views",
     "summary": "views",
     "mytasks": "views",
+    "export": "export",
     "run": "run",
     "sandbox": "run",
     "db": "db",

@@ -471,3 +471,125 @@ SV_STATUS_REVIEW = {
     "returned": "{unit}：{day} 报已完成，{by} 退回（{reason}）",
 }
 SV_STATUS_CHASED = "{unit}：{day} {by} 催办（{item}）"
+# --- section: reports ---
+# The 督办台账 workbook, the Word 通报, the chart and the monthly 通报 text (bot/reports.py,
+# bot/workbook.py, bot/worddoc.py, bot/chart.py, handlers/reports.py). Plain text, no HTML.
+RPT_FILENAME = "督办台账-{day}.{suffix}"
+RPT_CHART_FILENAME = "完成情况-{day}.png"
+RPT_TITLE = "{plan}　督办台账"
+RPT_AS_OF = "截至 {day}　范围：{scope}"
+RPT_NOT_REPORTED = "未报告"
+RPT_NO_RATE = "—"
+RPT_ITEM_KINDS = {"deadline": "截止", "milestone": "节点", "window": "时段", "checkin": "定期报送"}
+RPT_PAIR = "{measure} {unit}"
+RPT_AND_MORE = " 等 {count} 项"
+RPT_SCORE = "{unit}（办结率 {rate}，逾期 {overdue} 项）"
+
+RPT_SHEET_SUMMARY = "汇总"
+RPT_SHEET_OVERDUE = "逾期"
+RPT_SHEET_LEDGER = "台账"
+RPT_SHEET_RANKING = "通报"
+
+RPT_SUMMARY_HEADERS = [
+    "范围",
+    "措施数",
+    "已完成",
+    "部分完成",
+    "进行中",
+    "未开始",
+    "受阻",
+    "逾期",
+    "完成率",
+    "状态",
+]
+RPT_SUMMARY_TOTAL_SECTION = "合计与各附件（按措施计）"
+RPT_SUMMARY_UNIT_SECTION = "各单位（按本单位报告计）"
+RPT_SUMMARY_CHART = "各附件完成情况"
+RPT_SUMMARY_CHART_Y = "措施数"
+RPT_OVERDUE_HEADERS = [
+    "编号",
+    "重点任务",
+    "事项",
+    "事项内容",
+    "到期日",
+    "逾期天数",
+    "逾期工作日",
+    "单位",
+    "角色",
+    "牵头领导",
+    "最新状态",
+    "进度",
+    "说明",
+    "更新时间",
+]
+RPT_LEDGER_HEADERS = [
+    "编号",
+    "附件",
+    "重点任务",
+    "措施内容",
+    "完成时限",
+    "单位",
+    "角色",
+    "牵头领导",
+    "最新状态",
+    "进度",
+    "说明",
+    "更新时间",
+    "佐证材料数",
+    "状态",
+]
+RPT_RANKING_HEADERS = [
+    "名次",
+    "单位",
+    "到期事项",
+    "已办结",
+    "按期完成",
+    "逾期项数",
+    "办结率",
+    "按期完成率",
+    "按时报送率",
+]
+RPT_RANKING_NOTE = (
+    "说明：办结率 = 已办结事项 ÷ 截至当日已到期事项（截止日和节点）；"
+    "按期完成率 = 在到期日前报告已完成的事项 ÷ 已到期事项；"
+    "逾期项数 = 逾期表中该单位的行数；"
+    "按时报送率 = 有进展报告的月份 ÷ 应报送月份"
+    "（自计划印发后第一个整月至上月，月调度上线前以当月任一报告计）。"
+    "排序：办结率、按期完成率从高到低，逾期项数从少到多，按时报送率从高到低，相同时按单位名称。"
+    "尚无到期事项的单位列在最后，不排名次。"
+)
+RPT_LIGHT_WORDS = {"🟢": "正常", "🟡": "关注", "🔴": "逾期"}
+
+RPT_DOC_TITLE = "{plan}推进情况通报"
+RPT_DOC_DATE = "（截至 {day}）"
+RPT_DOC_TOTALS = (
+    "截至 {today}，{scope}共有措施 {total} 项，其中已完成 {complete} 项，推进中 {in_progress} 项，"
+    "未开始 {not_started} 项，受阻 {blocked} 项。"
+)
+RPT_DOC_OVERDUE = "逾期未完成的事项 {items} 项，涉及 {units} 个单位，共 {rows} 条（见逾期事项表）。"
+RPT_DOC_RANKING = "按办结率等指标排名，靠前的单位：{best}；相对滞后的单位：{lagging}。"
+RPT_DOC_RANKING_HEADING = "一、各单位排名"
+RPT_DOC_OVERDUE_HEADING = "二、逾期事项"
+RPT_DOC_OVERDUE_HEADERS = ["编号", "重点任务", "事项", "到期日", "逾期天数", "单位", "角色", "最新状态"]
+
+RPT_CHART_TITLE = "各附件完成率（截至 {day}）"
+RPT_CHART_LAGGING = "办结率靠后的单位"
+RPT_CHART_RATE = "完成率 %"
+RPT_CHART_NONE = "暂无排名"
+RPT_CHART_BAR = "{rate:.0f}%，逾期 {overdue} 项"
+
+RPT_BULLETIN = (
+    "📋 {year}年{month}月 推进情况通报（截至 {today}，{scope}）\n"
+    "措施 {total} 项，已完成 {complete} 项，有逾期事项的 {overdue} 项。\n"
+    "✅ 上月报告完成 {completions} 项：{completions_list}\n"
+    "⏰ 上月新增逾期 {newly} 项：{newly_list}\n"
+    "⛔ 受阻 {blocked} 项：{blocked_list}\n"
+    "🏅 排名靠前：{best}\n"
+    "⚠️ 相对滞后：{lagging}\n"
+    "详见所附督办台账。"
+)
+RPT_USAGE_EXPORT = "用法：/export [单位|领导|附件N|全部]"
+RPT_USAGE_CHART = "用法：/chart [单位|领导|附件N|全部]"
+RPT_EXPORT_CAPTION = "督办台账（截至 {day}，{scope}）"
+RPT_CHART_CAPTION = "各附件完成率和办结率靠后的单位（截至 {day}，{scope}）"
+RPT_EXPORT_FAILED = "生成报表时出错，请稍后再试或联系管理员。"

@@ -44,6 +44,7 @@ CASES: dict[str, list[str]] = {
     "upcoming": ["upcoming", "--date", "2023-06-20", "--db", "{db}"],
     "status": ["status", "3-6-4", "--date", "2023-07-03", "--db", "{db}"],
     "summary": ["summary", "--date", "2023-07-03", "--db", "{db}"],
+    "export": ["export", "--date", "2023-07-03", "-o", "{tmp}/督办台账.xlsx", "--db", "{db}"],
     "mytasks": ["mytasks", "--unit", "区水务局", "--date", "2023-07-03", "--db", "{db}"],
     "run": ["run", "--date", "2023-07-03"],  # no token: the sandbox
     "sandbox": ["sandbox", "--date", "2023-07-03"],
@@ -77,6 +78,7 @@ CASES: dict[str, list[str]] = {
 EXPECTED_OUTPUT = {
     "calendar": "2023-10-07",
     "status": "3-6-4",
+    "export": "督办台账.xlsx",
     "report": "已记录 2-63-1",
     "run": "沙盒已启动",
     "sandbox": "沙盒已启动",

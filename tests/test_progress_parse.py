@@ -5,13 +5,14 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from bot.assignments import UnitRole
 from bot.directory import Directory, Group, Unit
 from bot.models import Deadline, Measure, Plan, ProgressEntry, Status
 from bot.progress import (
+    STATUS_WORDS,
     ParseProblem,
     ProgressParseError,
     ProgressReport,
@@ -317,6 +318,7 @@ def test_a_number_without_its_percent_sign_is_refused(number: int, measure: str,
 def test_a_status_word_run_into_other_words_is_refused_never_guessed(
     word: str, tail: str, measure: str
 ) -> None:
+    assume(f"{word}{tail}" not in STATUS_WORDS)  # 完成了 is a status word of its own
     parsed = parse_progress(f"{measure} {word}{tail}")
     assert isinstance(parsed, ProgressParseError) and parsed.problem is ParseProblem.GLUED_STATUS
     assert parsed.detail.startswith(word)

@@ -1,0 +1,507 @@
+"""The supervision office's reports as data: the 督办台账 workbook's rows, the unit ranking and the
+monthly 通报. Writing them to a file is ``bot.workbook`` (Excel), ``bot.worddoc`` (Word) and
+``bot.chart`` (PNG); this module decides what is in them.
+
+Pure: the day comes in with the snapshot, work days through a ``WorkdayCount``. Every figure is
+built from the leader views' own queries (``bot.queries``): the 逾期 rows are the rows of
+``queries.overdue`` for the same day and scope, the 汇总 rows are ``queries.summary``, and a
+台账 row is a unit of ``queries.measure_status``. Nothing here decides again what is overdue.
+
+The ranking (通报) ranks units by results, never by chat activity:
+
+* 办结率 = items completed / items due so far, where an item due so far is a dated item (deadline
+  or milestone) whose day has passed, and it is completed when it is not on the overdue list;
+* 按期完成率 = items completed by their due day / items due so far (the day the unit, or for a
+  co unit the measure as a whole, was last reported 已完成);
+* 逾期项数 = the unit's rows on the overdue list;
+* 按时报送率 = months the unit reported in / months since the plan's first full month. Until the
+  monthly progress request (月调度) exists, any report dated in a month answers that month.
+
+Order: 办结率, then 按期完成率 (both high first), 逾期项数 (low first), 按时报送率 (high first), and
+the unit's name, so equal results always come out in the same order. A unit with nothing due
+yet has no 办结率: it is listed after the ranked units, without a place.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from bot import queries, texts
+from bot.assignments import Light
+from bot.models import Measure, ProgressEntry, Status
+
+WorkdayCount = Callable[[date, date], int]
+"""Work days after the first day up to and including the second (0 when the second is not later)."""
+
+BULLETIN_TOP = 3
+"""Best and lagging units named in the monthly 通报."""
+BULLETIN_LIST = 5
+"""Measures named per line of the 通报 text before "等 N 项"."""
+
+
+def no_workdays(start: date, end: date) -> int:
+    """A WorkdayCount for callers without a calendar: Monday to Friday."""
+    days = 0
+    day = start + timedelta(days=1)
+    while day <= end:
+        days += day.weekday() < 5
+        day += timedelta(days=1)
+    return days
+
+
+# --- rows -------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OverdueRow:
+    """One row of the 逾期 sheet: one unit and one of its overdue items (a row of ``overdue --json``)."""
+
+    measure: str
+    task: str
+    item_kind: str
+    item_text: str
+    due: date | None
+    days_overdue: int
+    workdays_overdue: int
+    unit: str
+    role: str
+    leaders: str
+    status: str
+    percent: int | None
+    note: str
+    updated: date | None
+    light: Light
+
+
+@dataclass(frozen=True)
+class LedgerRow:
+    """One row of the 台账 sheet: a measure and one of its responsible units as of the day."""
+
+    measure: str
+    annex: int
+    task: str
+    text: str
+    deadline: str
+    unit: str
+    role: str
+    leaders: str
+    status: str
+    percent: int | None
+    note: str
+    updated: date | None
+    evidence: int
+    light: Light
+
+
+@dataclass(frozen=True)
+class UnitScore:
+    """One unit's line in the ranking; rates are 0..1, None when there is nothing to divide by."""
+
+    unit: str
+    due: int
+    completed: int
+    on_time: int
+    overdue: int
+    months: int
+    months_reported: int
+    place: int | None = None
+
+    @property
+    def completion_rate(self) -> float | None:
+        return self.completed / self.due if self.due else None
+
+    @property
+    def on_time_rate(self) -> float | None:
+        return self.on_time / self.due if self.due else None
+
+    @property
+    def reporting_rate(self) -> float | None:
+        return self.months_reported / self.months if self.months else None
+
+
+@dataclass(frozen=True)
+class Report:
+    """Everything the workbook, the Word 通报 and the chart show, as of one day for one scope."""
+
+    plan_title: str
+    today: date
+    scope: queries.Scope
+    summary: queries.Summary
+    overdue: queries.UnitReport
+    overdue_rows: list[OverdueRow]
+    ledger: list[LedgerRow]
+    ranking: list[UnitScore]
+
+    @property
+    def ranked(self) -> list[UnitScore]:
+        return [score for score in self.ranking if score.place is not None]
+
+    def best(self, count: int = BULLETIN_TOP) -> list[UnitScore]:
+        return self.ranked[:count]
+
+    def lagging(self, count: int = BULLETIN_TOP) -> list[UnitScore]:
+        """The last ``count`` ranked units, worst first, never one already among the best."""
+        ranked = self.ranked
+        best = {score.unit for score in self.best(count)}
+        return [score for score in reversed(ranked[-count:]) if score.unit not in best]
+
+
+def build_report(
+    snapshot: queries.Snapshot,
+    scope: queries.Scope,
+    history: queries.History,
+    workdays: WorkdayCount = no_workdays,
+) -> Report:
+    """The whole report for ``scope`` as of ``snapshot.today``.
+
+    ``history(measure_id)`` is ``Store.history``: every report on the measure, oldest first. It is
+    read once per measure in scope.
+    """
+    index = snapshot.index
+    today = snapshot.today
+    measures = index.measures_in(scope)
+    reports = _HistoryCache(history, today)
+    overdue = queries.overdue(snapshot, scope)
+    overdue_rows = _overdue_rows(snapshot, overdue, workdays)
+    ledger: list[LedgerRow] = []
+    for measure in measures:
+        status = queries.measure_status(snapshot, measure.id, reports)
+        in_scope = {row.unit for row in index.rows_in(measure, scope)}
+        ledger.extend(_ledger_row(snapshot, measure, unit) for unit in status.units if unit.unit in in_scope)
+    ranking = rank_units(snapshot, scope, measures, overdue, reports)
+    return Report(
+        plan_title=snapshot.plan.title,
+        today=today,
+        scope=scope,
+        summary=queries.summary(snapshot, scope),
+        overdue=overdue,
+        overdue_rows=overdue_rows,
+        ledger=ledger,
+        ranking=ranking,
+    )
+
+
+class _HistoryCache:
+    """``history`` read once per measure, reports dated after today left out (as the views do)."""
+
+    def __init__(self, history: queries.History, today: date) -> None:
+        self._history = history
+        self._today = today
+        self._found: dict[str, list[ProgressEntry]] = {}
+
+    def __call__(self, measure_id: str) -> list[ProgressEntry]:
+        found = self._found.get(measure_id)
+        if found is None:
+            found = [e for e in self._history(measure_id) if e.at.date() <= self._today]
+            self._found[measure_id] = found
+        return found
+
+
+def item_kind_label(kind: str) -> str:
+    return texts.RPT_ITEM_KINDS.get(kind, kind)
+
+
+def _overdue_rows(
+    snapshot: queries.Snapshot, report: queries.UnitReport, workdays: WorkdayCount
+) -> list[OverdueRow]:
+    plan = snapshot.plan
+    rows = []
+    for group in report.groups:
+        for unit_item in group.items:
+            measure, item, entry = unit_item.measure, unit_item.item, unit_item.entry
+            rows.append(
+                OverdueRow(
+                    measure=measure.id,
+                    task=measure.task,
+                    item_kind=item_kind_label(item.kind) if item is not None else "",
+                    item_text=item.text if item is not None else "",
+                    due=item.due if item is not None else None,
+                    days_overdue=max(unit_item.days_overdue, 0),
+                    workdays_overdue=workdays(item.due, report.today) if item is not None else 0,
+                    unit=group.unit,
+                    role=plan.role_word(measure.annex, unit_item.role, short=False),
+                    leaders=texts.LIST_SEPARATOR.join(snapshot.index.leaders[measure.id]),
+                    status=entry.status.value if entry is not None else texts.RPT_NOT_REPORTED,
+                    percent=entry.percent if entry is not None else None,
+                    note=entry.note if entry is not None else "",
+                    updated=entry.at.date() if entry is not None else None,
+                    light=unit_item.light,
+                )
+            )
+    return rows
+
+
+def _ledger_row(snapshot: queries.Snapshot, measure: Measure, unit: queries.UnitStatus) -> LedgerRow:
+    entry = unit.latest
+    if entry is not None:
+        status = entry.status.value
+    elif unit.covered:
+        status = Status.DONE.value
+    else:
+        status = texts.RPT_NOT_REPORTED
+    return LedgerRow(
+        measure=measure.id,
+        annex=measure.annex,
+        task=measure.task,
+        text=measure.text,
+        deadline=measure.deadline.raw,
+        unit=unit.unit if unit.assigned else unit.unit + texts.UNASSIGNED,
+        role=snapshot.plan.role_word(measure.annex, unit.role, short=False),
+        leaders=texts.LIST_SEPARATOR.join(snapshot.index.leaders[measure.id]),
+        status=status,
+        percent=entry.percent if entry is not None else None,
+        note=entry.note if entry is not None else "",
+        updated=entry.at.date() if entry is not None else None,
+        evidence=len(unit.evidence),
+        light=unit.light,
+    )
+
+
+# --- the ranking ------------------------------------------------------------------------------------
+
+
+def reporting_months(issued: date, today: date) -> list[tuple[int, int]]:
+    """The months a unit is asked to have reported in by ``today``: from the first full month after
+    the plan was issued to the last month that is over."""
+    year, month = (issued.year, issued.month + 1) if issued.day > 1 else (issued.year, issued.month)
+    if month > 12:
+        year, month = year + 1, 1
+    months = []
+    while (year, month) < (today.year, today.month):
+        months.append((year, month))
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return months
+
+
+def done_since(entries: Sequence[ProgressEntry]) -> date | None:
+    """The day a unit's current 已完成 began (its reports oldest first), None if it is not 已完成."""
+    since: date | None = None
+    for entry in sorted(entries, key=lambda e: (e.at, e.seq)):
+        done = entry.status is Status.DONE
+        since = (since or entry.at.date()) if done else None
+    return since
+
+
+def rank_units(
+    snapshot: queries.Snapshot,
+    scope: queries.Scope,
+    measures: Iterable[Measure],
+    overdue: queries.UnitReport,
+    history: queries.History,
+) -> list[UnitScore]:
+    """Every unit responsible in the scope with its figures, ranked (see the module docstring)."""
+    index = snapshot.index
+    today = snapshot.today
+    overdue_keys: dict[str, set[tuple[str, date | None]]] = {}
+    overdue_count: dict[str, int] = {}
+    for group in overdue.groups:
+        overdue_count[group.unit] = len(group.items)
+        overdue_keys[group.unit] = {(i.measure.id, i.item.due if i.item else None) for i in group.items}
+    months = reporting_months(snapshot.plan.issued, today)
+    month_set = set(months)
+    due: dict[str, int] = {}
+    completed: dict[str, int] = {}
+    on_time: dict[str, int] = {}
+    reported: dict[str, set[tuple[int, int]]] = {}
+    for measure in measures:
+        entries = history(measure.id)
+        by_unit: dict[str, list[ProgressEntry]] = {}
+        for entry in entries:
+            by_unit.setdefault(entry.unit, []).append(entry)
+        lead_done = [done_since(by_unit.get(unit, [])) for unit in index.leads[measure.id]]
+        complete_on = (
+            max(d for d in lead_done if d is not None)
+            if snapshot.complete(measure) and lead_done and None not in lead_done
+            else None
+        )
+        passed = [item for item in index.items[measure.id] if item.due < today]
+        for row in index.rows_in(measure, scope):
+            if not row.assigned:
+                continue
+            unit = row.unit
+            due.setdefault(unit, 0)
+            reported.setdefault(unit, set())
+            own = by_unit.get(unit, [])
+            reported[unit].update(
+                (e.at.year, e.at.month) for e in own if (e.at.year, e.at.month) in month_set
+            )
+            finished = [d for d in (done_since(own), complete_on) if d is not None]
+            finished_on = min(finished) if finished else None
+            late = overdue_keys.get(unit, set())
+            for item in passed:
+                due[unit] += 1
+                if (measure.id, item.due) in late:
+                    continue
+                completed[unit] = completed.get(unit, 0) + 1
+                if finished_on is not None and finished_on <= item.due:
+                    on_time[unit] = on_time.get(unit, 0) + 1
+    scores = [
+        UnitScore(
+            unit=unit,
+            due=due[unit],
+            completed=completed.get(unit, 0),
+            on_time=on_time.get(unit, 0),
+            overdue=overdue_count.get(unit, 0),
+            months=len(months),
+            months_reported=len(reported[unit]),
+        )
+        for unit in due
+    ]
+    return place_units(scores)
+
+
+def _rate_key(rate: float | None) -> float:
+    return -(rate if rate is not None else -1.0)
+
+
+def place_units(scores: Iterable[UnitScore]) -> list[UnitScore]:
+    """Ranked units first (1, 2, …), then units with nothing due yet (no place), each by name."""
+    ranked = sorted(
+        (s for s in scores if s.due),
+        key=lambda s: (
+            _rate_key(s.completion_rate),
+            _rate_key(s.on_time_rate),
+            s.overdue,
+            _rate_key(s.reporting_rate),
+            s.unit,
+        ),
+    )
+    unranked = sorted((s for s in scores if not s.due), key=lambda s: s.unit)
+    placed = [
+        UnitScore(s.unit, s.due, s.completed, s.on_time, s.overdue, s.months, s.months_reported, place)
+        for place, s in enumerate(ranked, start=1)
+    ]
+    return placed + unranked
+
+
+def percent_text(rate: float | None) -> str:
+    return texts.RPT_NO_RATE if rate is None else f"{rate * 100:.1f}%"
+
+
+# --- the monthly 通报 -------------------------------------------------------------------------------
+
+
+def previous_month(day: date) -> tuple[date, date]:
+    """The first and last day of the month before ``day``'s."""
+    last = day.replace(day=1) - timedelta(days=1)
+    return last.replace(day=1), last
+
+
+@dataclass(frozen=True)
+class Bulletin:
+    """The monthly 通报: what happened last month, and the ranking as of today."""
+
+    today: date
+    month_start: date
+    month_end: date
+    completions: list[tuple[str, str]]
+    """(measure, unit) whose 已完成 report is dated last month, in plan order."""
+    newly_overdue: list[OverdueRow]
+    """Overdue rows whose item fell due last month."""
+    blocked: list[tuple[str, str]]
+    """(measure, unit) whose latest report is 受阻."""
+    best: list[UnitScore]
+    lagging: list[UnitScore]
+    report: Report = field(repr=False)
+
+
+def build_bulletin(report: Report, latest: Mapping[tuple[str, str], ProgressEntry]) -> Bulletin:
+    """The 通报 for the month before ``report.today``, from the report and the latest reports."""
+    start, end = previous_month(report.today)
+    order = {row.measure: i for i, row in enumerate(report.ledger)}
+    in_scope = {(row.measure, row.unit) for row in report.ledger}
+    completions = sorted(
+        (
+            key
+            for key, entry in latest.items()
+            if key in in_scope and entry.status is Status.DONE and start <= entry.at.date() <= end
+        ),
+        key=lambda key: (order.get(key[0], 0), key[1]),
+    )
+    blocked = sorted(
+        (
+            key
+            for key, entry in latest.items()
+            if key in in_scope and entry.status is Status.BLOCKED and entry.at.date() <= report.today
+        ),
+        key=lambda key: (order.get(key[0], 0), key[1]),
+    )
+    newly = [row for row in report.overdue_rows if row.due is not None and start <= row.due <= end]
+    return Bulletin(
+        today=report.today,
+        month_start=start,
+        month_end=end,
+        completions=completions,
+        newly_overdue=newly,
+        blocked=blocked,
+        best=report.best(),
+        lagging=report.lagging(),
+        report=report,
+    )
+
+
+def _pairs_text(pairs: Sequence[tuple[str, str]]) -> str:
+    shown = [texts.RPT_PAIR.format(measure=m, unit=u) for m, u in pairs[:BULLETIN_LIST]]
+    more = texts.RPT_AND_MORE.format(count=len(pairs)) if len(pairs) > BULLETIN_LIST else ""
+    return texts.LIST_SEPARATOR.join(shown) + more if pairs else texts.NOTHING
+
+
+def _scores_text(scores: Sequence[UnitScore]) -> str:
+    if not scores:
+        return texts.NOTHING
+    return texts.LIST_SEPARATOR.join(
+        texts.RPT_SCORE.format(unit=s.unit, rate=percent_text(s.completion_rate), overdue=s.overdue)
+        for s in scores
+    )
+
+
+def bulletin_text(bulletin: Bulletin) -> str:
+    """The 通报 as a short plain-text chat message (well under Telegram's 4096 characters)."""
+    newly_pairs = [(row.measure, row.unit) for row in bulletin.newly_overdue]
+    summary = bulletin.report.summary.total
+    return texts.RPT_BULLETIN.format(
+        month=bulletin.month_start.month,
+        year=bulletin.month_start.year,
+        today=bulletin.today.isoformat(),
+        scope=bulletin.report.scope.label,
+        total=summary.total,
+        complete=summary.complete,
+        overdue=summary.overdue,
+        completions=len(bulletin.completions),
+        completions_list=_pairs_text(bulletin.completions),
+        newly=len(newly_pairs),
+        newly_list=_pairs_text(newly_pairs),
+        blocked=len(bulletin.blocked),
+        blocked_list=_pairs_text(bulletin.blocked),
+        best=_scores_text(bulletin.best),
+        lagging=_scores_text(bulletin.lagging),
+    )
+
+
+def summary_paragraphs(report: Report) -> list[str]:
+    """The Word 通报's opening paragraphs: totals, overdue, and who leads and lags."""
+    total = report.summary.total
+    return [
+        texts.RPT_DOC_TOTALS.format(
+            today=report.today.isoformat(),
+            scope=report.scope.label,
+            total=total.total,
+            complete=total.complete,
+            in_progress=total.in_progress + total.partly_done,
+            not_started=total.not_started,
+            blocked=total.blocked,
+        ),
+        texts.RPT_DOC_OVERDUE.format(
+            items=report.overdue.item_count, units=report.overdue.unit_count, rows=len(report.overdue_rows)
+        ),
+        texts.RPT_DOC_RANKING.format(
+            best=_scores_text(report.best()), lagging=_scores_text(report.lagging())
+        ),
+    ]
+
+
+def export_filename(today: date, suffix: str = "xlsx") -> str:
+    """The name a workbook goes out under: 督办台账-2023-07-03.xlsx."""
+    return texts.RPT_FILENAME.format(day=today.isoformat(), suffix=suffix)
