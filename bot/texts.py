@@ -264,6 +264,7 @@ BOT_DIGEST_REASONS = {
     "due": "   今天到期（{due}）",
     "overdue": "   {due}到期 · 已逾期 {days} 天",
     "window_start": "   本时段开始，{due}前完成 · 还有 {days} 天",
+    "window_end": "   本时段{due}结束，请报送本时段工作总结",
     "checkin": "   请报送本期进展{basis}",
 }
 # What in the plan asks for the check-in: 按季度, 第二、三季度每月, 长期实施.
@@ -287,6 +288,7 @@ REMIND_REASONS = {
     "overdue": "已逾期",
     "checkin": "进展填报",
     "window_start": "时段开始",
+    "window_end": "时段结束",
 }
 REMIND_ROLE_LEADER = "领导督办"
 REMIND_HEADER = "{date} 工作日：{count} 份提醒{overdue}"

@@ -46,6 +46,11 @@ RecipientKind = Literal["unit", "leader"]
 
 LADDER = (30, 14, 7, 3, 1, 0)
 """Days before the due date on which a dated item is reminded; 0 is the due day itself."""
+# No run of days off is longer than this (the Spring Festival and National Day weeks are about
+# nine): a ladder rung or a period's first workday never moves further, so beyond it the
+# calendar need not be asked.
+_NEAR = timedelta(days=20)
+_LADDER_REACH = timedelta(days=LADDER[0]) + _NEAR
 
 # The order items are listed in a digest: what needs action first.
 _REASON_ORDER: dict[Reason, int] = {
@@ -206,7 +211,12 @@ def is_overdue_day(day: date, calendar: WorkCalendar) -> bool:
 def item_reminders(item: Item, calendar: WorkCalendar, day: date, *, include_overdue: bool) -> list[Reminder]:
     """What ``item`` is reminded of on ``day`` (a workday), ignoring who has done it."""
     if item.kind == "checkin":
-        if checkin_day(item, calendar) != day:
+        # A period's first workday is within days of its start: most items need no calendar.
+        if (
+            not item.start
+            or not item.start <= day <= item.start + _NEAR
+            or checkin_day(item, calendar) != day
+        ):
             return []
         return [Reminder(reason="checkin", due=None, basis=item.basis, item=item.id, kind=item.kind)]
     if item.kind == "window":
@@ -221,6 +231,8 @@ def item_reminders(item: Item, calendar: WorkCalendar, day: date, *, include_ove
         if not include_overdue:
             return []
         return [Reminder(reason="overdue", due=item.due, item=item.id, kind=item.kind)]
+    if item.due - day > _LADDER_REACH:
+        return []
     reason = ladder_days(item.due, calendar).get(day)
     return [] if reason is None else [Reminder(reason=reason, due=item.due, item=item.id, kind=item.kind)]
 

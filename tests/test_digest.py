@@ -224,3 +224,16 @@ def test_no_space_between_a_date_and_the_words_after_it(day: date, key: str) -> 
     for part in parts:
         body = part.text.split("\n", 1)[1]  # the title's date is followed by 工作提醒 by design
         assert not SPACE_AFTER_DATE.search(body), SPACE_AFTER_DATE.findall(body)
+
+
+def test_a_window_ends_with_a_notice_asking_for_its_summary() -> None:
+    # 2-21-1 (6月-9月): its last workday before the National Day break is Thursday 28 September.
+    text = only_text(digest_of(date(2023, 9, 28), "unit:区商务局"))
+    assert "<b>2-21-1</b>" in text and "本时段9月30日结束，请报送本时段工作总结" in text
+    assert "逾期" not in text
+
+
+def test_a_co_units_entry_says_its_role_in_the_annexs_words() -> None:
+    # 3-3-1 is in annex 3, whose table says 责任单位 for what annex 2 calls 协办单位.
+    text = only_text(digest_of(date(2023, 9, 28), "unit:台湖镇"))
+    assert "<b>3-3-1</b> 加强饮用水保护〔责任〕" in text and "〔协办〕" not in text

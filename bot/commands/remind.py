@@ -72,7 +72,7 @@ def run(args: argparse.Namespace) -> int:
     except StoreError as exc:
         raise CommandError(str(exc)) from None
     if args.json:
-        print(json.dumps([_record(d) for d in digests], ensure_ascii=False, indent=2))
+        print(json.dumps([digest_record(d) for d in digests], ensure_ascii=False, indent=2))
         return 0
     print(_headline(calendar.info(day), plan, digests))
     for digest in digests:
@@ -95,7 +95,8 @@ def _headline(info: DayInfo, plan: Plan, digests: list[Digest]) -> str:
     )
 
 
-def _record(digest: Digest) -> dict[str, Any]:
+def digest_record(digest: Digest) -> dict[str, Any]:
+    """A digest as ``--json`` prints it: the recipient and its entries (item, kind, due …)."""
     items = [item.model_dump(mode="json") for item in digest.items]
     return {digest.recipient.kind: digest.recipient.name, "items": items}
 
@@ -143,5 +144,5 @@ def _detail(reminder: Reminder, measure: Measure | None) -> str:
         basis = texts.LIST_SEPARATOR.join(reminder.basis)
         return texts.REMIND_ITEM_BASIS.format(basis=basis) if basis else ""
     dated = dated_item(measure, reminder.due) if measure is not None else None
-    kind = dated.kind if dated is not None else "deadline"
+    kind = reminder.kind or (dated.kind if dated is not None else "deadline")
     return texts.REMIND_ITEM_DUE.format(kind=texts.LV_ITEM_KIND[kind], due=reminder.due.isoformat())
