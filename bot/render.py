@@ -474,9 +474,9 @@ def status_pages(status: MeasureStatus, limit: int | None = TELEGRAM_LIMIT) -> l
         header,
         [
             Section("", ["\n".join(facts)]),
+            *([Section(texts.SV_STATUS_SECTION, record)] if (record := supervision_lines(status)) else []),
             Section(texts.LV_STATUS_ITEMS, _item_blocks(status)),
             Section(texts.LV_STATUS_UNITS, unit_blocks),
-            *([Section(texts.SV_STATUS_SECTION, record)] if (record := supervision_lines(status)) else []),
         ],
         limit,
     )

@@ -7,12 +7,15 @@ caller words (Chinese in the chat, English in the CLI); nothing is written then.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Literal
 
 from bot.assignments import ItemProgress, unit_roles
+from bot.dates import parse_user_date
 from bot.directory import Directory
 from bot.models import Item, Measure, Plan, ProgressEntry
 from bot.progress import ReportRefusal, check_report, find_item, normalize_measure_id
@@ -340,3 +343,83 @@ def chase(
 def units_of(plan: Plan, directory: Directory, measure_id: str) -> list[str]:
     measure = plan.measure(measure_id)
     return list(unit_roles(measure, directory)) if measure is not None else []
+
+
+# --- what the chat types and presses ---
+
+
+@dataclass(frozen=True)
+class ExtensionWords:
+    """``/extend ID [ITEM] 日期 理由`` read: what is there (None / "" for what is missing)."""
+
+    measure: str
+    item: str | None
+    to: date | None
+    reason: str
+
+
+def parse_extend(plan: Plan, text: str, today: date) -> ExtensionWords | None:
+    """The words of ``/extend``; None without a measure ID. An item is named before the date when
+    two dates follow the ID (``/extend 3-6-4 6月底 7-31 理由``)."""
+    words = text.split()
+    if not words:
+        return None
+    measure_id = normalize_measure_id(words[0])
+    rest = words[1:]
+    measure = plan.measure(measure_id)
+    item: str | None = None
+    if measure is not None and len(rest) >= 2 and parse_user_date(rest[1], today) is not None:
+        named = find_item(plan, measure, rest[0])
+        if named is not None:
+            item, rest = named.id, rest[1:]
+    to = parse_user_date(rest[0], today) if rest else None
+    reason = " ".join(rest[1:] if to is not None else rest).strip()
+    return ExtensionWords(measure_id, item, to, reason)
+
+
+ButtonKind = Literal["extension", "review", "chase", "status"]
+_BUTTON = re.compile(
+    r"^sv:(?:([xv]):([0-9]{1,9}):([ar])|c:([0-9a-f]{8}):([0-9]{8})|s:(\d{1,2}-\d{1,3}-\d{1,3}))$"
+)
+
+
+@dataclass(frozen=True)
+class SupervisionButton:
+    """A supervision button, as pressed: a decision (extension or review #``number``, ``yes`` for
+    同意 / 通过), a 催办 of the unit with ``unit_tag`` on ``day``, or a measure's /status."""
+
+    kind: ButtonKind
+    number: int = 0
+    yes: bool = False
+    unit_tag: str = ""
+    day: date | None = None
+    measure: str = ""
+
+
+def decision_button(kind: Literal["extension", "review"], number: int, yes: bool) -> str:
+    return f"sv:{'x' if kind == 'extension' else 'v'}:{number}:{'a' if yes else 'r'}"
+
+
+def chase_button(unit_tag: str, day: date) -> str:
+    return f"sv:c:{unit_tag}:{day:%Y%m%d}"
+
+
+def status_button(measure: str) -> str:
+    return f"sv:s:{measure}"
+
+
+def parse_supervision_button(data: str) -> SupervisionButton | None:
+    """What a pressed button asks for; None for anything these functions did not make (forged)."""
+    found = _BUTTON.match(data)
+    if found is None:
+        return None
+    kind, number, answer, tag, day, measure = found.groups()
+    if kind is not None:
+        return SupervisionButton("extension" if kind == "x" else "review", int(number), answer == "a")
+    if tag is not None:
+        try:
+            on = date(int(day[:4]), int(day[4:6]), int(day[6:]))
+        except ValueError:
+            return None
+        return SupervisionButton("chase", unit_tag=tag, day=on)
+    return SupervisionButton("status", measure=measure)

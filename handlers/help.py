@@ -33,6 +33,7 @@ COMMANDS: dict[str, Audience] = {
     "start": "everyone",
     "help": "everyone",
     "report": "units",
+    "extend": "units",
     "mytasks": "bound",
     "overdue": "bound",
     "upcoming": "bound",
@@ -44,6 +45,8 @@ COMMANDS: dict[str, Audience] = {
     "bindleader": "admin",
     "unbind": "admin",
     "invite": "admin",
+    "setdue": "admin",
+    "assign": "admin",
     "whoami": "everyone",
 }
 

@@ -42,6 +42,7 @@ from bot.progress import (
 from bot.render import esc, joined, percent_suffix, shorten
 from bot.services import Services
 from handlers.chat import Context, command_argument, echo, is_admin, is_private, reply, services, user_label
+from handlers.notify import follow_up
 
 log = logging.getLogger(__name__)
 
@@ -322,6 +323,7 @@ async def report_and_confirm(
         )
         return
     await confirm(update, outcome, confirmation(outcome, svc.plan))
+    await follow_up(context, outcome.entry)
 
 
 async def on_button(update: Update, context: Context) -> None:
@@ -357,6 +359,7 @@ async def on_button(update: Update, context: Context) -> None:
         confirmation(outcome, svc.plan),
         under=message if isinstance(message, Message) else None,
     )
+    await follow_up(context, outcome.entry)
 
 
 async def report_command(update: Update, context: Context) -> None:
@@ -476,6 +479,7 @@ async def on_evidence(update: Update, context: Context) -> None:
         await reply(update, text)
         return
     await confirm(update, outcome, confirmation(outcome, svc.plan, evidence_kind=kind, file_name=name))
+    await follow_up(context, outcome.entry)
 
 
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
