@@ -141,6 +141,7 @@ BOT_COMMANDS = {
     "bindleader": "绑定本聊天为领导群：/bindleader 姓名",
     "unbind": "解除本聊天的绑定：/unbind [单位名称]",
     "invite": "生成单位邀请码：/invite 单位名称",
+    "chase": "催办逾期单位：/chase [单位|附件N|全部]",
     "setdue": "为“按时间节点完成”的措施设定时间节点：/setdue 编号 日期 [说明]",
     "assign": "为措施中的“各相关单位”指定单位：/assign 编号 单位…",
     "whoami": "查看您的用户 ID 和本聊天的 ID",
@@ -667,4 +668,5 @@ SV_SETDUE_USAGE = "用法：/setdue 编号 日期 [说明]，例如 /setdue 2-10
 SV_SETDUE_DONE = "✅ {measure} 增加时间节点 {due} {note}，将按此提醒和统计逾期。"
 SV_ASSIGN_USAGE = "用法：/assign 编号 单位…，例如 /assign 5-1-1 区生态环境局 区水务局"
 SV_ASSIGN_DONE = "✅ {measure} 的“{group}”指定为：{units}（现有 {count} 个责任单位）。"
-SV_CHASE_OFFER = "催办：点单位名称，向该单位群发送督办提醒（每单位每天一次）。"
+SV_CHASE_OFFER = "催办：点单位名称，向该单位群发送督办提醒（每单位每事项每天一次）。"
+SV_CHASE_NONE = "目前没有逾期的单位，无需催办。"

@@ -36,6 +36,7 @@ COMMANDS: dict[str, Audience] = {
     "extend": "units",
     "mytasks": "bound",
     "overdue": "bound",
+    "chase": "bound",
     "upcoming": "bound",
     "status": "bound",
     "find": "bound",

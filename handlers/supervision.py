@@ -401,8 +401,9 @@ async def _mark_chased(message: Any, svc: Services, day: date) -> None:
 
 
 async def offer_chase(update: Update, context: Context) -> None:
-    """After /overdue in a leader's chat or for an admin: one message of 催办 buttons, one per late
-    unit (the most items first), each saying when it was already sent today."""
+    """/chase [scope] in a leader's chat or for an admin: 催办 buttons, one per late unit of the
+    chat's /overdue (the most items first), each saying when it was already sent today. A chat
+    that may not chase is told so; with nobody late, says so."""
     svc = services(context)
     chat = update.effective_chat
     if chat is None:
@@ -426,8 +427,9 @@ async def offer_chase(update: Update, context: Context) -> None:
     report = queries.overdue(queries.Snapshot.take(svc.plan, svc.directory, svc.store, day), scope)
     units = [g.unit for g in report.groups if g.assigned and g.items][:CHASE_BUTTONS]
     markup = chase_markup(svc, units, day)
-    if markup is not None:
-        await context.bot.send_message(chat.id, texts.SV_CHASE_OFFER, reply_markup=markup)
+    await reply(
+        update, texts.SV_CHASE_OFFER if markup is not None else texts.SV_CHASE_NONE, reply_markup=markup
+    )
 
 
 CHASE_BUTTONS = 20
@@ -502,5 +504,4 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     application.add_handler(CommandHandler("setdue", setdue_command))
     application.add_handler(CommandHandler("assign", assign_command))
     application.add_handler(CallbackQueryHandler(on_button, pattern=r"^sv:"))
-    # After the leader view of /overdue (group 0) has answered.
-    application.add_handler(CommandHandler("overdue", offer_chase), group=1)
+    application.add_handler(CommandHandler("chase", offer_chase))

@@ -169,8 +169,7 @@ async def test_chasing_a_late_unit_reaches_its_chat_once_a_day(
 ) -> None:
     async with running_bot(fake_api, tmp_path / "bot.db", date(2023, 7, 3), time(10, 0)) as bot:
         unit_chat, contact, leader_chat, secretary = chats(bot)
-        await bot.says(leader_chat, secretary, "/overdue")
-        offer = bot.api.bot_messages(leader_chat)[-1]
+        (offer,) = await bot.says(leader_chat, secretary, "/chase")
         data = buttons(offer)[f"催办 {UNIT}"]
         answer, _ = await bot.presses(leader_chat, secretary, offer["message_id"], data)
         assert answer is not None and "已向 区生态环境局 发送督办提醒" in answer["text"]
