@@ -24,8 +24,9 @@ from handlers.chat import SERVICES_KEY
 from handlers.concurrency import ChatOrderedUpdates, PacedRateLimiter
 from handlers.help import set_commands
 from handlers.reminders import DigestSender
+from handlers.reports import BulletinSender
 from schedules.calendar import WorkCalendar
-from schedules.jobs import schedule_reminders
+from schedules.jobs import schedule_bulletin, schedule_reminders
 
 SENDER_KEY = "digest_sender"
 """bot_data key of the DigestSender, so the sandbox's :tick and tests deliver exactly as the job does."""
@@ -93,6 +94,9 @@ def build_application(
             else None
         )
         schedule_reminders(application, services, calendar, settings.remind_at, sender, after_run=backup)
+        schedule_bulletin(
+            application, services, calendar, settings.remind_at, BulletinSender(application.bot)
+        )
     return application
 
 

@@ -30,7 +30,10 @@ from datetime import date, timedelta
 
 from bot import queries, texts
 from bot.assignments import Light
-from bot.models import Measure, ProgressEntry, Status
+from bot.directory import Directory
+from bot.models import Measure, Plan, ProgressEntry, Status
+from bot.store import Store
+from schedules.calendar import WorkCalendar
 
 WorkdayCount = Callable[[date, date], int]
 """Work days after the first day up to and including the second (0 when the second is not later)."""
@@ -181,6 +184,15 @@ def build_report(
         ledger=ledger,
         ranking=ranking,
     )
+
+
+def report_for(
+    plan: Plan, directory: Directory, store: Store, scope: queries.Scope, today: date, calendar: WorkCalendar
+) -> Report:
+    """``build_report`` for a scope as of ``today`` from the store: what ``export``, ``/export``
+    and the monthly 通报 each make in one call."""
+    snapshot = queries.Snapshot.take(plan, directory, store, today)
+    return build_report(snapshot, scope, store.history, workdays=calendar.workdays_between)
 
 
 class _HistoryCache:
@@ -407,27 +419,24 @@ class Bulletin:
     report: Report = field(repr=False)
 
 
-def build_bulletin(report: Report, latest: Mapping[tuple[str, str], ProgressEntry]) -> Bulletin:
-    """The 通报 for the month before ``report.today``, from the report and the latest reports."""
+def build_bulletin(report: Report, latest: Mapping[tuple[str, str, str | None], ProgressEntry]) -> Bulletin:
+    """The 通报 for the month before ``report.today``, from the report and the latest reports
+    (``queries.latest_as_of``: per measure, unit and item; each unit's latest of them counts)."""
     start, end = previous_month(report.today)
     order = {row.measure: i for i, row in enumerate(report.ledger)}
     in_scope = {(row.measure, row.unit) for row in report.ledger}
-    completions = sorted(
-        (
-            key
-            for key, entry in latest.items()
-            if key in in_scope and entry.status is Status.DONE and start <= entry.at.date() <= end
-        ),
-        key=lambda key: (order.get(key[0], 0), key[1]),
-    )
-    blocked = sorted(
-        (
-            key
-            for key, entry in latest.items()
-            if key in in_scope and entry.status is Status.BLOCKED and entry.at.date() <= report.today
-        ),
-        key=lambda key: (order.get(key[0], 0), key[1]),
-    )
+    by_pair: dict[tuple[str, str], ProgressEntry] = {}
+    for (measure, unit, _), entry in latest.items():
+        known = by_pair.get((measure, unit))
+        if (measure, unit) in in_scope and (known is None or (entry.at, entry.seq) > (known.at, known.seq)):
+            by_pair[(measure, unit)] = entry
+
+    def with_status(status: Status, since: date, until: date) -> list[tuple[str, str]]:
+        found = [key for key, e in by_pair.items() if e.status is status and since <= e.at.date() <= until]
+        return sorted(found, key=lambda key: (order.get(key[0], 0), key[1]))
+
+    completions = with_status(Status.DONE, start, end)
+    blocked = with_status(Status.BLOCKED, date.min, report.today)
     newly = [row for row in report.overdue_rows if row.due is not None and start <= row.due <= end]
     return Bulletin(
         today=report.today,

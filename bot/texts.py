@@ -136,6 +136,8 @@ BOT_COMMANDS = {
     "status": "一项措施的详情和各单位进展：/status 编号 或 /status 关键词",
     "find": "按关键词找措施：/find 噪声",
     "summary": "按附件和单位的进展汇总",
+    "export": "督办台账 Excel 工作簿：/export [单位|领导|附件N|全部]",
+    "chart": "各附件完成率和滞后单位图：/chart [单位|领导|附件N|全部]",
     "bindings": "查看绑定情况",
     "bind": "绑定本聊天：/bind 单位名称 或 /bind 邀请码",
     "bindleader": "绑定本聊天为领导群：/bindleader 姓名",

@@ -8,7 +8,7 @@ from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
 
 from bot import texts
-from handlers import binding, errors, help, leader, progress, supervision
+from handlers import binding, errors, help, leader, progress, reports, supervision
 from handlers.chat import Context, reply
 
 
@@ -28,6 +28,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     help.register(application)
     binding.register(application)
     leader.register(application)
+    reports.register(application)  # /export, /chart
     supervision.register(application)  # /extend, /setdue, /assign, decision and 催办 buttons
     progress.register(application)  # /report, digest buttons, text replies, evidence
     application.add_handler(CallbackQueryHandler(stale_button))

@@ -41,6 +41,8 @@ COMMANDS: dict[str, Audience] = {
     "status": "bound",
     "find": "bound",
     "summary": "bound",
+    "export": "bound",
+    "chart": "bound",
     "bindings": "admin",
     "bind": "admin",
     "bindleader": "admin",

@@ -106,17 +106,24 @@ class Answer(Exception):
     """A short reply instead of a view: a refusal, a usage hint, an unknown name."""
 
 
+def chat_scope(svc: Services, requested: queries.Scope | None, chat_id: int, admin: bool) -> queries.Scope:
+    """What this user in this chat may see of ``requested`` (``bot.queries.chat_scope``); raises
+    Answer with the refusal otherwise."""
+    scope = queries.chat_scope(svc.store.binding(chat_id), admin, requested, texts.LV_EVERYTHING)
+    if isinstance(scope, queries.Refusal):
+        if scope.reason == "unbound":
+            raise Answer(texts.LV_REFUSED_UNBOUND)
+        raise Answer(texts.LV_REFUSED_OUTSIDE.format(allowed=scope.allowed))
+    return scope
+
+
 def pages_for(svc: Services, request: ViewRequest, chat_id: int, admin: bool) -> list[str]:
     """The pages of a view as this user in this chat may see it; raises Answer otherwise."""
     try:
         requested = decode_scope(svc, request.scope)
     except ValueError:
         raise Answer(texts.LV_BUTTON_STALE) from None
-    scope = queries.chat_scope(svc.store.binding(chat_id), admin, requested, texts.LV_EVERYTHING)
-    if isinstance(scope, queries.Refusal):
-        if scope.reason == "unbound":
-            raise Answer(texts.LV_REFUSED_UNBOUND)
-        raise Answer(texts.LV_REFUSED_OUTSIDE.format(allowed=scope.allowed))
+    scope = chat_scope(svc, requested, chat_id, admin)
     snapshot = queries.Snapshot.take(svc.plan, svc.directory, svc.store, request.day)
     if request.view == "o":
         return render.unit_report_pages(queries.overdue(snapshot, scope))
@@ -160,13 +167,19 @@ def scope_request(svc: Services, view: View, day: date, args: list[str], usage: 
     """A view whose optional argument is a unit, leader, 附件N or 全部."""
     if not args:
         return ViewRequest(view, day)
-    text = " ".join(args)
+    return ViewRequest(view, day, encode_scope(svc, typed_scope(svc, args, usage)))
+
+
+def typed_scope(svc: Services, args: list[str], usage: str) -> queries.Scope | None:
+    """The scope a command's argument names (None without one); Answer with suggestions and the
+    usage for a name that is nothing."""
+    if not args:
+        return None
     try:
-        scope = queries.parse_scope(svc.plan, svc.directory, text, texts.LV_EVERYTHING)
+        return queries.parse_scope(svc.plan, svc.directory, " ".join(args), texts.LV_EVERYTHING)
     except queries.ScopeError as exc:
         unknown = texts.LV_UNKNOWN_SCOPE.format(text=exc.text)
         raise Answer(_with_suggestions(unknown, exc.suggestions) + "\n" + usage) from None
-    return ViewRequest(view, day, encode_scope(svc, scope))
 
 
 # --- handlers ---------------------------------------------------------------------------------------

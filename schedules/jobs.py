@@ -27,6 +27,7 @@ from telegram.ext import Application, CallbackContext, JobQueue
 
 from bot.clock import TZ, today
 from bot.services import Services
+from schedules.bulletin import SendBulletin, run_bulletin
 from schedules.calendar import WorkCalendar
 from schedules.dispatch import SendDigest, run_reminders
 
@@ -126,3 +127,36 @@ def schedule_reminders(
 def is_after_remind_time(now: datetime, remind_at: time) -> bool:
     """Whether today's run time has passed, so a start now must catch up (before it: the daily run)."""
     return now.astimezone(TZ).time() >= remind_at.replace(tzinfo=None)
+
+
+BULLETIN_JOB = "bulletin:daily"
+BULLETIN_CATCH_UP_JOB = "bulletin:catch-up"
+
+
+def schedule_bulletin(
+    application: Application[Any, Any, Any, Any, Any, Any],
+    services: Services,
+    calendar: WorkCalendar,
+    remind_at: time,
+    send: SendBulletin,
+) -> None:
+    """Add the monthly 通报 jobs: daily at REMIND_AT (it sends only in the month's first week and
+    only what the ledger lacks) and once at start-up when REMIND_AT has passed (again: a no-op)."""
+    job_queue: JobQueue[Any] | None = application.job_queue
+    if job_queue is None:
+        raise RuntimeError("the JobQueue is missing: install python-telegram-bot[job-queue]")
+    remind_at = remind_at.replace(tzinfo=None)
+    lock = asyncio.Lock()  # the daily run and the catch-up must not both send one 通报
+
+    async def daily(context: Context) -> None:
+        async with lock:
+            await run_bulletin(services, calendar, send)
+
+    async def catch_up(context: Context) -> None:
+        if is_after_remind_time(services.clock.now(), remind_at):
+            await daily(context)
+
+    if not job_queue.get_jobs_by_name(BULLETIN_JOB):
+        job_queue.run_daily(daily, time=remind_at.replace(tzinfo=TZ), name=BULLETIN_JOB, job_kwargs=NO_GRACE)
+    if not job_queue.get_jobs_by_name(BULLETIN_CATCH_UP_JOB):
+        job_queue.run_once(catch_up, when=0, name=BULLETIN_CATCH_UP_JOB, job_kwargs=NO_GRACE)

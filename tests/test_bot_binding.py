@@ -227,6 +227,7 @@ def listed_commands(help_text: str) -> list[str]:
 
 
 REFUSALS = (texts.LV_REFUSED_UNBOUND, texts.BOT_REFUSE_NOT_BOUND, "只有管理员")
+FILE_COMMANDS = {"export", "chart"}
 
 
 async def test_help_lists_exactly_what_works_in_this_chat(bot: Bot) -> None:
@@ -245,6 +246,8 @@ async def test_help_lists_exactly_what_works_in_this_chat(bot: Bot) -> None:
         listed = listed_commands(text_of(await bot.says(chat, user, "/help")))
         assert expected <= set(listed), (chat.title, listed)
         for command in listed:
+            if command in FILE_COMMANDS:
+                continue  # a document or photo, written in a worker thread: tests/test_bot_reports.py
             answer = text_of(await bot.says(chat, user, f"/{command}"))
             assert answer and not any(refusal in answer for refusal in REFUSALS), (
                 chat.title,

@@ -77,10 +77,8 @@ def _export(args: argparse.Namespace) -> int:
     plan, directory = load_plan_and_directory(args.plan, args.units)
     calendar = WorkCalendar()
     with open_store_for_reading(args.db) as store:
-        snapshot = queries.Snapshot.take(plan, directory, store, day)
-        report = reports.build_report(
-            snapshot, _scope(args, snapshot), store.history, workdays=calendar.workdays_between
-        )
+        scope = _scope(args, queries.Snapshot.take(plan, directory, store, day))
+        report = reports.report_for(plan, directory, store, scope, day, calendar)
     try:
         if kind == "docx":
             from bot.worddoc import write_document
