@@ -22,7 +22,7 @@ from handlers.chat import Context, is_admin, reply, services
 
 log = logging.getLogger(__name__)
 
-Audience = Literal["everyone", "units", "bound", "admin"]
+Audience = Literal["everyone", "units", "bound", "leaders", "admin"]
 """Who a command is for: any chat, chats bound to units, any bound chat (or an admin), admins.
 
 "bound" is what ``bot.queries.chat_scope`` lets see a view: a unit's chat its units, a leader's
@@ -36,7 +36,7 @@ COMMANDS: dict[str, Audience] = {
     "extend": "units",
     "mytasks": "bound",
     "overdue": "bound",
-    "chase": "bound",
+    "chase": "leaders",
     "upcoming": "bound",
     "status": "bound",
     "find": "bound",
@@ -61,6 +61,8 @@ def commands_for(binding: Binding | None, is_admin: bool) -> list[str]:
         allowed.add("units")
     if is_admin or (binding is not None and (binding.units or binding.leader)):
         allowed.add("bound")
+    if is_admin or (binding is not None and binding.leader):
+        allowed.add("leaders")
     if is_admin:
         allowed.add("admin")
     return [name for name, audience in COMMANDS.items() if audience in allowed]
