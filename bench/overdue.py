@@ -11,7 +11,8 @@ Two baselines are measured in the same run, so the figures read as ratios on any
 * ``floor``: one plain Python pass over N reports already in memory, keeping the latest per
   (measure, unit): the least any history-reading approach could cost.
 
-The target is at most 50 ms of processing for the whole plan with 100k reports.
+The target is at most 50 ms of processing for the whole plan with 100k reports, today and as
+of a past day (2023-07-03, when most reports are dated later), the past day within 3× today.
 """
 
 from __future__ import annotations
@@ -35,6 +36,8 @@ from bot.store import Store
 
 BUDGET_MS = 50.0
 DAY = date(2024, 1, 2)  # after every 2023 deadline: the longest overdue list of the year
+PAST_DAY = date(2023, 7, 3)  # a past day's view: most of the stored reports are dated after it
+PAST_GOAL_RATIO = 3.0
 BATCH = 5000
 
 
@@ -62,7 +65,11 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(figures, ensure_ascii=False, indent=2))
     else:
         _print(figures)
-    return 0 if figures["overdue_all"]["median_ms"] <= BUDGET_MS else 1
+    met = (
+        max(figures["overdue_all"]["median_ms"], figures["overdue_past"]["median_ms"]) <= BUDGET_MS
+        and figures["ratio_past_to_current"] <= PAST_GOAL_RATIO
+    )
+    return 0 if met else 1
 
 
 def _fill(store: Store, plan: Plan, directory: Directory, records: int) -> list[ProgressEntry]:
@@ -94,8 +101,10 @@ def _fill(store: Store, plan: Plan, directory: Directory, records: int) -> list[
     return entries
 
 
-def _overdue(store: Store, plan: Plan, directory: Directory, scope: queries.Scope) -> list[str]:
-    snapshot = queries.Snapshot.take(plan, directory, store, DAY)
+def _overdue(
+    store: Store, plan: Plan, directory: Directory, scope: queries.Scope, day: date = DAY
+) -> list[str]:
+    snapshot = queries.Snapshot.take(plan, directory, store, day)
     return render.unit_report_pages(queries.overdue(snapshot, scope))
 
 
@@ -145,12 +154,15 @@ def _measure(
         "pages_all": len(pages),
         "overdue_all": _time(lambda: _overdue(store, plan, directory, everything), repeat),
         "overdue_leader": _time(lambda: _overdue(store, plan, directory, leader), repeat),
+        "past_day": PAST_DAY.isoformat(),
+        "overdue_past": _time(lambda: _overdue(store, plan, directory, everything, PAST_DAY), repeat),
         "rescan": _time(lambda: _rescan(store, plan), 3, warm_up=False),
         "floor": _time(lambda: _floor(entries), max(3, repeat // 3), warm_up=False),
     }
     overdue = figures["overdue_all"]["median_ms"]
     figures["ratio_to_rescan"] = round(overdue / figures["rescan"]["median_ms"], 3)
     figures["ratio_to_floor"] = round(overdue / figures["floor"]["median_ms"], 3)
+    figures["ratio_past_to_current"] = round(figures["overdue_past"]["median_ms"] / overdue, 3)
     figures["budget_ms"] = BUDGET_MS
     return figures
 
@@ -161,6 +173,7 @@ def _print(f: dict[str, Any]) -> None:
     rows = [
         ("overdue, everything", f["overdue_all"], f"{f['pages_all']} pages"),
         ("overdue, one leader", f["overdue_leader"], ""),
+        (f"overdue as of {f['past_day']}", f["overdue_past"], "a past day: later reports set aside"),
         ("baseline: rescan history", f["rescan"], ""),
         ("baseline: one pass in memory", f["floor"], ""),
     ]
@@ -168,6 +181,7 @@ def _print(f: dict[str, Any]) -> None:
         print(f"  {name:<30} median {t['median_ms']:8.2f} ms   p95 {t['p95_ms']:8.2f} ms   {note}")
     print(f"  overdue / rescan  = {f['ratio_to_rescan']:.3f}")
     print(f"  overdue / floor   = {f['ratio_to_floor']:.3f}")
+    print(f"  past day / today  = {f['ratio_past_to_current']:.3f} (goal <= {PAST_GOAL_RATIO:.0f})")
     verdict = "within" if f["overdue_all"]["median_ms"] <= f["budget_ms"] else "OVER"
     print(f"  budget {f['budget_ms']:.0f} ms: {verdict}")
 

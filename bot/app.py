@@ -23,6 +23,7 @@ from bot.services import Services
 from handlers.chat import SERVICES_KEY
 from handlers.concurrency import ChatOrderedUpdates, PacedRateLimiter
 from handlers.help import set_commands
+from handlers.progress import DIGEST_MARKS_KEY, DigestMarks
 from handlers.reminders import DigestSender
 from handlers.reports import BulletinSender
 from schedules.calendar import WorkCalendar
@@ -85,6 +86,7 @@ def build_application(
     sender = DigestSender(application.bot, services)
     application.bot_data[SERVICES_KEY] = services
     application.bot_data[SENDER_KEY] = sender
+    application.bot_data[DIGEST_MARKS_KEY] = DigestMarks()
     application.bot_data[CALENDAR_KEY] = calendar
     handlers.register(application)
     if reminders:

@@ -20,9 +20,20 @@ from datetime import date
 
 from bot import texts
 from bot.assignments import Light, is_complete, is_done, lead_units, status_light, unit_roles
+from bot.clock import TZ
 from bot.directory import Directory
 from bot.models import DatedItem, Measure, Plan, ProgressEntry, Status
-from bot.render import TELEGRAM_LIMIT, Section, esc, format_day, joined, paginate, shorten, telegram_length
+from bot.render import (
+    TELEGRAM_LIMIT,
+    Section,
+    esc,
+    format_day,
+    joined,
+    paginate,
+    percent_suffix,
+    shorten,
+    telegram_length,
+)
 from schedules.policy import Digest, DigestItem, Reminder, dated_item
 
 MAX_ITEMS_PER_MESSAGE = 30
@@ -53,6 +64,39 @@ class DigestPart:
         for item in self.items:
             first.setdefault(item.measure, item.item)
         return list(first.items())
+
+
+def recorded_mark(entry: ProgressEntry, item_label: str = "") -> str:
+    """The line a pressed entry gets in its digest: ✅ 已记录 已完成 · who · 09:30, the item
+    (`` 节点 2023-09-30``) before the status when the measure has several."""
+    return texts.BOT_DIGEST_RECORDED.format(
+        item=esc(item_label),
+        status=esc(entry.status),
+        percent=percent_suffix(entry),
+        who=esc(entry.user_name),
+        time=entry.at.astimezone(TZ).strftime("%H:%M"),
+    )
+
+
+def mark_recorded(text: str, measure: str, mark: str) -> str | None:
+    """A digest message's HTML with ``mark`` as the last line of ``measure``'s entry, in place of
+    the mark an earlier press left there; None when the message has no entry for the measure, or
+    the marked message would not fit.
+
+    Entries are the blocks ``DigestRenderer.parts`` lays out, a blank line apart, each starting
+    with the measure's bold ID (``BOT_DIGEST_ITEM``).
+    """
+    blocks = text.split(_PAGE_BREAK)
+    head = f"<b>{esc(measure)}</b>"
+    for number, block in enumerate(blocks):
+        lines = block.split("\n")
+        if head not in lines[0]:
+            continue
+        kept = [line for line in lines if not line.lstrip().startswith(texts.BOT_DIGEST_RECORDED_MARK)]
+        blocks[number] = "\n".join([*kept, mark])
+        marked = _PAGE_BREAK.join(blocks)
+        return marked if telegram_length(marked) <= TELEGRAM_LIMIT else None
+    return None
 
 
 def item_key(item: DigestItem) -> str:

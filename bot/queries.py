@@ -166,21 +166,11 @@ def index_for(plan: Plan, directory: Directory) -> PlanIndex:
 # --- progress as of a day ---------------------------------------------------------------------
 
 
-def latest_as_of(store: Store, today: date) -> dict[ItemKey, ProgressEntry]:
-    """Each (measure, unit, item)'s latest report dated on or before ``today``.
-
-    Usually that is the store's latest entry; only a view of a past day, with reports dated after
-    it, reads that pair's history.
-    """
-    result: dict[ItemKey, ProgressEntry] = {}
-    for key, entry in store.latest_items().items():
-        if entry.at.date() <= today:
-            result[key] = entry
-            continue
-        earlier = [e for e in store.history(key[0], key[1]) if e.item == key[2] and e.at.date() <= today]
-        if earlier:
-            result[key] = max(earlier, key=lambda e: (e.at, e.seq))
-    return result
+def latest_as_of(store: Store, today: date) -> LatestMap:
+    """Each (measure, unit, item)'s latest report dated on or before ``today``: the store's
+    read-only view (``Store.latest_items_as_of``), not a copy; a past day looks further back,
+    by bisection, only for the items reported on since."""
+    return store.latest_items_as_of(today)
 
 
 @dataclass

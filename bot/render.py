@@ -12,12 +12,12 @@ from __future__ import annotations
 import html
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
 from bot import texts
-from bot.models import Item, Measure, ProgressEntry, Recurrence
+from bot.models import Item, Measure, ProgressEntry, Recurrence, Status
 from bot.progress import parse_evidence_ref
 from bot.queries import (
     MeasureStatus,
@@ -238,11 +238,12 @@ class _Blocks:
         return found
 
 
-def _item_line(item: UnitItem) -> str:
+def _item_line(item: UnitItem, text_chars: int = MILESTONE_TEXT_CHARS) -> str:
+    """The item's kind, due day, the start of a milestone's text, and when (还有 N 天 / 逾期 N 天)."""
     if item.item is None:
         return texts.LV_ITEM_UNDATED.format(deadline=item.measure.deadline.raw)
     what = (
-        texts.LV_ITEM_WHAT.format(text=shorten(item.item.text, MILESTONE_TEXT_CHARS))
+        texts.LV_ITEM_WHAT.format(text=shorten(item.item.text, text_chars))
         if item.item.kind == "milestone"
         else ""
     )
@@ -301,6 +302,95 @@ def unit_report_pages(report: UnitReport, limit: int | None = TELEGRAM_LIMIT) ->
     blocks = _Blocks()
     sections = [Section(_group_heading(g), _measure_blocks(g, blocks)) for g in report.groups]
     return paginate(f"{title}\n{counts}", sections, limit)
+
+
+COMPACT_TEXT_CHARS = 24
+"""How much of a milestone's text the compact /overdue quotes."""
+COMPACT_LISTED_UNITS = 4
+"""A role with at most this many units names each; more are counted (各街道乡镇 22 个)."""
+
+
+def unit_state(entry: ProgressEntry | None) -> str:
+    """A unit's latest status in a summary: 未报送, 进行中 60%, or ⛔受阻 (受阻 is marked everywhere)."""
+    if entry is None:
+        return texts.LV_NOT_REPORTED
+    said = _entry_status(entry)
+    return texts.LV_BLOCKED_MARK + said if entry.status is Status.BLOCKED else said
+
+
+def units_summary(rows: Sequence[tuple[str, str]], groups: Mapping[str, Sequence[str]]) -> str:
+    """Units and their states, as short as they can say everything: a few by name; many counted,
+    by the group they make up (各街道乡镇 22 个) if they do, with the ones that differ named."""
+    by_state: dict[str, list[str]] = {}
+    for unit, state in rows:
+        by_state.setdefault(state, []).append(unit)
+    names = [unit for unit, _ in rows]
+    if len(rows) <= COMPACT_LISTED_UNITS:
+        return texts.CLAUSE_SEPARATOR.join(
+            texts.LV_COMPACT_LISTED.format(units=texts.LIST_SEPARATOR.join(units), status=state)
+            for state, units in by_state.items()
+        )
+    group = next((label for label, members in groups.items() if set(members) == set(names)), None)
+    counted = (
+        texts.LV_COMPACT_GROUP.format(group=group, count=len(rows))
+        if group is not None
+        else texts.LV_COMPACT_COUNT.format(count=len(rows))
+    )
+    common = max(by_state, key=lambda state: len(by_state[state]))
+    others = [(unit, state) for unit, state in rows if state != common]
+    if not others:
+        return texts.LV_COMPACT_ALL.format(units=counted, status=common)
+    if len(others) <= COMPACT_LISTED_UNITS:
+        exceptions = texts.LIST_SEPARATOR.join(
+            texts.LV_COMPACT_LISTED.format(units=unit, status=state) for unit, state in others
+        )
+        return texts.LV_COMPACT_EXCEPT.format(units=counted, exceptions=exceptions, status=common)
+    tally = texts.LIST_SEPARATOR.join(
+        texts.LV_COMPACT_TALLY_PART.format(status=state, count=len(units))
+        for state, units in by_state.items()
+    )
+    return texts.LV_COMPACT_TALLY.format(units=counted, tally=tally)
+
+
+def overdue_compact_pages(
+    report: UnitReport, groups: Mapping[str, Sequence[str]], limit: int | None = TELEGRAM_LIMIT
+) -> list[str]:
+    """/overdue for a phone: each overdue item once, its units summarised by role (主责 …；协办 …),
+    nothing the long form says left out (a unit is named, or counted in its group)."""
+    scope = report.scope.label or texts.LV_EVERYTHING
+    day = table_day(report.today)
+    if not report.groups:
+        return [f"{texts.LV_OVERDUE_TITLE_CLEAR.format(scope=scope, date=day)}\n{texts.LV_OVERDUE_NONE}"]
+    title = texts.LV_OVERDUE_TITLE.format(scope=scope, date=day)
+    counts = texts.LV_OVERDUE_COUNTS.format(
+        items=report.item_count, measures=report.measure_count, units=report.unit_count
+    )
+    by_item: dict[tuple[str, date | None], list[UnitItem]] = {}
+    for group in report.groups:
+        for unit_item in group.items:
+            key = (unit_item.measure.id, unit_item.item.due if unit_item.item is not None else None)
+            by_item.setdefault(key, []).append(unit_item)
+    blocks = []
+    for rows in sorted(by_item.values(), key=lambda rows: rows[0].item.due if rows[0].item else date.max):
+        first = rows[0]
+        light = max((row.light for row in rows), key=_LIGHT_ORDER.index)
+        lines = [
+            texts.LV_COMPACT_ITEM.format(light=light, measure=first.measure.id, title=first.measure.title)
+        ]
+        lines.append(_item_line(first, COMPACT_TEXT_CHARS))
+        for role in ("lead", "co"):
+            owing = [row for row in rows if row.role == role]
+            if not owing:
+                continue
+            states = [
+                (row.unit if row.assigned else row.unit + texts.UNASSIGNED, unit_state(row.entry))
+                for row in owing
+            ]
+            role_word = owing[0].role_word or texts.LV_ROLE[role]
+            lines.append(texts.LV_COMPACT_ROLE.format(role=role_word, units=units_summary(states, groups)))
+        blocks.append("\n".join(lines))
+    blocks.append(texts.LV_OVERDUE_DETAIL_HINT)
+    return paginate(f"{title}\n{counts}", [Section("", blocks)], limit)
 
 
 def _measure_row(row: SummaryRow) -> str:

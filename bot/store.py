@@ -21,11 +21,15 @@ opened, every write refused.
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import secrets
-from collections.abc import Callable, Iterable, Iterator
+from bisect import bisect_left, insort
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -46,6 +50,7 @@ __all__ = [
     "Invite",
     "InviteError",
     "ItemKey",
+    "LatestAsOf",
     "LedgerEntry",
     "Role",
     "Store",
@@ -117,6 +122,97 @@ class LedgerEntry(BaseModel):
 LedgerKey = tuple[date, int, str]
 ItemKey = tuple[str, str, str | None]
 """(measure, unit, item): an item's id, or None for a report on the measure as a whole."""
+
+
+def _item_key(entry: ProgressEntry) -> ItemKey:
+    """The key a report's status is kept under: its measure, unit and item."""
+    return (entry.measure, entry.unit, entry.item)
+
+
+def _item_key_of_doc(doc: Mapping[str, Any]) -> ItemKey:
+    """``_item_key`` of a stored document, without loading it."""
+    return (doc["measure"], doc["unit"], doc.get("item"))
+
+
+class LatestAsOf(Mapping[ItemKey, ProgressEntry]):
+    """The latest report per (measure, unit, item) as of a past day, read-only, without a copy:
+    the store's live latest map, with the few keys that have a later report replaced by the report
+    that was latest then (or left out, if there was none yet)."""
+
+    def __init__(self, latest: Mapping[ItemKey, ProgressEntry], then: dict[ItemKey, ProgressEntry | None]):
+        self._latest = latest
+        self._then = then
+        self._missing = sum(1 for entry in then.values() if entry is None)
+
+    def __getitem__(self, key: ItemKey) -> ProgressEntry:
+        if key in self._then:
+            entry = self._then[key]
+            if entry is None:
+                raise KeyError(key)
+            return entry
+        return self._latest[key]
+
+    def __iter__(self) -> Iterator[ItemKey]:
+        return (key for key in self._latest if key not in self._then or self._then[key] is not None)
+
+    def __len__(self) -> int:
+        return len(self._latest) - self._missing
+
+
+class _AsOfIndex:
+    """What "latest as of a day" needs, kept current with every report: the latest report per key
+    in time order (the keys a past day must look further back for are the tail after that day),
+    and, built the first time a past day asks about a measure, each key's reports in time order,
+    so looking back is one bisection per key. Times are timestamps: comparing aware datetimes
+    calls into the time zone on every comparison."""
+
+    def __init__(self) -> None:
+        self.latest: dict[ItemKey, ProgressEntry] = {}
+        self._order: list[tuple[float, int, ItemKey]] = []
+        self._reports: dict[str, dict[ItemKey, list[tuple[float, int]]]] = {}
+
+    def reset(self, latest: dict[ItemKey, ProgressEntry]) -> None:
+        self.latest = latest
+        self._order = sorted((entry.at.timestamp(), entry.seq, key) for key, entry in latest.items())
+        self._reports = {}
+
+    def add(self, entry: ProgressEntry) -> None:
+        key = _item_key(entry)
+        replaced = self.latest.get(key)
+        if _later(entry, replaced):
+            self.latest[key] = entry
+            if replaced is not None:
+                self._order.remove((replaced.at.timestamp(), replaced.seq, key))
+            insort(self._order, (entry.at.timestamp(), entry.seq, key))
+        by_key = self._reports.get(entry.measure)
+        if by_key is not None:
+            insort(by_key.setdefault(key, []), (entry.at.timestamp(), entry.seq))
+
+    def as_of(self, day: date, tables: Mapping[str, Mapping[str, Any]]) -> Mapping[ItemKey, ProgressEntry]:
+        end = datetime.combine(day + timedelta(days=1), time(), tzinfo=TZ).timestamp()
+        later = self._order[bisect_left(self._order, (end,)) :]
+        latest = MappingProxyType(self.latest)
+        if not later:
+            return latest
+        return LatestAsOf(latest, {key: self._before(key, end, tables) for _, _, key in later})
+
+    def _before(
+        self, key: ItemKey, end: float, tables: Mapping[str, Mapping[str, Any]]
+    ) -> ProgressEntry | None:
+        """The key's latest report (by time, then record number) before ``end``."""
+        measure = key[0]
+        table = tables.get(PROGRESS_PREFIX + measure, {})
+        by_key = self._reports.get(measure)
+        if by_key is None:
+            by_key = self._reports[measure] = {}
+            for raw_id, doc in table.items():
+                moment = datetime.fromisoformat(doc["at"]).timestamp()
+                by_key.setdefault(_item_key_of_doc(doc), []).append((moment, int(raw_id)))
+            for reports in by_key.values():
+                reports.sort()
+        reports = by_key.get(key, [])
+        before = bisect_left(reports, (end,))
+        return _load(ProgressEntry, table[str(reports[before - 1][1])]) if before else None
 
 
 def _later(entry: ProgressEntry, than: ProgressEntry | None) -> bool:
@@ -216,16 +312,38 @@ def _first_problem(exc: ValueError) -> str:
     return str(exc)
 
 
+@functools.cache
+def _time_fields(model: type[BaseModel]) -> tuple[str, ...]:
+    """The model's datetime fields (reloaded in TZ by ``_load``)."""
+    return tuple(
+        name for name, field in model.model_fields.items() if field.annotation in (datetime, datetime | None)
+    )
+
+
 def _load(model: type[ModelT], doc: Any) -> ModelT:
     """A stored document as ``model``, its times in Asia/Shanghai like the ones that were stored."""
+    # Reloaded times carry a fixed +08:00 offset; callers compare and format them in TZ. Moving
+    # them before validating is several times cheaper than copying the model after; a past
+    # day's view loads a report for every (measure, unit).
+    fields = _time_fields(model)
+    if fields and isinstance(doc, dict):
+        doc = dict(doc)
+        for name in fields:
+            if isinstance(text := doc.get(name), str):
+                with contextlib.suppress(ValueError):
+                    if (moment := datetime.fromisoformat(text)).tzinfo is not None:
+                        doc[name] = moment.astimezone(TZ)
     loaded = model.model_validate(doc)
-    # Reloaded times carry a fixed +08:00 offset; callers compare and format them in TZ.
     moved = {
-        name: value.astimezone(TZ)
-        for name, value in loaded
-        if isinstance(value, datetime) and value.tzinfo is not TZ
+        name: value
+        for name in fields
+        if isinstance(value := getattr(loaded, name), datetime) and value.tzinfo is not TZ
     }
-    return loaded.model_copy(update=moved) if moved else loaded
+    return (
+        loaded.model_copy(update={name: value.astimezone(TZ) for name, value in moved.items()})
+        if moved
+        else loaded
+    )
 
 
 class Store:
@@ -237,6 +355,7 @@ class Store:
         self.path = path
         self._latest: dict[ItemKey, tuple[int, ProgressEntry]] = {}
         self._latest_pair: dict[tuple[str, str], ProgressEntry] = {}
+        self._as_of = _AsOfIndex()
         self._sent: dict[LedgerKey, LedgerEntry] = {}
         self._next_seq = 1
         self._count = 0
@@ -296,6 +415,7 @@ class Store:
                 count += len(table)
                 max_seq = max(max_seq, max(int(raw_id) for raw_id in table))
         self._latest, self._latest_pair = latest, pairs
+        self._as_of.reset({key: entry for key, (_, entry) in latest.items()})
         self._sent, self._next_seq, self._count = sent, max_seq + 1, count
 
     @property
@@ -545,6 +665,7 @@ class Store:
             self._latest[key] = (latest_id, entry)
         if _later(entry, self._latest_pair.get((entry.measure, entry.unit))):
             self._latest_pair[(entry.measure, entry.unit)] = entry
+        self._as_of.add(entry)
         self._next_seq += 1
         self._count += 1
         return entry
@@ -557,8 +678,14 @@ class Store:
         return {unit: entry for (m, unit), entry in self._latest_pair.items() if m == measure}
 
     def latest_all(self) -> dict[tuple[str, str], ProgressEntry]:
-        """Latest entry per (measure, unit), whatever item it was about."""
+        """Latest entry per (measure, unit), whatever item it was about (a copy)."""
         return dict(self._latest_pair)
+
+    def latest_items_as_of(self, day: date) -> Mapping[ItemKey, ProgressEntry]:
+        """The latest report per (measure, unit, item) dated on or before ``day``, read-only and
+        not a copy (read it before the store changes). For today that is the live latest map; for
+        a past day, the items reported on since are looked up by bisection, O(log n) each."""
+        return self._as_of.as_of(day, self._db.storage.read() or {})
 
     def latest_items(self) -> dict[ItemKey, ProgressEntry]:
         """Latest entry per (measure, unit, item), item None for the measure as a whole: what the

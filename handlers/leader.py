@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any, Literal
 
@@ -26,6 +26,8 @@ from bot.services import Services
 from handlers.chat import Context, is_admin, reply, services
 
 View = Literal["o", "u", "m", "s", "t"]
+DETAILED = "1"
+"""``extra`` of an /overdue request for the long form (/overdue 详细)."""
 CALLBACK_PREFIX = "lv:"
 # lv:VIEW:SCOPE:YYYYMMDD:EXTRA:PAGE — SCOPE is "-" (the chat's default), "*" (everything),
 # u/g/l + an index into the directory's units/groups/leaders, or a + an annex number.
@@ -126,7 +128,11 @@ def pages_for(svc: Services, request: ViewRequest, chat_id: int, admin: bool) ->
     scope = chat_scope(svc, requested, chat_id, admin)
     snapshot = queries.Snapshot.take(svc.plan, svc.directory, svc.store, request.day)
     if request.view == "o":
-        return render.unit_report_pages(queries.overdue(snapshot, scope))
+        found = queries.overdue(snapshot, scope)
+        if request.extra == DETAILED:
+            return render.unit_report_pages(found)
+        groups = {group.label: svc.directory.expand(group.label) for group in svc.directory.groups}
+        return render.overdue_compact_pages(found, groups)
     if request.view == "u":
         return render.unit_report_pages(queries.upcoming(snapshot, scope, int(request.extra)))
     if request.view == "m":
@@ -200,8 +206,16 @@ async def show(update: Update, context: Context, build: Callable[[Services, date
 
 
 async def overdue(update: Update, context: Context) -> None:
+    """/overdue: each overdue item once, its units summarised; /overdue 详细: unit by unit."""
     args = context.args or []
-    await show(update, context, lambda svc, day: scope_request(svc, "o", day, args, texts.LV_USAGE_OVERDUE))
+    detailed = texts.LV_OVERDUE_DETAILED_WORD in args
+    scope_args = [arg for arg in args if arg != texts.LV_OVERDUE_DETAILED_WORD]
+
+    def build(svc: Services, day: date) -> ViewRequest:
+        request = scope_request(svc, "o", day, scope_args, texts.LV_USAGE_OVERDUE)
+        return replace(request, extra=DETAILED) if detailed else request
+
+    await show(update, context, build)
 
 
 async def summary(update: Update, context: Context) -> None:

@@ -7,18 +7,20 @@ record is stored, nothing that goes wrong while confirming it may tell the user 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from telegram import Message, Update
+from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot import texts
 from bot.assignments import UnitRole
+from bot.digest import mark_recorded, recorded_mark
 from bot.intent import Acknowledgement, Chatter, read_message, record_acknowledgement
 from bot.models import Plan, ProgressEntry, ProgressSource, Status
 from bot.progress import (
@@ -240,12 +242,16 @@ def record(
     return recorded
 
 
-def reported_on(entry: ProgressEntry, plan: Plan) -> str:
-    """The measure and, when the report names one of several items, that item: 3-3-1 节点 2023-09-30."""
+def item_label(entry: ProgressEntry, plan: Plan) -> str:
+    """`` 节点 2023-09-30`` when the report names one of the measure's several items, else nothing."""
     several = len(plan.items(entry.measure)) > 1
     item = plan.item(entry.measure, entry.item) if entry.item and several else None
-    label = texts.ITEM_LABEL.format(kind=texts.LV_ITEM_KIND[item.kind], item=item.id) if item else ""
-    return esc(entry.measure + label)
+    return texts.ITEM_LABEL.format(kind=texts.LV_ITEM_KIND[item.kind], item=item.id) if item else ""
+
+
+def reported_on(entry: ProgressEntry, plan: Plan) -> str:
+    """The measure and, when the report names one of several items, that item: 3-3-1 节点 2023-09-30."""
+    return esc(entry.measure + item_label(entry, plan))
 
 
 def confirmation(
@@ -326,6 +332,81 @@ async def report_and_confirm(
     await follow_up(context, outcome.entry)
 
 
+DIGEST_MARKS_KEY = "digest_marks"
+"""bot_data key of the DigestMarks (wired in bot.app)."""
+MARK_COALESCE_SECONDS = 1.0
+"""Presses on one digest message within this long become one edit."""
+
+
+@dataclass
+class _Marks:
+    """The edit a digest message is waiting for: its HTML when the first press of the batch came,
+    its buttons (an edit without them would drop them), and each pressed entry's record."""
+
+    text: str
+    markup: InlineKeyboardMarkup | None
+    records: dict[str, tuple[Update, Recorded, str, str]] = field(default_factory=dict)
+    """measure → the press, its record, its mark and its one-line confirmation (said instead
+    if the entry cannot be marked)."""
+
+
+class DigestMarks:
+    """Marks pressed entries in their digest message (✅ 已记录 · who · when) instead of posting a
+    confirmation per press; presses on one message within ``delay`` seconds make one edit."""
+
+    def __init__(self, delay: float = MARK_COALESCE_SECONDS) -> None:
+        self.delay = delay
+        self._waiting: dict[tuple[int, int], _Marks] = {}
+
+    @property
+    def waiting(self) -> bool:
+        """Whether some digest message still waits for its edit."""
+        return bool(self._waiting)
+
+    def mark(
+        self,
+        application: Application[Any, Any, Any, Any, Any, Any],
+        update: Update,
+        message: Message,
+        recorded: Recorded,
+        mark: str,
+        confirmation_text: str,
+    ) -> None:
+        key = (message.chat_id, message.message_id)
+        waiting = self._waiting.get(key)
+        if waiting is None:
+            waiting = self._waiting[key] = _Marks(message.text_html, message.reply_markup)
+            application.create_task(self._edit(key, message), name=f"DIGEST_MARKS {key}")
+        waiting.records[recorded.entry.measure] = (update, recorded, mark, confirmation_text)
+
+    async def _edit(self, key: tuple[int, int], message: Message) -> None:
+        await asyncio.sleep(self.delay)
+        waiting = self._waiting.pop(key)
+        text, unmarked = waiting.text, []
+        for measure, (update, recorded, mark, said) in waiting.records.items():
+            marked = mark_recorded(text, measure, mark)
+            if marked is None:
+                unmarked.append((update, recorded, said))
+            else:
+                text = marked
+        if text != waiting.text:
+            try:
+                await message.edit_text(text, parse_mode=ParseMode.HTML, reply_markup=waiting.markup)
+            except TelegramError:
+                log.warning("could not mark digest message %s", key, exc_info=True)
+                unmarked = [
+                    (update, recorded, said) for update, recorded, _, said in waiting.records.values()
+                ]
+        # An entry that could not be marked (an old or changed message): say it under the digest.
+        for update, recorded, said in unmarked:
+            await confirm(update, recorded, said, under=message)
+
+
+def digest_marks(context: Context) -> DigestMarks:
+    found: DigestMarks = context.application.bot_data[DIGEST_MARKS_KEY]
+    return found
+
+
 async def on_button(update: Update, context: Context) -> None:
     """A digest button: 已完成 / 进行中 / 受阻 for one measure and the unit the digest was for."""
     query = update.callback_query
@@ -349,16 +430,17 @@ async def on_button(update: Update, context: Context) -> None:
     try:
         await query.answer(texts.BOT_BUTTON_ANSWER.format(measure=press.measure, status=press.status))
     except TelegramError:
-        # A press answered late ("query is too old") is still recorded; the message below says so.
+        # A press answered late ("query is too old") is still recorded; the digest mark says so.
         log.warning("could not answer the button press for record #%d", outcome.entry.seq, exc_info=True)
     message = query.message
-    # A one-line record in the group, under the digest, so everyone sees who marked what.
-    await confirm(
-        update,
-        outcome,
-        confirmation(outcome, svc.plan),
-        under=message if isinstance(message, Message) else None,
-    )
+    text = confirmation(outcome, svc.plan)
+    if isinstance(message, Message) and message.text:
+        # The press is confirmed by the answer above and by marking the entry in the digest, so
+        # everyone sees who marked what, without a group message per press (20 a minute).
+        mark = recorded_mark(outcome.entry, item_label(outcome.entry, svc.plan))
+        digest_marks(context).mark(context.application, update, message, outcome, mark, text)
+    else:
+        await confirm(update, outcome, text)
     await follow_up(context, outcome.entry)
 
 

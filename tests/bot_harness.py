@@ -88,6 +88,23 @@ class Bot:
         await self.api.idle(quiet=0.05)
         return self.api.callback_answer(query_id), self.api.bot_messages(chat)[before:]
 
+    async def marked(self, chat: FakeChat, message_id: int, edits_before: int) -> JSONDict:
+        """Wait until the bot has edited message ``message_id`` (a press marks its digest entry)
+        once more than ``edits_before`` times; the message as it now stands."""
+        await self.api.wait_until(lambda: self.edits(chat, message_id) > edits_before)
+        await self.api.idle(quiet=0.05)
+        return self.api.message(chat, message_id)
+
+    def edits(self, chat: FakeChat, message_id: int) -> int:
+        """How often the bot has edited the message so far."""
+        return sum(
+            1
+            for event in self.api.events
+            if event.kind == "edited"
+            and event.chat.id == chat.id
+            and event.message["message_id"] == message_id
+        )
+
     async def tick(self) -> DispatchReport:
         """Today's reminders, now, with the same sender the daily job uses."""
         report = await run_reminders(self.services, self.app.bot_data[CALENDAR_KEY], self.sender)

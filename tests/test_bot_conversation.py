@@ -7,6 +7,7 @@ a real database file and a fake clock on 2023-06-27, when 2-63-1 and 3-6-4 are d
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from datetime import date
 from pathlib import Path
@@ -17,7 +18,7 @@ from bot import texts
 from bot.models import Status
 from bot.sandbox.botapi import BotApiServer, FakeChat, FakeUser
 from bot.store import Store
-from tests.bot_harness import Bot, running_bot
+from tests.bot_harness import Bot, running_bot, shipped_plan
 from tests.cli_runner import run_main
 
 DAY = date(2023, 6, 27)
@@ -264,3 +265,53 @@ async def test_binding_a_unit_in_a_leaders_chat_asks_first(bot: Bot) -> None:
     # A chat that is both already is not asked again.
     [done] = await bot.says(units, bot.admin, "/bind 区交通局")
     assert done["text"].startswith("✅ 本群已绑定：区水务局、区交通局")
+
+
+async def test_a_leaders_overdue_fits_a_phone_and_names_every_unit_the_long_form_names(bot: Bot) -> None:
+    chat = bot.api.group(-513, "倪德才领导群")
+    bot.bind(chat, leader="倪德才")
+    secretary = bot.api.user(609, "秘书")
+    bot.clock.set_day(date(2023, 7, 3))
+    [detailed] = await bot.says(chat, secretary, "/overdue 详细")
+    pages = [detailed["text"]]
+    while next_page := [
+        b
+        for row in (detailed.get("reply_markup") or {}).get("inline_keyboard", [])
+        for b in row
+        if "下一页" in b["text"]
+    ]:
+        await bot.presses(chat, secretary, detailed["message_id"], next_page[0]["callback_data"])
+        detailed = bot.api.message(chat, detailed["message_id"])
+        pages.append(detailed["text"])
+    long_form = "\n".join(pages)
+    owed: dict[str, set[str]] = {}  # measure → the units the long form lists under it
+    unit = ""
+    for line in long_form.splitlines():
+        if line.startswith("【"):
+            unit = line[1 : line.index("】")]
+        elif line.startswith("🔴 ") and re.fullmatch(r"\d+-\d+-\d+", line.split()[1]):
+            owed.setdefault(line.split()[1], set()).add(unit)
+    assert set(owed) == {"2-63-1", "3-6-4"} and len(set().union(*owed.values())) == 26
+
+    [compact] = await bot.says(chat, secretary, "/overdue")
+    buttons = (compact.get("reply_markup") or {}).get("inline_keyboard", [])
+    assert len(compact["text"].splitlines()) + len(buttons) <= 40
+    _, directory = shipped_plan()
+    blocks = re.split(r"\n(?=🔴 )", compact["text"])[1:]
+    assert [block.split()[1] for block in blocks] == ["2-63-1", "3-6-4"]
+    for block in blocks:
+        measure = block.split()[1]
+        counted = 0
+        for role_line in block.splitlines()[2:]:
+            if "：" not in role_line or role_line.startswith("发送"):
+                continue
+            said = role_line.split("：", 1)[1]
+            if found := re.search(r"(\S+) (\d+) 个", said):  # a group, counted
+                group, count = found.group(1), int(found.group(2))
+                members = set(directory.expand(group))
+                assert members <= owed[measure] and len(members) == count
+                counted += count
+            else:
+                named = [name for name in owed[measure] if name in said]
+                counted += len(named)
+        assert counted == len(owed[measure]), block  # the counts add up to the long form's units

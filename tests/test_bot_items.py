@@ -45,7 +45,8 @@ async def test_a_button_under_a_digest_entry_records_for_that_entrys_item(bot: B
     data, item = button(digest, "3-3-1", Status.DONE)
     assert item == "2023-09-30"
     _, said = await bot.presses(chat, contact, digest["message_id"], data)
-    assert said[0]["text"].startswith("✅ 已记录 3-3-1 节点 2023-09-30 区水务局：已完成")
+    marked = await bot.marked(chat, digest["message_id"], edits_before=0)
+    assert said == [] and "✅ 已记录 节点 2023-09-30 已完成 · " in marked["text"]
     entry = bot.services.store.latest("3-3-1", WATER)
     assert entry is not None and (entry.item, entry.source) == ("2023-09-30", "button")
 

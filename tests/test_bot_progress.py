@@ -56,9 +56,11 @@ async def test_a_contact_gets_the_digest_presses_replies_and_sends_a_photo(bot: 
         chat, contact, digest["message_id"], button(digest, "2-63-1", Status.DONE)
     )
     assert answer is not None and answer["text"] == "已记录：2-63-1 已完成"
-    [confirmation] = said
-    assert confirmation["text"].startswith("✅ 已记录 2-63-1 区生态环境局：已完成")
-    assert confirmation["reply_to_message"]["message_id"] == digest["message_id"]
+    assert said == []  # a press posts nothing to the group: its entry in the digest is marked
+    marked = await bot.marked(chat, digest["message_id"], edits_before=0)
+    entry = next(block for block in marked["text"].split("\n\n") if "2-63-1" in block.split("\n")[0])
+    assert entry.endswith("✅ 已记录 已完成 · 周主任 · 08:00")
+    assert marked["reply_markup"] == digest["reply_markup"]  # the buttons stay
 
     said = await bot.says(chat, contact, "3-6-4 进行中 60% 方案已批复", reply_to=digest["message_id"])
     assert [m["text"] for m in said] == ["✅ 已记录 3-6-4 区生态环境局：进行中 60%（方案已批复） · 周主任"]
@@ -214,11 +216,13 @@ async def test_a_chat_of_two_units_is_asked_which_and_digests_keep_their_unit(bo
     [ecology_digest] = [m for title, m in digests.items() if ECOLOGY in title]
     said = await bot.says(chat, contact, "3-6-4 受阻 资金未到位", reply_to=ecology_digest["message_id"])
     assert said[0]["text"].startswith(f"✅ 已记录 3-6-4 {ECOLOGY}：受阻（资金未到位）")
+    edits = bot.edits(chat, ecology_digest["message_id"])
     _, said = await bot.presses(
         chat, contact, ecology_digest["message_id"], button(ecology_digest, "3-6-4", Status.IN_PROGRESS)
     )
     # The button under 3-6-4's entry records for the item the entry is about: its 6月底 milestone.
-    assert said[0]["text"].startswith(f"✅ 已记录 3-6-4 节点 2023-06-30 {ECOLOGY}：进行中")
+    marked = await bot.marked(chat, ecology_digest["message_id"], edits)
+    assert "✅ 已记录 节点 2023-06-30 进行中 · " in marked["text"]
     assert [(e.unit, e.status, e.item) for e in bot.services.store.history("3-6-4")] == [
         (WATER, Status.DONE, None),
         (ECOLOGY, Status.BLOCKED, None),
@@ -379,3 +383,45 @@ async def test_a_private_text_is_recorded_as_text_and_status_says_so(bot: Bot) -
     for typed in ("/status 2-63-1 2", "/status 2 - 63 - 1"):
         said = await bot.says(private, contact, typed)
         assert said[0]["text"].startswith("📌 2-63-1"), typed
+
+
+async def test_presses_within_a_second_make_one_edit_and_no_group_message(bot: Bot) -> None:
+    chat, contact = unit_group(bot, -331, ECOLOGY, 431, "冯科长")
+    await bot.tick()
+    [digest] = bot.api.bot_messages(chat)
+    first = await bot.api.user_presses(
+        chat, contact, digest["message_id"], button(digest, "2-63-1", Status.DONE)
+    )
+    second = await bot.api.user_presses(
+        chat, contact, digest["message_id"], button(digest, "3-6-4", Status.BLOCKED)
+    )
+    marked = await bot.marked(chat, digest["message_id"], edits_before=0)
+    assert bot.edits(chat, digest["message_id"]) == 1  # both presses, one edit
+    assert [bot.api.callback_answer(q)["text"] for q in (first, second)] == [  # type: ignore[index]
+        "已记录：2-63-1 已完成",
+        "已记录：3-6-4 受阻",
+    ]
+    assert (
+        "✅ 已记录 已完成 · 冯科长" in marked["text"]
+        and "✅ 已记录 节点 2023-06-30 受阻 · 冯科长" in marked["text"]
+    )
+    assert bot.api.bot_messages(chat) == [marked]
+    # Pressing again replaces the entry's mark; a reply still gets its one-line confirmation.
+    await bot.api.user_presses(
+        chat, contact, digest["message_id"], button(digest, "2-63-1", Status.IN_PROGRESS)
+    )
+    marked = await bot.marked(chat, digest["message_id"], edits_before=1)
+    assert marked["text"].count("✅ 已记录") == 2 and "✅ 已记录 进行中 · 冯科长" in marked["text"]
+    said = await bot.says(chat, contact, "2-63-1 已完成", reply_to=digest["message_id"])
+    assert [m["text"] for m in said] == ["✅ 已记录 2-63-1 区生态环境局：已完成 · 冯科长"]
+
+
+async def test_a_digest_that_cannot_be_marked_gets_the_one_line_confirmation(bot: Bot) -> None:
+    chat, contact = unit_group(bot, -332, ECOLOGY, 432, "褚")
+    await bot.tick()
+    [digest] = bot.api.bot_messages(chat)
+    bot.api.inject("editMessageText", "500", times=3)
+    await bot.api.user_presses(chat, contact, digest["message_id"], button(digest, "2-63-1", Status.DONE))
+    [said] = (await bot.api.wait_bot_message(chat, 2))[1:]
+    assert said["text"].startswith("✅ 已记录 2-63-1 区生态环境局：已完成 · 褚")
+    assert said["reply_to_message"]["message_id"] == digest["message_id"]

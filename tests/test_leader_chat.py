@@ -81,7 +81,7 @@ async def test_a_completion_report_takes_the_item_off_the_leaders_list(bot_on_20
 async def test_paging_through_a_leaders_overdue_shows_every_item_exactly_once(bot_on_2024_01_02: Bot) -> None:
     bot = bot_on_2024_01_02
     chat, secretary = leader_chat(bot)
-    (first,) = await bot.says(chat, secretary, "/overdue")
+    (first,) = await bot.says(chat, secretary, "/overdue 详细")  # the long form, unit by unit
     pages = [first["text"]]
     assert texts.LV_BUTTON_NEXT in buttons(first) and texts.LV_BUTTON_PREV not in buttons(first)
     while texts.LV_BUTTON_NEXT in buttons(bot.api.message(chat, first["message_id"])):
@@ -114,7 +114,7 @@ async def test_paging_through_a_leaders_overdue_shows_every_item_exactly_once(bo
 async def test_a_unit_chat_sees_its_own_units_only(bot_on_2024_01_02: Bot) -> None:
     bot = bot_on_2024_01_02
     chat, contact = unit_chat(bot)
-    (answer,) = await bot.says(chat, contact, "/overdue")
+    (answer,) = await bot.says(chat, contact, "/overdue 详细")
     headings = {line for line in answer["text"].split("\n") if line.startswith("【")}
     assert headings and all(line.startswith(f"【{WATER}】") for line in headings)
     (refused,) = await bot.says(chat, contact, "/overdue 区生态环境局")
@@ -149,7 +149,7 @@ async def test_an_admin_sees_everything_and_can_narrow_it(bot_on_2023_07_03: Bot
     private = bot.api.private(bot.admin)
     (everything,) = await bot.says(private, bot.admin, "/overdue")
     assert everything["text"].startswith("🔴 逾期事项 · 全部 · 2023-07-03")
-    (annex,) = await bot.says(private, bot.admin, "/overdue 附件3")
+    (annex,) = await bot.says(private, bot.admin, "/overdue 详细 附件3")
     assert annex["text"].startswith("🔴 逾期事项 · 附件3 · 2023-07-03")
     assert {measure.split("-")[0] for _, measure, _ in items_on_page(annex["text"])} == {"3"}
     (unit,) = await bot.says(private, bot.admin, "/overdue 水务局")
@@ -285,7 +285,7 @@ async def test_an_admins_narrowed_view_keeps_its_scope_across_pages(
 ) -> None:
     bot = bot_on_2024_01_02
     private = bot.api.private(bot.admin)
-    (first,) = await bot.says(private, bot.admin, f"/overdue {argument}")
+    (first,) = await bot.says(private, bot.admin, f"/overdue 详细 {argument}")
     title = f"🔴 逾期事项 · {label} · 2024-01-02"
     assert first["text"].startswith(title)
     data = buttons(first)[texts.LV_BUTTON_NEXT]

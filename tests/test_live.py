@@ -8,6 +8,7 @@ Every run has TZ=UTC in its environment, as servers and containers often do.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import sys
 from pathlib import Path
@@ -141,6 +142,7 @@ class ForwardProxy:
     def __init__(self) -> None:
         self.paths: list[str] = []
         self.server: asyncio.Server | None = None
+        self.connections: set[asyncio.Task[None]] = set()
 
     @property
     def url(self) -> str:
@@ -154,11 +156,22 @@ class ForwardProxy:
     async def __aexit__(self, *exc: object) -> None:
         assert self.server is not None
         self.server.close()
+        # A connection the bot opened but never used is still waiting for a request line.
+        for connection in self.connections:
+            connection.cancel()
+        await asyncio.gather(*self.connections, return_exceptions=True)
         await self.server.wait_closed()
 
     async def _forward(self, client_in: asyncio.StreamReader, client_out: asyncio.StreamWriter) -> None:
+        connection = asyncio.current_task()
+        assert connection is not None
+        self.connections.add(connection)
+        origin_out: asyncio.StreamWriter | None = None
         try:
-            method, target, _ = (await client_in.readline()).decode().split()
+            request_line = (await client_in.readline()).decode().split()
+            if len(request_line) != 3:
+                return  # the client went away
+            method, target, _ = request_line
             headers = []
             length = 0
             while (line := await client_in.readline()) not in (b"\r\n", b""):
@@ -175,10 +188,16 @@ class ForwardProxy:
             origin_out.write(f"{method} {path} HTTP/1.1\r\n".encode() + b"".join(headers))
             origin_out.write(b"Connection: close\r\n\r\n" + body)
             client_out.write(await origin_in.read())
-            origin_out.close()
             await client_out.drain()
+        except (ConnectionError, asyncio.IncompleteReadError):
+            pass
         finally:
-            client_out.close()
+            for writer in (origin_out, client_out):
+                if writer is not None:
+                    writer.close()
+                    with contextlib.suppress(ConnectionError):
+                        await writer.wait_closed()
+            self.connections.discard(connection)
 
 
 async def test_telegram_through_a_proxy(fake_api: BotApiServer, tmp_path: Path) -> None:
@@ -204,3 +223,15 @@ async def test_telegram_through_a_proxy(fake_api: BotApiServer, tmp_path: Path) 
     called = {path.rsplit("/", 1)[-1] for path in proxy.paths}
     assert {"getMe", "getUpdates", "sendMessage"} <= called
     assert NO_ADMIN_WARNING not in log
+
+
+async def test_a_stop_while_waiting_for_telegram_is_clean(tmp_path: Path) -> None:
+    process = await start_live(live_env(f"http://127.0.0.1:{free_port()}", tmp_path / "bot.db"))
+    try:
+        logged = await logged_lines(process, UNREACHABLE, count=1)
+        log = "".join(logged) + await stop_bot(process)
+    finally:
+        if process.returncode is None:
+            process.kill()
+    assert process.returncode == 0, log
+    assert "Traceback" not in log

@@ -26,9 +26,9 @@ def test_a_run_reports_every_figure(capsys: pytest.CaptureFixture[str]) -> None:
     assert set(figures) >= {"day", "measures", "pages_all", "records", "budget_ms", "ratio_to_rescan"}
     assert (figures["day"], figures["records"], figures["budget_ms"]) == ("2024-01-02", 2000, 50.0)
     assert figures["measures"] == 199 and figures["pages_all"] > 1
-    for name in ("overdue_all", "overdue_leader", "rescan", "floor"):
+    for name in ("overdue_all", "overdue_leader", "overdue_past", "rescan", "floor"):
         assert 0 < figures[name]["median_ms"] <= figures[name]["p95_ms"]
-    for ratio in ("ratio_to_rescan", "ratio_to_floor"):
+    for ratio in ("ratio_to_rescan", "ratio_to_floor", "ratio_past_to_current"):
         assert isinstance(figures[ratio], float) and figures[ratio] > 0
 
 

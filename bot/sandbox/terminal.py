@@ -41,6 +41,7 @@ from bot.progress import BUTTON_STATUSES, normalize_text, parse_button
 from bot.sandbox.botapi import DEFAULT_TOKEN, BotApiServer, BotEvent, FakeChat, FakeUser, JSONDict
 from bot.services import Services
 from bot.store import Store
+from handlers.progress import DIGEST_MARKS_KEY, DigestMarks
 from schedules.calendar import WorkCalendar
 from schedules.dispatch import SendDigest, run_reminders
 from schedules.policy import Digest
@@ -406,6 +407,10 @@ class Sandbox:
                         answer = self.api.callback_answer(query)
                         if answer is not None and answer.get("text"):
                             self.print(f"[bot 提示] {answer['text']}")
+                        # The press marks its entry in the digest a moment later (presses
+                        # within a second make one edit): show it before the next line.
+                        await self.api.wait_until(self.digest_marked, timeout=10)
+                        await self.api.idle()
                         return
         raise SandboxError(f"{self.persona.chat.name} 的提醒里没有 {measure} 的按钮。")
 
@@ -446,6 +451,11 @@ class Sandbox:
         self.persona = Persona(self.admin, found)
         binding = self.services.store.binding(found.id)
         self.print(f"[sandbox] 您（管理员）在“{title}”里" + ("，本群尚未绑定。" if binding is None else "。"))
+
+    def digest_marked(self) -> bool:
+        """Whether every press so far has marked its digest entry (the edit went out)."""
+        marks: DigestMarks = self.app.bot_data[DIGEST_MARKS_KEY]
+        return not marks.waiting
 
     async def reply(self, text: str) -> None:
         if not text:
