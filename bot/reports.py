@@ -2,10 +2,10 @@
 monthly 通报. Writing them to a file is ``bot.workbook`` (Excel), ``bot.worddoc`` (Word) and
 ``bot.chart`` (PNG); this module decides what is in them.
 
-Pure: the day comes in with the snapshot, work days through a ``WorkdayCount``. Every figure is
+Pure: the day comes in with the snapshot (and its work calendar). Every figure is
 built from the leader views' own queries (``bot.queries``): the 逾期 rows are the rows of
 ``queries.overdue`` for the same day and scope, the 汇总 rows are ``queries.summary``, and a
-台账 row is a unit of ``queries.measure_status``. Nothing here decides again what is overdue.
+台账 row is a unit as ``queries.measure_status`` shows it. Nothing here decides again what is overdue.
 
 The ranking (通报) ranks units by results, never by chat activity:
 
@@ -26,32 +26,21 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from typing import Any
 
 from bot import queries, texts
-from bot.assignments import Light
+from bot.assignments import Light, is_done
+from bot.clock import TZ
 from bot.directory import Directory
 from bot.models import Measure, Plan, ProgressEntry, Status
 from bot.store import Store
 from schedules.calendar import WorkCalendar
 
-WorkdayCount = Callable[[date, date], int]
-"""Work days after the first day up to and including the second (0 when the second is not later)."""
-
 BULLETIN_TOP = 3
 """Best and lagging units named in the monthly 通报."""
 BULLETIN_LIST = 5
 """Measures named per line of the 通报 text before "等 N 项"."""
-
-
-def no_workdays(start: date, end: date) -> int:
-    """A WorkdayCount for callers without a calendar: Monday to Friday."""
-    days = 0
-    day = start + timedelta(days=1)
-    while day <= end:
-        days += day.weekday() < 5
-        day += timedelta(days=1)
-    return days
 
 
 # --- rows -------------------------------------------------------------------------------------------
@@ -151,38 +140,67 @@ class Report:
         return [score for score in reversed(ranked[-count:]) if score.unit not in best]
 
 
+Documents = Callable[[str], Sequence[Mapping[str, Any]]]
+"""``Store.history_documents``: a measure's stored reports as plain documents, oldest first."""
+
+
+@dataclass
+class UnitFacts:
+    """What the 台账 and the ranking need from a unit's whole history on one measure, up to today."""
+
+    evidence: int = 0
+    done_since: date | None = None
+    """The day its current 已完成 began; None when its latest report is not 已完成."""
+    months: set[tuple[int, int]] = field(default_factory=set)
+    """(year, month) of every report."""
+
+
+def unit_facts(documents: Iterable[Mapping[str, Any]], today: date) -> dict[str, UnitFacts]:
+    """Per unit, from a measure's stored reports oldest first, those dated after today left out.
+
+    One pass over plain documents: the history of 100,000 reports is read for every workbook.
+    """
+    facts: dict[str, UnitFacts] = {}
+    for doc in documents:
+        day = datetime.fromisoformat(doc["at"]).astimezone(TZ).date()
+        if day > today:
+            continue
+        unit = facts.setdefault(doc["unit"], UnitFacts())
+        unit.evidence += len(doc.get("evidence") or ())
+        unit.months.add((day.year, day.month))
+        done = doc["status"] == Status.DONE.value
+        unit.done_since = (unit.done_since or day) if done else None
+    return facts
+
+
 def build_report(
     snapshot: queries.Snapshot,
     scope: queries.Scope,
-    history: queries.History,
-    workdays: WorkdayCount = no_workdays,
+    documents: Documents,
 ) -> Report:
     """The whole report for ``scope`` as of ``snapshot.today``.
 
-    ``history(measure_id)`` is ``Store.history``: every report on the measure, oldest first. It is
-    read once per measure in scope.
+    ``documents(measure_id)`` is ``Store.history_documents``, read once per measure in scope.
     """
     index = snapshot.index
     today = snapshot.today
     measures = index.measures_in(scope)
-    reports = _HistoryCache(history, today)
+    facts = {measure.id: unit_facts(documents(measure.id), today) for measure in measures}
     overdue = queries.overdue(snapshot, scope)
-    overdue_rows = _overdue_rows(snapshot, overdue, workdays)
-    ledger: list[LedgerRow] = []
-    for measure in measures:
-        status = queries.measure_status(snapshot, measure.id, reports)
-        in_scope = {row.unit for row in index.rows_in(measure, scope)}
-        ledger.extend(_ledger_row(snapshot, measure, unit) for unit in status.units if unit.unit in in_scope)
-    ranking = rank_units(snapshot, scope, measures, overdue, reports)
+    ledger = [
+        _ledger_row(snapshot, measure, row, facts[measure.id].get(row.unit, UnitFacts()))
+        for measure in measures
+        for row in index.rows_in(measure, scope)
+    ]
     return Report(
         plan_title=snapshot.plan.title,
         today=today,
         scope=scope,
         summary=queries.summary(snapshot, scope),
         overdue=overdue,
-        overdue_rows=overdue_rows,
+        overdue_rows=_overdue_rows(snapshot, overdue),
         ledger=ledger,
-        ranking=ranking,
+        ranking=rank_units(snapshot, scope, measures, overdue, facts),
     )
 
 
@@ -191,33 +209,16 @@ def report_for(
 ) -> Report:
     """``build_report`` for a scope as of ``today`` from the store: what ``export``, ``/export``
     and the monthly 通报 each make in one call."""
-    snapshot = queries.Snapshot.take(plan, directory, store, today)
-    return build_report(snapshot, scope, store.history, workdays=calendar.workdays_between)
-
-
-class _HistoryCache:
-    """``history`` read once per measure, reports dated after today left out (as the views do)."""
-
-    def __init__(self, history: queries.History, today: date) -> None:
-        self._history = history
-        self._today = today
-        self._found: dict[str, list[ProgressEntry]] = {}
-
-    def __call__(self, measure_id: str) -> list[ProgressEntry]:
-        found = self._found.get(measure_id)
-        if found is None:
-            found = [e for e in self._history(measure_id) if e.at.date() <= self._today]
-            self._found[measure_id] = found
-        return found
+    latest = queries.latest_as_of(store, today)
+    snapshot = queries.Snapshot(queries.index_for(plan, directory), latest, today, calendar)
+    return build_report(snapshot, scope, store.history_documents)
 
 
 def item_kind_label(kind: str) -> str:
     return texts.RPT_ITEM_KINDS.get(kind, kind)
 
 
-def _overdue_rows(
-    snapshot: queries.Snapshot, report: queries.UnitReport, workdays: WorkdayCount
-) -> list[OverdueRow]:
+def _overdue_rows(snapshot: queries.Snapshot, report: queries.UnitReport) -> list[OverdueRow]:
     plan = snapshot.plan
     rows = []
     for group in report.groups:
@@ -231,7 +232,7 @@ def _overdue_rows(
                     item_text=item.text if item is not None else "",
                     due=item.due if item is not None else None,
                     days_overdue=max(unit_item.days_overdue, 0),
-                    workdays_overdue=workdays(item.due, report.today) if item is not None else 0,
+                    workdays_overdue=unit_item.workdays_overdue,
                     unit=group.unit,
                     role=plan.role_word(measure.annex, unit_item.role, short=False),
                     leaders=texts.LIST_SEPARATOR.join(snapshot.index.leaders[measure.id]),
@@ -245,29 +246,37 @@ def _overdue_rows(
     return rows
 
 
-def _ledger_row(snapshot: queries.Snapshot, measure: Measure, unit: queries.UnitStatus) -> LedgerRow:
-    entry = unit.latest
+def _ledger_row(
+    snapshot: queries.Snapshot, measure: Measure, row: queries.Responsible, facts: UnitFacts
+) -> LedgerRow:
+    """One unit on one measure, as ``/status`` shows it: latest report, light, evidence count."""
+    entry = snapshot.entry(measure, row.unit) if row.assigned else None
+    complete = snapshot.complete(measure)
+    own_done = is_done(entry, snapshot.today)
     if entry is not None:
         status = entry.status.value
-    elif unit.covered:
-        status = Status.DONE.value
+    elif complete:
+        status = Status.DONE.value  # a co unit with nothing left to do (/status: 措施已完成)
     else:
         status = texts.RPT_NOT_REPORTED
+    light = queries._measure_light(
+        snapshot, measure, snapshot.last_update(entry), complete or own_done, entry.status if entry else None
+    )
     return LedgerRow(
         measure=measure.id,
         annex=measure.annex,
         task=measure.task,
         text=measure.text,
         deadline=measure.deadline.raw,
-        unit=unit.unit if unit.assigned else unit.unit + texts.UNASSIGNED,
-        role=snapshot.plan.role_word(measure.annex, unit.role, short=False),
+        unit=row.unit if row.assigned else row.unit + texts.UNASSIGNED,
+        role=snapshot.plan.role_word(measure.annex, row.role, short=False),
         leaders=texts.LIST_SEPARATOR.join(snapshot.index.leaders[measure.id]),
         status=status,
         percent=entry.percent if entry is not None else None,
         note=entry.note if entry is not None else "",
         updated=entry.at.date() if entry is not None else None,
-        evidence=len(unit.evidence),
-        light=unit.light,
+        evidence=facts.evidence,
+        light=light,
     )
 
 
@@ -287,21 +296,12 @@ def reporting_months(issued: date, today: date) -> list[tuple[int, int]]:
     return months
 
 
-def done_since(entries: Sequence[ProgressEntry]) -> date | None:
-    """The day a unit's current 已完成 began (its reports oldest first), None if it is not 已完成."""
-    since: date | None = None
-    for entry in sorted(entries, key=lambda e: (e.at, e.seq)):
-        done = entry.status is Status.DONE
-        since = (since or entry.at.date()) if done else None
-    return since
-
-
 def rank_units(
     snapshot: queries.Snapshot,
     scope: queries.Scope,
     measures: Iterable[Measure],
     overdue: queries.UnitReport,
-    history: queries.History,
+    facts: Mapping[str, Mapping[str, UnitFacts]],
 ) -> list[UnitScore]:
     """Every unit responsible in the scope with its figures, ranked (see the module docstring)."""
     index = snapshot.index
@@ -318,11 +318,10 @@ def rank_units(
     on_time: dict[str, int] = {}
     reported: dict[str, set[tuple[int, int]]] = {}
     for measure in measures:
-        entries = history(measure.id)
-        by_unit: dict[str, list[ProgressEntry]] = {}
-        for entry in entries:
-            by_unit.setdefault(entry.unit, []).append(entry)
-        lead_done = [done_since(by_unit.get(unit, [])) for unit in index.leads[measure.id]]
+        by_unit = facts[measure.id]
+        lead_done = [
+            by_unit[unit].done_since if unit in by_unit else None for unit in index.leads[measure.id]
+        ]
         complete_on = (
             max(d for d in lead_done if d is not None)
             if snapshot.complete(measure) and lead_done and None not in lead_done
@@ -335,11 +334,9 @@ def rank_units(
             unit = row.unit
             due.setdefault(unit, 0)
             reported.setdefault(unit, set())
-            own = by_unit.get(unit, [])
-            reported[unit].update(
-                (e.at.year, e.at.month) for e in own if (e.at.year, e.at.month) in month_set
-            )
-            finished = [d for d in (done_since(own), complete_on) if d is not None]
+            own = by_unit.get(unit, UnitFacts())
+            reported[unit].update(own.months & month_set)
+            finished = [d for d in (own.done_since, complete_on) if d is not None]
             finished_on = min(finished) if finished else None
             late = overdue_keys.get(unit, set())
             for item in passed:

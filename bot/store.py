@@ -702,6 +702,16 @@ class Store:
         entries = [_load(ProgressEntry, doc) for doc in docs.values() if unit is None or doc["unit"] == unit]
         return sorted(entries, key=lambda entry: entry.seq)
 
+    def history_documents(self, measure: str) -> list[Mapping[str, Any]]:
+        """Every report for the measure as stored, oldest first: plain JSON documents, not validated.
+
+        For reads over every stored report that need a few fields (the 督办台账's evidence counts
+        and ranking): validating 100,000 reports into ``ProgressEntry`` takes seconds. The fields
+        are ``ProgressEntry``'s, ``at`` an ISO datetime string with its offset.
+        """
+        docs: dict[str, Any] = (self._db.storage.read() or {}).get(PROGRESS_PREFIX + measure, {})
+        return sorted(docs.values(), key=lambda doc: doc["seq"])
+
     def progress_count(self) -> int:
         return self._count
 

@@ -4,10 +4,11 @@ units) and the workbook, each exactly once.
 
 The reminder ledger records each delivery under the month's first workday and the recipient key
 ``通报:LEADER`` (or ``通报:admin``), so a restart, the start-up catch-up or the next day's run
-sends only what is missing. After downtime the 通报 still goes out later in that first week, and
-is dated as of the day it is sent; after that week the month's 通报 is skipped (it would be news
-of a month ago). The gap is the digests': a crash between Telegram accepting the messages and the
-ledger write sends that 通报 again after the restart.
+sends only what is missing. It reports on a month of the plan's year: the last one goes out in
+January of the next year, and none after that. After downtime the 通报 still goes out later in that
+first week, and is dated as of the day it is sent; after that week the month's 通报 is skipped (it
+would be news of a month ago). The gap is the digests': a crash between Telegram accepting the
+messages and the ledger write sends that 通报 again after the restart.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from datetime import date, timedelta
 
 from bot import queries, reports, texts
 from bot.clock import today
+from bot.reports import previous_month
 from bot.services import Services
 from schedules.calendar import WorkCalendar
 
@@ -93,8 +95,8 @@ async def run_bulletin(services: Services, calendar: WorkCalendar, send: SendBul
     day = today(services.clock)
     first = bulletin_day(calendar, day)
     run = BulletinRun(day, first)
-    if first is None or day <= services.plan.issued:
-        return run
+    if first is None or day <= services.plan.issued or previous_month(day)[0].year != services.plan.year:
+        return run  # a 通报 reports on a month of the plan's year, January's on December
     for chat_id, key, scope in recipients(services):
         if services.store.was_sent(first, chat_id, key):
             run.already_sent.append((chat_id, key))

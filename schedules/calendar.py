@@ -95,11 +95,6 @@ class WorkCalendar:
         # Every month has workdays: the longest official break is nine days.
         return self.on_or_after(date(year, month, 1))
 
-    def workdays_between(self, start: date, end: date) -> int:
-        """Workdays after ``start`` up to and including ``end`` (0 when ``end`` is not later): how
-        many workdays an item due on ``start`` is overdue on ``end``."""
-        return sum(info.workday for info in self.days(start + timedelta(days=1), end))
-
     def days(self, start: date, end: date) -> Iterator[DayInfo]:
         """Each day from ``start`` to ``end``, both included."""
         day = start

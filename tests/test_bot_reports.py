@@ -10,11 +10,14 @@ from pathlib import Path
 import openpyxl
 
 from bot import texts
+from bot.clock import FakeClock
 from bot.models import Status
 from bot.sandbox.botapi import BotApiServer, FakeChat, FakeUser, JSONDict
+from bot.services import Services
 from bot.store import Store
-from schedules.bulletin import LAST_RUN_KEY
-from tests.bot_harness import ADMIN_ID, Bot, running_bot
+from schedules.bulletin import LAST_RUN_KEY, BulletinDelivery, run_bulletin
+from schedules.calendar import WorkCalendar
+from tests.bot_harness import ADMIN_ID, Bot, running_bot, shipped_plan
 from tests.leader_views_data import report
 
 LEADER = "倪德才"
@@ -130,3 +133,21 @@ async def test_the_monthly_bulletin_goes_out_once_on_the_first_workday_even_afte
         await bot.api.idle()
     assert len(fake_api.bot_messages(chat)) == before
     assert len([m for m in fake_api.bot_messages(admin_chat) if "document" in m]) == 1
+
+
+async def test_the_last_bulletin_reports_on_december_and_none_follows(tmp_path: Path) -> None:
+    plan, directory = shipped_plan()
+    delivered: list[BulletinDelivery] = []
+
+    async def send(delivery: BulletinDelivery) -> list[int]:
+        delivered.append(delivery)
+        return [len(delivered)]
+
+    with Store.open(tmp_path / "bot.db") as store:
+        store.bind_leader(-100, LEADER, title="倪德才领导群")
+        for day, expected in ((date(2024, 1, 2), 2), (date(2024, 2, 1), 0)):
+            clock = FakeClock.at(day, time(10, 0))
+            services = Services(plan, directory, store, clock, admin_ids=frozenset({ADMIN_ID}))
+            run = await run_bulletin(services, WorkCalendar(), send)
+            assert len(run.sent) == expected, day
+    assert delivered[0].text.startswith("📋 2023年12月 推进情况通报")

@@ -75,6 +75,7 @@ def test_the_overdue_sheet_has_exactly_the_rows_of_overdue_json(
             date(2023, 6, 20),
             percent=60,
             note="方案已起草",
+            evidence=["photo:AgAD1", "document:AgAD2"],
         )
         report(
             store, first[1]["measure"], first[1]["unit"], Status.BLOCKED, date(2023, 6, 21), note="资金未到位"
@@ -99,7 +100,7 @@ def test_the_overdue_sheet_has_exactly_the_rows_of_overdue_json(
         )
         assert row["最新状态"] == (item["status"] or "未报告")
         assert row["进度"] == (item["percent"] / 100 if item["percent"] is not None else None)
-        assert 0 < row["逾期工作日"] <= row["逾期天数"]
+        assert row["逾期工作日"] == item["workdays_overdue"] and 0 < row["逾期工作日"] <= row["逾期天数"]
     reported = next(r for r in rows if r["编号"] == first[0]["measure"] and r["单位"] == first[0]["unit"])
     assert (reported["进度"], reported["说明"], reported["更新时间"]) == (
         0.6,
@@ -109,7 +110,9 @@ def test_the_overdue_sheet_has_exactly_the_rows_of_overdue_json(
 
     ledger = sheet_rows(book["台账"])
     noted = next(r for r in ledger if r["编号"] == first[1]["measure"] and r["单位"] == first[1]["unit"])
-    assert (noted["最新状态"], noted["说明"]) == ("受阻", "资金未到位")  # the later 已完成 is not seen yet
+    assert (noted["最新状态"], noted["说明"]) == ("受阻", "资金未到位")
+    documented = next(r for r in ledger if r["编号"] == first[0]["measure"] and r["单位"] == first[0]["unit"])
+    assert (documented["佐证材料数"], documented["进度"]) == (2, 0.6)  # the later 已完成 is not seen yet
     ranked_units = {r["单位"] for r in sheet_rows(book["通报"])}
     assert {r["单位"] for r in rows} <= ranked_units
     assert {r["单位"] for r in ledger if not r["单位"].endswith(texts.UNASSIGNED)} == ranked_units
@@ -216,7 +219,7 @@ def test_the_chart_renders_every_chinese_glyph_from_the_installed_font(small_fil
     plan, directory = Plan.load(small_files["plan"]), Directory.load(small_files["units"])
     with Store.open(small_files["db"], read_only=True) as store:
         snapshot = queries.Snapshot.take(plan, directory, store, date(2023, 7, 3))
-        built = reports.build_report(snapshot, queries.scope_everything("全部"), store.history)
+        built = reports.build_report(snapshot, queries.scope_everything("全部"), store.history_documents)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         png = chart.chart_png(built)
