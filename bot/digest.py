@@ -17,9 +17,10 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from bot import texts
-from bot.assignments import Light, is_complete, is_done, lead_units, status_light, unit_roles
+from bot.assignments import ItemProgress, Light, is_complete, lead_units, status_light, unit_roles
 from bot.clock import TZ
 from bot.directory import Directory
 from bot.models import DatedItem, Measure, Plan, ProgressEntry, Status
@@ -107,12 +108,11 @@ def item_key(item: DigestItem) -> str:
 class DigestRenderer:
     """Lays out digests against one reading of the plan, the directory and the latest progress."""
 
-    def __init__(
-        self, plan: Plan, directory: Directory, latest: Mapping[tuple[str, str], ProgressEntry]
-    ) -> None:
+    def __init__(self, plan: Plan, directory: Directory, latest: Mapping[Any, ProgressEntry]) -> None:
+        """``latest``: the latest reports (``Store.latest_items``; any mapping whose values they are)."""
         self.plan = plan
         self.directory = directory
-        self.latest = latest
+        self.progress = ItemProgress(latest.values())
 
     def parts(
         self, digest: Digest, *, delivered: Collection[str] = frozenset(), parts_before: int = 0
@@ -186,7 +186,7 @@ class DigestRenderer:
                     texts.BOT_DIGEST_MILESTONE.format(text=esc(shorten(dated.text, MILESTONE_CHARS)))
                 )
         if item.role == "leader":
-            lines.append(self._lead_units_line(measure, digest.day))
+            lines.append(self._lead_units_line(measure, item, digest.day))
         return "\n".join(lines)
 
     def light(self, digest: Digest, measure: Measure, dated: DatedItem | None) -> Light:
@@ -194,24 +194,29 @@ class DigestRenderer:
         a leader, the measure as a whole (any unit 受阻 makes it so)."""
         day = digest.day
         if digest.recipient.kind == "unit":
-            entry = self.latest.get((measure.id, digest.recipient.name))
+            entry = self.progress.latest(measure.id, digest.recipient.name)
             entries = [entry] if entry is not None else []
-            complete = is_done(entry, day)
+            # The entry is there because the unit still owes its item, whatever else it finished.
+            complete = False
             status = entry.status if entry is not None else None
         else:
-            found = (self.latest.get((measure.id, unit)) for unit in unit_roles(measure, self.directory))
+            found = (self.progress.latest(measure.id, unit) for unit in unit_roles(measure, self.directory))
             entries = [entry for entry in found if entry is not None]
-            complete = is_complete(measure, self.directory, self.latest, day)
+            complete = is_complete(measure, self.directory, self.progress, day)
             status = Status.BLOCKED if any(e.status is Status.BLOCKED for e in entries) else None
         last_update = max((e.at.date() for e in entries), default=self.plan.issued)
         due = dated.due if dated is not None else None
         return status_light(due, day, last_update, complete=complete, status=status)
 
-    def _lead_units_line(self, measure: Measure, day: date) -> str:
+    def _lead_units_line(self, measure: Measure, entry: DigestItem, day: date) -> str:
+        """The lead units still owing the escalated item, and those that have done it."""
         leads = lead_units(measure, self.directory)
         if not leads:
             return texts.BOT_DIGEST_UNITS.format(units=texts.UNASSIGNED)
-        done = [unit for unit in leads if is_done(self.latest.get((measure.id, unit)), day)]
+        item = self.plan.item(measure.id, entry.item)
+        done = [
+            unit for unit in leads if item is not None and self.progress.unit_done(measure, item, unit, day)
+        ]
         owing = [unit for unit in leads if unit not in done]
         line = texts.BOT_DIGEST_UNITS.format(units=joined(owing, LISTED_UNITS))
         return line + texts.BOT_DIGEST_UNITS_DONE.format(units=joined(done, LISTED_UNITS)) if done else line

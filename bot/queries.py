@@ -1081,7 +1081,9 @@ def measure_status(
                         row.unit,
                         row.role,
                         row.assigned,
-                        row.assigned and progress.unit_done(measure, item, row.unit, today),
+                        # A complete item is done for everyone: a co unit has nothing left to do.
+                        item_complete
+                        or (row.assigned and progress.unit_done(measure, item, row.unit, today)),
                         progress.entry_for(measure, item, row.unit) if row.assigned else None,
                     )
                     for row in rows

@@ -91,7 +91,7 @@ class DigestSender:
         svc = self.services
         key = f"{PARTS_META_PREFIX}:{chat_id}:{digest.recipient.key}"
         delivered = self._delivered(key, digest.day)
-        renderer = DigestRenderer(svc.plan, svc.directory, svc.store.latest_all())
+        renderer = DigestRenderer(svc.plan, svc.directory, svc.store.latest_items())
         parts = renderer.parts(digest, delivered=delivered.keys(), parts_before=len(delivered.message_ids))
         unit = digest.recipient.name if digest.recipient.kind == "unit" else None
         for part in parts:

@@ -237,3 +237,32 @@ def test_a_co_units_entry_says_its_role_in_the_annexs_words() -> None:
     # 3-3-1 is in annex 3, whose table says 责任单位 for what annex 2 calls 协办单位.
     text = only_text(digest_of(date(2023, 9, 28), "unit:台湖镇"))
     assert "<b>3-3-1</b> 加强饮用水保护〔责任〕" in text and "〔协办〕" not in text
+
+
+def item_entry(measure: str, unit: str, status: Status, day: date, item: str, seq: int) -> ProgressEntry:
+    return entry(measure, unit, status, day, seq).model_copy(update={"item": item})
+
+
+def test_a_leaders_line_names_the_lead_units_done_with_the_escalated_item() -> None:
+    # Three of 3-6-4's four lead units closed its 6月底 milestone; on Monday 3 July the leaders hear
+    # that it waits on 区生态环境局.
+    latest = {
+        (unit, "2023-06-30"): item_entry("3-6-4", unit, Status.DONE, date(2023, 6, 29), "2023-06-30", n)
+        for n, unit in enumerate(("区发展改革委", "市规划自然资源委通州分局", WATER), start=1)
+    }
+    digest = digests_for_day(PLAN, DIRECTORY, latest, CALENDAR, date(2023, 7, 3))
+    leader = next(d for d in digest if d.recipient.key == "leader:秦涛")
+    text = "\n\n".join(part.text for part in DigestRenderer(PLAN, DIRECTORY, latest).parts(leader))
+    block = text[text.index("<b>3-6-4</b>") :].split("\n\n")[0]
+    assert "区生态环境局" in block.split("（已完成")[0] and "区水务局" in block.split("（已完成")[1]
+
+
+def test_a_unit_that_finished_a_milestone_still_owes_its_check_in_and_is_not_green() -> None:
+    latest = {("3-3-1", WATER): item_entry("3-3-1", WATER, Status.DONE, date(2023, 9, 27), "2023-09-30", 1)}
+    text = "\n\n".join(
+        part.text
+        for part in DigestRenderer(PLAN, DIRECTORY, latest).parts(
+            digest_of(date(2023, 11, 1), f"unit:{WATER}", latest)
+        )
+    )
+    assert "<b>3-3-1</b>" in text and "🟢 <b>3-3-1</b>" not in text

@@ -77,6 +77,11 @@ def test_3_6_4_milestone_closed_by_its_four_lead_units_and_the_deadline_still_re
     for unit in FOUR_LEADS:
         report(capsys, db, "3-6-4", unit, "--item", "2023-06-30", "--date", "2023-06-29")
     assert not any("3-6-4" in measures for measures in overdue_measures(capsys, db, "2023-07-03").values())
+    # A complete item is done for its 责任单位 too; the deadline is still open for everyone.
+    status = cli_json(capsys, "status", "3-6-4", "--date", "2023-07-03", "--db", str(db))
+    items = {item["item"]: item for item in status["items"]}
+    assert items["2023-06-30"]["complete"] and all(u["done"] for u in items["2023-06-30"]["units"])
+    assert not items["2023-12-31"]["complete"]
     december = reminders(capsys, db, "2023-12-01", WATER)
     assert (december["3-6-4"]["item"], december["3-6-4"]["kind"], december["3-6-4"]["due"]) == (
         "2023-12-31",
