@@ -19,6 +19,8 @@ Light = Literal["🟢", "🟡", "🔴"]
 # silent this long turns yellow too.
 DUE_SOON_DAYS = 7
 STALE_AFTER = timedelta(days=30)
+FIRST_REMINDER_AHEAD = timedelta(days=30)
+"""How long before its due day an item is first reminded (the first rung of the reminder ladder)."""
 
 
 def unit_roles(measure: Measure, directory: Directory) -> dict[str, UnitRole]:
@@ -154,7 +156,8 @@ def status_light(
     complete: bool,
     status: Status | None = None,
 ) -> Light:
-    """🔴 overdue; 🟡 due within 7 days, blocked, or no update for 30 days; 🟢 on track.
+    """🔴 overdue; 🟡 due within 7 days, blocked, or stalled (no update for 30 days since it was first
+    reminded); 🟢 on track.
 
     ``due`` is None for a standing duty: only a block or silence makes it yellow.
     ``last_update`` is the latest report, or the plan's issue date when nobody reported.
@@ -168,6 +171,9 @@ def status_light(
         return "🟡"
     if due is not None and (due - today).days <= DUE_SOON_DAYS:
         return "🟡"
-    if today - last_update >= STALE_AFTER:
+    # Silence counts from the first reminder (schedules.policy.LADDER's first rung), not from the
+    # plan's issue: an item due in half a year that nobody reported on is not stalled.
+    since = max(last_update, due - FIRST_REMINDER_AHEAD) if due is not None else last_update
+    if today - since >= STALE_AFTER:
         return "🟡"
     return "🟢"

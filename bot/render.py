@@ -179,7 +179,9 @@ def percent_suffix(entry: ProgressEntry) -> str:
 
 
 def _entry_status(entry: ProgressEntry) -> str:
-    return f"{entry.status.value}{percent_suffix(entry)}"
+    """进行中 60%, or ⛔受阻: 受阻 is marked in every view."""
+    mark = texts.LV_BLOCKED_MARK if entry.status is Status.BLOCKED else ""
+    return f"{mark}{entry.status.value}{percent_suffix(entry)}"
 
 
 def _when(item: Item, days_left: int, workdays_late: int | None = None) -> str:
@@ -314,8 +316,7 @@ def unit_state(entry: ProgressEntry | None) -> str:
     """A unit's latest status in a summary: 未报送, 进行中 60%, or ⛔受阻 (受阻 is marked everywhere)."""
     if entry is None:
         return texts.LV_NOT_REPORTED
-    said = _entry_status(entry)
-    return texts.LV_BLOCKED_MARK + said if entry.status is Status.BLOCKED else said
+    return _entry_status(entry)
 
 
 def units_summary(rows: Sequence[tuple[str, str]], groups: Mapping[str, Sequence[str]]) -> str:

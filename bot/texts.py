@@ -121,6 +121,10 @@ BOT_WHOAMI_ADMIN = "您是管理员。"
 BOT_WHOAMI_NOT_ADMIN = (
     "您不是管理员。如需成为管理员，请运维人员把您的用户 ID 填入 BOT_ADMIN_IDS 后重启机器人。"
 )
+# The rule of the lights, as every view and digest applies it (bot.assignments.status_light).
+BOT_HELP_LIGHTS = (
+    "指示灯：🔴 已逾期；🟡 7 天内到期，或首次提醒后 30 天没有更新；🟢 正常推进；⛔ 标出报告受阻的单位。"
+)
 BOT_HELP_REPORTING_SEVERAL = (
     "本聊天绑定了多个单位：报告时在状态前写上单位名称，如 <code>3-6-4 区水务局 已完成</code>；"
     "照片或文件的说明也写上单位名称，如 <code>3-6-4 区水务局 现场照片</code>"

@@ -90,6 +90,8 @@ def help_text(binding: Binding | None, is_admin: bool) -> str:
         lines += ["", texts.BOT_HELP_REPORTING]
         if len(binding.units) > 1:
             lines.append(texts.BOT_HELP_REPORTING_SEVERAL)
+    if "overdue" in available:
+        lines += ["", texts.BOT_HELP_LIGHTS]
     if is_admin:
         lines += ["", texts.BOT_HELP_ADMIN]
         lines += _command_lines([name for name in available if COMMANDS[name] == "admin"])

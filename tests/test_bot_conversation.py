@@ -315,3 +315,13 @@ async def test_a_leaders_overdue_fits_a_phone_and_names_every_unit_the_long_form
                 named = [name for name in owed[measure] if name in said]
                 counted += len(named)
         assert counted == len(owed[measure]), block  # the counts add up to the long form's units
+
+
+async def test_the_lights_rule_is_in_help_and_a_block_is_marked(bot: Bot) -> None:
+    chat, contact = unit_group(bot, -514, WATER, 610, "何")
+    [help_text] = await bot.says(chat, contact, "/help")
+    assert texts.BOT_HELP_LIGHTS in help_text["text"]
+    await bot.says(chat, contact, "3-6-4 卡住了 资金没到位")
+    bot.clock.set_day(date(2023, 7, 3))
+    [overdue] = await bot.says(chat, contact, "/overdue")
+    assert "区水务局（⛔受阻）" in overdue["text"]

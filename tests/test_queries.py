@@ -270,7 +270,8 @@ def test_upcoming_lists_items_due_within_the_window(plan: Plan, directory: Direc
     nine = queries.upcoming(snapshot, everything(), days=9)
     assert listed(nine) == set()
     lights = {(g.unit, i.measure.id): (i.days_left, i.light) for g in ten.groups for i in g.items}
-    assert lights[("区发展改革委", "1-1-1")] == (10, "🟡")  # silent since the plan was issued
+    # Reminded from 30 days before its due day, it has been silent for 20: due in 10, not stalled yet.
+    assert lights[("区发展改革委", "1-1-1")] == (10, "🟢")
 
     report(store, "1-1-1", "区生态环境局", Status.IN_PROGRESS, date(2023, 6, 15))
     after = queries.upcoming(snap(plan, directory, store, date(2023, 6, 20)), everything(), days=10)
@@ -466,7 +467,7 @@ def test_a_complete_measure_counts_as_done_for_its_co_units_in_summary_and_statu
 
     text = render.status_pages(status, limit=None)[0]
     assert "🟢 【协办】张家湾镇：未报送（措施已完成）" in text
-    assert "🟢 【协办】宋庄镇：受阻 · 2023-06-15（措施已完成）" in text
+    assert "🟢 【协办】宋庄镇：⛔受阻 · 2023-06-15（措施已完成）" in text
     assert "🟢 【主责】区水务局：已完成 · 2023-06-28\n" in text
     # and the legend says so
     (table,) = render.summary_pages(summary, limit=None)
@@ -590,7 +591,7 @@ def test_status_history_marks_the_files_and_the_way_each_report_came(
         "   · 2023-06-03 进行中（📎 照片 2 份 · 甲）",
         "   📎 佐证材料共 3 份（照片 2 份、文件 1 份），最近一次 2023-06-04",
     ]
-    assert "   · 2023-06-06 受阻 资金未到位（命令 · 丙）" in lines
+    assert "   · 2023-06-06 ⛔受阻 资金未到位（命令 · 丙）" in lines
     # the earlier reports, beyond the three shown, by button and by reply
     older = queries.measure_status(snap(plan, directory, store, date(2023, 6, 2)), "2-1-1", store.history)
     text = render.status_pages(older, limit=None)[0]

@@ -102,7 +102,7 @@ def test_a_contacts_day_in_the_sandbox() -> None:
         "> :date 2023-13-01",
         "[sandbox] 日期须是 2000–2099 年间真实存在的一天：2023-13-01",
         "[倪德才 @ 领导群] > /status 3-6-4",
-        "区水务局：受阻",
+        "区水务局：⛔受阻",
     ]
     # Digests to other chats show as one line each; the current chat's in full.
     assert "[bot → 区生态环境局工作群] 📋 区生态环境局 · 6月27日 工作提醒（2 项）" in out
@@ -193,7 +193,7 @@ def test_a_rehearsal_kept_in_a_file_is_read_by_the_cli(tmp_path: Path) -> None:
         check=False,
     )
     assert status.returncode == 0, status.stderr
-    assert "【牵头】区水务局：受阻" in status.stdout and "资金未到位" in status.stdout
+    assert "【牵头】区水务局：⛔受阻" in status.stdout and "资金未到位" in status.stdout
     assert "区水务局联络员" in status.stdout
 
     # A second session goes on where the first stopped: same chats, same records, nothing resent.

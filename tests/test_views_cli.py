@@ -117,7 +117,7 @@ def test_status_json_and_text(small_files: dict[str, Path], capsys: pytest.Captu
     ]
     assert data["units"][1]["latest"]["note"] == "资金未到位"
     code, out, _ = run(small_files, capsys, "status", "2-1-1", "--date", "2023-07-03")
-    assert code == 0 and "【协办】宋庄镇：受阻 · 2023-06-15" in out and "资金未到位" in out
+    assert code == 0 and "【协办】宋庄镇：⛔受阻 · 2023-06-15" in out and "资金未到位" in out
 
 
 def test_summary_json(small_files: dict[str, Path], capsys: pytest.CaptureFixture[str]) -> None:
