@@ -67,6 +67,10 @@ class Settings(BaseSettings):
     bot_today: date | None = Field(default=None, validation_alias="BOT_TODAY")
     backup_dir: Path | None = Field(default=None, validation_alias="BOT_BACKUP_DIR")
     backup_keep: int = Field(default=14, ge=1, validation_alias="BOT_BACKUP_KEEP")
+    completion_review: bool = Field(default=False, validation_alias="BOT_COMPLETION_REVIEW")
+    """on: a 已完成 waits for review (办结审核, 待审核) before it closes an item."""
+    monthly_progress: bool = Field(default=True, validation_alias="BOT_MONTHLY_PROGRESS")
+    """off: no 月调度 section on the first workday of each month."""
 
     @field_validator("telegram_bot_token", "webhook_secret", mode="before")
     @classmethod
@@ -221,6 +225,9 @@ DEPRECATED_NAMES: dict[str, str] = {
     "WEBHOOK_PORT": "webhook_port",
     "WEBHOOK_PATH": "webhook_path",
     "WEBHOOK_SECRET": "webhook_secret",
+    # The supervision issue (10) named these before the prefix.
+    "COMPLETION_REVIEW": "completion_review",
+    "MONTHLY_PROGRESS": "monthly_progress",
 }
 """The names documented before the BOT_ prefix: still read, with a warning, when the new name is unset."""
 

@@ -44,6 +44,7 @@ from bot.directory import Directory
 from bot.models import Item, Measure, Plan, ProgressEntry, ProgressSource, Status
 from bot.numerals import CHINESE_NUMERAL, number
 from bot.store import Binding, Store
+from bot.supervision import REVIEWS, claim_review
 
 MEASURE_ID = re.compile(r"\d{1,2}-\d{1,3}-\d{1,3}")
 # Dashes people type for "-" on Chinese keyboards; NFKC already maps the full-width ones.
@@ -613,6 +614,7 @@ def record_report(
     user_id: int | None = None,
     user_name: str = "",
     chat_id: int | None = None,
+    review: bool = False,
 ) -> Recorded:
     """Store an authorized report. Evidence without a status is filed under the unit's latest
     status (未开始 if it never reported), read and written in one transaction.
@@ -620,7 +622,8 @@ def record_report(
     The report is about ``target.item`` if it names one; else, for a dated measure, the unit's one
     open dated item if it has exactly one (so 进行中 on the year-end deadline does not reopen a
     milestone the unit finished), else the measure as a whole; for a standing duty, the period
-    it falls in (no item).
+    it falls in (no item). With ``review`` (completion review on) a 已完成 opens its review
+    (待审核) in the same transaction.
     """
     item = target.item.id if target.item is not None else _only_open_item(store, plan_items, target, at)
     with store.transaction():
@@ -644,6 +647,9 @@ def record_report(
             source=source,
             item=item,
         )
+        opened = claim_review(entry) if review else None
+        if opened is not None:
+            store.replace_record(REVIEWS, entry.seq, opened)
     return Recorded(entry, state)
 
 

@@ -33,6 +33,8 @@ from bot.models import Item, Measure, Plan, ProgressEntry, Status
 from bot.numerals import CHINESE_NUMERAL, number
 from bot.progress import MEASURE_ID, normalize_measure_id
 from bot.store import Acknowledgement, Binding, ItemKey, Store
+from bot.supervision import Chase, Extension, Review, Supervision
+from bot.workflow import supervision
 from schedules.calendar import WorkCalendar
 
 LatestMap = Mapping[ItemKey, ProgressEntry]
@@ -197,10 +199,22 @@ class Snapshot:
     calendar: WorkCalendar = field(default_factory=WorkCalendar)
     _complete: dict[str, bool] = field(default_factory=dict, repr=False)
     _progress: ItemProgress | None = field(default=None, repr=False)
+    supervision: Supervision = field(default_factory=Supervision)
+    """The supervision loop's records (issue 10), already applied to ``index`` and ``latest``;
+    extensions move one unit's due date, so the views ask ``due_for``."""
 
     @classmethod
     def take(cls, plan: Plan, directory: Directory, store: Store, today: date) -> Snapshot:
-        return cls(index_for(plan, directory), latest_as_of(store, today), today)
+        """The views' snapshot: the plan with /setdue dates and /assign units, reports with
+        completion reviews applied, extensions at hand."""
+        state = supervision(store)
+        plan = state.plan(plan)
+        latest = state.reviewed(latest_as_of(store, today), today, plan)
+        return cls(index_for(plan, directory), latest, today, supervision=state)
+
+    def owed_item(self, item: Item, unit: str) -> Item:
+        """The item as ``unit`` owes it today: with its extended due date, if one is in force."""
+        return self.supervision.for_unit(item, unit, self.today)
 
     @property
     def plan(self) -> Plan:
@@ -508,6 +522,7 @@ def overdue(snapshot: Snapshot, scope: Scope) -> UnitReport:
         snapshot,
         scope,
         lambda measure: [item for item in snapshot.index.items[measure.id] if item.due < today],
+        lambda item: item.due < today,
     )
 
 
@@ -522,6 +537,7 @@ def upcoming(snapshot: Snapshot, scope: Scope, days: int = DEFAULT_UPCOMING_DAYS
         snapshot,
         scope,
         lambda measure: [item for item in snapshot.index.items[measure.id] if today <= item.due <= last],
+        lambda item: today <= item.due <= last,
     )
     return replace(report, days=days)
 
@@ -550,7 +566,10 @@ def _unit_report(
     snapshot: Snapshot,
     scope: Scope,
     select: Callable[[Measure], Sequence[Item | None]],
+    wanted: Callable[[Item], bool] = lambda item: True,
 ) -> UnitReport:
+    """``select`` picks a measure's items for the view; where an extension moved a unit's due
+    date, the unit's items are picked again with their own dates by ``wanted``."""
     index = snapshot.index
     by_unit: dict[str, list[UnitItem]] = {}
     assigned: dict[str, bool] = {}
@@ -561,14 +580,24 @@ def _unit_report(
         items = [
             item for item in select(measure) if item is None or not snapshot.item_complete(measure, item)
         ]
-        if not items:
+        moved = snapshot.supervision.has_moves(measure.id)
+        if not items and not moved:
             continue
         for row in index.rows_in(measure, scope):
             entry = snapshot.entry(measure, row.unit) if row.assigned else None
+            candidates = items
+            if moved and row.assigned:
+                own = [
+                    snapshot.owed_item(item, row.unit)
+                    for item in index.items[measure.id]
+                    if not snapshot.item_complete(measure, item)
+                ]
+                undated = [item for item in items if item is None]
+                candidates = [*sorted((i for i in own if wanted(i)), key=lambda i: i.due), *undated]
             # A unit that has done its part of an item is not listed while the item waits on others.
             owed = [
                 item
-                for item in items
+                for item in candidates
                 if not row.assigned or item is None or not snapshot.unit_done(measure, item, row.unit)
             ]
             if kind == "mytasks":
@@ -786,7 +815,12 @@ def summary(snapshot: Snapshot, scope: Scope) -> Summary:
         for row in index.rows_in(measure, scope):
             entry = snapshot.entry(measure, row.unit) if row.assigned else None
             owes_late = any(
-                not row.assigned or not snapshot.unit_done(measure, i, row.unit) for i in late_items
+                not row.assigned
+                or (
+                    not snapshot.unit_done(measure, i, row.unit)
+                    and snapshot.owed_item(i, row.unit).due < today
+                )
+                for i in late_items
             )
             if measure.deadline.kind == "ongoing":
                 own = row.assigned and period is not None and snapshot.unit_done(measure, period, row.unit)
@@ -945,6 +979,12 @@ class MeasureStatus:
     """The dated items, then the check-in periods begun by today (the current one last)."""
     role_words: dict[str, str] = field(default_factory=dict)
     """The annex's own words for the roles: 主责 / 协办, or 牵头 / 责任."""
+    extensions: list[Extension] = field(default_factory=list)
+    """The measure's extension requests and decisions (延期), up to today, oldest first."""
+    reviews: list[Review] = field(default_factory=list)
+    """Its completion reviews (办结审核) of claims made by today."""
+    chases: list[Chase] = field(default_factory=list)
+    """Its 催办 up to today."""
     acknowledgements: list[Acknowledgement] = field(default_factory=list)
     """签收 of the measure's reminders up to today, earliest first."""
 
@@ -968,6 +1008,9 @@ class MeasureStatus:
             "units": [u.to_json() for u in self.units],
             "items": [i.to_json() for i in self.items],
             "role_words": self.role_words,
+            "extensions": [e.to_json() for e in self.extensions],
+            "reviews": [r.to_json() for r in self.reviews],
+            "chases": [c.model_dump(mode="json") for c in self.chases],
             "acknowledgements": [ack.model_dump(mode="json") for ack in self.acknowledgements],
         }
 
@@ -1030,8 +1073,9 @@ def measure_status(
     complete = snapshot.complete(measure)
     items = index.items[measure.id]
     # The closing rules over this measure's whole history up to today (a past period's report
-    # may no longer be anyone's latest).
-    progress = ItemProgress(reports)
+    # may no longer be anyone's latest), completion reviews applied.
+    state = snapshot.supervision
+    progress = ItemProgress(state.reviewed(dict(enumerate(reports)), today, index.plan).values())
     leads = index.leads[measure.id]
     item_states = []
     for item in index.all_items[measure.id]:
@@ -1098,6 +1142,11 @@ def measure_status(
         units=units,
         items=item_states,
         role_words={role: index.plan.role_word(measure.annex, role) for role in ("lead", "co")},
+        extensions=[
+            e for e in state.extensions if e.measure == measure.id and e.requested_at.date() <= today
+        ],
+        reviews=[r for r in state.reviews if r.measure == measure.id and r.claimed <= today],
+        chases=[c for c in state.chases if c.measure == measure.id and c.day <= today],
         acknowledgements=[
             ack for ack in (acknowledged(measure.id) if acknowledged else []) if ack.at.date() <= today
         ],

@@ -586,11 +586,65 @@ def status_pages(status: MeasureStatus, limit: int | None = TELEGRAM_LIMIT) -> l
         header,
         [
             Section("", ["\n".join(facts)]),
+            *([Section(texts.SV_STATUS_SECTION, record)] if (record := supervision_lines(status)) else []),
             Section(texts.LV_STATUS_ITEMS, _item_blocks(status)),
             Section(texts.LV_STATUS_UNITS, unit_blocks),
         ],
         limit,
     )
+
+
+def supervision_lines(status: MeasureStatus) -> list[str]:
+    """The measure's supervision record for /status: extensions, reviews and 催办, oldest first."""
+    lines = []
+    for e in status.extensions:
+        unit = e.unit or texts.SV_ALL_UNITS
+        if e.state == "approved" and e.decided_at is not None:
+            lines.append(
+                texts.SV_STATUS_EXTENDED.format(
+                    unit=unit,
+                    to=e.to,
+                    original=e.original,
+                    by=e.decided_by or texts.SV_ADMIN,
+                    day=cn_day(e.decided_at.date()),
+                )
+            )
+        elif e.state == "rejected" and e.decided_at is not None:
+            lines.append(
+                texts.SV_STATUS_REJECTED.format(
+                    unit=unit,
+                    to=e.to,
+                    by=e.decided_by or texts.SV_ADMIN,
+                    day=cn_day(e.decided_at.date()),
+                    reason=e.decision_reason or texts.NOTHING,
+                )
+            )
+        else:
+            lines.append(
+                texts.SV_STATUS_REQUESTED.format(
+                    unit=unit, to=e.to, day=cn_day(e.requested_at.date()), reason=e.reason
+                )
+            )
+    for r in status.reviews:
+        decided = r.at is not None and r.at.date() <= status.today
+        state = r.state if decided else "pending"
+        lines.append(
+            texts.SV_STATUS_REVIEW[state].format(
+                unit=r.unit, day=cn_day(r.claimed), by=r.by or texts.SV_ADMIN, reason=r.reason
+            )
+        )
+    for c in status.chases:
+        lines.append(
+            texts.SV_STATUS_CHASED.format(
+                unit=c.unit, day=cn_day(c.day), by=c.by or texts.SV_ADMIN, item=c.item
+            )
+        )
+    return lines
+
+
+def cn_day(day: date) -> str:
+    """6月27日: how a decision's day reads in a sentence."""
+    return f"{day.month}月{day.day}日"
 
 
 STATUS_PERIODS_SHOWN = 1

@@ -17,6 +17,9 @@ class Services:
     store: Store
     clock: Clock
     admin_ids: frozenset[int] = field(default_factory=frozenset)
+    completion_review: bool = False
+    """COMPLETION_REVIEW: a 已完成 waits for review (``bot.workflow.open_review``)."""
+    monthly_progress: bool = True
 
     def is_admin(self, user_id: int | None) -> bool:
         """Admins come from BOT_ADMIN_IDS or from a role granted in the store."""

@@ -25,7 +25,7 @@ import contextlib
 import functools
 import secrets
 from bisect import bisect_left, insort
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -40,6 +40,7 @@ from bot.clock import TZ
 from bot.journal import StoreCorrupt, StoreError, StoreLocked
 from bot.models import ProgressEntry, ProgressSource, Status
 from bot.storage import JournalTable, StoreDB
+from bot.supervision import RECORD_MODELS
 
 __all__ = [
     "INVITE_ALPHABET",
@@ -277,6 +278,7 @@ _TABLE_MODELS: dict[str, type[BaseModel]] = {
     LATEST: ProgressEntry,
     PROGRESS_PREFIX: ProgressEntry,
     LEDGER_PREFIX: LedgerEntry,
+    **RECORD_MODELS,
     ACKNOWLEDGEMENTS: Acknowledgement,
 }
 
@@ -797,6 +799,33 @@ class Store:
         if not isinstance(value, str):
             raise TypeError(f"meta values are strings, got {type(value).__name__}")
         self._table(META).upsert({"key": _name(key, "key"), "value": value}, where("key") == key)
+
+    # supervision records (issue 10): extensions, dates, assignments, reviews, 催办
+    def add_record(self, table: str, make: Callable[[int], ModelT]) -> ModelT:
+        """Store a new record of a supervision table (``bot.supervision.RECORD_MODELS``), numbered
+        after the table's last: ``make(number)`` builds it. Durable when it returns."""
+        self._check_record_table(table)
+        docs = self._table(table)
+        with self._db.transaction():
+            number = max((doc.doc_id for doc in docs), default=0) + 1
+            record = make(number)
+            docs.insert(Document(record.model_dump(mode="json"), doc_id=number))
+        return record
+
+    def replace_record(self, table: str, number: int, record: BaseModel) -> None:
+        """Store ``record`` as record ``number`` of a supervision table (a decision on a request)."""
+        self._check_record_table(table)
+        self._table(table).replace(number, record.model_dump(mode="json"))
+
+    def records(self, table: str, model: type[ModelT]) -> list[ModelT]:
+        """Every record of a supervision table, by number."""
+        self._check_record_table(table)
+        docs: dict[str, Any] = (self._db.storage.read() or {}).get(table, {})
+        return [_load(model, docs[key]) for key in sorted(docs, key=int)]
+
+    def _check_record_table(self, table: str) -> None:
+        if table not in RECORD_MODELS:
+            raise ValueError(f"unknown record table {table!r}; known: {', '.join(RECORD_MODELS)}")
 
     # maintenance
     def compact(self) -> None:

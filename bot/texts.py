@@ -140,6 +140,7 @@ BOT_COMMANDS = {
     "start": "开始使用；私聊时可附邀请码",
     "help": "本聊天可用的功能",
     "report": "报告进展：/report 编号 状态 说明",
+    "extend": "申请延期：/extend 编号 [事项] 新日期 理由",
     "mytasks": "未完成的事项：本单位的，或领导分管的",
     "overdue": "逾期事项",
     "upcoming": "近期到期事项：/upcoming 天数",
@@ -155,6 +156,9 @@ BOT_COMMANDS = {
     "invite": "生成单位邀请码：/invite 单位名称",
     "invites": "列出有效的邀请码",
     "uninvite": "作废邀请码：/uninvite 邀请码",
+    "chase": "催办逾期单位：/chase [单位|附件N|全部]",
+    "setdue": "为“按时间节点完成”的措施设定时间节点：/setdue 编号 日期 [说明]",
+    "assign": "为措施中的“各相关单位”指定单位：/assign 编号 单位…",
     "whoami": "查看您的用户 ID 和本聊天的 ID",
 }
 
@@ -492,6 +496,20 @@ LV_BUTTON_PAGE = "{page}/{pages}"
 LV_BUTTON_STALE = "该按钮已失效，请重新发送命令。"
 LV_BUTTON_NO_PAGE = "该页已不存在（现共 {pages} 页），请重新发送命令。"
 
+
+# --- supervision loop (督办流程, issue 10) ---
+SV_ALL_UNITS = "全部单位"
+SV_ADMIN = "管理员"
+SV_STATUS_SECTION = "督办记录"
+SV_STATUS_EXTENDED = "{unit}：延期至 {to}（原定 {original}，{by} {day} 同意）"
+SV_STATUS_REJECTED = "{unit}：申请延期至 {to}，{by} {day} 不同意（{reason}）"
+SV_STATUS_REQUESTED = "{unit}：{day} 申请延期至 {to}（{reason}），待审批"
+SV_STATUS_REVIEW = {
+    "pending": "{unit}：{day} 报已完成，待审核",
+    "accepted": "{unit}：{day} 报已完成，{by} 审核通过",
+    "returned": "{unit}：{day} 报已完成，{by} 退回（{reason}）",
+}
+SV_STATUS_CHASED = "{unit}：{day} {by} 催办（{item}）"
 # --- section: reports ---
 # The 督办台账 workbook, the Word 通报, the chart and the monthly 通报 text (bot/reports.py,
 # bot/workbook.py, bot/worddoc.py, bot/chart.py, handlers/reports.py). Plain text, no HTML.
@@ -614,3 +632,74 @@ RPT_USAGE_CHART = "用法：/chart [单位|领导|附件N|全部]"
 RPT_EXPORT_CAPTION = "督办台账（截至 {day}，{scope}）"
 RPT_CHART_CAPTION = "各附件完成率和办结率靠后的单位（截至 {day}，{scope}）"
 RPT_EXPORT_FAILED = "生成报表时出错，请稍后再试或联系管理员。"
+SV_WHOLE_MEASURE = "整项措施"
+SV_EXTEND_USAGE = "用法：/extend 编号 [事项] 新日期 理由，例如 /extend 2-63-1 7-31 等待专家评审意见"
+SV_EXTEND_NEED_DATE = (
+    "请写明新的完成日期（须晚于 {due}）和理由，例如：/extend {measure} 7-31 等待专家评审意见"
+)
+SV_EXTEND_NEED_REASON = "请写明延期理由，例如：/extend {measure} 7-31 等待专家评审意见"
+SV_EXTEND_SENT = "📝 已提交延期申请 #{id}：{measure}（{item}）{unit} 由 {original} 延至 {to}，等待领导审批。"
+SV_EXTEND_CARD = (
+    "📝 <b>延期申请 #{id}</b>\n{measure} {title}\n{unit} 申请将事项 {item} 由 {original} 延至 {to}\n"
+    "理由：{reason}\n申请人：{who}"
+)
+SV_EXTEND_APPROVED = (
+    "✅ 延期申请 #{id} 已同意：{measure}（{item}）{unit} 延至 {to}（原定 {original}，{by} {day} 同意）。"
+)
+SV_EXTEND_REJECTED = (
+    "❌ 延期申请 #{id} 未获同意：{measure}（{item}）仍按 {original} 完成。理由：{why}（{by} {day}）"
+)
+SV_BTN_APPROVE = "同意"
+SV_BTN_REJECT = "不同意"
+SV_BTN_ACCEPT = "通过"
+SV_BTN_RETURN = "退回"
+SV_BTN_STATUS = "查看详情 /status"
+SV_KIND_WORDS = {"extension": "延期申请", "review": "办结审核"}
+SV_ASK_REASON = "请回复本消息，写明{kind} #{id} 不同意或退回的理由。"
+SV_ASK_REASON_PATTERN = r"写明(?P<kind>延期申请|办结审核) #(?P<id>[0-9]+) 不同意或退回的理由"
+SV_DECIDED_NO = "已记录：延期申请 #{id} 不同意，已通知申请单位。"
+SV_RETURNED_NO = "已记录：办结审核 #{id} 退回，已通知报送单位。"
+SV_CARD_DECIDED = "—— {by} 已{what}"
+SV_DONE = "已记录"
+SV_NEED_REASON = "请写明理由。"
+SV_NOT_LATER = "新的完成日期须晚于现行完成日期 {due}。"
+SV_UNKNOWN_ITEM = "{measure} 没有事项“{item}”。该措施的事项：{items}"
+SV_NO_OPEN_ITEM = "{measure} 本单位没有未完成的到期事项，无需延期。"
+SV_ALREADY_DECIDED = "该事项已处理（{state}）。"
+SV_STATE_WORDS = {
+    "approved": "已同意",
+    "rejected": "不同意",
+    "accepted": "已通过",
+    "returned": "已退回",
+}
+SV_NOT_TIMED = "{measure} 的完成时限是“{raw}”，只有“按时间节点完成”的措施可以设定时间节点。"
+SV_NO_OPEN_GROUP = "{measure} 没有待指定成员的单位组（如“各相关单位”）。"
+SV_UNKNOWN_UNITS = "未识别的单位：{names}。请写单位全称或简称。"
+SV_BUTTON_INVALID = "这个按钮无效或已过期。"
+SV_NOT_DECIDER = "只有管理员和该措施的牵头领导可以审批。"
+SV_NOT_CHASER = "只有领导群和管理员可以催办。"
+SV_REVIEW_CARD = (
+    "🔎 <b>办结审核 #{id}</b>\n{measure} {title}\n{unit} {day} 报送已完成（事项：{item}）\n说明：{note}"
+)
+SV_REVIEW_ACCEPTED = "✅ 办结审核 #{id} 已通过：{measure}（{item}）按 {day} 办结（{by}）。"
+SV_REVIEW_RETURNED = (
+    "↩️ 办结审核 #{id} 被退回：{measure}（{item}）。理由：{why}（{by}）。请继续推进，完成后再次报送。"
+)
+SV_BLOCKED = "⛔ <b>受阻</b> {measure} {title}\n{unit}：{note}"
+SV_BTN_CHASE = "催办 {unit}"
+SV_BTN_CHASED = "✓ 今日已催办 {unit}"
+SV_CHASE_MESSAGE = (
+    "📣 <b>督办提醒</b>（{who} 催办）\n{unit} 以下事项已逾期：\n{items}\n"
+    "请回复本消息报告进展，例如：2-63-1 已完成 / 进行中 60% / 受阻 原因。"
+)
+SV_CHASE_LINE = "· {measure} {title}（原定 {due}，逾期 {days} 天）"
+SV_CHASE_SENT = "已向 {unit} 发送督办提醒（{chats} 个群）。"
+SV_CHASE_ALREADY = "{unit} 今天已催办过，未重复发送。"
+SV_CHASE_NOTHING = "{unit} 目前没有逾期事项。"
+SV_CHASE_STALE = "这是以前的催办按钮，请重新发送 /overdue。"
+SV_SETDUE_USAGE = "用法：/setdue 编号 日期 [说明]，例如 /setdue 2-10-1 9-30 完成充电设施建设"
+SV_SETDUE_DONE = "✅ {measure} 增加时间节点 {due} {note}，将按此提醒和统计逾期。"
+SV_ASSIGN_USAGE = "用法：/assign 编号 单位…，例如 /assign 5-1-1 区生态环境局 区水务局"
+SV_ASSIGN_DONE = "✅ {measure} 的“{group}”指定为：{units}（现有 {count} 个责任单位）。"
+SV_CHASE_OFFER = "催办：点单位名称，向该单位群发送督办提醒（每单位每事项每天一次）。"
+SV_CHASE_NONE = "目前没有逾期的单位，无需催办。"

@@ -8,7 +8,7 @@ from telegram import Update
 from telegram.ext import Application, ApplicationHandlerStop, CallbackQueryHandler, MessageHandler, filters
 
 from bot import texts
-from handlers import binding, errors, help, leader, progress, reports
+from handlers import binding, errors, help, leader, progress, reports, supervision
 from handlers.chat import Context, reply
 
 
@@ -40,6 +40,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     binding.register(application)
     leader.register(application)
     reports.register(application)  # /export, /chart
+    supervision.register(application)  # /extend, /setdue, /assign, decision and 催办 buttons
     progress.register(application)  # /report, digest buttons, text replies, evidence
     application.add_handler(CallbackQueryHandler(stale_button))
     # In groups other bots' commands are none of our business; in a private chat, answer.

@@ -22,7 +22,7 @@ from handlers.chat import Context, is_admin, reply, services
 
 log = logging.getLogger(__name__)
 
-Audience = Literal["everyone", "units", "bound", "admin"]
+Audience = Literal["everyone", "units", "bound", "leaders", "admin"]
 """Who a command is for: any chat, chats bound to units, any bound chat (or an admin), admins.
 
 "bound" is what ``bot.queries.chat_scope`` lets see a view: a unit's chat its units, a leader's
@@ -33,8 +33,10 @@ COMMANDS: dict[str, Audience] = {
     "start": "everyone",
     "help": "everyone",
     "report": "units",
+    "extend": "units",
     "mytasks": "bound",
     "overdue": "bound",
+    "chase": "leaders",
     "upcoming": "bound",
     "status": "bound",
     "find": "bound",
@@ -48,6 +50,8 @@ COMMANDS: dict[str, Audience] = {
     "invite": "admin",
     "invites": "admin",
     "uninvite": "admin",
+    "setdue": "admin",
+    "assign": "admin",
     "whoami": "everyone",
 }
 
@@ -59,6 +63,8 @@ def commands_for(binding: Binding | None, is_admin: bool) -> list[str]:
         allowed.add("units")
     if is_admin or (binding is not None and (binding.units or binding.leader)):
         allowed.add("bound")
+    if is_admin or (binding is not None and binding.leader):
+        allowed.add("leaders")
     if is_admin:
         allowed.add("admin")
     return [name for name, audience in COMMANDS.items() if audience in allowed]

@@ -44,6 +44,7 @@ from bot.progress import (
 from bot.render import esc, joined, percent_suffix, shorten
 from bot.services import Services
 from handlers.chat import Context, command_argument, echo, is_admin, is_private, reply, services, user_label
+from handlers.notify import follow_up
 
 log = logging.getLogger(__name__)
 
@@ -235,6 +236,7 @@ def record(
         user_id=user.id if user else None,
         user_name=user_label(user),
         chat_id=chat_id,
+        review=svc.completion_review,
     )
     log.info("chat %s reported %s for %s via %s", chat_id, report.measure, target.unit, source)
     return recorded
@@ -327,6 +329,7 @@ async def report_and_confirm(
         )
         return
     await confirm(update, outcome, confirmation(outcome, svc.plan))
+    await follow_up(context, outcome.entry)
 
 
 DIGEST_MARKS_KEY = "digest_marks"
@@ -438,6 +441,7 @@ async def on_button(update: Update, context: Context) -> None:
         digest_marks(context).mark(context.application, update, message, outcome, mark, text)
     else:
         await confirm(update, outcome, text)
+    await follow_up(context, outcome.entry)
 
 
 async def report_command(update: Update, context: Context) -> None:
@@ -557,6 +561,7 @@ async def on_evidence(update: Update, context: Context) -> None:
         await reply(update, text)
         return
     await confirm(update, outcome, confirmation(outcome, svc.plan, evidence_kind=kind, file_name=name))
+    await follow_up(context, outcome.entry)
 
 
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:

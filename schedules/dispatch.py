@@ -30,6 +30,7 @@ from bot.models import Plan
 from bot.queries import latest_as_of
 from bot.services import Services
 from bot.store import Store, StoreError
+from bot.workflow import supervision
 from schedules.calendar import WorkCalendar
 from schedules.policy import Digest, Recipient, digests_for_day
 
@@ -148,7 +149,13 @@ def plan_day(store: Store, plan: Plan, directory: Directory, calendar: WorkCalen
         return DayPlan(day, [])
     with_overdue, new_overdue_day = overdue_decision(store, calendar, day)
     digests = digests_for_day(
-        plan, directory, latest_as_of(store, day), calendar, day, include_overdue=with_overdue
+        plan,
+        directory,
+        latest_as_of(store, day),
+        calendar,
+        day,
+        include_overdue=with_overdue,
+        supervision=supervision(store),
     )
     return DayPlan(day, digests, with_overdue, new_overdue_day)
 

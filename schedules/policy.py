@@ -37,6 +37,7 @@ from pydantic import BaseModel, ConfigDict
 from bot.assignments import ItemProgress, lead_units, unit_roles
 from bot.directory import Directory, normalize
 from bot.models import DatedItem, Item, ItemKind, Measure, Plan, ProgressEntry
+from bot.supervision import Supervision
 from schedules.calendar import WorkCalendar
 
 Reason = Literal["upcoming", "due", "overdue", "checkin", "window_start", "window_end"]
@@ -257,24 +258,34 @@ def digests_for_day(
     day: date,
     *,
     include_overdue: bool | None = None,
+    supervision: Supervision | None = None,
 ) -> list[Digest]:
     """Every recipient's digest for ``day``: units in directory order, then leaders.
 
     ``latest`` is the latest reports (``Store.latest_items``) or an ``ItemProgress`` over them.
     ``include_overdue`` None lists overdue items on the week's first workday only; the
     dispatcher passes True to catch up when that day's run was missed.
+    ``supervision`` (issue 10) applies the loop's records: the dates /setdue gives, the units
+    /assign names, approved extensions and the completion reviews.
     """
     if day < plan.issued or not calendar.is_workday(day):
         return []
+    if supervision is not None:
+        plan = supervision.plan(plan)
+        if not isinstance(latest, ItemProgress):
+            latest = supervision.reviewed(latest, day, plan)
     progress = latest if isinstance(latest, ItemProgress) else ItemProgress(latest.values())
     with_overdue = is_overdue_day(day, calendar) if include_overdue is None else include_overdue
     collected: dict[Recipient, dict[str, DigestItem]] = {}
     for measure in plan.measures:
         items = plan.items(measure.id)
+        moves = supervision if supervision is not None and supervision.has_moves(measure.id) else None
+
         due_today = [
             (item, reminders)
             for item in items
             if (reminders := item_reminders(item, calendar, day, include_overdue=with_overdue))
+            or (moves is not None and item.dated)
         ]
         if not due_today:
             continue
@@ -288,6 +299,7 @@ def digests_for_day(
         ]
         roles = unit_roles(measure, directory)
         owners = {item.id: _item_units(item, directory) for item, _ in open_items}
+        late_for_someone: list[Reminder] = []
         for unit, role in roles.items():
             # A unit that has done its part of an item is not chased while it waits on the others.
             own = [
@@ -295,12 +307,27 @@ def digests_for_day(
                 for item, reminders in open_items
                 if ((belongs := owners[item.id]) is None or unit in belongs)
                 and not progress.unit_done(measure, item, unit, day)
-                for reminder in reminders
+                # An approved extension (延期) moves the unit's item: its ladder and overdue run on
+                # the new date.
+                for reminder in (
+                    reminders
+                    if moves is None
+                    else item_reminders(
+                        moves.for_unit(item, unit, day), calendar, day, include_overdue=with_overdue
+                    )
+                )
             ]
             if own:
                 entry = DigestItem.of(measure.id, role, own)
                 collected.setdefault(Recipient("unit", unit), {})[measure.id] = entry
-        overdue = [r for _, reminders in open_items for r in reminders if r.reason == "overdue"]
+            if moves is not None and role == "lead":
+                late_for_someone.extend(r for r in own if r.reason == "overdue")
+        if moves is None:
+            overdue = [r for _, reminders in open_items for r in reminders if r.reason == "overdue"]
+        else:
+            # Escalated only where a lead unit owes the item past the date in force for it, with
+            # that date.
+            overdue = list({r.item: r for r in reversed(late_for_someone)}.values())
         if overdue:
             escalation = DigestItem.of(measure.id, "leader", overdue)
             # Leaders as bindings know them: the directory's spelling, or the plan's without spaces.

@@ -136,9 +136,18 @@ async def running_bot(
     plan, directory = shipped_plan()
     clock = FakeClock.at(day, at)
     store = Store.open(db)
-    services = Services(plan, directory, store, clock, admin_ids=frozenset({ADMIN_ID}))
+    configured = bot_settings(api.token, **settings)
+    services = Services(
+        plan,
+        directory,
+        store,
+        clock,
+        admin_ids=frozenset({ADMIN_ID}),
+        completion_review=configured.completion_review,
+        monthly_progress=configured.monthly_progress,
+    )
     app = build_application(
-        bot_settings(api.token, **settings),
+        configured,
         services,
         base_url=api.base_url,
         base_file_url=api.base_file_url,

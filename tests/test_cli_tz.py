@@ -55,6 +55,25 @@ CASES: dict[str, list[str]] = {
     "admin grant": ["admin", "grant", "4242", "--db", "{db}"],
     "admin revoke": ["admin", "revoke", "4242", "--db", "{db}"],
     "admin list": ["admin", "list", "--db", "{db}"],
+    "extension request": [
+        "extension",
+        "request",
+        "2-63-1",
+        "--unit",
+        "区生态环境局",
+        "--to",
+        "2023-07-31",
+        "--reason",
+        "等待评审",
+        "--date",
+        "2023-06-27",
+        "--db",
+        "{db}",
+    ],
+    "extension list": ["extension", "list", "--db", "{db}"],
+    "review list": ["review", "list", "--db", "{db}"],
+    "setdue": ["setdue", "2-10-1", "2023-09-30", "--date", "2023-06-27", "--db", "{db}"],
+    "assign": ["assign", "5-1-1", "区水务局", "--date", "2023-06-27", "--db", "{db}"],
 }
 EXPECTED_OUTPUT = {
     "calendar": "2023-10-07",
@@ -65,6 +84,8 @@ EXPECTED_OUTPUT = {
     "sandbox": "沙盒已启动",
     "db restore": "restored",
     "admin list": "BOT_ADMIN_IDS: 77",
+    "extension request": "2023-06-30 → 2023-07-31",
+    "setdue": "2023-09-30",
 }
 
 
@@ -87,6 +108,7 @@ def test_the_command_works_with_tz_utc(case: str, tmp_path: Path) -> None:
         "TELEGRAM_BOT_TOKEN": "",
         "BOT_ADMIN_IDS": "77",
         "BOT_DB_PATH": str(tmp_path / "state" / "bot.db"),
+        "BOT_COMPLETION_REVIEW": "on",
     }
     argv = [word.format(db=db, tmp=tmp_path) for word in CASES[case]]
     done = subprocess.run(

@@ -20,6 +20,7 @@ from pydantic import ValidationError
 
 from bot import paths
 from bot.clock import parse_day
+from bot.config import ConfigError, load_settings
 from bot.directory import Directory
 from bot.models import Plan
 from bot.store import Store, StoreError
@@ -112,6 +113,14 @@ def load_directory(path: Path) -> Directory:
 
 def load_plan_and_directory(plan_path: Path, units_path: Path) -> tuple[Plan, Directory]:
     return load_plan(plan_path), load_directory(units_path)
+
+
+def completion_review_on() -> bool:
+    """Whether BOT_COMPLETION_REVIEW is on (environment or .env)."""
+    try:
+        return load_settings().completion_review
+    except ConfigError as exc:
+        raise CommandError(str(exc)) from None
 
 
 @contextmanager

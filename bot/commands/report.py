@@ -18,6 +18,9 @@ its time of day is the current time, as with every ``--date`` of the CLI.
 It prints the one-line confirmation the chat would show (plain text), with the unit's role, the
 time and the record number; a long note is cut there as in the chat (it is stored whole).
 
+With completion review on (``BOT_COMPLETION_REVIEW=on``), a 已完成 waits for review (待审核;
+``python -m bot review``).
+
 Exit codes: 0 recorded; 1 the database is in use by the running bot; 2 the report was refused
 (unknown measure or unit, a unit not responsible, a contradiction) or the input is unreadable.
 """
@@ -35,7 +38,9 @@ from bot.commands.common import (
     add_date_option,
     add_db_option,
     add_plan_option,
+    completion_review_on,
     load_plan_and_directory,
+    open_store_for_reading,
 )
 from bot.commands.db import in_use_by
 from bot.models import Status
@@ -53,6 +58,7 @@ from bot.progress import (
 )
 from bot.render import cut, percent_suffix
 from bot.store import Store, StoreError, StoreLocked
+from bot.workflow import open_review, supervision
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -147,6 +153,11 @@ def run(args: argparse.Namespace) -> int:
             f"--date {args.date} is after today ({latest_day - timedelta(days=1)}); a report cannot be "
             "dated in the future; nothing recorded"
         )
+    if args.db.exists():
+        # The dates /setdue gave and the units /assign named are the plan's too.
+        with open_store_for_reading(args.db) as current:
+            plan = supervision(current).plan(plan)
+    review = completion_review_on()
     if args.date is not None and args.date < plan.issued:
         raise CommandError(
             f"--date {args.date} is before the plan was issued ({plan.issued}); nothing recorded"
@@ -165,7 +176,7 @@ def run(args: argparse.Namespace) -> int:
     _check_db_path(args.db)
     at = SystemClock(args.date).now()
     try:
-        with Store.open(args.db) as store:
+        with Store.open(args.db) as store, store.transaction():
             entry = store.record_progress(
                 target.measure.id,
                 target.unit,
@@ -176,6 +187,8 @@ def run(args: argparse.Namespace) -> int:
                 source="cli",
                 item=item.id if item is not None else None,
             )
+            if review:
+                open_review(store, entry)
     except StoreLocked as exc:
         raise CommandError(
             f"{in_use_by(args.db, exc)}, so this command cannot write to it; nothing recorded.\n"

@@ -166,7 +166,15 @@ def run_command(args: argparse.Namespace) -> int:
         return 1
     if not settings.admin_ids and not store.role_holders():
         log.warning(NO_ADMIN_WARNING)
-    services = Services(plan, directory, store, SystemClock(pinned), admin_ids=settings.admin_ids)
+    services = Services(
+        plan,
+        directory,
+        store,
+        SystemClock(pinned),
+        admin_ids=settings.admin_ids,
+        completion_review=settings.completion_review,
+        monthly_progress=settings.monthly_progress,
+    )
     try:
         application = build_application(settings, services)
         # run_polling and run_webhook run on this loop; waiting for Telegram first on the same
