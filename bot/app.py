@@ -83,7 +83,7 @@ def build_application(
         builder = builder.proxy(settings.proxy_url).get_updates_proxy(settings.proxy_url)
     application: App = builder.build()
     calendar = WorkCalendar()
-    sender = DigestSender(application.bot, services)
+    sender = DigestSender(application.bot, services, calendar=calendar)
     application.bot_data[SERVICES_KEY] = services
     application.bot_data[SENDER_KEY] = sender
     application.bot_data[DIGEST_MARKS_KEY] = DigestMarks()

@@ -35,6 +35,7 @@ from bot.render import (
     shorten,
     telegram_length,
 )
+from schedules.calendar import WorkCalendar
 from schedules.policy import Digest, DigestItem, Reminder, dated_item
 
 MAX_ITEMS_PER_MESSAGE = 30
@@ -108,11 +109,21 @@ def item_key(item: DigestItem) -> str:
 class DigestRenderer:
     """Lays out digests against one reading of the plan, the directory and the latest progress."""
 
-    def __init__(self, plan: Plan, directory: Directory, latest: Mapping[Any, ProgressEntry]) -> None:
-        """``latest``: the latest reports (``Store.latest_items``; any mapping whose values they are)."""
+    def __init__(
+        self,
+        plan: Plan,
+        directory: Directory,
+        latest: Mapping[Any, ProgressEntry],
+        calendar: WorkCalendar | None = None,
+    ) -> None:
+        """``latest``: the latest reports (``Store.latest_items``; any mapping whose values they are).
+
+        ``calendar`` counts the workdays of an overdue span, shown when days off fell inside it.
+        """
         self.plan = plan
         self.directory = directory
         self.progress = ItemProgress(latest.values())
+        self.calendar = calendar
 
     def parts(
         self, digest: Digest, *, delivered: Collection[str] = frozenset(), parts_before: int = 0
@@ -179,7 +190,7 @@ class DigestRenderer:
             )
         ]
         for reminder in item.reminders():
-            lines.append(_reason_line(reminder, digest.day))
+            lines.append(_reason_line(reminder, digest.day, self.calendar))
             dated = dated_item(measure, reminder.due)
             if dated is not None and dated.kind == "milestone":
                 lines.append(
@@ -259,7 +270,7 @@ def _footer(unit: str | None, example: str) -> str:
     return texts.BOT_DIGEST_FOOTER_UNIT.format(example=esc(example))
 
 
-def _reason_line(reminder: Reminder, day: date) -> str:
+def _reason_line(reminder: Reminder, day: date, calendar: WorkCalendar | None) -> str:
     template = texts.BOT_DIGEST_REASONS[reminder.reason]
     due = reminder.due
     if due is None:
@@ -268,4 +279,11 @@ def _reason_line(reminder: Reminder, day: date) -> str:
     if reminder.reason == "due" and due != day:
         # The due date is a day off, so its reminder comes on the last workday before it.
         template = texts.BOT_DIGEST_DUE_AHEAD
-    return template.format(due=format_day(due, day), days=abs((due - day).days))
+    days = abs((due - day).days)
+    if reminder.reason == "overdue" and calendar is not None:
+        workdays = calendar.workdays_late(due, day)
+        if workdays != days:
+            return texts.BOT_DIGEST_OVERDUE_WORKDAYS.format(
+                due=format_day(due, day), days=days, workdays=workdays
+            )
+    return template.format(due=format_day(due, day), days=days)

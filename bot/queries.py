@@ -178,16 +178,6 @@ def latest_as_of(store: Store, today: date) -> LatestMap:
     return store.latest_items_as_of(today)
 
 
-def latest_pairs_as_of(store: Store, today: date) -> dict[tuple[str, str], ProgressEntry]:
-    """Each (measure, unit)'s latest report on or before ``today``, whatever item it was about."""
-    result: dict[tuple[str, str], ProgressEntry] = {}
-    for (measure, unit, _), entry in latest_as_of(store, today).items():
-        known = result.get((measure, unit))
-        if known is None or (entry.at, entry.seq) > (known.at, known.seq):
-            result[(measure, unit)] = entry
-    return result
-
-
 @dataclass
 class Snapshot:
     """The plan and everyone's progress as they stand on ``today``."""
@@ -253,9 +243,7 @@ class Snapshot:
 
     def workdays_late(self, due: date) -> int:
         """Workdays after ``due`` up to and including today (the due day itself is not late)."""
-        if due >= self.today:
-            return 0
-        return sum(1 for info in self.calendar.days(due + timedelta(days=1), self.today) if info.workday)
+        return self.calendar.workdays_late(due, self.today)
 
     def last_update(self, entry: ProgressEntry | None) -> date:
         return entry.at.date() if entry is not None else self.plan.issued

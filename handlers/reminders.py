@@ -22,6 +22,7 @@ from bot.digest import DigestPart, DigestRenderer, item_key
 from bot.progress import BUTTON_STATUSES, button_data
 from bot.queries import latest_as_of
 from bot.services import Services
+from schedules.calendar import WorkCalendar
 from schedules.policy import Digest
 
 log = logging.getLogger(__name__)
@@ -82,17 +83,22 @@ class DigestSender:
     """
 
     def __init__(
-        self, bot: Bot, services: Services, retry_delays: Sequence[float] = SEND_RETRY_DELAYS
+        self,
+        bot: Bot,
+        services: Services,
+        retry_delays: Sequence[float] = SEND_RETRY_DELAYS,
+        calendar: WorkCalendar | None = None,
     ) -> None:
         self.bot = bot
         self.services = services
+        self.calendar = calendar if calendar is not None else WorkCalendar()
         self.retry_delays = tuple(retry_delays)
 
     async def __call__(self, chat_id: int, digest: Digest) -> list[int]:
         svc = self.services
         key = f"{PARTS_META_PREFIX}:{chat_id}:{digest.recipient.key}"
         delivered = self._delivered(key, digest.day)
-        renderer = DigestRenderer(svc.plan, svc.directory, latest_as_of(svc.store, digest.day))
+        renderer = DigestRenderer(svc.plan, svc.directory, latest_as_of(svc.store, digest.day), self.calendar)
         parts = renderer.parts(digest, delivered=delivered.keys(), parts_before=len(delivered.message_ids))
         unit = digest.recipient.name if digest.recipient.kind == "unit" else None
         for part in parts:

@@ -102,6 +102,12 @@ class WorkCalendar:
             yield self.info(day)
             day += timedelta(days=1)
 
+    def workdays_late(self, due: date, today: date) -> int:
+        """Workdays after ``due`` up to and including ``today`` (the due day itself is not late)."""
+        if due >= today:
+            return 0
+        return sum(1 for info in self.days(due + timedelta(days=1), today) if info.workday)
+
     def _describe(self, day: date) -> DayInfo:
         weekend = day.weekday() >= 5
         if not self.covers(day.year):

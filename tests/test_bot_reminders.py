@@ -94,11 +94,11 @@ async def test_overdue_items_are_red_and_leaders_get_the_escalation(bot: Bot) ->
     # The first workday of July also asks for every standing duty's progress: two messages.
     digest, _ = bot.api.bot_messages(chats[ECOLOGY])
     assert "🔴 2-63-1 加强噪声污染治理" in digest["text"]
-    assert "   6月30日到期 · 已逾期 3 天" in digest["text"]
+    assert "   6月30日到期 · 已逾期 3 天（其中工作日 1 天）" in digest["text"]
     [escalation] = bot.api.bot_messages(leaders)
     assert escalation["text"].startswith("📋 倪德才 · 7月3日 逾期督办")
     assert (
-        "🔴 2-63-1 加强噪声污染治理\n   6月30日到期 · 已逾期 3 天\n   主责：区生态环境局"
+        "🔴 2-63-1 加强噪声污染治理\n   6月30日到期 · 已逾期 3 天（其中工作日 1 天）\n   主责：区生态环境局"
         in escalation["text"]
     )
     assert "reply_markup" not in escalation  # leaders read; units report
@@ -123,7 +123,7 @@ async def test_a_measure_with_two_reminders_is_one_item_one_button_row_and_count
         messages[0]["text"].splitlines()[0].startswith(f"📋 区水务局 · 10月7日 工作提醒（{len(listed)} 项）")
     )
     block = next(b for m in messages for b in m["text"].split("\n\n") if b.startswith("🔴 3-3-1"))
-    assert block.splitlines()[1] == "   9月30日到期 · 已逾期 7 天"
+    assert block.splitlines()[1] == "   9月30日到期 · 已逾期 7 天（其中工作日 1 天）"
     assert block.splitlines()[-1] == "   请报送本期进展 · 长期实施"
 
 

@@ -194,6 +194,18 @@ def test_an_overdue_milestone_entry_also_asks_for_the_check_in() -> None:
     ]
 
 
+def test_an_overdue_span_over_a_holiday_also_counts_its_workdays() -> None:
+    # Due Saturday 30 September; 10-01..10-06 is the National Day break, 10-07 a make-up workday.
+    digest = digest_of(date(2023, 10, 7), f"unit:{WATER}")
+    text = "\n\n".join(p.text for p in DigestRenderer(PLAN, DIRECTORY, {}, CALENDAR).parts(digest))
+    block = next(b for b in text.split("\n\n") if "<b>3-3-1</b>" in b)
+    assert block.splitlines()[1] == "   9月30日到期 · 已逾期 7 天（其中工作日 1 天）"
+    # A weekend inside the span counts too: Friday's item is 3 days late on Monday, 1 of them a workday.
+    later = digest_of(date(2023, 7, 3), f"unit:{ECOLOGY}")
+    plain = "\n\n".join(p.text for p in DigestRenderer(PLAN, DIRECTORY, {}, CALENDAR).parts(later))
+    assert "6月30日到期 · 已逾期 3 天（其中工作日 1 天）" in plain
+
+
 def test_a_check_in_from_a_recurrence_shows_its_words_not_the_deadline() -> None:
     text = "\n\n".join(
         p.text
