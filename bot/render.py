@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from bot import texts
-from bot.models import Item, Measure, ProgressEntry, Recurrence, Status
+from bot.models import Item, Measure, ProgressEntry, Recurrence, Status, UnitRole
 from bot.progress import parse_evidence_ref
 from bot.queries import (
     MeasureStatus,
@@ -291,8 +291,19 @@ def _measure_blocks(group: UnitGroup, blocks: _Blocks) -> list[str]:
     return [blocks.block(items) for items in by_measure.values()]
 
 
+def _role_label(items: Sequence[UnitItem], role: UnitRole) -> str:
+    """The annexes' own words for a role over a unit's items: 主责, 牵头, or 主责/牵头 when both."""
+    words = dict.fromkeys(item.role_word for item in items if item.role == role and item.role_word)
+    return "/".join(words) or texts.LV_ROLE[role]
+
+
 def _group_heading(group: UnitGroup) -> str:
-    counts = texts.LV_UNIT_COUNTS.format(lead=group.lead_items, co=group.co_items)
+    counts = texts.LV_UNIT_COUNTS.format(
+        lead_word=_role_label(group.items, "lead"),
+        lead=group.lead_items,
+        co_word=_role_label(group.items, "co"),
+        co=group.co_items,
+    )
     heading = texts.LV_UNIT_HEADER.format(unit=group.unit, counts=counts)
     return heading if group.assigned else heading + texts.UNASSIGNED
 

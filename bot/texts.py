@@ -290,6 +290,7 @@ BOT_DIGEST_REASONS = {
     "window_end": "   本时段{due}结束，请报送本时段工作总结",
     "checkin": "   请报送本期进展{basis}",
 }
+BOT_DIGEST_OVERDUE_WORKDAYS = "   {due}到期 · 已逾期 {days} 天（其中工作日 {workdays} 天）"
 # What in the plan asks for the check-in: 按季度, 第二、三季度每月, 长期实施.
 BOT_DIGEST_BASIS = " · {basis}"
 BOT_DIGEST_DUE_AHEAD = "   {due}到期（休息日）· 今天是到期前最后一个工作日"
@@ -365,7 +366,7 @@ LV_PAGE = "（第 {page}/{pages} 页）"
 LV_CONTINUED = "（续）"
 LV_ITEM_KIND = {"deadline": "截止", "milestone": "节点", "window": "时段", "checkin": "进展填报"}
 LV_UNIT_HEADER = "【{unit}】{counts}"
-LV_UNIT_COUNTS = "主责 {lead} 项 · 协办 {co} 项"
+LV_UNIT_COUNTS = "{lead_word} {lead} 项 · {co_word} {co} 项"
 LV_ITEM = "{light} {measure} {title}〔{role}〕"
 LV_ITEM_DUE = "   {kind} {due}{what} · {when}"
 LV_ITEM_WHAT = "：{text}"

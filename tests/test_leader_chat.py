@@ -230,7 +230,7 @@ async def test_an_admin_asks_for_an_open_group_and_a_near_miss_leader(bot_on_202
     (group,) = await bot.says(private, bot.admin, "/mytasks 相关乡镇政府")
     assert group["text"].startswith("📋 待办事项 · 相关乡镇 · 2023-07-03\n")
     headings = [line for line in group["text"].split("\n") if line.startswith("【")]
-    assert headings == ["【相关乡镇】主责 2 项 · 协办 2 项（尚未指定具体单位）"]
+    assert headings == ["【相关乡镇】主责 2 项 · 责任 2 项（尚未指定具体单位）"]
     (leader,) = await bot.says(private, bot.admin, "/overdue 秦韬")
     assert leader["text"].startswith(texts.LV_UNKNOWN_SCOPE.format(text="秦韬"))
     assert texts.DID_YOU_MEAN.format(names="秦涛") in leader["text"]

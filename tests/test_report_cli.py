@@ -48,6 +48,9 @@ def test_the_unit_and_its_role_are_named_as_the_views_name_them(
     ("argv", "message"),
     [
         (["2-63-1", "--unit", "区水务局", "--status", "进行中"], "区水务局 is not responsible for 2-63-1"),
+        # Annex 3's table says 牵头部门 / 责任单位, and so does the refusal.
+        (["3-6-4", "--unit", "宋庄镇", "--status", "进行中"], "区水务局（牵头）"),
+        (["3-6-4", "--unit", "宋庄镇", "--status", "进行中"], "马驹桥镇（责任）"),
         (["2-63-1", "--unit", "相关乡镇", "--status", "进行中"], "no units yet"),
         (["2-63-1", "--unit", "区生态环竟局", "--status", "进行中"], "did you mean 区生态环境局"),
         (["2-63", "--unit", "区生态环境局", "--status", "进行中"], "did you mean 2-63-1"),

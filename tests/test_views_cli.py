@@ -301,7 +301,7 @@ def test_the_shipped_plans_open_groups_show_their_labels(
     out = capsys.readouterr().out
     assert out.startswith("📋 待办事项 · 相关乡镇 · 2023-07-03\n")
     headings = [line for line in out.splitlines() if line.startswith("【")]
-    assert headings == ["【相关乡镇】主责 2 项 · 协办 2 项（尚未指定具体单位）"]
+    assert headings == ["【相关乡镇】主责 2 项 · 责任 2 项（尚未指定具体单位）"]
     assert all(measure in out for measure in ("2-19-1", "2-29-1", "3-11-5", "3-14-3"))
     assert main(["overdue", "--date", "2024-01-02", "--json", *db]) == 0
     units = {group["unit"] for group in json.loads(capsys.readouterr().out)}

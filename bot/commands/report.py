@@ -43,7 +43,7 @@ from bot.commands.common import (
     open_store_for_reading,
 )
 from bot.commands.db import in_use_by
-from bot.models import Status
+from bot.models import Plan, Status, UnitRole
 from bot.progress import (
     CHINESE_PERCENT,
     STATUS_WORDS,
@@ -114,7 +114,17 @@ def _names(units: tuple[str, ...]) -> str:
     return texts.LIST_SEPARATOR.join(units)
 
 
-def describe_refusal(refusal: ReportRefusal) -> str:
+def _role_word(refusal: ReportRefusal, role: UnitRole, plan: Plan | None) -> str:
+    """The measure's annex's word for the role (牵头 / 责任 in annexes 3 and 4); 主责 / 协办 without one."""
+    measure = plan.measure(refusal.measure_id) if plan is not None else None
+    return (
+        plan.role_word(measure.annex, role)
+        if plan is not None and measure is not None
+        else texts.LV_ROLE[role]
+    )
+
+
+def describe_refusal(refusal: ReportRefusal, plan: Plan | None = None) -> str:
     """Why ``check_report`` refused, for the operator (English, names as the plan writes them)."""
     reason = refusal.reason
     if reason is RefusalReason.UNKNOWN_MEASURE:
@@ -127,7 +137,7 @@ def describe_refusal(refusal: ReportRefusal) -> str:
         members = _names(refusal.members) or "no units yet; an operator lists them in data/units.json"
         return f"{refusal.unit} is a group ({members}); report for one unit"
     responsible = (
-        _names(tuple(f"{unit}（{texts.LV_ROLE[role]}）" for unit, role in refusal.responsible))
+        _names(tuple(f"{unit}（{_role_word(refusal, role, plan)}）" for unit, role in refusal.responsible))
         or "no unit yet"
     )
     unit = _names(refusal.chat_units)
@@ -164,7 +174,7 @@ def run(args: argparse.Namespace) -> int:
         )
     target = check_report(plan, directory, args.measure, args.unit)
     if isinstance(target, ReportRefusal):
-        raise CommandError(f"{describe_refusal(target)}; nothing recorded")
+        raise CommandError(f"{describe_refusal(target, plan)}; nothing recorded")
     item = None
     if args.item is not None:
         item = find_item(plan, target.measure, args.item)
