@@ -21,28 +21,11 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot import texts
 from bot.sandbox.botapi import BotApiServer, FakeChat, FakeUser, JSONDict
+from handlers import help
 from tests.bot_harness import Bot, running_bot
 
-COMMANDS = (
-    "/start",
-    "/help",
-    "/whoami",
-    "/bind",
-    "/bindleader",
-    "/unbind",
-    "/bindings",
-    "/invite",
-    "/invites",
-    "/uninvite",
-    "/find",
-    "/overdue",
-    "/upcoming",
-    "/status",
-    "/summary",
-    "/mytasks",
-    "/report",
-    "",  # plain text: a reply, chatter, a report in a private chat
-)
+# Every command a chat can use (the list /help and the menu are made from), and plain text.
+COMMANDS = (*(f"/{name}" for name in help.COMMANDS), "")
 WORDS = (
     "区水务局",
     "各街道乡镇",
