@@ -16,6 +16,7 @@ import re
 from datetime import date, datetime, time, timedelta
 
 from bot.models import Deadline, Every, Milestone, Recurrence
+from bot.numerals import chinese_number
 
 ONGOING_PHRASES = frozenset({"长期实施", "持续推进", "按时间节点完成"})
 """完成时限 cells that name no date: the work goes on all year (kept as ``raw``)."""
@@ -211,27 +212,12 @@ def find_recurrences(text: str) -> list[Recurrence]:
 # --- dates typed by users ------------------------------------------------------------------
 
 _CN_NUMBER = re.compile(r"(?P<number>[零一二两三四五六七八九十]+)(?=个?(?:天|日|周|星期|礼拜|月|年))")
-_CN_VALUES = {
-    "零": 0,
-    "一": 1,
-    "二": 2,
-    "两": 2,
-    "三": 3,
-    "四": 4,
-    "五": 5,
-    "六": 6,
-    "七": 7,
-    "八": 8,
-    "九": 9,
-}
 
 
-def _chinese_number(text: str) -> int:
-    """一..九十九: 三 → 3, 十二 → 12, 二十 → 20."""
-    if "十" not in text:
-        return _CN_VALUES[text] if len(text) == 1 else int("".join(str(_CN_VALUES[c]) for c in text))
-    tens, _, ones = text.partition("十")
-    return (_CN_VALUES[tens] if tens else 1) * 10 + (_CN_VALUES[ones] if ones else 0)
+def _arabic(match: re.Match[str]) -> str:
+    """三 → 3, 十二 → 12; a run that is no number people write (二三十) is left as typed."""
+    value = chinese_number(match["number"])
+    return match[0] if value is None else str(value)
 
 
 def _plausible(day: date, today: date) -> bool:
@@ -252,7 +238,7 @@ def parse_user_date(text: str, today: date) -> date | None:
     if not cleaned or cleaned[0] in "-+−－＋":
         # dateparser drops the sign: -5天后 would be read as five days ahead. No such date is typed.
         return None
-    cleaned = _CN_NUMBER.sub(lambda m: str(_chinese_number(m["number"])), cleaned)
+    cleaned = _CN_NUMBER.sub(_arabic, cleaned)
     try:
         deadline = parse_deadline(cleaned.replace(" ", ""), today.year)
     except DateRuleError:
