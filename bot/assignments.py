@@ -78,8 +78,11 @@ def _dated_as_item(dated: DatedItem) -> Item:
 
 
 def _newest(entries: Iterable[ProgressEntry | None]) -> ProgressEntry | None:
-    found = [entry for entry in entries if entry is not None]
-    return max(found, key=lambda entry: (entry.at, entry.seq)) if found else None
+    newest: ProgressEntry | None = None
+    for entry in entries:
+        if entry is not None and (newest is None or (entry.at, entry.seq) > (newest.at, newest.seq)):
+            newest = entry
+    return newest
 
 
 class ItemProgress:
@@ -101,8 +104,12 @@ class ItemProgress:
         by_pair: dict[tuple[str, str], dict[str | None, ProgressEntry]] = {}
         for entry in entries:
             own = by_pair.setdefault((entry.measure, entry.unit), {})
-            own[entry.item] = _newest((own.get(entry.item), entry))  # type: ignore[assignment]
+            held = own.get(entry.item)
+            if held is None or (entry.at, entry.seq) > (held.at, held.seq):
+                own[entry.item] = entry
         self._by_pair = by_pair
+        # Views ask for a unit's latest report per row; worked out once per (measure, unit).
+        self._latest: dict[tuple[str, str], ProgressEntry | None] = {}
 
     def reports(self, measure_id: str, unit: str) -> Mapping[str | None, ProgressEntry]:
         """The unit's latest report per item of the measure (None: on the measure as a whole)."""
@@ -110,7 +117,10 @@ class ItemProgress:
 
     def latest(self, measure_id: str, unit: str) -> ProgressEntry | None:
         """The unit's latest report on the measure, whatever its item."""
-        return _newest(self.reports(measure_id, unit).values())
+        key = (measure_id, unit)
+        if key not in self._latest:
+            self._latest[key] = _newest(self.reports(measure_id, unit).values())
+        return self._latest[key]
 
     def entry_for(self, measure: Measure, item: Item, unit: str) -> ProgressEntry | None:
         """The report that states the unit's status on ``item``: for a dated item its latest on the

@@ -178,6 +178,11 @@ def latest_as_of(store: Store, today: date) -> LatestMap:
     return store.latest_items_as_of(today)
 
 
+# The official calendar is fixed data: every snapshot reads one, so what it has worked out (each
+# day, the running workday totals) is kept across requests instead of redone for each view.
+_CALENDAR = WorkCalendar()
+
+
 @dataclass
 class Snapshot:
     """The plan and everyone's progress as they stand on ``today``."""
@@ -186,7 +191,7 @@ class Snapshot:
     latest: LatestMap
     """The latest report per (measure, unit, item) as of ``today`` (``latest_as_of``)."""
     today: date
-    calendar: WorkCalendar = field(default_factory=WorkCalendar)
+    calendar: WorkCalendar = field(default_factory=lambda: _CALENDAR)
     _complete: dict[str, bool] = field(default_factory=dict, repr=False)
     _progress: ItemProgress | None = field(default=None, repr=False)
     supervision: Supervision = field(default_factory=Supervision)

@@ -714,10 +714,11 @@ class Store:
         a past day, the items reported on since are looked up by bisection, O(log n) each."""
         return self._as_of.as_of(day, self._db.storage.read() or {})
 
-    def latest_items(self) -> dict[ItemKey, ProgressEntry]:
+    def latest_items(self) -> Mapping[ItemKey, ProgressEntry]:
         """Latest entry per (measure, unit, item), item None for the measure as a whole: what the
-        reminder engine and the views read to close items (``bot.assignments``)."""
-        return {key: entry for key, (_, entry) in self._latest.items()}
+        reminder engine and the views read to close items (``bot.assignments``). Read-only and
+        not a copy: read it before the store changes."""
+        return MappingProxyType(self._as_of.latest)
 
     def finished(self) -> set[tuple[str, str]]:
         """(measure, unit) pairs whose latest status is 已完成; any other assigned pair may be overdue."""

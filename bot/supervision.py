@@ -249,12 +249,13 @@ class Supervision:
 
     def reviewed(
         self, latest: Mapping[KeyT, ProgressEntry], as_of: date, plan: Plan
-    ) -> dict[KeyT, ProgressEntry]:
+    ) -> Mapping[KeyT, ProgressEntry]:
         """The latest reports as the closing rules should read them, reviews applied as of ``as_of``:
         a claim waiting for review counts as done only when made on or before its due date; a
-        returned claim is not done (进行中, the reviewer's reason as its note)."""
+        returned claim is not done (进行中, the reviewer's reason as its note). Without reviews,
+        ``latest`` itself: the views read the store's read-only map, never a copy of it."""
         if not self.reviews:
-            return dict(latest)
+            return latest
         result: dict[KeyT, ProgressEntry] = {}
         for key, entry in latest.items():
             review = self._reviews.get(entry.seq) if entry.status is Status.DONE else None

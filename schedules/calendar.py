@@ -55,6 +55,8 @@ class WorkCalendar:
     def __init__(self) -> None:
         self.first_year, self.last_year = _official_years()
         self._cache: dict[date, DayInfo] = {}
+        # Per year: its first day's ordinal, and the workdays from 1 January up to each day of it.
+        self._workdays_through: dict[int, tuple[int, list[int]]] = {}
         self._warned_years: set[int] = set()
 
     def covers(self, year: int) -> bool:
@@ -106,7 +108,22 @@ class WorkCalendar:
         """Workdays after ``due`` up to and including ``today`` (the due day itself is not late)."""
         if due >= today:
             return 0
-        return sum(1 for info in self.days(due + timedelta(days=1), today) if info.workday)
+        # Counted from running totals per year: a view asks this for every overdue item.
+        late = self._workdays_up_to(today) - self._workdays_up_to(due)
+        for year in range(due.year, today.year):
+            late += self._workdays_up_to(date(year, 12, 31))
+        return late
+
+    def _workdays_up_to(self, day: date) -> int:
+        """Workdays from 1 January of ``day``'s year up to and including ``day``."""
+        year = self._workdays_through.get(day.year)
+        if year is None:
+            totals, count = [], 0
+            for info in self.days(date(day.year, 1, 1), date(day.year, 12, 31)):
+                count += info.workday
+                totals.append(count)
+            year = self._workdays_through[day.year] = (date(day.year, 1, 1).toordinal(), totals)
+        return year[1][day.toordinal() - year[0]]
 
     def _describe(self, day: date) -> DayInfo:
         weekend = day.weekday() >= 5

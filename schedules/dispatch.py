@@ -41,7 +41,7 @@ SendDigest = Callable[[int, Digest], Awaitable[list[int]]]
 
 OVERDUE_DAY_KEY = "reminders.overdue_day"
 """Meta key: the day this week's overdue list went (or is going) out."""
-CONCURRENT_CHATS = 8
+CONCURRENT_CHATS = 16
 """Chats served at once. Enough to keep Telegram's 30 a second busy while a few chats wait out a
 429; few enough that laying out digests ahead of their turn does not hold up the sends."""
 LAST_RUN_KEY = "reminders.last_run"
@@ -248,8 +248,9 @@ async def run_reminders(
                 owed.setdefault(chat_id, []).append(digest)
     # Several chats at once: the rate limiter paces the total, so a chat paused by a 429 or a slow
     # answer holds up only itself. Within a chat, its digests go one after another, in order.
-    queue = list(owed.items())
-    queue.reverse()
+    # Chats with the most digests first: a long chat begun last, or paused by a 429 near the end,
+    # would leave the day waiting on it alone.
+    queue = sorted(owed.items(), key=lambda chat: len(chat[1]))
 
     async def worker() -> None:
         try:
