@@ -11,8 +11,10 @@ share of sendMessage calls answered 429 (``--share``, retry_after 1 s), and the 
 PTB's stock ``AIORateLimiter()`` the bot used before. Every run must deliver exactly the
 messages of the clean run, chat by chat: lost and duplicated are counted against it.
 Goal: peak <= 30 and mean >= 27 msg/s, 0 lost, 0 duplicated, with and without the 429s.
-A message answered 429 reached Telegram too, so it takes its slot in the second like any other:
-with 429s, ``requests_per_s`` (messages and 429s) is the rate Telegram saw.
+A message answered 429 was not delivered, so the limiter gives its slot to the next one and the
+peak counts delivered messages only; ``requests_per_s`` (messages and 429s) is the rate of
+requests Telegram saw. ``--scale N`` binds N chats to every unit and leader: a fan-out N times as
+long, over which the last chat's retry_after weighs less.
 """
 
 from __future__ import annotations
@@ -50,6 +52,8 @@ TELEGRAM_RATE = 30.0
 GOAL_MEAN = 27.0
 UNIT_CHATS = -1_001_000_000
 LEADER_CHATS = -1_002_000_000
+CHAT_SPACING = 10_000
+"""Between the ids of one unit's chats under ``--scale``."""
 
 T = TypeVar("T")
 
@@ -91,14 +95,24 @@ def fan_out(
     *,
     share_429: float = 0.0,
     seed: int = 2023,
+    scale: int = 1,
 ) -> dict[str, Any]:
-    """One day's dispatch to every unit's and leader's chat; the figures and what each chat got."""
+    """One day's dispatch to every unit's and leader's chat (``scale`` chats each); the figures
+    and what each chat got."""
     stand_in = StandIn()
     with stand_in as api, tempfile.TemporaryDirectory(prefix="bench-fanout-") as folder:
 
         def open_chats() -> list[tuple[int, str, str]]:
-            chats = [(UNIT_CHATS - n, f"{u.name}工作群", u.name) for n, u in enumerate(directory.units)]
-            chats += [(LEADER_CHATS - n, f"{name}督办群", name) for n, name in enumerate(directory.leaders)]
+            chats = [
+                (UNIT_CHATS - n - copy * CHAT_SPACING, f"{u.name}工作群{copy or ''}", u.name)
+                for copy in range(scale)
+                for n, u in enumerate(directory.units)
+            ]
+            chats += [
+                (LEADER_CHATS - n - copy * CHAT_SPACING, f"{name}督办群{copy or ''}", name)
+                for copy in range(scale)
+                for n, name in enumerate(directory.leaders)
+            ]
             for chat_id, title, _ in chats:
                 api.group(chat_id, title)
             if share_429:
@@ -160,21 +174,30 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-baseline", action="store_true", help="skip the AIORateLimiter run")
     parser.add_argument("--plan", type=Path, default=paths.PLAN)
     parser.add_argument("--units", type=Path, default=paths.UNITS)
+    parser.add_argument(
+        "--scale",
+        type=int,
+        default=1,
+        help="bind this many chats to every unit and leader: a longer fan-out (default: %(default)s)",
+    )
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args(argv)
+    if args.scale < 1:
+        parser.error("--scale must be 1 or more")
     if not 0 <= args.share < 1:
         parser.error("--share must be within 0..1")
     logging.getLogger("httpx").setLevel(logging.WARNING)
     plan, directory = Plan.load(args.plan), Directory.load(args.units)
     runs: dict[str, dict[str, Any]] = {}
-    runs["paced"] = fan_out(plan, directory, PacedRateLimiter)
-    runs["paced_429"] = fan_out(plan, directory, PacedRateLimiter, share_429=args.share)
+    runs["paced"] = fan_out(plan, directory, PacedRateLimiter, scale=args.scale)
+    runs["paced_429"] = fan_out(plan, directory, PacedRateLimiter, share_429=args.share, scale=args.scale)
     if not args.no_baseline:
-        runs["aiolimiter"] = fan_out(plan, directory, AIORateLimiter)
+        runs["aiolimiter"] = fan_out(plan, directory, AIORateLimiter, scale=args.scale)
     expected = runs["paced"]["delivered"]
     figures: dict[str, Any] = {
         "day": DAY.isoformat(),
         "share_429": args.share,
+        "scale": args.scale,
         "telegram_rate": TELEGRAM_RATE,
     }
     for name, run in runs.items():

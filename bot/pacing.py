@@ -46,6 +46,7 @@ class SlidingWindow:
         self._answered: list[float] = []
         self._in_flight = 0
         self._last_slot: float | None = None
+        self._slot_before: float | None = None
 
     def earliest(self, now: float) -> float | None:
         """The first moment one more message may go: ``now`` or later, or a little earlier when
@@ -69,7 +70,7 @@ class SlidingWindow:
     def start(self, slot: float) -> None:
         """A message goes out at ``slot`` (what ``earliest`` returned)."""
         self._in_flight += 1
-        self._last_slot = slot
+        self._slot_before, self._last_slot = self._last_slot, slot
 
     def finish(self, at: float) -> None:
         """Its answer came back at ``at`` (or it failed): it counts until ``at + period``."""
@@ -77,6 +78,16 @@ class SlidingWindow:
             raise ValueError("finish without start")
         self._in_flight -= 1
         self._answered.append(at)
+
+    def refuse(self, slot: float) -> None:
+        """Telegram refused the message that went at ``slot`` (a 429): it was never delivered, so
+        it counts nowhere, and when no message has gone since, the next may take its slot. Paced
+        as one more message, each refusal would cost a delivered one its place in the second."""
+        if self._in_flight < 1:
+            raise ValueError("refuse without start")
+        self._in_flight -= 1
+        if self._last_slot == slot:
+            self._last_slot = self._slot_before
 
     def idle(self, now: float) -> bool:
         """Whether nothing counts at ``now`` any more (the window can be forgotten)."""

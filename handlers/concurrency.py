@@ -188,13 +188,25 @@ class PacedRateLimiter(BaseRateLimiter[int]):
             if group is not None:
                 group.start(slot)
         try:
-            return await callback(*args, **kwargs)
-        finally:
-            answered = _now()
-            self._overall.finish(answered)
+            result = await callback(*args, **kwargs)
+        except RetryAfter:
+            self._overall.refuse(slot)
             if group is not None:
-                group.finish(answered)
-            self._answered.set()
+                group.refuse(slot)
+            raise
+        except BaseException:
+            self._finish(group)
+            raise
+        self._finish(group)
+        return result
+
+    def _finish(self, group: SlidingWindow | None) -> None:
+        """A message's answer is back (or it failed on the way): it counts from now on."""
+        answered = _now()
+        self._overall.finish(answered)
+        if group is not None:
+            group.finish(answered)
+        self._answered.set()
 
     async def _wait_for(self, window: SlidingWindow) -> float:
         """Sleep until ``window`` has room; the slot it gave."""

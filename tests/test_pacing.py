@@ -62,6 +62,26 @@ def test_a_short_stall_is_made_up_and_an_idle_spell_brings_no_burst() -> None:
     assert window.earliest(10.0) == pytest.approx(10.1)
 
 
+def test_a_refused_message_counts_nowhere_and_gives_its_slot_back() -> None:
+    window = SlidingWindow(2, 1.0, min_gap=0.1)
+    window.start(0.0)
+    window.finish(0.0)
+    assert window.earliest(0.0) == pytest.approx(0.1)
+    window.start(0.1)
+    window.refuse(0.1)  # answered 429: Telegram delivered nothing
+    # The next message takes the refused one's slot, and the window still has room for it.
+    assert window.earliest(0.1) == pytest.approx(0.1)
+    window.start(0.1)
+    window.finish(0.1)
+    assert window.earliest(0.2) == pytest.approx(1.0)  # two delivered: full until the first leaves
+    # A slot taken since the refusal stays taken.
+    late = SlidingWindow(30, 1.0, min_gap=0.1)
+    late.start(0.0)
+    late.start(0.1)
+    late.refuse(0.0)
+    assert late.earliest(0.1) == pytest.approx(0.2)
+
+
 def test_a_group_gets_twenty_a_minute() -> None:
     slots = send_all(SlidingWindow(20, 60.0), 45, round_trip=0.01)
     assert most_within(slots, 60.0) == 20
@@ -73,3 +93,5 @@ def test_nonsense_is_refused() -> None:
         SlidingWindow(0, 1.0)
     with pytest.raises(ValueError, match="finish"):
         SlidingWindow(1, 1.0).finish(0.0)
+    with pytest.raises(ValueError, match="refuse"):
+        SlidingWindow(1, 1.0).refuse(0.0)
