@@ -34,3 +34,8 @@ def may_chase(binding: Binding | None, *, admin: bool) -> bool:
 def may_plan(*, admin: bool) -> bool:
     """May this user give a measure its dates (/setdue) or fill its open group (/assign)? Admins."""
     return admin
+
+
+def may_answer_monthly(binding: Binding | None, unit: str) -> bool:
+    """May this chat answer ``unit``'s 月调度 (均按计划推进)? The unit's own chat, as for reports."""
+    return binding is not None and unit in binding.units

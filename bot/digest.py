@@ -36,6 +36,7 @@ from bot.render import (
     telegram_length,
 )
 from schedules.calendar import WorkCalendar
+from schedules.monthly import MonthlyEntry
 from schedules.policy import Digest, DigestItem, Reminder, dated_item
 
 MAX_ITEMS_PER_MESSAGE = 30
@@ -49,10 +50,17 @@ _PAGE_BREAK = "\n\n"
 
 @dataclass(frozen=True)
 class DigestPart:
-    """One message of a digest: its HTML text and the items it carries, in order."""
+    """One message of a digest: its HTML text and the items it carries, in order, and the 月调度
+    section if this message carries it (its two buttons go under the message)."""
 
     text: str
     items: tuple[DigestItem, ...]
+    monthly: tuple[MonthlyEntry, ...] = ()
+
+    @property
+    def keys(self) -> list[str]:
+        """What this message delivers (``item_key`` of each item, and the section's key)."""
+        return [item_key(item) for item in self.items] + ([MONTHLY_KEY] if self.monthly else [])
 
     @property
     def measures(self) -> list[str]:
@@ -101,6 +109,13 @@ def mark_recorded(text: str, measure: str, mark: str) -> str | None:
     return None
 
 
+MONTHLY_KEY = "monthly"
+"""The 月调度 section's key among a digest's delivered item keys."""
+MONTHLY_TITLE_CHARS = 8
+MONTHLY_SECTION_CHARS = 3000
+"""A section longer than this (about 200 measures) lists IDs without titles: it stays one block."""
+
+
 def item_key(item: DigestItem) -> str:
     """An item's identity within a day's digest: what a resumed delivery checks off."""
     return f"{item.measure}|{item.reason}|{item.due.isoformat() if item.due else ''}"
@@ -134,7 +149,8 @@ class DigestRenderer:
         from them: a digest resumed after a failure reads (2/3), (3/3), not (1/2) again.
         """
         items = [item for item in digest.items if item_key(item) not in delivered]
-        if not items:
+        section = digest.monthly if MONTHLY_KEY not in delivered else ()
+        if not items and not section:
             return []
         day = digest.day
         unit = digest.recipient.name if digest.recipient.kind == "unit" else None
@@ -147,8 +163,10 @@ class DigestRenderer:
                 leader=esc(digest.recipient.name), date=format_day(day, day), count=len(digest.items)
             )
         blocks = [self.block(digest, item) for item in items]
+        if section:
+            blocks.append(self.monthly_block(section))
         # Every message keeps room for the footer, whichever example the last one gets.
-        longest_id = max((item.measure for item in items), key=len)
+        longest_id = max([item.measure for item in items] + [entry.measure for entry in section], key=len)
         examples = (texts.BOT_DIGEST_EXAMPLE_ONE, texts.BOT_DIGEST_EXAMPLE_MANY.format(measure=longest_id))
         footer_room = max(telegram_length(_footer(unit, example)) for example in examples)
         marker_room = telegram_length(texts.BOT_DIGEST_PART.format(part=99, parts=99))
@@ -164,11 +182,12 @@ class DigestRenderer:
         start = 0
         for number, count in enumerate(counts, start=parts_before + 1):
             part_items = tuple(items[start : start + count])
+            part_section = section if section and start + count == len(blocks) else ()
             header = title + (texts.BOT_DIGEST_PART.format(part=number, parts=total) if total > 1 else "")
             body = [header, *blocks[start : start + count]]
             if number == total:
-                body.append(_footer(unit, _reply_example(part_items)))
-            parts.append(DigestPart(_PAGE_BREAK.join(body), part_items))
+                body.append(_footer(unit, _reply_example(part_items, part_section)))
+            parts.append(DigestPart(_PAGE_BREAK.join(body), part_items, part_section))
             start += count
         return parts
 
@@ -199,6 +218,24 @@ class DigestRenderer:
         if item.role == "leader":
             lines.append(self._lead_units_line(measure, item, digest.day))
         return "\n".join(lines)
+
+    def monthly_block(self, section: Sequence[MonthlyEntry]) -> str:
+        """The 月调度 section: one heading, one line of IDs with short titles, one hint."""
+
+        def line(title_chars: int) -> str:
+            return texts.SV_MONTHLY_SEPARATOR.join(
+                texts.SV_MONTHLY_ENTRY.format(
+                    measure=esc(entry.measure), title=esc(shorten(measure.title, title_chars))
+                ).strip()
+                if title_chars and (measure := self.plan.measure(entry.measure)) is not None
+                else esc(entry.measure)
+                for entry in section
+            )
+
+        entries = line(MONTHLY_TITLE_CHARS)
+        if telegram_length(entries) > MONTHLY_SECTION_CHARS:
+            entries = line(0)
+        return "\n".join([texts.SV_MONTHLY_HEAD.format(count=len(section)), entries, texts.SV_MONTHLY_HINT])
 
     def light(self, digest: Digest, measure: Measure, dated: DatedItem | None) -> Light:
         """The item's light as the leader views compute it: the unit's own report for a unit; for
@@ -255,10 +292,10 @@ def _page_sizes(title: str, blocks: Sequence[str], limit: int) -> list[int]:
     return sizes
 
 
-def _reply_example(items: Sequence[DigestItem]) -> str:
+def _reply_example(items: Sequence[DigestItem], section: Sequence[MonthlyEntry] = ()) -> str:
     """What a reply to this message could say: a reply to a message with one measure may leave
     the ID out (handlers/progress.py)."""
-    measures = list(dict.fromkeys(item.measure for item in items))
+    measures = list(dict.fromkeys([item.measure for item in items] + [entry.measure for entry in section]))
     if len(measures) == 1:
         return texts.BOT_DIGEST_EXAMPLE_ONE
     return texts.BOT_DIGEST_EXAMPLE_MANY.format(measure=measures[0])

@@ -33,7 +33,7 @@ from bot.models import Item, Measure, Plan, ProgressEntry, Status
 from bot.numerals import CHINESE_NUMERAL, number
 from bot.progress import MEASURE_ID, normalize_measure_id
 from bot.store import Acknowledgement, Binding, ItemKey, Store
-from bot.supervision import Chase, Extension, Review, Supervision
+from bot.supervision import Chase, Extension, MonthlyRequest, Review, Supervision
 from bot.workflow import supervision
 from schedules.calendar import WorkCalendar
 
@@ -978,6 +978,8 @@ class MeasureStatus:
     """Its completion reviews (办结审核) of claims made by today."""
     chases: list[Chase] = field(default_factory=list)
     """Its 催办 up to today."""
+    monthly: list[MonthlyRequest] = field(default_factory=list)
+    """The 月调度 that asked about it, up to today."""
     acknowledgements: list[Acknowledgement] = field(default_factory=list)
     """签收 of the measure's reminders up to today, earliest first."""
 
@@ -1004,6 +1006,7 @@ class MeasureStatus:
             "extensions": [e.to_json() for e in self.extensions],
             "reviews": [r.to_json() for r in self.reviews],
             "chases": [c.model_dump(mode="json") for c in self.chases],
+            "monthly": [r.to_json() for r in self.monthly],
             "acknowledgements": [ack.model_dump(mode="json") for ack in self.acknowledgements],
         }
 
@@ -1140,6 +1143,7 @@ def measure_status(
         ],
         reviews=[r for r in state.reviews if r.measure == measure.id and r.claimed <= today],
         chases=[c for c in state.chases if c.measure == measure.id and c.day <= today],
+        monthly=[r for r in state.monthly if r.day <= today and any(m == measure.id for m, _ in r.items)],
         acknowledgements=[
             ack for ack in (acknowledged(measure.id) if acknowledged else []) if ack.at.date() <= today
         ],

@@ -650,6 +650,16 @@ def supervision_lines(status: MeasureStatus) -> list[str]:
                 unit=c.unit, day=cn_day(c.day), by=c.by or texts.SV_ADMIN, item=c.item
             )
         )
+    for m in status.monthly:
+        answered = m.answered_at is not None and m.answered_at.date() <= status.today
+        if answered and m.answered_at is not None:
+            lines.append(
+                texts.SV_STATUS_MONTHLY_ANSWERED.format(
+                    unit=m.unit, day=cn_day(m.day), by=m.answered_by, answered=cn_day(m.answered_at.date())
+                )
+            )
+        else:
+            lines.append(texts.SV_STATUS_MONTHLY.format(unit=m.unit, day=cn_day(m.day)))
     return lines
 
 

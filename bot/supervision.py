@@ -12,7 +12,9 @@ apply to what the plan and the reports say:
   or before the item's due date keeps the item off the overdue lists and the unit's reminders
   paused (a late claim stays overdue); 通过 makes it done as of the claim's date; 退回 reopens
   it, overdue from its original due date;
-- a 催办 is recorded once per unit, item and day.
+- a 催办 is recorded once per unit, item and day;
+- a 月调度 (monthly progress request) is recorded once per unit and month when its digest goes
+  out, with the items it asked about; ``answer`` is set when the unit pressed 均按计划推进.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ SETDUES = "setdue"
 ASSIGNMENTS = "assignments"
 REVIEWS = "reviews"
 CHASES = "chases"
+MONTHLY = "monthly"
 
 
 class _Record(BaseModel):
@@ -144,6 +147,39 @@ class Chase(_Record):
     chat_ids: list[int] = Field(default_factory=list)
 
 
+class MonthlyRequest(_Record):
+    """A 月调度: on a month's first workday the unit was asked for progress on ``items``
+    ((measure, item) pairs it had not reported on for 30 days). ``answered_at`` and
+    ``answered_by`` are set when the unit answered them all at once (均按计划推进)."""
+
+    id: int
+    unit: str
+    month: str
+    """The month asked for, ``2023-07``."""
+    day: date
+    """The day it was asked (the month's first workday)."""
+    items: list[tuple[str, str]] = Field(default_factory=list)
+    at: datetime
+    answered_at: datetime | None = None
+    answered_by: str = ""
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "id": self.id,
+            "unit": self.unit,
+            "month": self.month,
+            "day": self.day.isoformat(),
+            "items": [{"measure": measure, "item": item} for measure, item in self.items],
+            "answered_at": self.answered_at.isoformat() if self.answered_at else None,
+            "answered_by": self.answered_by or None,
+        }
+
+
+def month_key(day: date) -> str:
+    """How a 月调度 names its month: ``2023-07``."""
+    return f"{day.year:04d}-{day.month:02d}"
+
+
 def claim_review(entry: ProgressEntry) -> Review | None:
     """The review a report opens when completion review is on: a 已完成 waits (待审核); others need none."""
     if entry.status is not Status.DONE:
@@ -159,6 +195,7 @@ RECORD_MODELS: dict[str, type[BaseModel]] = {
     ASSIGNMENTS: Assignment,
     REVIEWS: Review,
     CHASES: Chase,
+    MONTHLY: MonthlyRequest,
 }
 """Each supervision table and its documents' model (the store registers them)."""
 
@@ -173,6 +210,7 @@ class Supervision:
     assignments: tuple[Assignment, ...] = ()
     reviews: tuple[Review, ...] = ()
     chases: tuple[Chase, ...] = ()
+    monthly: tuple[MonthlyRequest, ...] = ()
     _moves: dict[tuple[str, str | None, str], Extension] = field(default_factory=dict, repr=False)
     _reviews: dict[int, Review] = field(default_factory=dict, repr=False)
 
@@ -185,7 +223,9 @@ class Supervision:
 
     @property
     def empty(self) -> bool:
-        return not (self.extensions or self.setdues or self.assignments or self.reviews or self.chases)
+        return not (
+            self.extensions or self.setdues or self.assignments or self.reviews or self.chases or self.monthly
+        )
 
     # --- due dates ---
     def moved(self, measure: str, unit: str | None, item: str, as_of: date | None = None) -> Extension | None:
@@ -283,6 +323,11 @@ class Supervision:
             (c for c in self.chases if (c.day, c.measure, c.unit, c.item) == (day, measure, unit, item)),
             None,
         )
+
+    # --- 月调度 ---
+    def monthly_request(self, unit: str, month: str) -> MonthlyRequest | None:
+        """The unit's 月调度 of ``month`` (``2023-07``), if one was sent."""
+        return next((r for r in self.monthly if (r.unit, r.month) == (unit, month)), None)
 
 
 _OVERLAYS: dict[tuple[int, tuple[int, ...], tuple[int, ...]], tuple[Plan, Plan]] = {}

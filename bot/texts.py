@@ -329,6 +329,7 @@ REMIND_ITEM = "  {reason} {measure} {title}〔{role}〕{detail}"
 REMIND_ITEM_DUE = " {kind} {due}"
 REMIND_ITEM_BASIS = " {basis}"
 # The measure's other reminders that day, on the same entry.
+REMIND_MONTHLY = "  月调度 {count} 项（均按计划推进 / 逐项填报）：{measures}"
 REMIND_ALSO = "      另：{reason}{detail}"
 
 CALENDAR_WEEKDAYS = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
@@ -510,6 +511,8 @@ SV_STATUS_REVIEW = {
     "accepted": "{unit}：{day} 报已完成，{by} 审核通过",
     "returned": "{unit}：{day} 报已完成，{by} 退回（{reason}）",
 }
+SV_STATUS_MONTHLY = "{unit}：{day} 月调度，尚未确认"
+SV_STATUS_MONTHLY_ANSWERED = "{unit}：{day} 月调度，{by} {answered} 确认均按计划推进"
 SV_STATUS_CHASED = "{unit}：{day} {by} 催办（{item}）"
 # --- section: reports ---
 # The 督办台账 workbook, the Word 通报, the chart and the monthly 通报 text (bot/reports.py,
@@ -704,3 +707,22 @@ SV_ASSIGN_USAGE = "用法：/assign 编号 单位…，例如 /assign 5-1-1 区�
 SV_ASSIGN_DONE = "✅ {measure} 的“{group}”指定为：{units}（现有 {count} 个责任单位）。"
 SV_CHASE_OFFER = "催办：点单位名称，向该单位群发送督办提醒（每单位每事项每天一次）。"
 SV_CHASE_NONE = "目前没有逾期的单位，无需催办。"
+# 月调度 (issue 10, part 6): the digest section, its two buttons and their answers.
+SV_MONTHLY_HEAD = "🗓 <b>月调度</b>：以下 {count} 项近 30 天未报送进展，请确认本月进展"
+SV_MONTHLY_ENTRY = "{measure} {title}"
+SV_MONTHLY_SEPARATOR = "；"
+SV_MONTHLY_HINT = "都在按计划推进的，点“均按计划推进”一次确认；否则点“逐项填报”。"
+SV_BTN_MONTHLY_ALL = "均按计划推进"
+SV_BTN_MONTHLY_EACH = "逐项填报"
+SV_MONTHLY_NOTE = "月调度：均按计划推进"
+SV_MONTHLY_DONE = "✅ <b>月调度</b>已确认（{who} {time}）：以下 {count} 项记为进行中：{items}"
+SV_MONTHLY_KEPT = "以下 {count} 项本月已报送，未改动：{items}"
+SV_MONTHLY_ALERT = "已记录 {count} 项为进行中。"
+SV_MONTHLY_ALREADY = "本月的月调度已由 {who} 于 {time} 确认，无需再点。"
+SV_MONTHLY_EXPIRED = "这是 {month} 的月调度按钮，已过期；请按本月的提醒报告。"
+SV_MONTHLY_NOT_UNIT = "只有 {unit} 的工作群可以回复该单位的月调度。"
+SV_MONTHLY_NOTHING = "月调度所列事项都已报送，无需再填。"
+SV_MONTHLY_EACH = (
+    "🗓 <b>月调度 · 逐项填报</b>（{unit}，{count} 项）：点各项下方按钮，"
+    "或回复本消息，如 <code>{example}</code>"
+)

@@ -14,27 +14,42 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Literal
 
+from bot import access, texts
 from bot.assignments import ItemProgress, unit_roles
+from bot.clock import TZ
 from bot.dates import parse_user_date
 from bot.directory import Directory
-from bot.models import Item, Measure, Plan, ProgressEntry
-from bot.progress import ReportRefusal, check_report, find_item, normalize_measure_id
-from bot.store import Store
+from bot.models import Item, Measure, Plan, ProgressEntry, Status
+from bot.progress import (
+    ProgressReport,
+    ReportRefusal,
+    check_report,
+    find_item,
+    normalize_measure_id,
+    record_report,
+    unit_tag,
+)
+from bot.store import Binding, Store
 from bot.supervision import (
     ASSIGNMENTS,
     CHASES,
     EXTENSIONS,
+    MONTHLY,
     REVIEWS,
     SETDUES,
     Assignment,
     Chase,
     Extension,
     ExtensionState,
+    MonthlyRequest,
     Review,
     SetDue,
     Supervision,
     claim_review,
+    month_key,
 )
+from schedules.calendar import WorkCalendar
+from schedules.monthly import MonthlyEntry, answer_deadline
 
 
 class Problem(StrEnum):
@@ -50,6 +65,7 @@ class Problem(StrEnum):
     NO_OPEN_GROUP = "no_open_group"
     UNKNOWN_UNIT = "unknown_unit"
     UNKNOWN_REVIEW = "unknown_review"
+    EXPIRED = "expired"
 
 
 @dataclass
@@ -77,6 +93,7 @@ def supervision(store: Store) -> Supervision:
         assignments=tuple(store.records(ASSIGNMENTS, Assignment)),
         reviews=tuple(store.records(REVIEWS, Review)),
         chases=tuple(store.records(CHASES, Chase)),
+        monthly=tuple(store.records(MONTHLY, MonthlyRequest)),
     )
 
 
@@ -377,16 +394,18 @@ def parse_extend(plan: Plan, text: str, today: date) -> ExtensionWords | None:
     return ExtensionWords(measure_id, item, to, reason)
 
 
-ButtonKind = Literal["extension", "review", "chase", "status"]
+ButtonKind = Literal["extension", "review", "chase", "status", "monthly"]
 _BUTTON = re.compile(
-    r"^sv:(?:([xv]):([0-9]{1,9}):([ar])|c:([0-9a-f]{8}):([0-9]{8})|s:(\d{1,2}-\d{1,3}-\d{1,3}))$"
+    r"^sv:(?:([xv]):([0-9]{1,9}):([ar])|c:([0-9a-f]{8}):([0-9]{8})|s:(\d{1,2}-\d{1,3}-\d{1,3})"
+    r"|m:([0-9a-f]{8}):([0-9]{4})([0-9]{2}):([ae]))$"
 )
 
 
 @dataclass(frozen=True)
 class SupervisionButton:
     """A supervision button, as pressed: a decision (extension or review #``number``, ``yes`` for
-    同意 / 通过), a 催办 of the unit with ``unit_tag`` on ``day``, or a measure's /status."""
+    同意 / 通过), a 催办 of the unit with ``unit_tag`` on ``day``, a measure's /status, or a
+    月调度 answer (the unit's ``unit_tag``, ``month`` 2023-07, ``yes`` for 均按计划推进, else 逐项填报)."""
 
     kind: ButtonKind
     number: int = 0
@@ -394,6 +413,7 @@ class SupervisionButton:
     unit_tag: str = ""
     day: date | None = None
     measure: str = ""
+    month: str = ""
 
 
 def decision_button(kind: Literal["extension", "review"], number: int, yes: bool) -> str:
@@ -408,12 +428,21 @@ def status_button(measure: str) -> str:
     return f"sv:s:{measure}"
 
 
+def monthly_button(unit: str, month: str, all_on_plan: bool) -> str:
+    """均按计划推进 (``all_on_plan``) or 逐项填报 under ``unit``'s 月调度 of ``month`` (2023-07)."""
+    return f"sv:m:{unit_tag(unit)}:{month.replace('-', '')}:{'a' if all_on_plan else 'e'}"
+
+
 def parse_supervision_button(data: str) -> SupervisionButton | None:
     """What a pressed button asks for; None for anything these functions did not make (forged)."""
     found = _BUTTON.match(data)
     if found is None:
         return None
-    kind, number, answer, tag, day, measure = found.groups()
+    kind, number, answer, tag, day, measure, m_tag, m_year, m_month, m_answer = found.groups()
+    if m_tag is not None:
+        if not 1 <= int(m_month) <= 12:
+            return None
+        return SupervisionButton("monthly", yes=m_answer == "a", unit_tag=m_tag, month=f"{m_year}-{m_month}")
     if kind is not None:
         return SupervisionButton("extension" if kind == "x" else "review", int(number), answer == "a")
     if tag is not None:
@@ -423,3 +452,145 @@ def parse_supervision_button(data: str) -> SupervisionButton | None:
             return None
         return SupervisionButton("chase", unit_tag=tag, day=on)
     return SupervisionButton("status", measure=measure)
+
+
+# --- 月调度 ---
+
+
+def ask_monthly(
+    store: Store, unit: str, day: date, entries: Sequence[MonthlyEntry], at: datetime
+) -> MonthlyRequest:
+    """Record that ``unit``'s digest on ``day`` asks its 月调度 about ``entries``; once per unit and
+    month (a retry or restart the same day finds the first)."""
+    month = month_key(day)
+    found = supervision(store).monthly_request(unit, month)
+    if found is not None:
+        return found
+    return store.add_record(
+        MONTHLY,
+        lambda number: MonthlyRequest(
+            id=number,
+            unit=unit,
+            month=month,
+            day=day,
+            items=[(entry.measure, entry.item) for entry in entries],
+            at=at,
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class MonthlyAnswered:
+    """均按计划推进 pressed: the request, the reports recorded (进行中), and the listed items left
+    alone because the unit had already reported on them since it was asked."""
+
+    request: MonthlyRequest
+    recorded: tuple[ProgressEntry, ...]
+    kept: tuple[tuple[str, str], ...]
+
+
+def monthly_request_for(store: Store, tag: str, month: str) -> MonthlyRequest:
+    """The 月调度 a button names by its unit's tag (``bot.progress.unit_tag``) and month; raises
+    WorkflowError UNKNOWN_REQUEST for a forged one or one never sent."""
+    for request in store.records(MONTHLY, MonthlyRequest):
+        if request.month == month and unit_tag(request.unit) == tag:
+            return request
+    raise WorkflowError(Problem.UNKNOWN_REQUEST, item=month)
+
+
+def monthly_open_items(store: Store, request: MonthlyRequest) -> list[tuple[str, str]]:
+    """The request's items the unit has not reported on since it was asked (逐项填报 lists these)."""
+    latest = store.latest_all()
+    return [
+        (measure, item)
+        for measure, item in request.items
+        if (entry := latest.get((measure, request.unit))) is None or entry.at.date() < request.day
+    ]
+
+
+def answer_monthly(
+    store: Store,
+    plan: Plan,
+    directory: Directory,
+    binding: Binding | None,
+    request: MonthlyRequest,
+    at: datetime,
+    *,
+    by: str = "",
+    user_id: int | None = None,
+    chat_id: int | None = None,
+) -> MonthlyAnswered:
+    """均按计划推进: record 进行中 for each item of the unit's 月调度 it has not reported on since it was
+    asked, and mark the request answered. Refused (nothing recorded) from a chat not bound to the
+    unit (UNIT_REFUSED), in a later month (EXPIRED), or when it was answered (ALREADY_DECIDED)."""
+    if not access.may_answer_monthly(binding, request.unit):
+        raise WorkflowError(Problem.UNIT_REFUSED, item=request.month)
+    if month_key(at.date()) != request.month:
+        raise WorkflowError(Problem.EXPIRED, item=request.month)
+    if request.answered_at is not None:
+        raise WorkflowError(Problem.ALREADY_DECIDED, item=request.month, state="answered")
+    plan = supervision(store).plan(plan)
+    fresh = monthly_open_items(store, request)
+    recorded: list[ProgressEntry] = []
+    for measure_id, item in fresh:
+        target = check_report(plan, directory, measure_id, request.unit, item)
+        if isinstance(target, ReportRefusal):
+            continue  # the plan changed under the request: nothing to record for it
+        report = ProgressReport(measure_id, Status.IN_PROGRESS, note=texts.SV_MONTHLY_NOTE)
+        recorded.append(
+            record_report(
+                store, target, report, at, source="button", user_id=user_id, user_name=by, chat_id=chat_id
+            ).entry
+        )
+    answered = request.model_copy(update={"answered_at": at, "answered_by": by})
+    store.replace_record(MONTHLY, request.id, answered)
+    kept = tuple(pair for pair in request.items if pair not in fresh)
+    return MonthlyAnswered(answered, tuple(recorded), kept)
+
+
+@dataclass(frozen=True)
+class MonthlyAnswer:
+    """Whether a unit answered a month's 月调度, and when (``monthly_progress_answers``)."""
+
+    unit: str
+    month: str
+    asked: date
+    deadline: date
+    answered_on: date | None
+    """The day the last listed measure got the unit's report (None: some still have none)."""
+
+    @property
+    def on_time(self) -> bool:
+        return self.answered_on is not None and self.answered_on <= self.deadline
+
+
+def monthly_progress_answers(store: Store, calendar: WorkCalendar) -> dict[tuple[str, str], MonthlyAnswer]:
+    """Per (unit, month ``2023-07``), whether the unit answered the 月调度 it was sent, and in time.
+
+    Only months a unit was actually asked appear (a 月调度 is recorded when its digest goes to the
+    unit's chat; a unit without a chat, or with nothing to ask, is not asked). A 月调度 is answered
+    on the day the last of its listed measures got a report from the unit (any status, any item,
+    dated on or after the day it was asked; 均按计划推进 reports them all at once), and answered in
+    time when that is no later than the month's fifth workday (``schedules.monthly.answer_deadline``):
+    a full working week after it was asked. For 按时报送率 (``bot.reports``).
+    """
+    requests = store.records(MONTHLY, MonthlyRequest)
+    first_report: dict[tuple[str, str], list[date]] = {}
+    for measure in {measure for request in requests for measure, _ in request.items}:
+        for doc in store.history_documents(measure):
+            day = datetime.fromisoformat(doc["at"]).astimezone(TZ).date()
+            first_report.setdefault((measure, doc["unit"]), []).append(day)
+    answers: dict[tuple[str, str], MonthlyAnswer] = {}
+    for request in requests:
+        days: list[date] = []
+        for measure, _ in request.items:
+            after = [d for d in first_report.get((measure, request.unit), ()) if d >= request.day]
+            if not after:
+                break
+            days.append(min(after))
+        answered_on = max(days, default=request.day) if len(days) == len(request.items) else None
+        year, month = (int(part) for part in request.month.split("-"))
+        answers[(request.unit, request.month)] = MonthlyAnswer(
+            request.unit, request.month, request.day, answer_deadline(year, month, calendar), answered_on
+        )
+    return answers

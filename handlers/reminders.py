@@ -18,10 +18,12 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, NetworkError, RetryAfter
 
 from bot import texts
-from bot.digest import DigestPart, DigestRenderer, item_key
+from bot.digest import DigestPart, DigestRenderer
 from bot.progress import BUTTON_STATUSES, button_data
 from bot.queries import latest_as_of
 from bot.services import Services
+from bot.supervision import month_key
+from bot.workflow import monthly_button
 from schedules.calendar import WorkCalendar
 from schedules.policy import Digest
 
@@ -32,8 +34,11 @@ SEND_RETRY_DELAYS: tuple[float, ...] = (1.0, 3.0, 10.0)
 PARTS_META_PREFIX = "digest-parts"
 
 
-def keyboard(entries: Sequence[tuple[str, str]], unit: str) -> InlineKeyboardMarkup | None:
-    """One row per entry (measure, item): 已完成 / 进行中 / 受阻 for this unit and that item."""
+def keyboard(
+    entries: Sequence[tuple[str, str]], unit: str, monthly_of: date | None = None
+) -> InlineKeyboardMarkup | None:
+    """One row per entry (measure, item): 已完成 / 进行中 / 受阻 for this unit and that item; with
+    ``monthly_of`` (the day of a 月调度 section in the message) a last row 均按计划推进 / 逐项填报."""
     rows = [
         [
             InlineKeyboardButton(
@@ -44,6 +49,18 @@ def keyboard(entries: Sequence[tuple[str, str]], unit: str) -> InlineKeyboardMar
         ]
         for measure, item in entries
     ]
+    if monthly_of is not None:
+        month = month_key(monthly_of)
+        rows.append(
+            [
+                InlineKeyboardButton(
+                    texts.SV_BTN_MONTHLY_ALL, callback_data=monthly_button(unit, month, True)
+                ),
+                InlineKeyboardButton(
+                    texts.SV_BTN_MONTHLY_EACH, callback_data=monthly_button(unit, month, False)
+                ),
+            ]
+        )
     return InlineKeyboardMarkup(rows) if rows else None
 
 
@@ -102,8 +119,8 @@ class DigestSender:
         parts = renderer.parts(digest, delivered=delivered.keys(), parts_before=len(delivered.message_ids))
         unit = digest.recipient.name if digest.recipient.kind == "unit" else None
         for part in parts:
-            delivered.message_ids.append(await self._send(chat_id, part, unit))
-            delivered.items.append([item_key(item) for item in part.items])
+            delivered.message_ids.append(await self._send(chat_id, part, unit, digest.day))
+            delivered.items.append(part.keys)
             if len(delivered.message_ids) > 1 or len(parts) > 1:
                 svc.store.set_meta(key, delivered.to_json())
         return delivered.message_ids
@@ -118,8 +135,8 @@ class DigestSender:
             log.warning("ignoring unreadable %s: %r", key, stored)
             return Delivered(day)
 
-    async def _send(self, chat_id: int, part: DigestPart, unit: str | None) -> int:
-        markup = keyboard(part.entries, unit) if unit is not None else None
+    async def _send(self, chat_id: int, part: DigestPart, unit: str | None, day: date) -> int:
+        markup = keyboard(part.entries, unit, day if part.monthly else None) if unit is not None else None
         for attempt, delay in enumerate((*self.retry_delays, None), start=1):
             try:
                 sent = await self.bot.send_message(

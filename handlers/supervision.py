@@ -27,22 +27,27 @@ from telegram.ext import (
 
 from bot import access, queries, render, texts
 from bot.assignments import unit_roles
-from bot.clock import today
+from bot.clock import TZ, today
 from bot.dates import parse_user_date
+from bot.digest import MAX_ITEMS_PER_MESSAGE, TITLE_CHARS
 from bot.models import Status
 from bot.progress import ProgressReport, ReportRefusal, authorize_report, describe_items, unit_tag
-from bot.render import esc
+from bot.render import esc, shorten
 from bot.services import Services
-from bot.supervision import Extension, Review
+from bot.supervision import Extension, MonthlyRequest, Review
 from bot.workflow import (
     Problem,
+    SupervisionButton,
     WorkflowError,
+    answer_monthly,
     assign,
     chase,
     chase_button,
     decide_extension,
     decide_review,
     extension,
+    monthly_open_items,
+    monthly_request_for,
     parse_extend,
     parse_supervision_button,
     request_extension,
@@ -53,6 +58,7 @@ from handlers.binding import admin_only
 from handlers.chat import Context, command_argument, echo, is_admin, reply, services, user_label
 from handlers.notify import decider_chats, decision_markup, review_fields, send_all, unit_chats
 from handlers.progress import refusal_text
+from handlers.reminders import keyboard
 
 log = logging.getLogger(__name__)
 
@@ -216,6 +222,9 @@ async def on_button(update: Update, context: Context) -> None:
     if pressed.kind == "chase":
         await press_chase(update, context, svc, pressed.unit_tag, pressed.day, admin=admin)
         return
+    if pressed.kind == "monthly":
+        await press_monthly(update, context, svc, pressed)
+        return
     kind = "extension" if pressed.kind == "extension" else "review"
     measure_id = decision_measure(svc, kind, pressed.number)
     if measure_id is None:
@@ -311,6 +320,109 @@ async def on_reason(update: Update, context: Context) -> None:
         update, (texts.SV_DECIDED_NO if kind == "extension" else texts.SV_RETURNED_NO).format(id=number)
     )
     raise ApplicationHandlerStop
+
+
+# --- 月调度 ---
+
+
+async def press_monthly(update: Update, context: Context, svc: Services, pressed: SupervisionButton) -> None:
+    """均按计划推进 (one tap records 进行中 for the section's items) or 逐项填报 (the items again, each
+    with its own buttons) under a unit's 月调度."""
+    query = update.callback_query
+    assert query is not None
+    chat, user = update.effective_chat, update.effective_user
+    binding = svc.store.binding(chat.id) if chat is not None else None
+    try:
+        request = monthly_request_for(svc.store, pressed.unit_tag, pressed.month)
+    except WorkflowError:
+        await query.answer(texts.SV_BUTTON_INVALID, show_alert=True)
+        return
+    now = svc.clock.now()
+    if not pressed.yes:
+        await list_monthly(update, context, svc, request, binding)
+        return
+    try:
+        answered = answer_monthly(
+            svc.store,
+            svc.plan,
+            svc.directory,
+            binding,
+            request,
+            now,
+            by=user_label(user),
+            user_id=user.id if user else None,
+            chat_id=chat.id if chat else None,
+        )
+    except WorkflowError as error:
+        await query.answer(monthly_problem(error, request), show_alert=True)
+        return
+    await query.answer(texts.SV_MONTHLY_ALERT.format(count=len(answered.recorded)))
+    if chat is None:
+        return
+    lines = [
+        texts.SV_MONTHLY_DONE.format(
+            who=esc(answered.request.answered_by),
+            time=now.astimezone(TZ).strftime("%H:%M"),
+            count=len(answered.recorded),
+            items=esc(_monthly_list([(e.measure, e.item or "") for e in answered.recorded])),
+        )
+    ]
+    if answered.kept:
+        lines.append(
+            texts.SV_MONTHLY_KEPT.format(count=len(answered.kept), items=esc(_monthly_list(answered.kept)))
+        )
+    await context.bot.send_message(chat.id, render.fit_message("\n".join(lines)), parse_mode="HTML")
+
+
+def monthly_problem(error: WorkflowError, request: MonthlyRequest) -> str:
+    """Why a 月调度 press was refused, in Chinese."""
+    if error.problem is Problem.EXPIRED:
+        return texts.SV_MONTHLY_EXPIRED.format(month=request.month)
+    if error.problem is Problem.ALREADY_DECIDED:
+        answered_at = request.answered_at
+        time = render.cn_day(answered_at.astimezone(TZ).date()) if answered_at else ""
+        return texts.SV_MONTHLY_ALREADY.format(who=request.answered_by or "本单位", time=time)
+    return texts.SV_MONTHLY_NOT_UNIT.format(unit=request.unit)
+
+
+def _monthly_list(pairs: Sequence[tuple[str, str]]) -> str:
+    return "、".join(dict.fromkeys(measure for measure, _ in pairs))
+
+
+async def list_monthly(
+    update: Update, context: Context, svc: Services, request: MonthlyRequest, binding: Any
+) -> None:
+    """逐项填报: the section's items not yet reported on, each with its 已完成 / 进行中 / 受阻 row."""
+    query = update.callback_query
+    assert query is not None
+    if not access.may_answer_monthly(binding, request.unit):
+        await query.answer(texts.SV_MONTHLY_NOT_UNIT.format(unit=request.unit), show_alert=True)
+        return
+    pairs = monthly_open_items(svc.store, request)
+    if not pairs:
+        await query.answer(texts.SV_MONTHLY_NOTHING, show_alert=True)
+        return
+    await query.answer()
+    chat = update.effective_chat
+    if chat is None:
+        return
+    plan = plan_of(svc)
+    for start in range(0, len(pairs), MAX_ITEMS_PER_MESSAGE):
+        chunk = pairs[start : start + MAX_ITEMS_PER_MESSAGE]
+        blocks = [
+            texts.SV_MONTHLY_EACH.format(
+                unit=esc(request.unit),
+                count=len(pairs),
+                example=esc(texts.BOT_DIGEST_EXAMPLE_MANY.format(measure=chunk[0][0])),
+            )
+        ]
+        for measure_id, _ in chunk:
+            measure = plan.measure(measure_id)
+            title = shorten(measure.title, TITLE_CHARS) if measure is not None else ""
+            blocks.append(f"<b>{esc(measure_id)}</b> {esc(title)}")
+        await context.bot.send_message(
+            chat.id, "\n\n".join(blocks), parse_mode="HTML", reply_markup=keyboard(chunk, request.unit)
+        )
 
 
 # --- 催办 ---

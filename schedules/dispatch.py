@@ -30,7 +30,7 @@ from bot.models import Plan
 from bot.queries import latest_as_of
 from bot.services import Services
 from bot.store import Store, StoreError
-from bot.workflow import supervision
+from bot.workflow import ask_monthly, supervision
 from schedules.calendar import WorkCalendar
 from schedules.policy import Digest, Recipient, digests_for_day
 
@@ -141,10 +141,19 @@ def overdue_decision(store: Store, calendar: WorkCalendar, day: date) -> tuple[b
     return overdue_day == day, False
 
 
-def plan_day(store: Store, plan: Plan, directory: Directory, calendar: WorkCalendar, day: date) -> DayPlan:
+def plan_day(
+    store: Store,
+    plan: Plan,
+    directory: Directory,
+    calendar: WorkCalendar,
+    day: date,
+    *,
+    monthly_progress: bool = True,
+) -> DayPlan:
     """The digests a run on ``day`` delivers, catch-up included, from the database's progress and
     ledger. The one computation behind both the sender (``run_reminders``) and the preview
-    (``python -m bot remind --dry-run``), so the preview is what the bot sends."""
+    (``python -m bot remind --dry-run``), so the preview is what the bot sends.
+    ``monthly_progress`` (MONTHLY_PROGRESS) adds the 月调度 section on a month's first workday."""
     if not calendar.is_workday(day) or day < plan.issued:
         return DayPlan(day, [])
     with_overdue, new_overdue_day = overdue_decision(store, calendar, day)
@@ -156,6 +165,7 @@ def plan_day(store: Store, plan: Plan, directory: Directory, calendar: WorkCalen
         day,
         include_overdue=with_overdue,
         supervision=supervision(store),
+        monthly=monthly_progress,
     )
     return DayPlan(day, digests, with_overdue, new_overdue_day)
 
@@ -225,13 +235,19 @@ async def run_reminders(
 
     if not ledger_writable() or not report.workday or day < services.plan.issued:
         return report
-    day_plan = plan_day(store, services.plan, services.directory, calendar, day)
-    if day_plan.new_overdue_day:
-        try:
+    day_plan = plan_day(
+        store, services.plan, services.directory, calendar, day, monthly_progress=services.monthly_progress
+    )
+    try:
+        if day_plan.new_overdue_day:
             store.set_meta(OVERDUE_DAY_KEY, day.isoformat())
-        except StoreError as exc:
-            store_failed(exc)  # the decision must be stored before anything goes out: retry later
-            return report
+        # Each 月调度 is recorded before it goes out, so its buttons always find it.
+        for digest in day_plan.digests:
+            if digest.monthly and chats_for(store, digest.recipient):
+                ask_monthly(store, digest.recipient.name, day, digest.monthly, services.clock.now())
+    except StoreError as exc:
+        store_failed(exc)  # the decisions must be stored before anything goes out: retry later
+        return report
     report.with_overdue = day_plan.with_overdue
     report.digests = len(day_plan.digests)
     owed: dict[int, list[Digest]] = {}

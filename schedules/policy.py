@@ -39,6 +39,7 @@ from bot.directory import Directory, normalize
 from bot.models import DatedItem, Item, ItemKind, Measure, Plan, ProgressEntry
 from bot.supervision import Supervision
 from schedules.calendar import WorkCalendar
+from schedules.monthly import MonthlyEntry, monthly_sections
 
 Reason = Literal["upcoming", "due", "overdue", "checkin", "window_start", "window_end"]
 ItemRole = Literal["lead", "co", "leader"]
@@ -143,6 +144,8 @@ class Digest:
     day: date
     recipient: Recipient
     items: list[DigestItem]
+    monthly: tuple[MonthlyEntry, ...] = ()
+    """A unit's 月调度 section (``schedules.monthly``): empty on other days."""
 
 
 def ladder_days(due: date, calendar: WorkCalendar) -> dict[date, Reason]:
@@ -259,6 +262,7 @@ def digests_for_day(
     *,
     include_overdue: bool | None = None,
     supervision: Supervision | None = None,
+    monthly: bool = False,
 ) -> list[Digest]:
     """Every recipient's digest for ``day``: units in directory order, then leaders.
 
@@ -267,6 +271,8 @@ def digests_for_day(
     dispatcher passes True to catch up when that day's run was missed.
     ``supervision`` (issue 10) applies the loop's records: the dates /setdue gives, the units
     /assign names, approved extensions and the completion reviews.
+    ``monthly`` (MONTHLY_PROGRESS) adds the 月调度 section on a month's first workday
+    (``schedules.monthly``); a unit with nothing else that day gets a digest for it alone.
     """
     if day < plan.issued or not calendar.is_workday(day):
         return []
@@ -334,6 +340,21 @@ def digests_for_day(
             for raw in measure.leaders:
                 leader = directory.resolve_leader(raw) or normalize(raw)
                 collected.setdefault(Recipient("leader", leader), {})[measure.id] = escalation
+    sections = (
+        monthly_sections(
+            plan,
+            directory,
+            progress,
+            calendar,
+            day,
+            {r.name: entries.keys() for r, entries in collected.items() if r.kind == "unit"},
+            supervision,
+        )
+        if monthly
+        else {}
+    )
+    for unit in sections:
+        collected.setdefault(Recipient("unit", unit), {})
     order = _recipient_order(directory)
     measure_order = {m.id: index for index, m in enumerate(plan.measures)}
     by_directory = sorted(collected, key=lambda r: (r.kind != "unit", order.get(r.key, len(order)), r.name))
@@ -345,6 +366,7 @@ def digests_for_day(
                 collected[recipient].values(),
                 key=lambda i: (*i.urgency, measure_order[i.measure]),
             ),
+            monthly=tuple(sections.get(recipient.name, ())) if recipient.kind == "unit" else (),
         )
         for recipient in by_directory
     ]

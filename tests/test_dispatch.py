@@ -313,7 +313,9 @@ async def test_a_simulated_2023_with_restarts_outages_and_failures(tmp_path: Pat
             catch_up = CALENDAR.is_workday(day) and day >= ISSUED and week not in overdue_sent_week
             assert first is None or day >= first or not catch_up
             latest = bot.services.store.latest_all()
-            digests = digests_for_day(PLAN, DIRECTORY, latest, CALENDAR, day, include_overdue=catch_up)
+            digests = digests_for_day(
+                PLAN, DIRECTORY, latest, CALENDAR, day, include_overdue=catch_up, monthly=True
+            )
             expected_by_day[day] = expected_keys(digests)
             if catch_up:
                 overdue_sent_week.add(week)

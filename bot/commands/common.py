@@ -123,6 +123,14 @@ def completion_review_on() -> bool:
         raise CommandError(str(exc)) from None
 
 
+def monthly_progress_on() -> bool:
+    """Whether BOT_MONTHLY_PROGRESS is on (environment or .env; on by default)."""
+    try:
+        return load_settings().monthly_progress
+    except ConfigError as exc:
+        raise CommandError(str(exc)) from None
+
+
 @contextmanager
 def open_store_for_reading(path: Path) -> Iterator[Store]:
     """The database read-only (the running bot may hold the write lock).

@@ -29,6 +29,7 @@ from bot.commands.common import (
     add_json_option,
     add_plan_option,
     load_plan_and_directory,
+    monthly_progress_on,
     open_store_for_reading,
 )
 from bot.models import Measure, Plan
@@ -66,7 +67,9 @@ def run(args: argparse.Namespace) -> int:
     calendar = WorkCalendar()
     try:
         with open_store_for_reading(args.db) as store:
-            digests = plan_day(store, plan, directory, calendar, day).digests
+            digests = plan_day(
+                store, plan, directory, calendar, day, monthly_progress=monthly_progress_on()
+            ).digests
             chats = {d.recipient.key: chats_for(store, d.recipient) for d in digests}
             sent = {(e.chat_id, e.recipient) for e in store.sent_on(day)}
     except StoreError as exc:
@@ -98,7 +101,10 @@ def _headline(info: DayInfo, plan: Plan, digests: list[Digest]) -> str:
 def digest_record(digest: Digest) -> dict[str, Any]:
     """A digest as ``--json`` prints it: the recipient and its entries (item, kind, due …)."""
     items = [item.model_dump(mode="json") for item in digest.items]
-    return {digest.recipient.kind: digest.recipient.name, "items": items}
+    record: dict[str, Any] = {digest.recipient.kind: digest.recipient.name, "items": items}
+    if digest.monthly:
+        record["monthly"] = [{"measure": e.measure, "item": e.item} for e in digest.monthly]
+    return record
 
 
 def _text(digest: Digest, plan: Plan, chats: list[int], sent: set[tuple[int, str]]) -> str:
@@ -134,6 +140,13 @@ def _text(digest: Digest, plan: Plan, chats: list[int], sent: set[tuple[int, str
                 reason=texts.REMIND_REASONS[other.reason], detail=_detail(other, measure)
             )
             for other in also
+        )
+    if digest.monthly:
+        lines.append(
+            texts.REMIND_MONTHLY.format(
+                count=len(digest.monthly),
+                measures=texts.LIST_SEPARATOR.join(entry.measure for entry in digest.monthly),
+            )
         )
     return "\n".join(lines)
 
