@@ -62,6 +62,39 @@ def test_the_readme_example_runs_without_a_token() -> None:
     assert "2-63-1 加强噪声污染治理" in result.stdout
 
 
+README_TRANSCRIPT = re.compile(r"^\$ printf '([^']*)' \| make run\n(.*?)^```", re.MULTILINE | re.DOTALL)
+
+
+def readme_transcripts() -> list[tuple[str, list[str]]]:
+    """Each transcript in the README: the lines piped into ``make run``, and the lines shown."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    return [
+        (script.replace("\\n", "\n"), shown.splitlines())
+        for script, shown in README_TRANSCRIPT.findall(readme)
+    ]
+
+
+@pytest.mark.parametrize(("script", "shown"), readme_transcripts(), ids=lambda value: str(value)[:30])
+def test_every_readme_transcript_is_what_the_sandbox_prints(script: str, shown: list[str]) -> None:
+    """The README's transcripts are the real sandbox's output (``make run`` is ``python -m bot run``
+    with no token): every line shown is printed, in that order; ``…`` marks lines left out. The
+    line naming the real date depends on the day the README was written, and digests to other chats
+    go out in the fan-out's order, so those are only looked for."""
+    assert shown, "a transcript shows nothing"
+    result = run_cli(["run"], script)
+    assert result.returncode == 0, result.stderr
+    printed = result.stdout.splitlines()
+    position = 0
+    for line in shown:
+        if line.strip() == "…" or line.startswith("[sandbox] 实际日期"):
+            continue
+        if line.startswith("[bot → "):
+            assert line in printed, line
+            continue
+        assert line in printed[position:], f"{line!r} not printed after line {position}:\n{result.stdout}"
+        position = printed.index(line, position) + 1
+
+
 def test_a_contacts_day_in_the_sandbox() -> None:
     script = "\n".join(
         [
