@@ -249,6 +249,13 @@ def build_report(
     )
 
 
+def ranking_for(snapshot: queries.Snapshot, scope: queries.Scope, documents: Documents) -> list[UnitScore]:
+    """Only the ranking of ``build_report`` (what the compact /summary names its lagging units by)."""
+    measures = snapshot.index.measures_in(scope)
+    facts = {measure.id: unit_facts(documents(measure.id), snapshot.today) for measure in measures}
+    return rank_units(snapshot, scope, measures, queries.overdue(snapshot, scope), facts)
+
+
 def report_for(
     plan: Plan, directory: Directory, store: Store, scope: queries.Scope, today: date, calendar: WorkCalendar
 ) -> Report:
