@@ -370,40 +370,39 @@ class JournalStorage(Storage):
         wanted = stored if doc_ids is None else {i: stored[i] for i in doc_ids if i in stored}
         if not self.is_cold(table):
             return dict(wanted)
-        found: dict[str, Any] = {}
-        spans: list[tuple[Span, str]] = []
-        for doc_id, value in wanted.items():
-            if isinstance(value, tuple):
-                spans.append((value, doc_id))
-            else:
-                found[doc_id] = value
-        for doc_id, text in self._read_spans(spans):
-            found[doc_id] = json.loads(text)
-        return {doc_id: found[doc_id] for doc_id in wanted}
+        spans = [(value[0], value[1], doc_id) for doc_id, value in wanted.items() if isinstance(value, tuple)]
+        texts = self._read_spans(spans)
+        # One parse for them all: a whole history is thousands of small documents.
+        parsed = json.loads(b"[" + b",".join(texts) + b"]")
+        read = dict(zip((doc_id for _, _, doc_id in spans), parsed, strict=True))
+        return {
+            doc_id: read[doc_id] if isinstance(value, tuple) else value for doc_id, value in wanted.items()
+        }
 
-    def _read_spans(self, spans: list[tuple[Span, str]]) -> Iterator[tuple[str, bytes]]:
-        """The bytes of each span, neighbours read together."""
+    def _read_spans(self, spans: list[tuple[int, int, str]]) -> list[bytes]:
+        """The bytes of each (start, length, doc_id), in the order ``spans`` is sorted into;
+        neighbours in the file are read with one pread."""
         if not spans:
-            return
+            return []
         if self._journal is None:
             raise StoreError(f"database {self.path} is closed")
-        spans.sort(key=lambda item: item[0][0])
-        group = [spans[0]]
-        for item in spans[1:]:
-            last = group[-1][0]
-            if item[0][0] - (last[0] + last[1]) <= _READ_GAP:
-                group.append(item)
-                continue
-            yield from self._read_group(group)
-            group = [item]
-        yield from self._read_group(group)
-
-    def _read_group(self, group: list[tuple[Span, str]]) -> Iterator[tuple[str, bytes]]:
-        first = group[0][0][0]
-        last = group[-1][0]
-        data = cast(Journal, self._journal).read_at(first, last[0] + last[1] - first)
-        for (start, length, _), doc_id in group:
-            yield doc_id, data[start - first : start - first + length]
+        read_at = self._journal.read_at
+        spans.sort()
+        texts: list[bytes] = []
+        first, count = 0, len(spans)
+        while first < count:
+            start, length, _ = spans[first]
+            end, last = start + length, first + 1
+            while last < count and spans[last][0] - end <= _READ_GAP:
+                end = max(end, spans[last][0] + spans[last][1])
+                last += 1
+            if last == first + 1:
+                texts.append(read_at(start, length))
+            else:
+                data = read_at(start, end - start)
+                texts += [data[at - start : at - start + size] for at, size, _ in spans[first:last]]
+            first = last
+        return texts
 
     # TinyDB's Storage interface
     def read(self) -> Tables:
@@ -637,8 +636,8 @@ class JournalStorage(Storage):
     def _texts(self, chunk: list[tuple[str, Any]]) -> dict[str, str]:
         """Each cold document's JSON text: as it is in the file, or encoded if still in memory."""
         texts = {doc_id: dumps(value) for doc_id, value in chunk if not isinstance(value, tuple)}
-        spans = [(value, doc_id) for doc_id, value in chunk if isinstance(value, tuple)]
-        for doc_id, data in self._read_spans(spans):
+        spans = [(value[0], value[1], doc_id) for doc_id, value in chunk if isinstance(value, tuple)]
+        for (_, _, doc_id), data in zip(spans, self._read_spans(spans), strict=True):
             texts[doc_id] = data.decode("utf-8")
         return texts
 
