@@ -169,6 +169,8 @@ async def test_mytasks_shows_the_next_ten_items_with_a_button_for_more(
     assert entries[:2] == [("2-63-1", "2023-06-30"), ("3-6-4", "2023-06-30")]  # the overdue first
     dues = [due for _, due in entries]
     assert dues == sorted(dues)
+    # half a year away and nobody reported yet: not yet reminded, so not stalled (🟢, not 🟡)
+    assert "🟢 1-1-1 温室气体排放控制目标\n   截止 2023-12-31 · 还有 181 天" in first["text"]
     assert len(first["text"].split("\n")) + 1 <= 50  # one button row
     assert texts.LV_BUTTON_NEXT in buttons(first) and texts.LV_BUTTON_PREV not in buttons(first)
 
@@ -374,6 +376,16 @@ async def test_summary_fits_one_screen_and_its_buttons_open_the_rest(bot_on_2023
     annexes = bot.api.message(chat, table["message_id"])["text"]
     assert "各附件（措施数）：" in annexes and "各单位（本单位的措施数）：" not in annexes
     assert all(f"{row.light} {row.label}\n   共 {row.total} · " in annexes for row in counted.annexes)
+
+
+async def test_a_units_summary_shows_its_own_figures_without_a_place(bot_on_2023_07_03: Bot) -> None:
+    bot = bot_on_2023_07_03
+    chat, contact = unit_chat(bot)
+    (table,) = await bot.says(chat, contact, "/summary")
+    lines = table["text"].split("\n")
+    assert lines[0] == f"📊 进展汇总 · {WATER} · 2023-07-03"
+    position = lines.index(texts.LV_SUMMARY_COMPACT_ONE)
+    assert lines[position + 1] == f"🔻 {WATER}：办结率 0.0%（0/1）· 逾期 1 项"  # 3-6-4's 6月底 milestone
 
 
 async def test_the_summarys_lagging_units_follow_results_not_chatter(bot_on_2023_07_03: Bot) -> None:
