@@ -16,6 +16,7 @@ import pytest
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot import queries, render, reports, texts
+from bot.app import CALENDAR_KEY
 from bot.models import Status
 from bot.sandbox.botapi import BotApiServer, FakeChat, FakeUser, JSONDict
 from tests.bot_harness import Bot, running_bot
@@ -343,11 +344,24 @@ async def test_summary_fits_one_screen_and_its_buttons_open_the_rest(bot_on_2023
     for row in counted.annexes:
         (line,) = [line for line in lines if line.startswith(f"{row.light} 附件{row.label[2]} ")]
         assert f"（{row.total}）：完成 {row.complete}" in line and line.endswith(f"逾期 {row.overdue}")
-    # the five units last in the ranking, by results (the 通报's ranking), worst first
-    ranking = reports.ranking_for(snapshot, scope, services.store.history_documents)
-    ranked = [score.unit for score in ranking if score.place is not None]
+    # the five units last by results (办结率, then 逾期项数), worst first, figures as the 通报 has them
     lagging = [line.split("：")[0].removeprefix("🔻 ") for line in lines if line.startswith("🔻 ")]
-    assert lagging == ranked[::-1][:5]
+    calendar = bot.app.bot_data[CALENDAR_KEY]
+    bulletin = reports.report_for(
+        services.plan, services.directory, services.store, scope, date(2023, 7, 3), calendar
+    )
+    figures = {score.unit: score for score in bulletin.ranked}
+    assert len(lagging) == 5 and set(lagging) <= set(figures)
+
+    def worst_first(unit: str) -> tuple[float, int]:
+        return (figures[unit].completion_rate or 0.0, -figures[unit].overdue)
+
+    assert [worst_first(unit) for unit in lagging] == sorted(worst_first(unit) for unit in lagging)
+    assert max(map(worst_first, lagging)) <= min(worst_first(unit) for unit in figures if unit not in lagging)
+    for unit in lagging:
+        score = figures[unit]
+        line = next(line for line in lines if line.startswith(f"🔻 {unit}："))
+        assert f"（{score.completed}/{score.due}）· 逾期 {score.overdue} 项" in line
     assert {"区生态环境局", "马驹桥镇", "台湖镇"} <= set(lagging)  # 2 overdue items each
 
     # the buttons open every annex's and every unit's row in full, and go back
