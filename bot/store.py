@@ -256,7 +256,8 @@ class _AsOfIndex:
         the briefs memory keeps, not from the file."""
         by_key: dict[tuple[str, str | None], list[tuple[float, int]]] = {}
         for raw_id, value in storage.read().get(table, {}).items():
-            brief = self._briefs.of(table, value)
+            # Inlined ``_Briefs.of``: a past day's first view runs this for every stored report.
+            brief = value[2] if type(value) is tuple else self._briefs(table, value)
             if brief is None:
                 raise StoreCorrupt(f"report {raw_id} of table {table!r} cannot be read; run db check")
             reports = by_key.get(brief[1])
