@@ -57,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _measure(store: Store, plan: Plan, directory: Directory, repeat: int) -> dict[str, Any]:
-    from bot.workbook import workbook_bytes  # openpyxl loads here, outside the timed runs
+    from bot.workbook import workbook_bytes  # XlsxWriter loads here, outside the timed runs
 
     everything = queries.scope_everything(texts.LV_EVERYTHING)
     calendar = WorkCalendar()

@@ -33,6 +33,7 @@ from bot.render import (
     paginate,
     percent_suffix,
     shorten,
+    status_word,
     telegram_length,
 )
 from schedules.calendar import WorkCalendar
@@ -114,7 +115,7 @@ def recorded_mark(entry: ProgressEntry, item_label: str = "") -> str:
     (`` 节点 2023-09-30``) before the status when the measure has several."""
     return texts.BOT_DIGEST_RECORDED.format(
         item=esc(item_label),
-        status=esc(entry.status),
+        status=esc(status_word(entry.status)),
         percent=percent_suffix(entry),
         who=esc(entry.user_name),
         time=entry.at.astimezone(TZ).strftime("%H:%M"),
@@ -332,7 +333,28 @@ class DigestRenderer:
                 )
         if item.role == "leader":
             lines.append(self._lead_units_line(measure, item, digest.day))
+        lines += self._blocked_lines(digest, measure)
         return "\n".join(lines)
+
+    def _blocked_lines(self, digest: Digest, measure: Measure) -> list[str]:
+        """⛔ marks 受阻 in every view: a unit's own 受阻 report with its day; for a leader, the
+        units of the measure whose latest report is 受阻."""
+        if digest.recipient.kind == "unit":
+            entry = self.progress.latest(measure.id, digest.recipient.name)
+            if entry is None or entry.status is not Status.BLOCKED:
+                return []
+            return [
+                texts.BOT_DIGEST_BLOCKED_OWN.format(
+                    day=format_day(entry.at.astimezone(TZ).date(), digest.day)
+                )
+            ]
+        blocked = [
+            unit
+            for unit in unit_roles(measure, self.directory)
+            if (entry := self.progress.latest(measure.id, unit)) is not None
+            and entry.status is Status.BLOCKED
+        ]
+        return [texts.BOT_DIGEST_BLOCKED_UNITS.format(units=joined(blocked, LISTED_UNITS))] if blocked else []
 
     def monthly_block(self, section: Sequence[MonthlyEntry]) -> str:
         """The 月调度 section: one heading, one line of IDs with short titles, one hint."""

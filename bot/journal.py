@@ -42,7 +42,7 @@ import logging
 import os
 import stat
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -79,8 +79,25 @@ def encode(payload: str) -> bytes:
     return b"%08x %s\n" % (zlib.crc32(data), data)
 
 
+PAYLOAD_START = 9
+"""Bytes before a line's JSON: the checksum and a space."""
+
+RecordReader = Callable[[int, bytes], Any]
+"""Reads one record's JSON payload, given where the payload starts in the file; ValueError if it
+cannot (``read_json`` reads it whole; ``bot.storage`` leaves history documents where they are)."""
+
+
+def read_json(offset: int, payload: bytes) -> Any:
+    return json.loads(payload.decode("utf-8"))
+
+
 def decode(line: bytes) -> Any:
     """The JSON value of one journal line (without its newline); ValueError if damaged."""
+    return read_json(PAYLOAD_START, checked_payload(line))
+
+
+def checked_payload(line: bytes) -> bytes:
+    """The JSON bytes of one journal line (without its newline), checksum verified; ValueError if damaged."""
     if len(line) < 10 or line[8:9] != b" ":
         raise ValueError("not a journal record")
     data = line[9:]
@@ -90,12 +107,16 @@ def decode(line: bytes) -> Any:
         raise ValueError("bad checksum field") from None
     if zlib.crc32(data) != expected:
         raise ValueError("checksum mismatch")
-    return json.loads(data.decode("utf-8"))
+    return data
+
+
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
 
 def dumps(value: Any) -> str:
     """The one JSON spelling used in the journal: compact, Chinese kept as UTF-8."""
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    # One encoder for every call: json.dumps with options builds a new one each time.
+    return _ENCODER.encode(value)
 
 
 def _fsync_dir(directory: Path) -> None:
@@ -377,7 +398,8 @@ class Journal:
     first write does it too); a caller that refuses the database calls ``abandon()``, which
     leaves the directory as it was before the open.
 
-    A read-only journal (``lock`` None) holds no file open and refuses ``append`` and ``rewrite``.
+    A read-only journal (``lock`` None) refuses ``append`` and ``rewrite``; it keeps the file it
+    read open for ``read_at`` (a compaction that replaces the file meanwhile does not change it).
     """
 
     def __init__(
@@ -391,6 +413,8 @@ class Journal:
         file: Path | None = None,
         torn: bytes = b"",
         created: Iterable[Path] = (),
+        first_line: int = 2,
+        crc: int | None = None,
     ) -> None:
         self.path = path
         # The real file (symlinks followed): what compaction replaces and torn tails sit beside.
@@ -405,6 +429,11 @@ class Journal:
         self._torn = torn
         # Directories and the database file this open created, outermost first.
         self._created = list(created)
+        # The line number of ``records[0]``; 0 when reading began after a known first part (``open``).
+        self.first_line = first_line
+        self.resumed = first_line == 0
+        # CRC-32 of the file's first ``size`` bytes, kept as records are appended (None: not known).
+        self._crc = crc
 
     @property
     def read_only(self) -> bool:
@@ -415,8 +444,14 @@ class Journal:
             raise StoreError(f"database {self.path} is open read-only; the change was not saved")
 
     @classmethod
-    def open(cls, path: Path) -> Journal:
-        """Lock, create if absent and read the journal at ``path``; a refusal leaves no trace."""
+    def open(
+        cls, path: Path, read_record: RecordReader = read_json, known: tuple[int, int] | None = None
+    ) -> Journal:
+        """Lock, create if absent and read the journal at ``path``; a refusal leaves no trace.
+
+        ``records`` holds what ``read_record`` made of each record; with ``known`` (size, crc32)
+        only of those after a first part read before, if the file still begins with it
+        (``resumed``)."""
         real = real_file(path)
         created = [folder for folder in reversed(real.parents) if not folder.exists()]
         try:
@@ -437,9 +472,18 @@ class Journal:
             else:
                 fd = lock_file_at(real, path)
             data = _read_fd(fd, path)
-            records, valid_end = _parse(path, data)
+            records, valid_end, first_line = _parse(path, data, read_record, known)
             return cls(
-                path, lock, records, valid_end, fd=fd, file=real, torn=data[valid_end:], created=created
+                path,
+                lock,
+                records,
+                valid_end,
+                fd=fd,
+                file=real,
+                torn=data[valid_end:],
+                created=created,
+                first_line=first_line,
+                crc=crc32(data, valid_end),
             )
         except BaseException as exc:
             if fd >= 0:
@@ -451,21 +495,33 @@ class Journal:
             raise
 
     @classmethod
-    def open_read_only(cls, path: Path) -> Journal:
+    def open_read_only(
+        cls, path: Path, read_record: RecordReader = read_json, known: tuple[int, int] | None = None
+    ) -> Journal:
         """Read the journal at ``path`` without locking, creating, repairing or writing anything."""
         real_file(path, must_exist=True)
-        data = _read_bytes(path)
-        attempt = 1
-        while True:
-            try:
-                records, valid_end = _parse(path, data)
-            except StoreCorrupt:
-                again = _read_bytes(path)
-                if again == data or attempt == _READ_ATTEMPTS:
-                    raise
-                data, attempt = again, attempt + 1
-            else:
-                return cls(path, None, records, valid_end)
+        try:
+            fd = os.open(path, os.O_RDONLY)
+        except FileNotFoundError:
+            raise StoreError(f"no database at {path}") from None
+        except OSError as exc:
+            raise StoreError(f"cannot read database {path}: {exc.strerror}") from None
+        try:
+            data = _read_fd(fd, path)
+            attempt = 1
+            while True:
+                try:
+                    records, valid_end, first_line = _parse(path, data, read_record, known)
+                except StoreCorrupt:
+                    again = _read_fd(fd, path)
+                    if again == data or attempt == _READ_ATTEMPTS:
+                        raise
+                    data, attempt = again, attempt + 1
+                else:
+                    return cls(path, None, records, valid_end, fd=fd, first_line=first_line)
+        except BaseException:
+            os.close(fd)
+            raise
 
     def accept(self) -> None:
         """Keep the database as opened: cut a torn last record (its bytes kept beside the file)."""
@@ -505,6 +561,8 @@ class Journal:
                 f"could not save to {self.path}: {exc.strerror}; the change was not saved"
             ) from None
         self._size += len(line)
+        if self._crc is not None:
+            self._crc = zlib.crc32(line, self._crc)
 
     def _undo_partial_append(self) -> None:
         try:
@@ -533,10 +591,30 @@ class Journal:
         os.close(self._fd)  # an opener waiting on the old file finds it replaced and tries the new
         self._fd = new_fd
         self._size = os.fstat(self._fd).st_size
+        self._crc = None
 
     @property
     def size(self) -> int:
         return self._size
+
+    def checksum(self) -> tuple[int, int]:
+        """(size, CRC-32) of the file as this writer has it: what a start-up index was made from."""
+        if self._crc is None:
+            self._crc = crc32(self.read_at(0, self._size), self._size)
+        return self._size, self._crc
+
+    def read_at(self, offset: int, length: int) -> bytes:
+        """``length`` bytes of the file from ``offset``: a part of a record read at open or since
+        appended (its checksum was verified then)."""
+        if self._fd < 0:
+            raise StoreError(f"database {self.path} is closed")
+        try:
+            data = os.pread(self._fd, length, offset)
+        except OSError as exc:
+            raise StoreError(f"cannot read database {self.path}: {exc.strerror}") from None
+        if len(data) != length:
+            raise StoreError(f"database {self.path} is shorter than it was when read; reopen it")
+        return data
 
     def close(self) -> None:
         if self._fd >= 0:
@@ -546,9 +624,8 @@ class Journal:
             self._lock.release()
 
 
-def _lines(data: bytes) -> Iterator[tuple[int, bytes, bool]]:
-    """(offset, line without newline, has newline) for each line of ``data``."""
-    start = 0
+def _lines(data: bytes, start: int = 0) -> Iterator[tuple[int, bytes, bool]]:
+    """(offset, line without newline, has newline) for each line of ``data`` from ``start``."""
     end = len(data)
     while start < end:
         newline = data.find(b"\n", start)
@@ -559,26 +636,19 @@ def _lines(data: bytes) -> Iterator[tuple[int, bytes, bool]]:
         start = newline + 1
 
 
-def _read_bytes(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise StoreError(f"no database at {path}") from None
-    except OSError as exc:
-        raise StoreError(f"cannot read database {path}: {exc.strerror}") from None
-
-
 def _read_fd(fd: int, path: Path) -> bytes:
     """The whole file behind ``fd``: the locked file itself, not whatever the name now points to."""
     chunks: list[bytes] = []
     offset = 0
     try:
-        while chunk := os.pread(fd, 1 << 20, offset):
+        # One read of the size the file has, then on to its end should it have grown meanwhile.
+        expected = os.fstat(fd).st_size + 1
+        while chunk := os.pread(fd, max(expected - offset, 1 << 20), offset):
             chunks.append(chunk)
             offset += len(chunk)
     except OSError as exc:
         raise StoreError(f"cannot read database {path}: {exc.strerror}") from None
-    return b"".join(chunks)
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
 def _remove_created(created: list[Path]) -> None:
@@ -593,9 +663,15 @@ def _remove_created(created: list[Path]) -> None:
             log.warning("could not remove %s after a refused open: %s", created_path, exc.strerror)
 
 
-def _parse(path: Path, data: bytes) -> tuple[list[Any], int]:
-    """The records after the header, and where the valid part ends (before an invalid last record).
+def _parse(
+    path: Path, data: bytes, read_record: RecordReader, known: tuple[int, int] | None = None
+) -> tuple[list[Any], int, int]:
+    """The records after the header, where the valid part ends (before an invalid last record),
+    and the line number of the first record read: 2, or 0 when reading began after ``known``
+    (lines are counted only to name a damaged one).
 
+    ``known`` (size, crc32) is a part of the file read before (``bot.storage``'s start-up index):
+    if the file still begins with exactly those bytes, only the records after them are read.
     Damage before the last record raises StoreCorrupt; nothing here touches the file.
     """
     if not data:
@@ -603,8 +679,7 @@ def _parse(path: Path, data: bytes) -> tuple[list[Any], int]:
             f"database {path} is empty, not a store file; it was left untouched. "
             "If you meant to start afresh, move it aside (keep it) and start again."
         )
-    lines = list(_lines(data))
-    _, header_line, header_complete = lines[0]
+    _, header_line, header_complete = next(_lines(data))
     try:
         header = decode(header_line)
     except ValueError:
@@ -619,13 +694,18 @@ def _parse(path: Path, data: bytes) -> tuple[list[Any], int]:
             f"database {path} is not a plan-tracker-bot store (its first line is not the "
             f"{FORMAT} v{VERSION} header); it was left untouched"
         )
+    start, first = len(header_line) + 1, 1
+    if known is not None:
+        size, crc = known
+        if start <= size <= len(data) and data[size - 1 : size] == b"\n" and crc32(data, size) == crc:
+            start, first = size, 0  # counted only to name a damaged line
+    lines = list(_lines(data, start))
     records: list[Any] = []
-    valid_end = len(header_line) + 1
-    last = len(lines) - 1
-    for index in range(1, len(lines)):
-        offset, line, has_newline = lines[index]
+    valid_end = start
+    last = first + len(lines) - 1
+    for index, (offset, line, has_newline) in enumerate(lines, start=first):
         try:
-            record = decode(line)
+            record = read_record(offset + PAYLOAD_START, checked_payload(line))
             if not isinstance(record, list) or not has_newline:
                 raise ValueError("not a change record" if has_newline else "no end of line")
         except ValueError as exc:
@@ -633,7 +713,9 @@ def _parse(path: Path, data: bytes) -> tuple[list[Any], int]:
             # the last byte an append writes. A complete line that fails its checksum is damage,
             # wherever it is, and cutting it would delete a record that was confirmed.
             if index == last and not has_newline:
-                return records, offset
+                return records, offset, first + 1 if first else 0
+            if not first:
+                index += data.count(b"\n", 0, start)
             raise StoreCorrupt(
                 f"database {path} is damaged at line {index + 1} (byte {offset}): {exc}. "
                 f"It was left untouched. The {index} lines before it are intact; restore a backup, "
@@ -641,7 +723,13 @@ def _parse(path: Path, data: bytes) -> tuple[list[Any], int]:
             ) from None
         records.append(record)
         valid_end = offset + len(line) + 1
-    return records, valid_end
+    return records, valid_end, first + 1 if first else 0
+
+
+def crc32(data: bytes, size: int, value: int = 0) -> int:
+    """The CRC-32 of ``data``'s first ``size`` bytes (continuing ``value``), without copying them."""
+    with memoryview(data) as view:
+        return zlib.crc32(view[:size], value)
 
 
 def _cut_torn_tail(path: Path, fd: int, tail: bytes, offset: int) -> None:

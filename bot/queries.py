@@ -96,6 +96,12 @@ class PlanIndex:
                 self.by_leader.setdefault(leader, []).append(measure)
         self.unit_position: dict[str, int] = {u.name: i for i, u in enumerate(directory.units)}
         self.annex_titles: dict[int, str] = {a.no: a.title for a in plan.annexes}
+        self.role_words: dict[tuple[int, UnitRole], str] = {
+            (measure.annex, row.role): plan.role_word(measure.annex, row.role)
+            for measure in plan.measures
+            for row in self.responsible[measure.id]
+        }
+        """The annex's word for each role (``Plan.role_word``), as the views show it."""
 
     def measures_in(self, scope: Scope) -> list[Measure]:
         """The measures a scope covers, in plan order."""
@@ -194,6 +200,7 @@ class Snapshot:
     calendar: WorkCalendar = field(default_factory=lambda: _CALENDAR)
     _complete: dict[str, bool] = field(default_factory=dict, repr=False)
     _progress: ItemProgress | None = field(default=None, repr=False)
+    _late: dict[date, int] = field(default_factory=dict, repr=False)
     supervision: Supervision = field(default_factory=Supervision)
     """The supervision loop's records (issue 10), already applied to ``index`` and ``latest``;
     extensions move one unit's due date, so the views ask ``due_for``."""
@@ -248,7 +255,10 @@ class Snapshot:
 
     def workdays_late(self, due: date) -> int:
         """Workdays after ``due`` up to and including today (the due day itself is not late)."""
-        return self.calendar.workdays_late(due, self.today)
+        late = self._late.get(due)
+        if late is None:  # a whole-plan view asks for the same few hundred due days again and again
+            late = self._late[due] = self.calendar.workdays_late(due, self.today)
+        return late
 
     def last_update(self, entry: ProgressEntry | None) -> date:
         return entry.at.date() if entry is not None else self.plan.issued
@@ -645,7 +655,7 @@ def _unit_report(
                         today,
                         light,
                         late,
-                        index.plan.role_word(measure.annex, row.role),
+                        index.role_words[(measure.annex, row.role)],
                     )
                 )
     far = date.max

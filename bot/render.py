@@ -15,6 +15,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Literal
 
 from bot import texts
 from bot.models import Item, Measure, ProgressEntry, Recurrence, Status, UnitRole
@@ -28,6 +29,7 @@ from bot.queries import (
     UnitReport,
     UnknownMeasure,
 )
+from bot.reports import UnitScore, percent_text
 from bot.search import Matches
 
 TELEGRAM_LIMIT = 4096
@@ -201,8 +203,13 @@ def percent_suffix(entry: ProgressEntry) -> str:
 
 def _entry_status(entry: ProgressEntry) -> str:
     """进行中 60%, or ⛔受阻: 受阻 is marked in every view."""
-    mark = texts.LV_BLOCKED_MARK if entry.status is Status.BLOCKED else ""
-    return f"{mark}{entry.status.value}{percent_suffix(entry)}"
+    return f"{status_word(entry.status)}{percent_suffix(entry)}"
+
+
+def status_word(status: Status) -> str:
+    """A status as every view shows it: 受阻 marked ⛔受阻, the others as they are."""
+    mark = texts.LV_BLOCKED_MARK if status is Status.BLOCKED else ""
+    return f"{mark}{status.value}"
 
 
 def _when(item: Item, days_left: int, workdays_late: int | None = None) -> str:
@@ -398,32 +405,78 @@ def overdue_compact_pages(
     counts = texts.LV_OVERDUE_COUNTS.format(
         items=report.item_count, measures=report.measure_count, units=report.unit_count
     )
+    blocks = [_compact_block(rows, groups) for rows in _by_item(report)]
+    blocks.append(texts.LV_OVERDUE_DETAIL_HINT)
+    return paginate(f"{title}\n{counts}", [Section("", blocks)], limit)
+
+
+def _by_item(report: UnitReport) -> list[list[UnitItem]]:
+    """The report's rows gathered per item (a measure's deadline or milestone, or its undated
+    work), most pressing first: by due day, then in the plan's order."""
     by_item: dict[tuple[str, date | None], list[UnitItem]] = {}
     for group in report.groups:
         for unit_item in group.items:
             key = (unit_item.measure.id, unit_item.item.due if unit_item.item is not None else None)
             by_item.setdefault(key, []).append(unit_item)
-    blocks = []
-    for rows in sorted(by_item.values(), key=lambda rows: rows[0].item.due if rows[0].item else date.max):
+
+    def most_pressing_first(rows: list[UnitItem]) -> tuple[date, tuple[int, ...]]:
         first = rows[0]
-        light = max((row.light for row in rows), key=_LIGHT_ORDER.index)
-        lines = [
-            texts.LV_COMPACT_ITEM.format(light=light, measure=first.measure.id, title=first.measure.title)
+        due = first.item.due if first.item is not None else date.max
+        return due, tuple(int(part) for part in first.measure.id.split("-") if part.isdigit())
+
+    return sorted(by_item.values(), key=most_pressing_first)
+
+
+def _compact_block(rows: Sequence[UnitItem], groups: Mapping[str, Sequence[str]]) -> str:
+    """One item once: its light, measure and title, the item, and its units summarised by role."""
+    first = rows[0]
+    light = max((row.light for row in rows), key=_LIGHT_ORDER.index)
+    lines = [texts.LV_COMPACT_ITEM.format(light=light, measure=first.measure.id, title=first.measure.title)]
+    lines.append(_item_line(first, COMPACT_TEXT_CHARS))
+    for role in ("lead", "co"):
+        owing = [row for row in rows if row.role == role]
+        if not owing:
+            continue
+        states = [
+            (row.unit if row.assigned else row.unit + texts.UNASSIGNED, unit_state(row.entry))
+            for row in owing
         ]
-        lines.append(_item_line(first, COMPACT_TEXT_CHARS))
-        for role in ("lead", "co"):
-            owing = [row for row in rows if row.role == role]
-            if not owing:
-                continue
-            states = [
-                (row.unit if row.assigned else row.unit + texts.UNASSIGNED, unit_state(row.entry))
-                for row in owing
-            ]
-            role_word = owing[0].role_word or texts.LV_ROLE[role]
-            lines.append(texts.LV_COMPACT_ROLE.format(role=role_word, units=units_summary(states, groups)))
-        blocks.append("\n".join(lines))
-    blocks.append(texts.LV_OVERDUE_DETAIL_HINT)
-    return paginate(f"{title}\n{counts}", [Section("", blocks)], limit)
+        role_word = owing[0].role_word or texts.LV_ROLE[role]
+        lines.append(texts.LV_COMPACT_ROLE.format(role=role_word, units=units_summary(states, groups)))
+    return "\n".join(lines)
+
+
+MYTASKS_PER_PAGE = 10
+"""/mytasks in chat shows this many items a page, most urgent first; a button shows the next."""
+
+
+def mytasks_pages(
+    report: UnitReport, groups: Mapping[str, Sequence[str]], per_page: int = MYTASKS_PER_PAGE
+) -> list[str]:
+    """/mytasks for a phone: the next ``per_page`` items, most urgent first (overdue longest, then
+    by due day, undated work last), each once with its units summarised as in /overdue."""
+    scope = report.scope.label or texts.LV_EVERYTHING
+    title = texts.LV_MYTASKS_TITLE.format(scope=scope, date=table_day(report.today))
+    if not report.groups:
+        return [f"{title}\n{texts.LV_MYTASKS_NONE}"]
+    late = {i.measure.id for g in report.groups for i in g.items if i.item and i.days_left < 0}
+    counts = texts.LV_MYTASKS_COUNTS.format(measures=report.measure_count, overdue=len(late))
+    entries = _by_item(report)
+    count = (len(entries) + per_page - 1) // per_page
+    pages = []
+    for number in range(count):
+        shown = entries[number * per_page : (number + 1) * per_page]
+        top = f"{title}\n{counts}"
+        if count > 1:
+            first = number * per_page + 1
+            top += "\n" + texts.LV_MYTASKS_RANGE.format(
+                first=first, last=first + len(shown) - 1, total=len(entries)
+            )
+        blocks = [_compact_block(rows, groups) for rows in shown]
+        if number + 1 < count:
+            blocks.append(texts.LV_MYTASKS_MORE.format(left=len(entries) - (number + 1) * per_page))
+        pages.append(fit_message(top + "\n\n" + "\n".join(blocks)))
+    return pages
 
 
 def _measure_row(row: SummaryRow) -> str:
@@ -446,18 +499,100 @@ def _unit_row(row: SummaryRow) -> str:
     return texts.LV_SUMMARY_UNIT_ROW.format(**fields) + _period_counts(row)
 
 
-def summary_pages(summary: Summary, limit: int | None = TELEGRAM_LIMIT) -> list[str]:
+SummaryPart = Literal["all", "annexes", "units"]
+
+
+def summary_pages(
+    summary: Summary, limit: int | None = TELEGRAM_LIMIT, part: SummaryPart = "all"
+) -> list[str]:
+    """The whole summary, every row in full (the CLI), or one part of it: each annex, or every
+    unit (what the compact /summary's buttons open)."""
     title = texts.LV_SUMMARY_TITLE.format(
         scope=summary.scope.label or texts.LV_EVERYTHING, date=table_day(summary.today)
     )
     if summary.total.total == 0:
         return [f"{title}\n{texts.LV_SUMMARY_NONE}"]
     header = f"{title}\n{texts.LV_SUMMARY_LEGEND}\n{_measure_row(summary.total)}"
-    sections = [
-        Section(texts.LV_SUMMARY_BY_ANNEX, [_measure_row(r) for r in summary.annexes]),
-        Section(texts.LV_SUMMARY_BY_UNIT, [_unit_row(r) for r in summary.units]),
-    ]
+    sections = []
+    if part != "units":
+        sections.append(Section(texts.LV_SUMMARY_BY_ANNEX, [_measure_row(r) for r in summary.annexes]))
+    if part != "annexes":
+        sections.append(Section(texts.LV_SUMMARY_BY_UNIT, [_unit_row(r) for r in summary.units]))
     return paginate(header, sections, limit)
+
+
+SUMMARY_LAGGING = 5
+"""The compact /summary names this many of the units last in the ranking."""
+
+
+def summary_compact(summary: Summary, ranking: Sequence[UnitScore]) -> str:
+    """/summary on one screen: the totals, each annex on one line, and the units last in the
+    ranking (by results: 办结率, then 逾期项数, as the 通报 ranks them), worst first."""
+    title = texts.LV_SUMMARY_TITLE.format(
+        scope=summary.scope.label or texts.LV_EVERYTHING, date=table_day(summary.today)
+    )
+    if summary.total.total == 0:
+        return f"{title}\n{texts.LV_SUMMARY_NONE}"
+    lines = [
+        title,
+        texts.LV_SUMMARY_COMPACT_TOTAL.format(
+            light=summary.total.light, total=summary.total.total, counts=_compact_counts(summary.total)
+        ),
+        "",
+        texts.LV_SUMMARY_COMPACT_ANNEXES,
+    ]
+    lines += [
+        texts.LV_SUMMARY_COMPACT_ANNEX.format(
+            light=row.light, label=short_annex_label(row.label), total=row.total, counts=_compact_counts(row)
+        )
+        for row in summary.annexes
+    ]
+    ranked = [score for score in ranking if score.place is not None]
+    lines += ["", texts.LV_SUMMARY_COMPACT_LAGGING.format(count=min(SUMMARY_LAGGING, len(ranked)))]
+    if not ranked:
+        lines[-1] = texts.LV_SUMMARY_COMPACT_UNRANKED
+    for score in list(reversed(ranked))[:SUMMARY_LAGGING]:
+        lines.append(
+            texts.LV_SUMMARY_COMPACT_UNIT.format(
+                unit=score.unit,
+                rate=percent_text(score.completion_rate),
+                completed=score.completed,
+                due=score.due,
+                overdue=score.overdue,
+                place=score.place,
+                ranked=len(ranked),
+            )
+        )
+    lines += ["", texts.LV_SUMMARY_COMPACT_HINT]
+    return "\n".join(lines)
+
+
+def _compact_counts(row: SummaryRow) -> str:
+    """A row's counts on one line: 完成 and 逾期 always, the other states where there are any."""
+    parts = [
+        texts.LV_SUMMARY_COMPACT_PART.format(state=texts.LV_SUMMARY_STATE["complete"], count=row.complete)
+    ]
+    for state, count in (
+        ("partly_done", row.partly_done),
+        ("in_progress", row.in_progress),
+        ("blocked", row.blocked),
+        ("not_started", row.not_started),
+        ("period_reported", row.period_reported),
+        ("period_missing", row.period_missing),
+    ):
+        if count:
+            parts.append(
+                texts.LV_SUMMARY_COMPACT_PART.format(state=texts.LV_SUMMARY_STATE[state], count=count)
+            )
+    parts.append(
+        texts.LV_SUMMARY_COMPACT_PART.format(state=texts.LV_SUMMARY_STATE["overdue"], count=row.overdue)
+    )
+    return texts.LV_SCOPE_SEPARATOR.join(parts)
+
+
+def short_annex_label(label: str) -> str:
+    """附件2 大气污染防治 for 附件2 通州区大气污染防治2023年行动计划: the words that tell annexes apart."""
+    return re.sub(r"(北京市)?通州区|[0-9]{4}年?行动计划$", "", label).strip()
 
 
 def evidence_files(refs: Sequence[str]) -> str:

@@ -8,9 +8,10 @@ every change is appended to one journal file, checksummed and fsynced before the
 The bot calls these methods inside its event loop, so each fsync blocks it briefly; that is on
 purpose: a report is durable before the chat is told it was recorded, and the volume is small.
 Tables are kept small where reads are hot: progress history is partitioned per measure
-(``progress:<measure>``), the latest status has its own table (``latest``: one report per
-measure, unit and item, where a report on the measure as a whole has no item, as every report of
-a database written before items had), and the reminder
+(``progress:<measure>``) and stays in the file (memory holds where each report is, with its time,
+unit and item; a report is read from the file when a history asks for it); the latest status has
+its own table (``latest``: one report per measure, unit and item, where a report on the measure as
+a whole has no item, as every report of a database written before items had); and the reminder
 ledger is partitioned per day (``ledger:<YYYY-MM-DD>``). Small in-memory indexes over ``latest``
 and the ledger make the lookups the reminder engine and ``/overdue`` need independent of history.
 
@@ -24,13 +25,14 @@ from __future__ import annotations
 import contextlib
 import functools
 import secrets
+import sys
 from bisect import bisect_left, insort
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, TypeVar, cast
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from tinydb import where
@@ -39,7 +41,7 @@ from tinydb.table import Document
 from bot.clock import TZ
 from bot.journal import StoreCorrupt, StoreError, StoreLocked
 from bot.models import ProgressEntry, ProgressSource, Status
-from bot.storage import JournalTable, StoreDB
+from bot.storage import JournalStorage, JournalTable, StoreDB
 from bot.supervision import RECORD_MODELS
 
 __all__ = [
@@ -137,9 +139,22 @@ def _item_key(entry: ProgressEntry) -> ItemKey:
     return (entry.measure, entry.unit, entry.item)
 
 
-def _item_key_of_doc(doc: Mapping[str, Any]) -> ItemKey:
-    """``_item_key`` of a stored document, without loading it."""
-    return (doc["measure"], doc["unit"], doc.get("item"))
+ReportBrief = tuple[float, str, str | None]
+"""What memory keeps of a stored report besides its place in the file: its time (a timestamp),
+unit and item."""
+
+
+def _report_brief(table: str, doc: Any) -> ReportBrief | None:
+    """A report's ``ReportBrief``; None for a document that is no report (``verify`` names it)."""
+    try:
+        return (datetime.fromisoformat(doc["at"]).timestamp(), sys.intern(doc["unit"]), doc.get("item"))
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def _brief_of(table: str, value: Any) -> ReportBrief | None:
+    """The brief of a stored report: kept beside its place in the file, or made from the document."""
+    return cast(ReportBrief | None, value[2]) if isinstance(value, tuple) else _report_brief(table, value)
 
 
 class LatestAsOf(Mapping[ItemKey, ProgressEntry]):
@@ -174,15 +189,20 @@ class _AsOfIndex:
     so looking back is one bisection per key. Times are timestamps: comparing aware datetimes
     calls into the time zone on every comparison."""
 
+    # Reports looked back to, by number: paging a past day's view asks for the same ones again.
+    LOADED_KEPT = 5000
+
     def __init__(self) -> None:
         self.latest: dict[ItemKey, ProgressEntry] = {}
         self._order: list[tuple[float, int, ItemKey]] = []
         self._reports: dict[str, dict[ItemKey, list[tuple[float, int]]]] = {}
+        self._loaded: dict[int, ProgressEntry] = {}
 
     def reset(self, latest: dict[ItemKey, ProgressEntry]) -> None:
         self.latest = latest
         self._order = sorted((entry.at.timestamp(), entry.seq, key) for key, entry in latest.items())
         self._reports = {}
+        self._loaded = {}
 
     def add(self, entry: ProgressEntry) -> None:
         key = _item_key(entry)
@@ -196,31 +216,55 @@ class _AsOfIndex:
         if by_key is not None:
             insort(by_key.setdefault(key, []), (entry.at.timestamp(), entry.seq))
 
-    def as_of(self, day: date, tables: Mapping[str, Mapping[str, Any]]) -> Mapping[ItemKey, ProgressEntry]:
+    def as_of(self, day: date, storage: JournalStorage) -> Mapping[ItemKey, ProgressEntry]:
         end = datetime.combine(day + timedelta(days=1), time(), tzinfo=TZ).timestamp()
         later = self._order[bisect_left(self._order, (end,)) :]
         latest = MappingProxyType(self.latest)
         if not later:
             return latest
-        return LatestAsOf(latest, {key: self._before(key, end, tables) for _, _, key in later})
+        found = {key: self._before(key, end, storage) for _, _, key in later}
+        self._load_missing(found, storage)
+        return LatestAsOf(latest, {key: self._loaded[seq] if seq else None for key, seq in found.items()})
 
-    def _before(
-        self, key: ItemKey, end: float, tables: Mapping[str, Mapping[str, Any]]
-    ) -> ProgressEntry | None:
-        """The key's latest report (by time, then record number) before ``end``."""
+    def _before(self, key: ItemKey, end: float, storage: JournalStorage) -> int:
+        """The number of the key's latest report (by time, then number) before ``end``; 0 if none."""
         measure = key[0]
-        table = tables.get(PROGRESS_PREFIX + measure, {})
         by_key = self._reports.get(measure)
         if by_key is None:
-            by_key = self._reports[measure] = {}
-            for raw_id, doc in table.items():
-                moment = datetime.fromisoformat(doc["at"]).timestamp()
-                by_key.setdefault(_item_key_of_doc(doc), []).append((moment, int(raw_id)))
-            for reports in by_key.values():
-                reports.sort()
+            by_key = self._reports[measure] = self._dated_reports(PROGRESS_PREFIX + measure, storage)
         reports = by_key.get(key, [])
         before = bisect_left(reports, (end,))
-        return _load(ProgressEntry, table[str(reports[before - 1][1])]) if before else None
+        return reports[before - 1][1] if before else 0
+
+    def _dated_reports(self, table: str, storage: JournalStorage) -> dict[ItemKey, list[tuple[float, int]]]:
+        """Each key's (time, number) of every report of a measure, in time order: from the briefs
+        memory keeps, not from the file."""
+        measure = table.removeprefix(PROGRESS_PREFIX)
+        by_key: dict[ItemKey, list[tuple[float, int]]] = {}
+        stored = storage.read().get(table, {})
+        for raw_id, value in stored.items():
+            brief = _brief_of(table, value)
+            if brief is None:
+                raise StoreCorrupt(f"report {raw_id} of table {table!r} cannot be read; run db check")
+            by_key.setdefault((measure, brief[1], brief[2]), []).append((brief[0], int(raw_id)))
+        for reports in by_key.values():
+            reports.sort()
+        return by_key
+
+    def _load_missing(self, found: dict[ItemKey, int], storage: JournalStorage) -> None:
+        """Read the reports of ``found`` not read before, a measure's at a time."""
+        missing: dict[str, list[str]] = {}
+        for key, seq in found.items():
+            if seq and seq not in self._loaded:
+                missing.setdefault(PROGRESS_PREFIX + key[0], []).append(str(seq))
+        if not missing:
+            return
+        if len(self._loaded) + sum(map(len, missing.values())) > self.LOADED_KEPT:
+            wanted = set(found.values())
+            self._loaded = {seq: entry for seq, entry in self._loaded.items() if seq in wanted}
+        for table, doc_ids in missing.items():
+            for raw_id, doc in storage.documents(table, doc_ids).items():
+                self._loaded[int(raw_id)] = _load(ProgressEntry, doc)
 
 
 def _later(entry: ProgressEntry, than: ProgressEntry | None) -> bool:
@@ -394,7 +438,7 @@ class Store:
         if read_only and path is None:
             raise ValueError("a read-only store reads a database file; give its path")
         try:
-            db = StoreDB(path, read_only=read_only)
+            db = StoreDB(path, read_only=read_only, cold_prefix=PROGRESS_PREFIX, brief=_report_brief)
         except OSError as exc:
             raise StoreError(f"cannot open database {path}: {exc.strerror or exc}") from None
         try:
@@ -430,7 +474,7 @@ class Store:
                     sent[(ledger.day, ledger.chat_id, ledger.recipient)] = ledger
             elif name.startswith(PROGRESS_PREFIX) and table:
                 count += len(table)
-                max_seq = max(max_seq, max(int(raw_id) for raw_id in table))
+                max_seq = max(max_seq, *map(int, table))
         self._latest, self._latest_pair = latest, pairs
         self._as_of.reset({key: entry for key, (_, entry) in latest.items()})
         self._sent, self._next_seq, self._count = sent, max_seq + 1, count
@@ -712,7 +756,7 @@ class Store:
         """The latest report per (measure, unit, item) dated on or before ``day``, read-only and
         not a copy (read it before the store changes). For today that is the live latest map; for
         a past day, the items reported on since are looked up by bisection, O(log n) each."""
-        return self._as_of.as_of(day, self._db.storage.read() or {})
+        return self._as_of.as_of(day, self._db.journal_storage)
 
     def latest_items(self) -> Mapping[ItemKey, ProgressEntry]:
         """Latest entry per (measure, unit, item), item None for the measure as a whole: what the
@@ -725,8 +769,17 @@ class Store:
         return {key for key, entry in self._latest_pair.items() if entry.status is Status.DONE}
 
     def history(self, measure: str, unit: str | None = None) -> list[ProgressEntry]:
-        """Every report for the measure (optionally one unit), oldest first, whatever the item."""
-        docs: dict[str, Any] = (self._db.storage.read() or {}).get(PROGRESS_PREFIX + measure, {})
+        """Every report for the measure (optionally one unit), oldest first, whatever the item;
+        read from the file (only the unit's, by the briefs memory keeps)."""
+        table = PROGRESS_PREFIX + measure
+        storage = self._db.journal_storage
+        stored = storage.read().get(table, {})
+        wanted = [
+            raw_id
+            for raw_id, value in stored.items()
+            if unit is None or (brief := _brief_of(table, value)) is None or brief[1] == unit
+        ]
+        docs = storage.documents(table, wanted)
         entries = [_load(ProgressEntry, doc) for doc in docs.values() if unit is None or doc["unit"] == unit]
         return sorted(entries, key=lambda entry: entry.seq)
 
@@ -737,7 +790,7 @@ class Store:
         and ranking): validating 100,000 reports into ``ProgressEntry`` takes seconds. The fields
         are ``ProgressEntry``'s, ``at`` an ISO datetime string with its offset.
         """
-        docs: dict[str, Any] = (self._db.storage.read() or {}).get(PROGRESS_PREFIX + measure, {})
+        docs = self._db.journal_storage.documents(PROGRESS_PREFIX + measure)
         return sorted(docs.values(), key=lambda doc: doc["seq"])
 
     def progress_count(self) -> int:
@@ -849,11 +902,13 @@ class Store:
         checks every record's checksum; this also reads what opening leaves for later (history,
         bindings, invites, roles, meta).
         """
-        data = self._db.storage.read() or {}
+        storage = self._db.journal_storage
+        data = storage.read()
         counts = {"progress": 0, "measures": 0, "ledger_days": 0, "ledger": 0}
-        for name, table in data.items():
-            for doc_id, doc in table.items():
+        for name in data:
+            for doc_id, doc in storage.documents(name).items():
                 self._verify_document(name, doc_id, doc)
+            table = data[name]
             if name.startswith(PROGRESS_PREFIX):
                 counts["progress"] += len(table)
                 counts["measures"] += 1 if table else 0

@@ -130,7 +130,8 @@ BOT_WHOAMI_NOT_ADMIN = (
 )
 # The rule of the lights, as every view and digest applies it (bot.assignments.status_light).
 BOT_HELP_LIGHTS = (
-    "指示灯：🔴 已逾期；🟡 7 天内到期，或首次提醒后 30 天没有更新；🟢 正常推进；⛔ 标出报告受阻的单位。"
+    "指示灯：🔴 已逾期；🟡 7 天内到期、报告受阻，或首次提醒（到期前 30 天）后 30 天没有更新"
+    "（远期事项没有报送不会变黄）；🟢 正常推进；⛔ 在各个视图里标出报告受阻的单位。"
 )
 BOT_HELP_REPORTING_SEVERAL = (
     "本聊天绑定了多个单位：报告时在状态前写上单位名称，如 <code>3-6-4 区水务局 已完成</code>；"
@@ -141,12 +142,12 @@ BOT_COMMANDS = {
     "help": "本聊天可用的功能",
     "report": "报告进展：/report 编号 状态 说明",
     "extend": "申请延期：/extend 编号 [事项] 新日期 理由",
-    "mytasks": "未完成的事项：本单位的，或领导分管的",
+    "mytasks": "未完成的事项，最紧急的 10 项在前，按钮翻看其余：本单位的，或领导分管的",
     "overdue": "逾期事项",
     "upcoming": "近期到期事项：/upcoming 天数",
     "status": "一项措施的详情和各单位进展：/status 编号 或 /status 关键词",
     "find": "按关键词找措施：/find 噪声",
-    "summary": "按附件和单位的进展汇总",
+    "summary": "进展汇总：合计、各附件、最滞后的 5 个单位，按钮查看明细",
     "export": "督办台账 Excel 工作簿：/export [单位|领导|附件N|全部]",
     "chart": "各附件完成率和滞后单位图：/chart [单位|领导|附件N|全部]",
     "bindings": "查看绑定情况",
@@ -281,6 +282,9 @@ BOT_DIGEST_ROLE = "〔{role}〕"
 BOT_DIGEST_UNITS = "   主责：{units}"
 BOT_DIGEST_UNITS_DONE = "（已完成：{units}）"
 BOT_DIGEST_MILESTONE = "   节点：{text}"
+# ⛔ marks 受阻 in every view, the digests too: the unit's own report, or for a leader its units'.
+BOT_DIGEST_BLOCKED_OWN = "   ⛔ 本单位{day}报告受阻"
+BOT_DIGEST_BLOCKED_UNITS = "   ⛔ 受阻：{units}"
 # Dates run into the words around them: 9月30日到期, not 9月30日 到期.
 BOT_DIGEST_REASONS = {
     "upcoming": "   {due}到期 · 还有 {days} 天",
@@ -417,6 +421,9 @@ LV_UPCOMING_NONE = "✅ {days} 天内没有到期事项。"
 LV_MYTASKS_TITLE = "📋 待办事项 · {scope} · {date}"
 LV_MYTASKS_COUNTS = "共 {measures} 条未完成措施，其中 {overdue} 条已逾期"
 LV_MYTASKS_NONE = "✅ 没有未完成的事项。"
+# /mytasks in chat: ten items a page, most urgent first; the page buttons show the rest.
+LV_MYTASKS_RANGE = "第 {first}–{last} 项（共 {total} 项，最紧急的在前）"
+LV_MYTASKS_MORE = "后面还有 {left} 项，点“下一页 ▶”查看。"
 
 LV_SUMMARY_TITLE = "📊 进展汇总 · {scope} · {date}"
 LV_SUMMARY_LEGEND = (
@@ -430,16 +437,40 @@ LV_SUMMARY_BY_UNIT = "各单位（本单位的措施数）："
 LV_SUMMARY_MEASURE_ROW = (
     "{light} {label}\n"
     "   共 {total} · 完成 {complete} · 部分完成 {partly_done} · 进行中 {in_progress}"
-    " · 未开始 {not_started} · 受阻 {blocked} · 逾期 {overdue}"
+    " · 未开始 {not_started} · ⛔受阻 {blocked} · 逾期 {overdue}"
 )
 LV_SUMMARY_UNIT_ROW = (
     "{light} {label}\n"
     "   共 {total} · 完成 {complete} · 进行中 {in_progress} · 未开始 {not_started}"
-    " · 受阻 {blocked} · 逾期 {overdue}"
+    " · ⛔受阻 {blocked} · 逾期 {overdue}"
 )
 LV_SUMMARY_NONE = "该范围内没有措施。"
 # Standing duties (长期实施) are never complete in the plan year: their own column.
 LV_SUMMARY_PERIOD = "\n   长期实施：本期已报送 {reported} · 本期未报送 {missing}"
+# The compact /summary: one screen; its buttons open each annex's and every unit's rows in full.
+LV_SUMMARY_COMPACT_TOTAL = "{light} 共 {total} 条措施：{counts}"
+LV_SUMMARY_COMPACT_ANNEXES = "各附件（措施数）："
+LV_SUMMARY_COMPACT_ANNEX = "{light} {label}（{total}）：{counts}"
+LV_SUMMARY_COMPACT_PART = "{state} {count}"
+LV_SUMMARY_STATE = {
+    "complete": "完成",
+    "partly_done": "部分完成",
+    "in_progress": "进行中",
+    "blocked": "⛔受阻",
+    "not_started": "未开始",
+    "period_reported": "长期实施本期已报送",
+    "period_missing": "长期实施本期未报送",
+    "overdue": "逾期",
+}
+LV_SUMMARY_COMPACT_LAGGING = "相对滞后的 {count} 个单位（按办结率、逾期项数排名）："
+LV_SUMMARY_COMPACT_UNRANKED = "尚无到期事项，暂不排名。"
+LV_SUMMARY_COMPACT_UNIT = (
+    "🔻 {unit}：办结率 {rate}（{completed}/{due}）· 逾期 {overdue} 项 · 第 {place}/{ranked} 名"
+)
+LV_SUMMARY_COMPACT_HINT = "点下方按钮查看各附件、全部单位的明细。"
+LV_SUMMARY_BUTTON_ANNEXES = "📑 各附件明细"
+LV_SUMMARY_BUTTON_UNITS = "🏢 全部单位明细"
+LV_SUMMARY_BUTTON_BACK = "↩ 返回汇总"
 
 LV_STATUS_TITLE = "📌 {measure} {title}"
 LV_STATUS_WHERE = "附件{annex} {annex_title} · {section}"

@@ -18,7 +18,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from bot import numerals, queries, render, texts
+from bot import numerals, queries, render, reports, texts
 from bot.clock import today
 from bot.progress import MEASURE_ID, normalize_measure_id, normalize_text
 from bot.search import find_measures, search_words
@@ -29,6 +29,9 @@ from handlers.supervision import overdue_chase_rows
 View = Literal["o", "u", "m", "s", "t"]
 DETAILED = "1"
 """``extra`` of an /overdue request for the long form (/overdue 详细)."""
+SUMMARY_PARTS: dict[str, render.SummaryPart] = {"1": "annexes", "2": "units"}
+"""``extra`` of a /summary request for one part in full, as its buttons open it ("" is the
+compact screen)."""
 CALLBACK_PREFIX = "lv:"
 # lv:VIEW:SCOPE:YYYYMMDD:EXTRA:PAGE — SCOPE is "-" (the chat's default), "*" (everything),
 # u/g/l + an index into the directory's units/groups/leaders, or a + an annex number.
@@ -139,20 +142,30 @@ def pages_for(svc: Services, request: ViewRequest, chat_id: int, admin: bool) ->
         found = queries.overdue(snapshot, scope)
         if request.extra == DETAILED:
             return render.unit_report_pages(found)
-        groups = {group.label: svc.directory.expand(group.label) for group in svc.directory.groups}
-        return render.overdue_compact_pages(found, groups)
+        return render.overdue_compact_pages(found, _groups(svc))
     if request.view == "u":
         return render.unit_report_pages(queries.upcoming(snapshot, scope, int(request.extra)))
     if request.view == "m":
-        return render.unit_report_pages(queries.my_tasks(snapshot, scope))
+        return render.mytasks_pages(queries.my_tasks(snapshot, scope), _groups(svc))
     if request.view == "s":
-        return render.summary_pages(queries.summary(snapshot, scope))
+        counted = queries.summary(snapshot, scope)
+        if request.extra in SUMMARY_PARTS:
+            return render.summary_pages(counted, part=SUMMARY_PARTS[request.extra])
+        if request.extra:
+            raise Answer(texts.LV_BUTTON_STALE)
+        ranking = reports.ranking_for(snapshot, scope, svc.store.history_documents)
+        return [render.summary_compact(counted, ranking)]
     try:
         return render.status_pages(
             queries.measure_status(snapshot, request.extra, svc.store.history, svc.store.acknowledgements)
         )
     except queries.UnknownMeasure as exc:
         raise Answer(render.unknown_measure_text(exc)) from None
+
+
+def _groups(svc: Services) -> dict[str, list[str]]:
+    """Each group label with its units, so many units can be counted by the group they make up."""
+    return {group.label: svc.directory.expand(group.label) for group in svc.directory.groups}
 
 
 def _with_suggestions(message: str, suggestions: list[str]) -> str:
@@ -164,9 +177,33 @@ def _with_suggestions(message: str, suggestions: list[str]) -> str:
 def keyboard(
     request: ViewRequest, page: int, pages: int, extra: Sequence[Sequence[InlineKeyboardButton]] = ()
 ) -> InlineKeyboardMarkup | None:
-    """The page buttons (none for one page), then ``extra`` rows (/overdue's 催办)."""
-    if pages <= 1:
-        return InlineKeyboardMarkup(extra) if extra else None
+    """The page buttons; for /summary also the buttons that open its parts in full, and back; then
+    ``extra`` rows (/overdue's 催办)."""
+    rows = [page_row(request, page, pages)] if pages > 1 else []
+    if request.view == "s" and not request.extra:
+        rows.append(
+            [
+                InlineKeyboardButton(
+                    texts.LV_SUMMARY_BUTTON_ANNEXES, callback_data=replace(request, extra="1").callback(1)
+                ),
+                InlineKeyboardButton(
+                    texts.LV_SUMMARY_BUTTON_UNITS, callback_data=replace(request, extra="2").callback(1)
+                ),
+            ]
+        )
+    elif request.view == "s":
+        rows.append(
+            [
+                InlineKeyboardButton(
+                    texts.LV_SUMMARY_BUTTON_BACK, callback_data=replace(request, extra="").callback(1)
+                )
+            ]
+        )
+    rows.extend(list(row) for row in extra)
+    return InlineKeyboardMarkup(rows) if rows else None
+
+
+def page_row(request: ViewRequest, page: int, pages: int) -> list[InlineKeyboardButton]:
     row = []
     if page > 1:
         row.append(InlineKeyboardButton(texts.LV_BUTTON_PREV, callback_data=request.callback(page - 1)))
@@ -177,7 +214,7 @@ def keyboard(
     )
     if page < pages:
         row.append(InlineKeyboardButton(texts.LV_BUTTON_NEXT, callback_data=request.callback(page + 1)))
-    return InlineKeyboardMarkup([row, *extra])
+    return row
 
 
 def chase_rows(

@@ -4,7 +4,7 @@ and the sender of the monthly 通报 (text, workbook, chart) that ``schedules.bu
 The chat's scope is decided as for the leader views (``bot.queries.chat_scope`` through
 ``handlers.leader.allowed_scope``): a leader's chat gets that leader's measures, a unit's chat its
 own units, an admin everything or what they name. The report is read from the store on the event
-loop; writing the file (openpyxl, matplotlib) runs in a worker thread on the finished, immutable
+loop; writing the file (XlsxWriter, matplotlib) runs in a worker thread on the finished, immutable
 report, so other chats are not kept waiting. Those libraries are imported on first use.
 """
 

@@ -119,6 +119,24 @@ async def test_an_acknowledgement_of_a_digest_is_signed_for_with_a_reaction(bot:
     assert "签收：区生态环境局 周主任 2023-06-27" in status["text"]
 
 
+async def test_an_acknowledgement_gets_one_short_line_when_the_reaction_fails(bot: Bot) -> None:
+    """setMessageReaction refused (the stand-in answers an error): the 签收 is still recorded, and
+    the bot says so in one short line instead, never a hint."""
+    chat, contact = unit_group(bot, -516, ECOLOGY, 612, "周主任")
+    await bot.tick()
+    [digest] = bot.api.bot_messages(chat)
+    bot.api.inject("setMessageReaction", "500", chat=chat)
+    said = await bot.says(chat, contact, "收到", reply_to=digest["message_id"])
+    assert bot.api.pending_faults("setMessageReaction") == 0  # the bot did try to react
+    assert [m["text"] for m in said] == [
+        texts.BOT_ACKNOWLEDGED.format(measures="2-63-1、3-6-4", who="周主任")
+    ]
+    assert len(said[0]["text"].split("\n")) == 1
+    [acknowledging] = [m for m in bot.api.messages(chat) if m["text"] == "收到"]
+    assert bot.api.reaction(chat, acknowledging["message_id"]) == []
+    assert [ack.user_name for ack in bot.services.store.acknowledgements("2-63-1")] == ["周主任"]
+
+
 async def test_a_leader_signs_for_the_overdue_reminder(bot: Bot) -> None:
     chat = bot.api.group(-506, "倪德才领导群")
     bot.bind(chat, leader="倪德才")
@@ -322,6 +340,28 @@ async def test_the_lights_rule_is_in_help_and_a_block_is_marked(bot: Bot) -> Non
     [help_text] = await bot.says(chat, contact, "/help")
     assert texts.BOT_HELP_LIGHTS in help_text["text"]
     await bot.says(chat, contact, "3-6-4 卡住了 资金没到位")
+    # ⛔ marks 受阻 in every view: the unit's digest, /upcoming and /mytasks the same day, …
+    await bot.tick()
+    [digest] = [m for m in bot.api.bot_messages(chat) if "工作提醒" in m["text"]]
+    entry = next(block for block in digest["text"].split("\n\n") if "3-6-4" in block.split("\n")[0])
+    assert entry.split("\n")[0].startswith("🟡 ") and "⛔ 本单位6月27日报告受阻" in entry
+    [upcoming] = await bot.says(chat, contact, "/upcoming")
+    assert "最新：⛔受阻" in upcoming["text"]
+    [mine] = await bot.says(chat, contact, "/mytasks")
+    assert "区水务局（⛔受阻）" in mine["text"]
+    # … and a week later the leader's escalation, both forms of /overdue, /status and /summary.
     bot.clock.set_day(date(2023, 7, 3))
+    leaders = bot.api.group(-515, "倪德才领导群")
+    bot.bind(leaders, leader="倪德才")
+    secretary = bot.api.user(611, "秘书")
+    await bot.tick()
+    [escalation] = [m for m in bot.api.bot_messages(leaders) if "逾期督办" in m["text"]]
+    assert "⛔ 受阻：区水务局" in escalation["text"]
     [overdue] = await bot.says(chat, contact, "/overdue")
     assert "区水务局（⛔受阻）" in overdue["text"]
+    [detailed] = await bot.says(leaders, secretary, "/overdue 详细")
+    assert "最新：⛔受阻" in detailed["text"]
+    [status] = await bot.says(leaders, secretary, "/status 3-6-4")
+    assert "区水务局：⛔受阻" in status["text"]
+    [summary] = await bot.says(leaders, secretary, "/summary")
+    assert "⛔受阻 1" in summary["text"]

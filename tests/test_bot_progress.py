@@ -421,7 +421,7 @@ async def test_presses_within_a_second_make_one_edit_and_no_group_message(bot: B
     ]
     assert (
         "✅ 已记录 已完成 · 冯科长" in marked["text"]
-        and "✅ 已记录 节点 2023-06-30 受阻 · 冯科长" in marked["text"]
+        and "✅ 已记录 节点 2023-06-30 ⛔受阻 · 冯科长" in marked["text"]
     )
     assert bot.api.bot_messages(chat) == [marked]
     # Pressing again replaces the entry's mark; a reply still gets its one-line confirmation.

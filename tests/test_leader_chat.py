@@ -5,6 +5,8 @@ The real plan and directory, a real database file, a fake clock on named days of
 
 from __future__ import annotations
 
+import itertools
+import re
 from collections import Counter
 from collections.abc import AsyncIterator
 from datetime import date, time
@@ -13,7 +15,7 @@ from pathlib import Path
 import pytest
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot import queries, render, texts
+from bot import queries, render, reports, texts
 from bot.models import Status
 from bot.sandbox.botapi import BotApiServer, FakeChat, FakeUser, JSONDict
 from tests.bot_harness import Bot, running_bot
@@ -133,8 +135,76 @@ async def test_mytasks_puts_the_most_urgent_item_first(fake_api: BotApiServer, t
         chat, contact = unit_chat(bot, "宋庄镇")
         (answer,) = await bot.says(chat, contact, "/mytasks")
     body = answer["text"].split("\n\n")[1].split("\n")
-    assert body[0].startswith("【宋庄镇】主责 ")
-    assert body[1:3] == ["🟡 2-63-1 加强噪声污染治理〔协办〕", "   截止 2023-06-30 · 还有 3 天"]
+    assert body[:3] == [
+        "🟡 2-63-1 加强噪声污染治理",
+        "   截止 2023-06-30 · 还有 3 天",
+        "   协办：宋庄镇（未报送）",
+    ]
+    assert body[3].startswith("🟢 ") and "宋庄镇（未报送）" in body[5]  # 3-3-1, 责任 at year end
+
+
+def mytasks_entries(text: str) -> list[tuple[str, str]]:
+    """(measure, due day or "") of each entry of a /mytasks page, in order."""
+    lines = text.split("\n\n", 1)[1].split("\n")
+    entries = []
+    for title, item in itertools.pairwise(lines):
+        if title[:1] in "🔴🟡🟢" and title[2:3].isdigit():
+            due = re.match(r" +(?:截止|节点) ([0-9]{4}-[0-9]{2}-[0-9]{2})", item)
+            entries.append((title.split()[1], due.group(1) if due else ""))
+    return entries
+
+
+async def test_mytasks_shows_the_next_ten_items_with_a_button_for_more(
+    fake_api: BotApiServer, tmp_path: Path
+) -> None:
+    """倪德才 on 2023-07-03: ten items a page, most urgent first; 下一页 ▶ shows the next ten, also after
+    a restart; a button for a page that is gone, or a forged one, gets a clear answer."""
+    database = tmp_path / "bot.db"
+    async with running_bot(fake_api, database, date(2023, 7, 3)) as bot:
+        chat, secretary = leader_chat(bot)
+        (first,) = await bot.says(chat, secretary, "/mytasks")
+        services = bot.services
+        snapshot = queries.Snapshot.take(services.plan, services.directory, services.store, date(2023, 7, 3))
+        expected = queries.my_tasks(snapshot, queries.leader_scope(services.directory, LEADER))
+    entries = mytasks_entries(first["text"])
+    assert len(entries) == render.MYTASKS_PER_PAGE
+    assert entries[:2] == [("2-63-1", "2023-06-30"), ("3-6-4", "2023-06-30")]  # the overdue first
+    dues = [due for _, due in entries]
+    assert dues == sorted(dues)
+    assert len(first["text"].split("\n")) + 1 <= 50  # one button row
+    assert texts.LV_BUTTON_NEXT in buttons(first) and texts.LV_BUTTON_PREV not in buttons(first)
+
+    # a restart: the button still shows the next ten, which start where the first ten ended
+    async with running_bot(fake_api, database, date(2023, 7, 3)) as bot:
+        answer, new = await bot.presses(
+            chat, secretary, first["message_id"], buttons(first)[texts.LV_BUTTON_NEXT]
+        )
+        assert answer is not None and new == []
+        second = bot.api.message(chat, first["message_id"])
+        later = mytasks_entries(second["text"])
+        assert len(later) == render.MYTASKS_PER_PAGE and not set(later) & set(entries)
+        assert entries[-1][1] <= min(due or "9999" for _, due in later)
+        assert texts.LV_BUTTON_PREV in buttons(second)
+        # every item of every unit once over all the pages
+        shown = set(entries) | set(later)
+        data = buttons(second).get(texts.LV_BUTTON_NEXT)
+        while data is not None:
+            await bot.presses(chat, secretary, first["message_id"], data)
+            page = bot.api.message(chat, first["message_id"])
+            shown |= set(mytasks_entries(page["text"]))
+            data = buttons(page).get(texts.LV_BUTTON_NEXT)
+        assert shown == {
+            (i.measure.id, i.item.due.isoformat() if i.item else "") for g in expected.groups for i in g.items
+        }
+        # a page beyond the last (the list got shorter), and a forged view, get a clear answer
+        stale = {"lv:m:-:20230703::99": "该页已不存在", "lv:m:q:20230703::1": texts.LV_BUTTON_STALE}
+        markup = InlineKeyboardMarkup(
+            [[InlineKeyboardButton(said, callback_data=data)] for data, said in stale.items()]
+        )
+        old = await bot.app.bot.send_message(chat.id, "旧消息", reply_markup=markup)
+        for data, said in stale.items():
+            answer, new = await bot.presses(chat, secretary, old.message_id, data)
+            assert answer is not None and said in answer.get("text", "") and new == []
 
 
 async def test_a_stranger_is_refused(bot_on_2023_07_03: Bot) -> None:
@@ -231,8 +301,11 @@ async def test_an_admin_asks_for_an_open_group_and_a_near_miss_leader(bot_on_202
     private = bot.api.private(bot.admin)
     (group,) = await bot.says(private, bot.admin, "/mytasks 相关乡镇政府")
     assert group["text"].startswith("📋 待办事项 · 相关乡镇 · 2023-07-03\n")
-    headings = [line for line in group["text"].split("\n") if line.startswith("【")]
-    assert headings == ["【相关乡镇】主责 2 项 · 责任 2 项（尚未指定具体单位）"]
+    roles = [
+        line for line in group["text"].split("\n") if line.startswith("   主责") or line.startswith("   责任")
+    ]
+    assert sorted(line.split("：")[0].strip() for line in roles) == ["主责", "主责", "责任", "责任"]
+    assert all(line.endswith("：相关乡镇（尚未指定具体单位）（未报送）") for line in roles)
     (leader,) = await bot.says(private, bot.admin, "/overdue 秦韬")
     assert leader["text"].startswith(texts.LV_UNKNOWN_SCOPE.format(text="秦韬"))
     assert texts.DID_YOU_MEAN.format(names="秦涛") in leader["text"]
@@ -251,10 +324,72 @@ async def test_upcoming_and_summary(bot_on_2023_07_03: Bot) -> None:
     assert fortnight["text"].startswith(f"⏰ 近期到期（14 天内）· {LEADER}")
     (usage,) = await bot.says(chat, secretary, "/upcoming 下个月")
     assert usage["text"] == texts.LV_USAGE_UPCOMING
+
+
+async def test_summary_fits_one_screen_and_its_buttons_open_the_rest(bot_on_2023_07_03: Bot) -> None:
+    bot = bot_on_2023_07_03
+    chat, secretary = leader_chat(bot)
+    services = bot.services
+    scope = queries.leader_scope(services.directory, LEADER)
+    snapshot = queries.Snapshot.take(services.plan, services.directory, services.store, date(2023, 7, 3))
+    counted = queries.summary(snapshot, scope)
     (table,) = await bot.says(chat, secretary, "/summary")
-    assert table["text"].startswith(f"📊 进展汇总 · {LEADER} · 2023-07-03")
-    assert texts.LV_SUMMARY_LEGEND in table["text"]
-    assert "各附件（措施数）：" in table["text"] and "各单位（本单位的措施数）：" in table["text"]
+    compact, compact_buttons = table["text"], buttons(table)  # the message is edited in place below
+    lines = compact.split("\n")
+    assert lines[0] == f"📊 进展汇总 · {LEADER} · 2023-07-03"
+    assert lines[1].startswith(f"{counted.total.light} 共 {counted.total.total} 条措施：完成 0 · ")
+    assert len(lines) + 1 <= 25, len(lines)  # one screen, the button row included
+    # each annex on one line, with its count and overdue
+    for row in counted.annexes:
+        (line,) = [line for line in lines if line.startswith(f"{row.light} 附件{row.label[2]} ")]
+        assert f"（{row.total}）：完成 {row.complete}" in line and line.endswith(f"逾期 {row.overdue}")
+    # the five units last in the ranking, by results (the 通报's ranking), worst first
+    ranking = reports.ranking_for(snapshot, scope, services.store.history_documents)
+    ranked = [score.unit for score in ranking if score.place is not None]
+    lagging = [line.split("：")[0].removeprefix("🔻 ") for line in lines if line.startswith("🔻 ")]
+    assert lagging == ranked[::-1][:5]
+    assert {"区生态环境局", "马驹桥镇", "台湖镇"} <= set(lagging)  # 2 overdue items each
+
+    # the buttons open every annex's and every unit's row in full, and go back
+    units_button = compact_buttons[texts.LV_SUMMARY_BUTTON_UNITS]
+    await bot.presses(chat, secretary, table["message_id"], units_button)
+    page = bot.api.message(chat, table["message_id"])
+    pages = [(page["text"], buttons(page))]  # the message is edited in place: keep what each page said
+    while texts.LV_BUTTON_NEXT in pages[-1][1]:
+        await bot.presses(chat, secretary, table["message_id"], pages[-1][1][texts.LV_BUTTON_NEXT])
+        page = bot.api.message(chat, table["message_id"])
+        pages.append((page["text"], buttons(page)))
+    assert len(pages) >= 2
+    shown = "\n".join(text for text, _ in pages)
+    assert texts.LV_SUMMARY_LEGEND in shown and "各单位（本单位的措施数）：" in shown
+    missing = [
+        row.label
+        for row in counted.units
+        if f"{row.light} {row.label}{'' if row.assigned else texts.UNASSIGNED}\n   共 {row.total} · "
+        not in shown
+    ]
+    assert not missing, (missing, shown)
+    assert all(texts.LV_SUMMARY_BUTTON_BACK in markup for _, markup in pages)
+    await bot.presses(chat, secretary, table["message_id"], pages[-1][1][texts.LV_SUMMARY_BUTTON_BACK])
+    assert bot.api.message(chat, table["message_id"])["text"] == compact
+    await bot.presses(chat, secretary, table["message_id"], compact_buttons[texts.LV_SUMMARY_BUTTON_ANNEXES])
+    annexes = bot.api.message(chat, table["message_id"])["text"]
+    assert "各附件（措施数）：" in annexes and "各单位（本单位的措施数）：" not in annexes
+    assert all(f"{row.light} {row.label}\n   共 {row.total} · " in annexes for row in counted.annexes)
+
+
+async def test_the_summarys_lagging_units_follow_results_not_chatter(bot_on_2023_07_03: Bot) -> None:
+    """区生态环境局 finishing 2-63-1 leaves the five last; 马驹桥镇 chatting and acknowledging does not."""
+    bot = bot_on_2023_07_03
+    chat, secretary = leader_chat(bot)
+    report(bot.services.store, "2-63-1", "区生态环境局", Status.DONE, date(2023, 7, 3), at=time(8, 0))
+    town, contact = unit_chat(bot, "马驹桥镇")
+    for said in ("3-6-4 进行中 正在协调", "收到", "大家辛苦了", "3-6-4 进行中 已开会部署"):
+        await bot.says(town, contact, said)
+    (table,) = await bot.says(chat, secretary, "/summary")
+    lagging = [line for line in table["text"].split("\n") if line.startswith("🔻 ")]
+    assert not any(line.startswith("🔻 区生态环境局：") for line in lagging)
+    assert any(line.startswith("🔻 马驹桥镇：") for line in lagging)
 
 
 async def test_forged_and_stale_page_buttons_get_a_clear_answer(bot_on_2024_01_02: Bot) -> None:

@@ -435,7 +435,7 @@ def test_summary_tells_a_partly_done_measure_from_the_units_own_rows(
     )
     assert "部分完成 1 · 进行中 0" in by_annex
     assert "部分完成" not in by_unit
-    assert "区水务局\n   共 2 · 完成 1 · 进行中 0 · 未开始 1 · 受阻 0" in by_unit  # 2-1-1 not started
+    assert "区水务局\n   共 2 · 完成 1 · 进行中 0 · 未开始 1 · ⛔受阻 0" in by_unit  # 2-1-1 not started
     assert "相关街道乡镇（尚未指定具体单位）" in by_unit  # an open group's own row, marked
 
     # once the other lead unit reports 进行中, the measure is in progress

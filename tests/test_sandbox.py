@@ -325,13 +325,20 @@ async def test_page_buttons_and_a_new_group_can_be_used_from_the_sandbox() -> No
     async with sandbox(bot_settings("unused"), plan, directory, date(2023, 7, 3), out) as world:
         await world.handle("/mytasks 全部")
         first = world.api.bot_messages(world.persona.chat)[-1]
-        assert "（第 1/" in first["text"]
+        assert "第 1–10 项（共 199 项" in first["text"]
         await world.handle(":page next")
-        assert "（第 2/" in world.api.message(world.persona.chat, first["message_id"])["text"]
+        assert "第 11–20 项" in world.api.message(world.persona.chat, first["message_id"])["text"]
         await world.handle(":page 上一页")
-        assert "（第 1/" in world.api.message(world.persona.chat, first["message_id"])["text"]
+        assert "第 1–10 项" in world.api.message(world.persona.chat, first["message_id"])["text"]
         await world.handle(":page prev")
         await world.handle(":page sideways")
+        await world.handle("/summary")
+        await world.handle(":press 全部单位")
+        summary = world.api.bot_messages(world.persona.chat)[-1]
+        assert "各单位（本单位的措施数）：" in summary["text"]
+        await world.handle(":press 返回汇总")
+        assert "相对滞后的" in world.api.message(world.persona.chat, summary["message_id"])["text"]
+        await world.handle(":press 没有这个按钮")
 
         await world.handle(":group 区水务局新工作群")
         group = world.persona.chat
@@ -344,6 +351,7 @@ async def test_page_buttons_and_a_new_group_can_be_used_from_the_sandbox() -> No
         assert world.persona.chat.id == group.id
     transcript = out.getvalue()
     assert "[sandbox] 已经是第一页了。" in transcript
+    assert "里没有写着“没有这个按钮”的按钮。" in transcript
     assert "[sandbox] 用法：:page next 或 :page prev" in transcript
     assert "[sandbox] 您（管理员）在“区水务局新工作群”里，本群尚未绑定。" in transcript
     assert "✅ 本群已绑定：区水务局" in transcript

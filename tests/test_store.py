@@ -353,7 +353,9 @@ def test_a_failed_transaction_leaves_no_trace(store: Store, reopen: Reopen) -> N
         store.bind_units(-1001, [WATER])
         store.record_progress("1-1", WATER, Status.DONE, MAY_4 + timedelta(days=1))
         raise RuntimeError("the chat vanished")
-    for current in (store, reopen(store)):
+    # The store as it is, then as reopened (history is read from the file, so before closing it).
+    for reopened in (False, True):
+        current = reopen(store) if reopened else store
         assert current.binding(-1001) is None
         assert current.invite(invite.code).used_at is None  # type: ignore[union-attr]
         assert current.latest("1-1", WATER) == kept

@@ -8,7 +8,7 @@ Example::
 
 Read as of ``--date`` like the views (reports dated later are not seen), for the scope that
 ``--unit`` / ``--leader`` / ``--annex`` give (everything when none is given). The sheets and their
-columns are described in the README (督办台账). openpyxl and python-docx are imported only here,
+columns are described in the README (督办台账). XlsxWriter and python-docx are imported only here,
 when the command runs, so the other commands do not pay for them.
 
 Exit codes: 0 written; 2 bad input (unknown scope, unreadable plan, units or db, a file that

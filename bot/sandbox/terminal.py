@@ -37,7 +37,7 @@ from bot.config import Settings
 from bot.dates import parse_user_date
 from bot.directory import Directory
 from bot.models import Plan, Status
-from bot.progress import BUTTON_STATUSES, normalize_text, parse_button
+from bot.progress import BUTTON_STATUSES, MEASURE_ID, normalize_text, parse_button
 from bot.sandbox.botapi import DEFAULT_TOKEN, BotApiServer, BotEvent, FakeChat, FakeUser, JSONDict
 from bot.services import Services
 from bot.store import Store
@@ -97,6 +97,7 @@ SANDBOX_HELP = """沙盒命令（其余每行都作为当前身份在当前群�
   :date YYYY-MM-DD     设定模拟的“今天”（也可写 明天、3天后、6月30日）
   :tick                立即执行今天的提醒推送
   :press 编号 状态     点击本群最近一条提醒里该编号的按钮（状态：已完成/进行中/受阻）
+  :press 按钮文字      点本群最近一条带按钮的回答里写着这些字的按钮（如 :press 全部单位）
   :reply 文字          回复本群最近一条提醒
   :photo [说明]        发送一张照片（说明里写编号即记为佐证材料）
   :file 文件名 [说明]  发送一个文件
@@ -386,8 +387,11 @@ class Sandbox:
 
     async def press(self, text: str) -> None:
         parts = normalize_text(text).split()
-        if len(parts) != 2:
-            raise SandboxError("用法：:press 编号 状态，例如 :press 2-63-1 已完成")
+        if not parts:
+            raise SandboxError("用法：:press 编号 状态（如 :press 2-63-1 已完成），或 :press 按钮文字")
+        if len(parts) != 2 or not MEASURE_ID.fullmatch(parts[0]):
+            await self.press_labelled(text.strip())
+            return
         measure, status_text = parts
         wanted = {status.value: status for status in BUTTON_STATUSES}.get(status_text)
         if wanted is None:
@@ -413,6 +417,24 @@ class Sandbox:
                         await self.api.idle()
                         return
         raise SandboxError(f"{self.persona.chat.name} 的提醒里没有 {measure} 的按钮。")
+
+    async def press_labelled(self, label: str) -> None:
+        """Press the button whose text holds ``label`` on the latest answer in this chat that has
+        one: a view's buttons (全部单位明细, 返回汇总), /find's, 催办's."""
+        for message in reversed(self.api.bot_messages(self.persona.chat)):
+            buttons = [b for row in message.get("reply_markup", {}).get("inline_keyboard", []) for b in row]
+            button = next((b for b in buttons if label in b["text"] and b.get("callback_data")), None)
+            if button is None:
+                continue
+            query = await self.api.user_presses(
+                self.persona.chat, self.persona.user, message["message_id"], button["callback_data"]
+            )
+            await self.api.idle()
+            answer = self.api.callback_answer(query)
+            if answer is not None and answer.get("text"):
+                self.print(f"[bot 提示] {answer['text']}")
+            return
+        raise SandboxError(f"{self.persona.chat.name} 里没有写着“{label}”的按钮。")
 
     async def page(self, text: str) -> None:
         """Press the page button of the latest paged answer in this chat, as a person would."""
