@@ -624,8 +624,21 @@ RPT_LEDGER_HEADERS = [
     "说明",
     "更新时间",
     "佐证材料数",
+    "延期",
+    "办结审核",
     "状态",
 ]
+RPT_EXTENSION = {
+    "approved": "延期至 {to}（原定 {original}，{by} 同意）",
+    "pending": "申请延期至 {to}（原定 {original}），申请中",
+    "rejected": "申请延期至 {to}（原定 {original}），{by} 不同意",
+}
+RPT_REVIEW = {
+    "pending": "{day} 报已完成，待审核",
+    "accepted": "{day} 报已完成，{by} 审核通过",
+    "returned": "{day} 报已完成，{by} 退回（{reason}）",
+}
+RPT_RECORD_SEPARATOR = "；"
 RPT_RANKING_HEADERS = [
     "名次",
     "单位",
