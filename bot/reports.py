@@ -25,7 +25,7 @@ yet has no 办结率: it is listed after the ranked units, without a place.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -35,6 +35,7 @@ from bot.clock import TZ
 from bot.directory import Directory
 from bot.models import Measure, Plan, ProgressEntry, Status
 from bot.store import Store
+from bot.supervision import Extension, Review
 from schedules.calendar import WorkCalendar
 
 BULLETIN_TOP = 3
@@ -86,6 +87,10 @@ class LedgerRow:
     note: str
     updated: date | None
     evidence: int
+    extension: str
+    """The unit's extension requests (延期) on the measure as of the day, one per item, or ""."""
+    review: str
+    """The review (办结审核) of the unit's latest 已完成 claim per item as of the day, or ""."""
     light: Light
 
 
@@ -214,8 +219,21 @@ def build_report(
     days: DayCache = {}
     facts = {measure.id: unit_facts(documents(measure.id), today, days) for measure in measures}
     overdue = queries.overdue(snapshot, scope)
+    extensions: dict[str, list[Extension]] = {}
+    for extension in snapshot.supervision.extensions:
+        extensions.setdefault(extension.measure, []).append(extension)
+    reviews: dict[str, list[Review]] = {}
+    for review in snapshot.supervision.reviews:
+        reviews.setdefault(review.measure, []).append(review)
     ledger = [
-        _ledger_row(snapshot, measure, row, facts[measure.id].get(row.unit, UnitFacts()))
+        _ledger_row(
+            snapshot,
+            measure,
+            row,
+            facts[measure.id].get(row.unit, UnitFacts()),
+            extension_text(extensions.get(measure.id, ()), row.unit, today),
+            review_text(reviews.get(measure.id, ()), row.unit, today),
+        )
         for measure in measures
         for row in index.rows_in(measure, scope)
     ]
@@ -242,9 +260,10 @@ def report_for(
     plan: Plan, directory: Directory, store: Store, scope: queries.Scope, today: date, calendar: WorkCalendar
 ) -> Report:
     """``build_report`` for a scope as of ``today`` from the store: what ``export``, ``/export``
-    and the monthly 通报 each make in one call."""
-    latest = queries.latest_as_of(store, today)
-    snapshot = queries.Snapshot(queries.index_for(plan, directory), latest, today, calendar)
+    and the monthly 通报 each make in one call. The snapshot is the views' own
+    (``Snapshot.take``): extensions, /setdue dates, /assign units and completion reviews applied,
+    so the 逾期 sheet is what ``overdue`` shows."""
+    snapshot = replace(queries.Snapshot.take(plan, directory, store, today), calendar=calendar)
     return build_report(snapshot, scope, store.history_documents)
 
 
@@ -281,7 +300,12 @@ def _overdue_rows(snapshot: queries.Snapshot, report: queries.UnitReport) -> lis
 
 
 def _ledger_row(
-    snapshot: queries.Snapshot, measure: Measure, row: queries.Responsible, facts: UnitFacts
+    snapshot: queries.Snapshot,
+    measure: Measure,
+    row: queries.Responsible,
+    facts: UnitFacts,
+    extension: str,
+    review: str,
 ) -> LedgerRow:
     """One unit on one measure, as ``/status`` shows it: latest report, light, evidence count."""
     entry = snapshot.entry(measure, row.unit) if row.assigned else None
@@ -310,8 +334,56 @@ def _ledger_row(
         note=entry.note if entry is not None else "",
         updated=entry.at.date() if entry is not None else None,
         evidence=facts.evidence,
+        extension=extension,
+        review=review,
         light=light,
     )
+
+
+def extension_text(extensions: Iterable[Extension], unit: str, today: date) -> str:
+    """The unit's extension requests on a measure (``extensions``: the measure's) as ``today``
+    sees them, the latest per item (its own, or one an admin made for every unit): 延期至 …（原定 …，
+    某某 同意）, 申请中 or 不同意. A decision made after the day is still 申请中 then."""
+    latest: dict[str, Extension] = {}
+    for extension in extensions:
+        if extension.unit in (unit, None) and extension.requested_at.astimezone(TZ).date() <= today:
+            known = latest.get(extension.item)
+            if known is None or (extension.requested_at, extension.id) > (known.requested_at, known.id):
+                latest[extension.item] = extension
+    parts = []
+    for extension in sorted(latest.values(), key=lambda e: (e.original, e.id)):
+        decided = extension.decided_at is not None and extension.decided_at.astimezone(TZ).date() <= today
+        state = extension.state if decided else "pending"
+        parts.append(
+            texts.RPT_EXTENSION[state].format(
+                to=extension.to.isoformat(),
+                original=extension.original.isoformat(),
+                by=extension.decided_by or texts.SV_ADMIN,
+            )
+        )
+    return texts.RPT_RECORD_SEPARATOR.join(parts)
+
+
+def review_text(reviews: Iterable[Review], unit: str, today: date) -> str:
+    """The review of the unit's latest 已完成 claim per item on a measure (``reviews``: the
+    measure's) as ``today`` sees it: 待审核, 审核通过 or 退回 with the reviewer's reason. Nothing
+    when completion review was never asked for."""
+    latest: dict[str | None, Review] = {}
+    for review in reviews:
+        if review.unit == unit and review.claimed <= today:
+            known = latest.get(review.item)
+            if known is None or review.id > known.id:
+                latest[review.item] = review
+    parts = []
+    for review in sorted(latest.values(), key=lambda r: r.id):
+        decided = review.at is not None and review.at.astimezone(TZ).date() <= today
+        state = review.state if decided else "pending"
+        parts.append(
+            texts.RPT_REVIEW[state].format(
+                day=review.claimed.isoformat(), by=review.by or texts.SV_ADMIN, reason=review.reason
+            )
+        )
+    return texts.RPT_RECORD_SEPARATOR.join(parts)
 
 
 # --- the ranking ------------------------------------------------------------------------------------

@@ -180,6 +180,8 @@ def _ledger_sheet(sheet: Worksheet, formats: Formats, report: Report) -> None:
             r.note,
             r.updated,
             r.evidence,
+            r.extension or None,
+            r.review or None,
             texts.RPT_LIGHT_WORDS[r.light],
         ]
         for r in report.ledger

@@ -246,3 +246,82 @@ def test_registering_export_loads_none_of_the_report_libraries() -> None:
         [sys.executable, "-c", probe], cwd=paths.ROOT, capture_output=True, text=True, timeout=60, check=False
     )
     assert "export" in done.stdout and done.stderr.strip().splitlines()[-1] == "[]"
+
+
+def test_the_ledger_shows_extension_and_review_states_as_of_the_day(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Extensions and completion reviews made with the CLI on a real database show on the 台账 as
+    the day saw them, and the 逾期 sheet still has exactly the rows of ``overdue --json``."""
+    db = tmp_path / "bot.db"
+
+    def cli(*argv: str) -> None:
+        code, _, err = run_main(capsys, *argv, "--db", str(db))
+        assert code == 0, err
+
+    def extend(unit: str, reason: str) -> None:
+        cli(
+            "extension",
+            "request",
+            "2-63-1",
+            "--unit",
+            unit,
+            "--to",
+            "2023-07-31",
+            "--reason",
+            reason,
+            "--date",
+            "2023-06-27",
+        )
+
+    extend("区生态环境局", "等待专家评审")  # 1: approved the next day
+    extend("宋庄镇", "人员不足")  # 2: never decided
+    extend("张家湾镇", "资金未到位")  # 3: refused
+    cli("extension", "decide", "1", "approve", "--by", "倪德才", "--date", "2023-06-28")
+    cli(
+        "extension",
+        "decide",
+        "3",
+        "reject",
+        "--reason",
+        "不符合延期条件",
+        "--by",
+        "倪德才",
+        "--date",
+        "2023-06-28",
+    )
+    monkeypatch.setenv("BOT_COMPLETION_REVIEW", "on")
+    cli("report", "3-6-4", "--unit", "区水务局", "--status", "已完成", "--date", "2023-06-29")
+
+    def ledger(day: str) -> dict[tuple[str, str], dict[str, Any]]:
+        target = tmp_path / f"{day}.xlsx"
+        export(capsys, shipped_options(db), day, target)
+        book = openpyxl.load_workbook(target)
+        expected = overdue_json(capsys, db, day)
+        overdue = [(r["编号"], r["单位"], r["到期日"].date().isoformat()) for r in sheet_rows(book["逾期"])]
+        assert overdue == [(i["measure"], i["unit"], i["due"]) for i in expected]
+        return {(r["编号"], r["单位"]): r for r in sheet_rows(book["台账"])}
+
+    before = ledger("2023-06-27")  # asked that day, decided the next: all still waiting
+    assert before[("2-63-1", "区生态环境局")]["延期"] == "申请延期至 2023-07-31（原定 2023-06-30），申请中"
+    assert before[("3-6-4", "区水务局")]["办结审核"] is None  # not claimed yet
+
+    rows = ledger("2023-07-03")
+    assert rows[("2-63-1", "区生态环境局")]["延期"] == "延期至 2023-07-31（原定 2023-06-30，倪德才 同意）"
+    assert rows[("2-63-1", "宋庄镇")]["延期"] == "申请延期至 2023-07-31（原定 2023-06-30），申请中"
+    assert rows[("2-63-1", "张家湾镇")]["延期"] == "申请延期至 2023-07-31（原定 2023-06-30），倪德才 不同意"
+    assert rows[("2-63-1", "中仓街道")]["延期"] is None
+    claimed = rows[("3-6-4", "区水务局")]
+    assert (claimed["最新状态"], claimed["办结审核"]) == ("已完成", "2023-06-29 报已完成，待审核")
+
+    cli("review", "return", str(review_id(capsys, db)), "--reason", "缺少验收材料", "--date", "2023-07-05")
+    returned = ledger("2023-07-06")[("3-6-4", "区水务局")]
+    assert returned["办结审核"] == "2023-06-29 报已完成，管理员 退回（缺少验收材料）"
+    assert (returned["最新状态"], returned["说明"]) == ("进行中", "缺少验收材料")
+
+
+def review_id(capsys: pytest.CaptureFixture[str], db: Path) -> int:
+    code, out, err = run_main(capsys, "review", "list", "--json", "--db", str(db))
+    assert code == 0, err
+    (claim,) = json.loads(out)
+    return int(claim["id"])
