@@ -161,6 +161,17 @@ async def test_official_names_resolve_in_invite_and_bind(bot: Bot) -> None:
     town = bot.api.group(-508, "于家务工作群")
     [bound] = await bot.says(town, bot.admin, "/bind 于家务回族乡")
     assert bound["text"].startswith("✅ 本群已绑定：于家务乡")
+    # a report naming one of the chat's units, and a view's scope, by the official name
+    shared = bot.api.group(-517, "水务和生态环境联合群")
+    bot.bind(shared, WATER, ECOLOGY)
+    contact = bot.api.user(613, "吴科长")
+    [recorded] = await bot.says(shared, contact, "/report 3-6-4 通州区水务局 进行中 管网施工")
+    assert recorded["text"].startswith("✅ 已记录 3-6-4 区水务局：进行中")
+    latest = bot.services.store.latest("3-6-4", WATER)
+    assert latest is not None and latest.status is Status.IN_PROGRESS
+    bot.clock.set_day(date(2023, 7, 3))
+    [view] = await bot.says(admin_chat, bot.admin, "/overdue 北京市通州区水务局")
+    assert view["text"].startswith("🔴 逾期事项 · 区水务局 · 2023-07-03")
 
 
 async def test_days_and_annexes_as_people_write_them(bot: Bot) -> None:

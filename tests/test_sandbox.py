@@ -62,6 +62,39 @@ def test_the_readme_example_runs_without_a_token() -> None:
     assert "2-63-1 加强噪声污染治理" in result.stdout
 
 
+README_TRANSCRIPT = re.compile(r"^\$ printf '([^']*)' \| make run\n(.*?)^```", re.MULTILINE | re.DOTALL)
+
+
+def readme_transcripts() -> list[tuple[str, list[str]]]:
+    """Each transcript in the README: the lines piped into ``make run``, and the lines shown."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    return [
+        (script.replace("\\n", "\n"), shown.splitlines())
+        for script, shown in README_TRANSCRIPT.findall(readme)
+    ]
+
+
+@pytest.mark.parametrize(("script", "shown"), readme_transcripts(), ids=lambda value: str(value)[:30])
+def test_every_readme_transcript_is_what_the_sandbox_prints(script: str, shown: list[str]) -> None:
+    """The README's transcripts are the real sandbox's output (``make run`` is ``python -m bot run``
+    with no token): every line shown is printed, in that order; ``…`` marks lines left out. The
+    line naming the real date depends on the day the README was written, and digests to other chats
+    go out in the fan-out's order, so those are only looked for."""
+    assert shown, "a transcript shows nothing"
+    result = run_cli(["run"], script)
+    assert result.returncode == 0, result.stderr
+    printed = result.stdout.splitlines()
+    position = 0
+    for line in shown:
+        if line.strip() == "…" or line.startswith("[sandbox] 实际日期"):
+            continue
+        if line.startswith("[bot → "):
+            assert line in printed, line
+            continue
+        assert line in printed[position:], f"{line!r} not printed after line {position}:\n{result.stdout}"
+        position = printed.index(line, position) + 1
+
+
 def test_a_contacts_day_in_the_sandbox() -> None:
     script = "\n".join(
         [
@@ -73,6 +106,7 @@ def test_a_contacts_day_in_the_sandbox() -> None:
             ":photo 3-6-4 现场照片",
             "/report 2-63-1 已完成",
             ":as 区水物局",
+            ":as 北京市通州区宋庄镇人民政府",
             ":date 2023-13-01",
             ":leader 倪德才",
             "/status 3-6-4",
@@ -99,7 +133,7 @@ def test_a_contacts_day_in_the_sandbox() -> None:
         "不能代为报告：2-63-1 的责任单位是 主责 区生态环境局",
         "> :as 区水物局",
         "[sandbox] 没有单位“区水物局”。您是不是要找：区水务局",
-        "> :date 2023-13-01",
+        "[宋庄镇联络员 @ 宋庄镇工作群] > :date 2023-13-01",
         "[sandbox] 日期须是 2000–2099 年间真实存在的一天：2023-13-01",
         "[倪德才 @ 领导群] > /status 3-6-4",
         "区水务局：⛔受阻",
