@@ -36,6 +36,7 @@ def may_plan(*, admin: bool) -> bool:
     return admin
 
 
-def may_answer_monthly(binding: Binding | None, unit: str) -> bool:
-    """May this chat answer ``unit``'s 月调度 (均按计划推进)? The unit's own chat, as for reports."""
+def acts_for_unit(binding: Binding | None, unit: str) -> bool:
+    """May this chat act for ``unit`` from its digest: answer its 月调度, list a compact group,
+    ask for an extension with the 申请延期 button? The unit's own chat, as for reports."""
     return binding is not None and unit in binding.units

@@ -38,15 +38,32 @@ from bot.render import (
 )
 from schedules.calendar import WorkCalendar
 from schedules.monthly import MonthlyEntry
-from schedules.policy import Digest, DigestItem, Reminder, dated_item
+from schedules.policy import Digest, DigestItem, Reminder, dated_item, group_code
 
-MAX_ITEMS_PER_MESSAGE = 30
-"""Three buttons an item keep a unit's message well under Telegram's 100 buttons."""
+MAX_ITEMS_PER_MESSAGE = 24
+"""Up to four buttons an entry (已完成 / 进行中 / 受阻, and 申请延期 when due or overdue) keep a unit's
+message under Telegram's 100 buttons."""
 TITLE_CHARS = 24
 MILESTONE_CHARS = 40
+GROUP_MIN = 5
+"""A unit's entries form a compact group only when there are at least this many alike; fewer keep
+their own lines and buttons."""
+GROUP_CHUNK = 100
+"""A compact group is laid out in blocks of at most this many entries (a block stays whole)."""
 LISTED_UNITS = 5
 """A leader's line names this many lead units; a measure of every town would drown the item."""
 _PAGE_BREAK = "\n\n"
+
+
+@dataclass(frozen=True)
+class _Block:
+    """A block of a digest's text: an entry, a chunk of a compact group, or the 月调度 section."""
+
+    text: str
+    items: tuple[DigestItem, ...] = ()
+    grouped: tuple[DigestItem, ...] = ()
+    group: str | None = None
+    monthly: tuple[MonthlyEntry, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -56,12 +73,28 @@ class DigestPart:
 
     text: str
     items: tuple[DigestItem, ...]
+    """The entries with their own lines and buttons."""
     monthly: tuple[MonthlyEntry, ...] = ()
+    grouped: tuple[DigestItem, ...] = ()
+    """The entries of the compact groups in this message (no buttons of their own)."""
+    groups: tuple[tuple[str, str, int], ...] = ()
+    """(code, label, size) of each compact group in this message: one 逐项填报 button each."""
 
     @property
     def keys(self) -> list[str]:
         """What this message delivers (``item_key`` of each item, and the section's key)."""
-        return [item_key(item) for item in self.items] + ([MONTHLY_KEY] if self.monthly else [])
+        delivered = [item_key(item) for item in (*self.items, *self.grouped)]
+        return delivered + ([MONTHLY_KEY] if self.monthly else [])
+
+    @property
+    def extendable(self) -> set[str]:
+        """The measures whose entry is due or overdue on a deadline or milestone: a unit may ask
+        for more time on them (申请延期) from the entry."""
+        return {
+            item.measure
+            for item in self.items
+            if item.reason in ("due", "overdue") and item.kind in ("deadline", "milestone")
+        }
 
     @property
     def measures(self) -> list[str]:
@@ -112,7 +145,8 @@ def mark_recorded(text: str, measure: str, mark: str) -> str | None:
 
 MONTHLY_KEY = "monthly"
 """The 月调度 section's key among a digest's delivered item keys."""
-MONTHLY_TITLE_CHARS = 8
+SHORT_TITLE_CHARS = 8
+"""Titles in a compact group or the 月调度 section: enough to recognise a measure beside its ID."""
 MONTHLY_SECTION_CHARS = 3000
 """A section longer than this (about 200 measures) lists IDs without titles: it stays one block."""
 
@@ -163,16 +197,28 @@ class DigestRenderer:
             title = texts.BOT_DIGEST_TITLE_LEADER.format(
                 leader=esc(digest.recipient.name), date=format_day(day, day), count=len(digest.items)
             )
-        blocks = [self.block(digest, item) for item in items]
+        full, groups = self.compact(digest, items) if unit is not None else (items, [])
+        blocks = [_Block(self.block(digest, item), items=(item,)) for item in full]
+        for code, members in groups:
+            for start in range(0, len(members), GROUP_CHUNK):
+                chunk = tuple(members[start : start + GROUP_CHUNK])
+                blocks.append(
+                    _Block(
+                        self.group_block(digest, chunk, len(members), start > 0), grouped=chunk, group=code
+                    )
+                )
         if section:
-            blocks.append(self.monthly_block(section))
+            blocks.append(_Block(self.monthly_block(section), monthly=tuple(section)))
         # Every message keeps room for the footer, whichever example the last one gets.
         longest_id = max([item.measure for item in items] + [entry.measure for entry in section], key=len)
         examples = (texts.BOT_DIGEST_EXAMPLE_ONE, texts.BOT_DIGEST_EXAMPLE_MANY.format(measure=longest_id))
         footer_room = max(telegram_length(_footer(unit, example)) for example in examples)
         marker_room = telegram_length(texts.BOT_DIGEST_PART.format(part=99, parts=99))
-        counts = _page_sizes(title, blocks, TELEGRAM_LIMIT - footer_room - marker_room - len(_PAGE_BREAK))
+        counts = _page_sizes(
+            title, [b.text for b in blocks], TELEGRAM_LIMIT - footer_room - marker_room - len(_PAGE_BREAK)
+        )
         if unit is not None:
+            # Each block brings one row of buttons.
             counts = [
                 min(MAX_ITEMS_PER_MESSAGE, count - start)
                 for count in counts
@@ -182,15 +228,84 @@ class DigestRenderer:
         parts = []
         start = 0
         for number, count in enumerate(counts, start=parts_before + 1):
-            part_items = tuple(items[start : start + count])
-            part_section = section if section and start + count == len(blocks) else ()
+            here = blocks[start : start + count]
+            part_items = tuple(item for b in here for item in b.items)
+            grouped = tuple(item for b in here for item in b.grouped)
+            part_section = tuple(entry for b in here for entry in b.monthly)
             header = title + (texts.BOT_DIGEST_PART.format(part=number, parts=total) if total > 1 else "")
-            body = [header, *blocks[start : start + count]]
+            body = [header, *(b.text for b in here)]
             if number == total:
-                body.append(_footer(unit, _reply_example(part_items, part_section)))
-            parts.append(DigestPart(_PAGE_BREAK.join(body), part_items, part_section))
+                body.append(_footer(unit, _reply_example((*part_items, *grouped), part_section)))
+            # One 逐项填报 per group code: it lists the code's entries (all check-ins, say) at once.
+            group_buttons = tuple(
+                (code, self.group_label(digest, members), sum(len(m) for c, m in groups if c == code))
+                for code, members in {c: m for c, m in reversed(groups)}.items()
+                if any(b.group == code for b in here)
+            )
+            parts.append(DigestPart(_PAGE_BREAK.join(body), part_items, part_section, grouped, group_buttons))
             start += count
         return parts
+
+    def compact(
+        self, digest: Digest, items: Sequence[DigestItem]
+    ) -> tuple[list[DigestItem], list[tuple[str, list[DigestItem]]]]:
+        """A unit's entries as the digest lays them out: those that keep their own lines and
+        buttons, and the compact groups (``schedules.policy.group_code``) of ``GROUP_MIN`` or more
+        entries. An entry the unit reported 受阻 always keeps its own lines (⛔)."""
+        # Check-ins group by the plan's words that ask for them (长期实施, 按季度): the group says them.
+        found: dict[tuple[str, tuple[str, ...]], list[DigestItem]] = {}
+        for item in items:
+            code = group_code(item, digest.day)
+            if code is not None and not self._blocked(digest, item):
+                found.setdefault((code, item.basis), []).append(item)
+        groups = [(code, members) for (code, _), members in found.items() if len(members) >= GROUP_MIN]
+        grouped = {id(item) for _, members in groups for item in members}
+        return [item for item in items if id(item) not in grouped], groups
+
+    def _blocked(self, digest: Digest, item: DigestItem) -> bool:
+        entry = self.progress.latest(item.measure, digest.recipient.name)
+        return entry is not None and entry.status is Status.BLOCKED
+
+    def group_label(self, digest: Digest, members: Sequence[DigestItem]) -> str:
+        """What a group is about, for its heading and its 逐项填报 button: 12月31日到期, 本期进展."""
+        first = members[0]
+        if first.reason == "checkin" or first.due is None:
+            return texts.BOT_DIGEST_GROUP_CHECKIN
+        return texts.BOT_DIGEST_GROUP_DUE.format(due=format_day(first.due, digest.day))
+
+    def group_block(
+        self, digest: Digest, members: Sequence[DigestItem], total: int, continued: bool = False
+    ) -> str:
+        """A compact group: a heading (what is asked, how many), then one line of IDs with short
+        titles, each marked 🟡 where its light is (stalled), 〔协办〕 where the unit co-operates."""
+        first = members[0]
+        if first.reason == "checkin" or first.due is None:
+            basis = texts.LIST_SEPARATOR.join(first.basis)
+            head = texts.BOT_DIGEST_GROUP_CHECKIN_HEAD.format(
+                basis=texts.BOT_DIGEST_BASIS.format(basis=esc(basis)) if basis else "", count=total
+            )
+        else:
+            head = texts.BOT_DIGEST_GROUP_DUE_HEAD.format(
+                due=format_day(first.due, digest.day), days=(first.due - digest.day).days, count=total
+            )
+        if continued:
+            head += texts.BOT_DIGEST_GROUP_CONTINUED
+        entries = []
+        for item in members:
+            measure = self.plan.measure(item.measure)
+            if measure is None:
+                entries.append(esc(item.measure))
+                continue
+            light = self.light(digest, measure, dated_item(measure, item.due))
+            entries.append(
+                texts.BOT_DIGEST_GROUP_ENTRY.format(
+                    light=light if light != "🟢" else "",
+                    measure=esc(measure.id),
+                    title=esc(shorten(measure.title, SHORT_TITLE_CHARS)),
+                    role=texts.BOT_DIGEST_GROUP_CO if item.role == "co" else "",
+                )
+            )
+        return "\n".join([head, texts.SV_MONTHLY_SEPARATOR.join(entries)])
 
     def block(self, digest: Digest, item: DigestItem) -> str:
         """One item's lines: light, ID, title and role; why it is listed, and for a milestone what
@@ -254,7 +369,7 @@ class DigestRenderer:
                 for entry in section
             )
 
-        entries = line(MONTHLY_TITLE_CHARS)
+        entries = line(SHORT_TITLE_CHARS)
         if telegram_length(entries) > MONTHLY_SECTION_CHARS:
             entries = line(0)
         return "\n".join([texts.SV_MONTHLY_HEAD.format(count=len(section)), entries, texts.SV_MONTHLY_HINT])

@@ -517,6 +517,31 @@ class UnitReport:
         return [group.to_json() for group in self.groups]
 
 
+@dataclass(frozen=True)
+class LateItem:
+    """An overdue item with every assigned unit that owes it: what one 催办 button chases."""
+
+    measure: Measure
+    item: Item
+    units: list[tuple[str, int]]
+    """(unit, days overdue), in the report's unit order."""
+
+
+def late_items(report: UnitReport) -> list[LateItem]:
+    """The overdue report's items, each once with its late units, most late units first, then by
+    due date (``/overdue``'s 催办 per item)."""
+    found: dict[tuple[str, str], LateItem] = {}
+    for group in report.groups:
+        if not group.assigned:
+            continue
+        for row in group.items:
+            if row.item is None:
+                continue
+            late = found.setdefault((row.measure.id, row.item.id), LateItem(row.measure, row.item, []))
+            late.units.append((group.unit, row.days_overdue))
+    return sorted(found.values(), key=lambda late: (-len(late.units), late.item.due, late.measure.id))
+
+
 def overdue(snapshot: Snapshot, scope: Scope) -> UnitReport:
     """Every dated item past due on a measure that is not complete, per unit still owing it."""
     today = snapshot.today

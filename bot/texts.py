@@ -294,6 +294,20 @@ BOT_DIGEST_REASONS = {
     "window_end": "   本时段{due}结束，请报送本时段工作总结",
     "checkin": "   请报送本期进展{basis}",
 }
+BOT_DIGEST_GROUP_DUE_HEAD = "📅 {due}到期 · 还有 {days} 天（{count} 项）"
+BOT_DIGEST_GROUP_CHECKIN_HEAD = "📝 请报送本期进展{basis}（{count} 项）"
+BOT_DIGEST_GROUP_CONTINUED = "（续）"
+BOT_DIGEST_GROUP_ENTRY = "{light}{measure} {title}{role}"
+BOT_DIGEST_GROUP_CO = "〔协〕"
+BOT_DIGEST_GROUP_DUE = "{due}到期"
+BOT_DIGEST_GROUP_CHECKIN = "本期进展"
+BOT_DIGEST_GROUP_BUTTON = "逐项填报：{label}（{count} 项）"
+BOT_DIGEST_GROUP_LIST = (
+    "📋 <b>逐项填报</b>（{unit}，{label}，{count} 项）：点各项下方按钮，"
+    "或回复本消息，如 <code>{example}</code>"
+)
+BOT_DIGEST_GROUP_STALE = "这是以前的提醒按钮，请按今天的提醒报告。"
+BOT_DIGEST_GROUP_NOTHING = "这一组事项都已报送，无需再填。"
 BOT_DIGEST_OVERDUE_WORKDAYS = "   {due}到期 · 已逾期 {days} 天（其中工作日 {workdays} 天）"
 # What in the plan asks for the check-in: 按季度, 第二、三季度每月, 长期实施.
 BOT_DIGEST_BASIS = " · {basis}"
@@ -640,8 +654,9 @@ RPT_RANKING_NOTE = (
     "说明：办结率 = 已办结事项 ÷ 截至当日已到期事项（截止日和节点）；"
     "按期完成率 = 在到期日前报告已完成的事项 ÷ 已到期事项；"
     "逾期项数 = 逾期表中该单位的行数；"
-    "按时报送率 = 有进展报告的月份 ÷ 应报送月份"
-    "（自计划印发后第一个整月至上月，月调度上线前以当月任一报告计）。"
+    "按时报送率 = 按时答复月调度的月份 ÷ 收到月调度的月份"
+    "（每月第一个工作日发出，当月第五个工作日前（含）所列事项均有报告为按时；"
+    "尚未答复且未到答复期限的月份不计，未收到月调度的单位记为“—”）。"
     "排序：办结率、按期完成率从高到低，逾期项数从少到多，按时报送率从高到低，相同时按单位名称。"
     "尚无到期事项的单位列在最后，不排名次。"
 )
@@ -685,6 +700,13 @@ SV_EXTEND_USAGE = "用法：/extend 编号 [事项] 新日期 理由，例如 /e
 SV_EXTEND_NEED_DATE = (
     "请写明新的完成日期（须晚于 {due}）和理由，例如：/extend {measure} 7-31 等待专家评审意见"
 )
+SV_EXTEND_ASK = (
+    "📝 {unit} 申请延期 {measure}（事项 {item}，现行完成日期 {due}）：请回复本消息，写明新的完成日期和理由，"
+    "例如：7-31 等待专家评审意见"
+)
+SV_EXTEND_ASK_PATTERN = r"(?P<unit>\S+) 申请延期 (?P<measure>\d+-\d+-\d+)（事项 (?P<item>[0-9-]+)，"
+SV_EXTEND_NOT_UNIT = "只有 {unit} 的工作群可以为该单位申请延期。"
+SV_BTN_EXTEND = "⏳ 申请延期"
 SV_EXTEND_NEED_REASON = "请写明延期理由，例如：/extend {measure} 7-31 等待专家评审意见"
 SV_EXTEND_SENT = "📝 已提交延期申请 #{id}：{measure}（{item}）{unit} 由 {original} 延至 {to}，等待领导审批。"
 SV_EXTEND_CARD = (
@@ -744,6 +766,11 @@ SV_CHASE_LINE = "· {measure} {title}（原定 {due}，逾期 {days} 天）"
 SV_CHASE_SENT = "已向 {unit} 发送督办提醒（{chats} 个群）。"
 SV_CHASE_ALREADY = "{unit} 今天已催办过，未重复发送。"
 SV_CHASE_NOTHING = "{unit} 目前没有逾期事项。"
+SV_BTN_CHASE_ITEM = "催办 {measure}（{count} 个单位）"
+SV_BTN_CHASED_ITEM = "✓ 今日已催办 {measure}"
+SV_CHASE_ITEM_SENT = "已就 {measure} 向 {units} 个单位发送督办提醒（{chats} 个群）。"
+SV_CHASE_ITEM_ALREADY = "{measure} 的逾期单位今天都已催办过，未重复发送。"
+SV_CHASE_ITEM_NOTHING = "{measure} 目前没有逾期的单位。"
 SV_CHASE_STALE = "这是以前的催办按钮，请重新发送 /overdue。"
 SV_SETDUE_USAGE = "用法：/setdue 编号 日期 [说明]，例如 /setdue 2-10-1 9-30 完成充电设施建设"
 SV_SETDUE_DONE = "✅ {measure} 增加时间节点 {due} {note}，将按此提醒和统计逾期。"

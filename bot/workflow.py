@@ -394,10 +394,12 @@ def parse_extend(plan: Plan, text: str, today: date) -> ExtensionWords | None:
     return ExtensionWords(measure_id, item, to, reason)
 
 
-ButtonKind = Literal["extension", "review", "chase", "status", "monthly"]
+ButtonKind = Literal["extension", "review", "chase", "chase_item", "status", "monthly", "group", "extend"]
 _BUTTON = re.compile(
     r"^sv:(?:([xv]):([0-9]{1,9}):([ar])|c:([0-9a-f]{8}):([0-9]{8})|s:(\d{1,2}-\d{1,3}-\d{1,3})"
-    r"|m:([0-9a-f]{8}):([0-9]{4})([0-9]{2}):([ae]))$"
+    r"|m:([0-9a-f]{8}):([0-9]{4})([0-9]{2}):([ae])|g:([0-9a-f]{8}):([0-9]{8}):(c|u[0-9]{8})"
+    r"|k:(\d{1,2}-\d{1,3}-\d{1,3}):([0-9]{4}-[0-9]{2}-[0-9]{2}):([0-9]{8})"
+    r"|e:(\d{1,2}-\d{1,3}-\d{1,3}):([0-9a-f]{8}):([0-9]{4}-[0-9]{2}-[0-9]{2}))$"
 )
 
 
@@ -405,7 +407,10 @@ _BUTTON = re.compile(
 class SupervisionButton:
     """A supervision button, as pressed: a decision (extension or review #``number``, ``yes`` for
     同意 / 通过), a 催办 of the unit with ``unit_tag`` on ``day``, a measure's /status, or a
-    月调度 answer (the unit's ``unit_tag``, ``month`` 2023-07, ``yes`` for 均按计划推进, else 逐项填报)."""
+    月调度 answer (the unit's ``unit_tag``, ``month`` 2023-07, ``yes`` for 均按计划推进, else 逐项填报),
+    or the 逐项填报 of a compact group (``group``, ``schedules.policy.group_code``) of the unit's
+    digest of ``day``, a 催办 of every late unit of ``measure``'s ``item`` on ``day`` (``chase_item``),
+    or 申请延期 of ``measure``'s ``item`` by the unit with ``unit_tag`` (``extend``)."""
 
     kind: ButtonKind
     number: int = 0
@@ -414,6 +419,8 @@ class SupervisionButton:
     day: date | None = None
     measure: str = ""
     month: str = ""
+    group: str = ""
+    item: str = ""
 
 
 def decision_button(kind: Literal["extension", "review"], number: int, yes: bool) -> str:
@@ -433,12 +440,45 @@ def monthly_button(unit: str, month: str, all_on_plan: bool) -> str:
     return f"sv:m:{unit_tag(unit)}:{month.replace('-', '')}:{'a' if all_on_plan else 'e'}"
 
 
+def chase_item_button(measure: str, item: str, day: date) -> str:
+    """催办 of every unit late on ``measure``'s ``item`` (a dated item's id, 2023-06-30), on ``day``."""
+    return f"sv:k:{measure}:{item}:{day:%Y%m%d}"
+
+
+def extend_button(measure: str, unit: str, item: str) -> str:
+    """申请延期 of ``measure``'s dated ``item`` (2023-06-30) by ``unit``, under its digest entry."""
+    return f"sv:e:{measure}:{unit_tag(unit)}:{item}"
+
+
+def group_button(unit: str, day: date, code: str) -> str:
+    """逐项填报 under a compact group (``code``) of ``unit``'s digest of ``day``."""
+    return f"sv:g:{unit_tag(unit)}:{day:%Y%m%d}:{code}"
+
+
+def _button_day(text: str) -> date | None:
+    try:
+        return date(int(text[:4]), int(text[4:6]), int(text[6:]))
+    except ValueError:
+        return None
+
+
 def parse_supervision_button(data: str) -> SupervisionButton | None:
     """What a pressed button asks for; None for anything these functions did not make (forged)."""
     found = _BUTTON.match(data)
     if found is None:
         return None
-    kind, number, answer, tag, day, measure, m_tag, m_year, m_month, m_answer = found.groups()
+    (kind, number, answer, tag, day, measure, m_tag, m_year, m_month, m_answer, g_tag, g_day, code) = (
+        found.groups()[:13]
+    )
+    k_measure, k_item, k_day, e_measure, e_tag, e_item = found.groups()[13:]
+    if e_measure is not None:
+        return SupervisionButton("extend", unit_tag=e_tag, measure=e_measure, item=e_item)
+    if k_measure is not None:
+        on = _button_day(k_day)
+        return None if on is None else SupervisionButton("chase_item", measure=k_measure, item=k_item, day=on)
+    if g_tag is not None:
+        on = _button_day(g_day)
+        return None if on is None else SupervisionButton("group", unit_tag=g_tag, day=on, group=code)
     if m_tag is not None:
         if not 1 <= int(m_month) <= 12:
             return None
@@ -446,11 +486,8 @@ def parse_supervision_button(data: str) -> SupervisionButton | None:
     if kind is not None:
         return SupervisionButton("extension" if kind == "x" else "review", int(number), answer == "a")
     if tag is not None:
-        try:
-            on = date(int(day[:4]), int(day[4:6]), int(day[6:]))
-        except ValueError:
-            return None
-        return SupervisionButton("chase", unit_tag=tag, day=on)
+        on = _button_day(day)
+        return None if on is None else SupervisionButton("chase", unit_tag=tag, day=on)
     return SupervisionButton("status", measure=measure)
 
 
@@ -523,7 +560,7 @@ def answer_monthly(
     """均按计划推进: record 进行中 for each item of the unit's 月调度 it has not reported on since it was
     asked, and mark the request answered. Refused (nothing recorded) from a chat not bound to the
     unit (UNIT_REFUSED), in a later month (EXPIRED), or when it was answered (ALREADY_DECIDED)."""
-    if not access.may_answer_monthly(binding, request.unit):
+    if not access.acts_for_unit(binding, request.unit):
         raise WorkflowError(Problem.UNIT_REFUSED, item=request.month)
     if month_key(at.date()) != request.month:
         raise WorkflowError(Problem.EXPIRED, item=request.month)

@@ -9,7 +9,7 @@ with the presser's rights: nothing is kept in memory and buttons survive a resta
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any, Literal
@@ -24,6 +24,7 @@ from bot.progress import MEASURE_ID, normalize_measure_id, normalize_text
 from bot.search import find_measures, search_words
 from bot.services import Services
 from handlers.chat import Context, is_admin, reply, services
+from handlers.supervision import overdue_chase_rows
 
 View = Literal["o", "u", "m", "s", "t"]
 DETAILED = "1"
@@ -173,8 +174,11 @@ def _with_suggestions(message: str, suggestions: list[str]) -> str:
     return message + "\n" + texts.DID_YOU_MEAN.format(names=render.joined(suggestions, escape=False))
 
 
-def keyboard(request: ViewRequest, page: int, pages: int) -> InlineKeyboardMarkup | None:
-    """The page buttons; for /summary also the buttons that open its parts in full, and back."""
+def keyboard(
+    request: ViewRequest, page: int, pages: int, extra: Sequence[Sequence[InlineKeyboardButton]] = ()
+) -> InlineKeyboardMarkup | None:
+    """The page buttons; for /summary also the buttons that open its parts in full, and back; then
+    ``extra`` rows (/overdue's 催办)."""
     rows = [page_row(request, page, pages)] if pages > 1 else []
     if request.view == "s" and not request.extra:
         rows.append(
@@ -195,6 +199,7 @@ def keyboard(request: ViewRequest, page: int, pages: int) -> InlineKeyboardMarku
                 )
             ]
         )
+    rows.extend(list(row) for row in extra)
     return InlineKeyboardMarkup(rows) if rows else None
 
 
@@ -210,6 +215,15 @@ def page_row(request: ViewRequest, page: int, pages: int) -> list[InlineKeyboard
     if page < pages:
         row.append(InlineKeyboardButton(texts.LV_BUTTON_NEXT, callback_data=request.callback(page + 1)))
     return row
+
+
+def chase_rows(
+    svc: Services, request: ViewRequest, chat_id: int, admin: bool
+) -> list[list[InlineKeyboardButton]]:
+    """Today's /overdue in a leader's chat or for an admin carries 催办 buttons (issue 10)."""
+    if request.view != "o" or request.day != today(svc.clock):
+        return []
+    return overdue_chase_rows(svc, svc.store.binding(chat_id), admin, request.day)
 
 
 def scope_request(svc: Services, view: View, day: date, args: list[str], usage: str) -> ViewRequest:
@@ -245,7 +259,8 @@ async def show(update: Update, context: Context, build: Callable[[Services, date
     except Answer as answer:
         await reply(update, str(answer), parse_mode=None)
         return
-    await reply(update, pages[0], parse_mode=None, reply_markup=keyboard(request, 1, len(pages)))
+    extra = chase_rows(svc, request, update.effective_chat.id, is_admin(svc, update))
+    await reply(update, pages[0], parse_mode=None, reply_markup=keyboard(request, 1, len(pages), extra))
 
 
 async def overdue(update: Update, context: Context) -> None:
@@ -362,8 +377,9 @@ async def page_pressed(update: Update, context: Context) -> None:
         await query.answer(render.fit_alert(str(answer)), show_alert=True)
         return
     try:
+        extra = chase_rows(svc, request, update.effective_chat.id, is_admin(svc, update))
         await query.edit_message_text(
-            pages[page - 1], parse_mode=None, reply_markup=keyboard(request, page, len(pages))
+            pages[page - 1], parse_mode=None, reply_markup=keyboard(request, page, len(pages), extra)
         )
     except BadRequest as exc:
         if "not modified" not in exc.message.lower():

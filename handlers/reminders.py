@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -23,7 +23,7 @@ from bot.progress import BUTTON_STATUSES, button_data
 from bot.queries import latest_as_of
 from bot.services import Services
 from bot.supervision import month_key
-from bot.workflow import monthly_button
+from bot.workflow import extend_button, group_button, monthly_button
 from schedules.calendar import WorkCalendar
 from schedules.policy import Digest
 
@@ -35,30 +35,54 @@ PARTS_META_PREFIX = "digest-parts"
 
 
 def keyboard(
-    entries: Sequence[tuple[str, str]], unit: str, monthly_of: date | None = None
+    entries: Sequence[tuple[str, str]],
+    unit: str,
+    day: date | None = None,
+    *,
+    monthly: bool = False,
+    groups: Sequence[tuple[str, str, int]] = (),
+    extendable: Collection[str] = (),
 ) -> InlineKeyboardMarkup | None:
-    """One row per entry (measure, item): 已完成 / 进行中 / 受阻 for this unit and that item; with
-    ``monthly_of`` (the day of a 月调度 section in the message) a last row 均按计划推进 / 逐项填报."""
+    """One row per entry (measure, item): 已完成 / 进行中 / 受阻 for this unit and that item; a
+    逐项填报 row per compact group (code, label, size) of the digest of ``day``; with ``monthly``
+    (a 月调度 section in the message) a last row 均按计划推进 / 逐项填报. An entry whose measure is
+    ``extendable`` (due or overdue) also gets 申请延期."""
     rows = [
         [
-            InlineKeyboardButton(
-                texts.BOT_STATUS_BUTTONS[status].format(measure=measure),
-                callback_data=button_data(measure, unit, status, item),
-            )
-            for status in BUTTON_STATUSES
+            *(
+                InlineKeyboardButton(
+                    texts.BOT_STATUS_BUTTONS[status].format(measure=measure),
+                    callback_data=button_data(measure, unit, status, item),
+                )
+                for status in BUTTON_STATUSES
+            ),
+            *(
+                [InlineKeyboardButton(texts.SV_BTN_EXTEND, callback_data=extend_button(measure, unit, item))]
+                if measure in extendable
+                else []
+            ),
         ]
         for measure, item in entries
     ]
-    if monthly_of is not None:
-        month = month_key(monthly_of)
-        rows.append(
+    if day is not None:
+        rows.extend(
             [
                 InlineKeyboardButton(
-                    texts.SV_BTN_MONTHLY_ALL, callback_data=monthly_button(unit, month, True)
-                ),
-                InlineKeyboardButton(
-                    texts.SV_BTN_MONTHLY_EACH, callback_data=monthly_button(unit, month, False)
-                ),
+                    texts.BOT_DIGEST_GROUP_BUTTON.format(label=label, count=count),
+                    callback_data=group_button(unit, day, code),
+                )
+            ]
+            for code, label, count in groups
+        )
+    if monthly and day is not None:
+        month = month_key(day)
+        rows.append(
+            [
+                InlineKeyboardButton(label, callback_data=monthly_button(unit, month, all_on_plan))
+                for label, all_on_plan in (
+                    (texts.SV_BTN_MONTHLY_ALL, True),
+                    (texts.SV_BTN_MONTHLY_EACH, False),
+                )
             ]
         )
     return InlineKeyboardMarkup(rows) if rows else None
@@ -136,7 +160,18 @@ class DigestSender:
             return Delivered(day)
 
     async def _send(self, chat_id: int, part: DigestPart, unit: str | None, day: date) -> int:
-        markup = keyboard(part.entries, unit, day if part.monthly else None) if unit is not None else None
+        markup = (
+            keyboard(
+                part.entries,
+                unit,
+                day,
+                monthly=bool(part.monthly),
+                groups=part.groups,
+                extendable=part.extendable,
+            )
+            if unit is not None
+            else None
+        )
         for attempt, delay in enumerate((*self.retry_delays, None), start=1):
             try:
                 sent = await self.bot.send_message(

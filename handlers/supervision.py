@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -31,11 +32,19 @@ from bot.clock import TZ, today
 from bot.dates import parse_user_date
 from bot.digest import MAX_ITEMS_PER_MESSAGE, TITLE_CHARS
 from bot.models import Status
-from bot.progress import ProgressReport, ReportRefusal, authorize_report, describe_items, unit_tag
+from bot.progress import (
+    ProgressReport,
+    ReportRefusal,
+    authorize_report,
+    describe_items,
+    unit_for_tag,
+    unit_tag,
+)
 from bot.render import esc, shorten
 from bot.services import Services
 from bot.supervision import Extension, MonthlyRequest, Review
 from bot.workflow import (
+    ExtensionWords,
     Problem,
     SupervisionButton,
     WorkflowError,
@@ -43,6 +52,7 @@ from bot.workflow import (
     assign,
     chase,
     chase_button,
+    chase_item_button,
     decide_extension,
     decide_review,
     extension,
@@ -59,10 +69,13 @@ from handlers.chat import Context, command_argument, echo, is_admin, reply, serv
 from handlers.notify import decider_chats, decision_markup, review_fields, send_all, unit_chats
 from handlers.progress import refusal_text
 from handlers.reminders import keyboard
+from schedules.calendar import WorkCalendar
+from schedules.dispatch import group_entries
 
 log = logging.getLogger(__name__)
 
 _ASKED_REASON = re.compile(texts.SV_ASK_REASON_PATTERN)
+_ASKED_EXTENSION = re.compile(texts.SV_EXTEND_ASK_PATTERN)
 
 
 def plan_of(svc: Services) -> Any:
@@ -100,15 +113,24 @@ def problem_text(error: WorkflowError) -> str:
 async def extend_command(update: Update, context: Context) -> None:
     """/extend ID [ITEM] 日期 理由 in a unit's chat."""
     svc = services(context)
-    chat, message = update.effective_chat, update.effective_message
-    now = svc.clock.now()
-    plan = plan_of(svc)
-    words = parse_extend(plan, command_argument(message), now.date())
+    words = parse_extend(plan_of(svc), command_argument(update.effective_message), today(svc.clock))
     if words is None:
         await reply(update, texts.SV_EXTEND_USAGE)
         return
+    await ask_extension(update, context, words)
+
+
+async def ask_extension(
+    update: Update, context: Context, words: ExtensionWords, unit: str | None = None
+) -> None:
+    """The /extend dialogue once its words are read (from the command, or from a reply to the
+    申请延期 button's question): ask for what is missing, else file the request and send its card."""
+    svc = services(context)
+    chat = update.effective_chat
+    now = svc.clock.now()
+    plan = plan_of(svc)
     binding = svc.store.binding(chat.id) if chat is not None else None
-    target = authorize_report(plan, svc.directory, binding, words.measure)
+    target = authorize_report(plan, svc.directory, binding, words.measure, unit=unit)
     if isinstance(target, ReportRefusal):
         report = ProgressReport(measure=words.measure, status=Status.IN_PROGRESS)
         await reply(update, refusal_text(target, report, plan, command=True, admin=is_admin(svc, update)))
@@ -176,6 +198,46 @@ async def announce_extension(context: Context, svc: Services, decided: Extension
         await send_all(context, unit_chats(svc, decided.unit, decided.chat_id), text)
 
 
+async def press_extend(update: Update, context: Context, svc: Services, pressed: SupervisionButton) -> None:
+    """申请延期 under a due or overdue digest entry: the /extend dialogue, asked as a question the
+    unit answers by replying (new date and reason); the question names the measure, item and unit,
+    so a reply works after a restart."""
+    query = update.callback_query
+    assert query is not None
+    chat = update.effective_chat
+    plan = plan_of(svc)
+    measure = plan.measure(pressed.measure)
+    unit = unit_for_tag(measure, svc.directory, pressed.unit_tag) if measure is not None else None
+    item = next((i for i in plan.items(pressed.measure) if i.id == pressed.item), None)
+    if measure is None or unit is None or item is None or chat is None:
+        await query.answer(texts.SV_BUTTON_INVALID, show_alert=True)
+        return
+    binding = svc.store.binding(chat.id)
+    if not access.acts_for_unit(binding, unit):
+        await query.answer(texts.SV_EXTEND_NOT_UNIT.format(unit=unit), show_alert=True)
+        return
+    await query.answer()
+    due = supervision(svc.store).due(item, unit)
+    await context.bot.send_message(
+        chat.id,
+        texts.SV_EXTEND_ASK.format(unit=esc(unit), measure=esc(measure.id), item=item.id, due=due),
+        parse_mode="HTML",
+        reply_markup=ForceReply(selective=False),
+    )
+
+
+async def on_extend_reply(update: Update, context: Context, asked: re.Match[str]) -> None:
+    """A reply to the 申请延期 question: ``日期 理由`` for the item it names."""
+    svc = services(context)
+    text = (update.effective_message.text or "") if update.effective_message is not None else ""
+    words = parse_extend(plan_of(svc), f"{asked.group('measure')} {text}", today(svc.clock))
+    if words is None:
+        await reply(update, texts.SV_EXTEND_USAGE)
+        return
+    unit = next((u.name for u in svc.directory.units if u.name == asked.group("unit")), None)
+    await ask_extension(update, context, replace(words, item=asked.group("item")), unit)
+
+
 # --- 办结审核 ---
 
 
@@ -222,8 +284,17 @@ async def on_button(update: Update, context: Context) -> None:
     if pressed.kind == "chase":
         await press_chase(update, context, svc, pressed.unit_tag, pressed.day, admin=admin)
         return
+    if pressed.kind == "chase_item":
+        await press_chase_item(update, context, svc, pressed, admin=admin)
+        return
     if pressed.kind == "monthly":
         await press_monthly(update, context, svc, pressed)
+        return
+    if pressed.kind == "group":
+        await press_group(update, context, svc, pressed)
+        return
+    if pressed.kind == "extend":
+        await press_extend(update, context, svc, pressed)
         return
     kind = "extension" if pressed.kind == "extension" else "review"
     measure_id = decision_measure(svc, kind, pressed.number)
@@ -297,6 +368,10 @@ async def on_reason(update: Update, context: Context) -> None:
         or replied.from_user.id != context.bot.id
     ):
         return
+    extend = _ASKED_EXTENSION.search(replied.text or "")
+    if extend is not None:
+        await on_extend_reply(update, context, extend)
+        raise ApplicationHandlerStop
     asked = _ASKED_REASON.search(replied.text or "")
     if asked is None:
         return
@@ -395,7 +470,7 @@ async def list_monthly(
     """逐项填报: the section's items not yet reported on, each with its 已完成 / 进行中 / 受阻 row."""
     query = update.callback_query
     assert query is not None
-    if not access.may_answer_monthly(binding, request.unit):
+    if not access.acts_for_unit(binding, request.unit):
         await query.answer(texts.SV_MONTHLY_NOT_UNIT.format(unit=request.unit), show_alert=True)
         return
     pairs = monthly_open_items(svc.store, request)
@@ -403,6 +478,58 @@ async def list_monthly(
         await query.answer(texts.SV_MONTHLY_NOTHING, show_alert=True)
         return
     await query.answer()
+    await send_item_list(context, svc, update, request.unit, pairs, texts.SV_MONTHLY_EACH, label="")
+
+
+async def press_group(update: Update, context: Context, svc: Services, pressed: SupervisionButton) -> None:
+    """逐项填报 under a compact group of a unit's digest: the group's entries still open, each with
+    its own 已完成 / 进行中 / 受阻 row."""
+    query = update.callback_query
+    assert query is not None
+    unit = next((u.name for u in svc.directory.units if unit_tag(u.name) == pressed.unit_tag), None)
+    if unit is None or pressed.day is None:
+        await query.answer(texts.SV_BUTTON_INVALID, show_alert=True)
+        return
+    chat = update.effective_chat
+    binding = svc.store.binding(chat.id) if chat is not None else None
+    if not access.acts_for_unit(binding, unit):
+        await query.answer(texts.SV_MONTHLY_NOT_UNIT.format(unit=unit), show_alert=True)
+        return
+    if pressed.day != today(svc.clock):
+        await query.answer(texts.BOT_DIGEST_GROUP_STALE, show_alert=True)
+        return
+    pairs = group_entries(
+        svc.store, svc.plan, svc.directory, WorkCalendar(), pressed.day, unit, pressed.group
+    )
+    if not pairs:
+        await query.answer(texts.BOT_DIGEST_GROUP_NOTHING, show_alert=True)
+        return
+    await query.answer()
+    label = (
+        texts.BOT_DIGEST_GROUP_CHECKIN
+        if pressed.group == "c"
+        else texts.BOT_DIGEST_GROUP_DUE.format(due=render.format_day(pairs_due(pressed.group), pressed.day))
+    )
+    await send_item_list(context, svc, update, unit, pairs, texts.BOT_DIGEST_GROUP_LIST, label=label)
+
+
+def pairs_due(code: str) -> date:
+    """The due date a compact group's code names (``u20231231``)."""
+    return date(int(code[1:5]), int(code[5:7]), int(code[7:9]))
+
+
+async def send_item_list(
+    context: Context,
+    svc: Services,
+    update: Update,
+    unit: str,
+    pairs: Sequence[tuple[str, str]],
+    heading: str,
+    *,
+    label: str,
+) -> None:
+    """Items listed again, each with its own 已完成 / 进行中 / 受阻 row, at most
+    ``MAX_ITEMS_PER_MESSAGE`` a message (a press marks the item in this message, as in a digest)."""
     chat = update.effective_chat
     if chat is None:
         return
@@ -410,8 +537,9 @@ async def list_monthly(
     for start in range(0, len(pairs), MAX_ITEMS_PER_MESSAGE):
         chunk = pairs[start : start + MAX_ITEMS_PER_MESSAGE]
         blocks = [
-            texts.SV_MONTHLY_EACH.format(
-                unit=esc(request.unit),
+            heading.format(
+                unit=esc(unit),
+                label=esc(label),
                 count=len(pairs),
                 example=esc(texts.BOT_DIGEST_EXAMPLE_MANY.format(measure=chunk[0][0])),
             )
@@ -421,7 +549,7 @@ async def list_monthly(
             title = shorten(measure.title, TITLE_CHARS) if measure is not None else ""
             blocks.append(f"<b>{esc(measure_id)}</b> {esc(title)}")
         await context.bot.send_message(
-            chat.id, "\n\n".join(blocks), parse_mode="HTML", reply_markup=keyboard(chunk, request.unit)
+            chat.id, "\n\n".join(blocks), parse_mode="HTML", reply_markup=keyboard(chunk, unit)
         )
 
 
@@ -473,7 +601,26 @@ async def press_chase(
     if not late:
         await query.answer(texts.SV_CHASE_NOTHING.format(unit=unit), show_alert=True)
         return
-    who = binding.leader if binding is not None and binding.leader else user_label(update.effective_user)
+    sent = await send_chase(context, svc, unit, late, chaser(update, binding))
+    if sent is None:
+        await query.answer(texts.SV_CHASE_ALREADY.format(unit=unit), show_alert=True)
+        return
+    await query.answer(texts.SV_CHASE_SENT.format(unit=unit, chats=sent), show_alert=True)
+    await _mark_chased(query.message, svc, day)
+
+
+def chaser(update: Update, binding: Any) -> str:
+    """Who a 督办提醒 says is asking: the leader of a leader's chat, else the user."""
+    return binding.leader if binding is not None and binding.leader else user_label(update.effective_user)
+
+
+async def send_chase(
+    context: Context, svc: Services, unit: str, late: Sequence[tuple[Any, Any, int]], who: str
+) -> int | None:
+    """Record a 催办 of ``unit`` on each of its ``late`` items (measure, item, days overdue) not
+    chased today, and post one 督办提醒 of those to the unit's chats; the chats reached, or None
+    when every item was already chased today."""
+    now = svc.clock.now()
     chats = svc.store.chats_for_unit(unit)
     fresh = [
         (measure, item, days)
@@ -481,17 +628,107 @@ async def press_chase(
         if chase(svc.store, now.date(), measure.id, unit, item.id, now, by=who, chat_ids=chats) is not None
     ]
     if not fresh:
-        await query.answer(texts.SV_CHASE_ALREADY.format(unit=unit), show_alert=True)
-        return
+        return None
     lines = [
         texts.SV_CHASE_LINE.format(measure=esc(measure.id), title=esc(measure.title), due=item.due, days=days)
         for measure, item, days in fresh
     ]
-    sent = await send_all(
+    return await send_all(
         context, chats, texts.SV_CHASE_MESSAGE.format(unit=esc(unit), who=esc(who), items="\n".join(lines))
     )
-    await query.answer(texts.SV_CHASE_SENT.format(unit=unit, chats=sent), show_alert=True)
-    await _mark_chased(query.message, svc, day)
+
+
+async def press_chase_item(
+    update: Update, context: Context, svc: Services, pressed: SupervisionButton, *, admin: bool
+) -> None:
+    """催办 under a leader's or admin's /overdue: every unit late on the item, each once a day."""
+    query = update.callback_query
+    assert query is not None
+    chat = update.effective_chat
+    binding = svc.store.binding(chat.id) if chat is not None else None
+    if not access.may_chase(binding, admin=admin):
+        await query.answer(texts.SV_NOT_CHASER, show_alert=True)
+        return
+    now = svc.clock.now()
+    if pressed.day != now.date():
+        await query.answer(texts.SV_CHASE_STALE, show_alert=True)
+        return
+    late = next(
+        (
+            found
+            for found in overdue_items(svc, binding, admin, now.date())
+            if (found.measure.id, found.item.id) == (pressed.measure, pressed.item)
+        ),
+        None,
+    )
+    if late is None:
+        await query.answer(texts.SV_CHASE_ITEM_NOTHING.format(measure=pressed.measure), show_alert=True)
+        return
+    who = chaser(update, binding)
+    reached = [
+        (unit, sent)
+        for unit, days in late.units
+        if (sent := await send_chase(context, svc, unit, [(late.measure, late.item, days)], who)) is not None
+    ]
+    if not reached:
+        await query.answer(texts.SV_CHASE_ITEM_ALREADY.format(measure=pressed.measure), show_alert=True)
+        return
+    await query.answer(
+        render.fit_alert(
+            texts.SV_CHASE_ITEM_SENT.format(
+                measure=pressed.measure, units=len(reached), chats=sum(sent for _, sent in reached)
+            )
+        ),
+        show_alert=True,
+    )
+    message = query.message
+    if isinstance(message, Message) and message.reply_markup is not None:
+        rows = [
+            row
+            for row in message.reply_markup.inline_keyboard
+            if not any(str(b.callback_data or "").startswith(CHASE_ITEM_PREFIX) for b in row)
+        ]
+        try:
+            await message.edit_reply_markup(
+                InlineKeyboardMarkup([*rows, *overdue_chase_rows(svc, binding, admin, now.date())])
+            )
+        except TelegramError:
+            log.warning("could not redraw the 催办 buttons", exc_info=True)
+
+
+CHASE_ITEM_PREFIX = "sv:k:"
+CHASE_ITEM_BUTTONS = 6
+"""At most this many 催办 buttons under /overdue, two a row: the items with the most late units."""
+
+
+def overdue_items(svc: Services, binding: Any, admin: bool, day: date) -> list[queries.LateItem]:
+    """The late items of the chat's own /overdue (a leader's measures; everything for an admin)."""
+    scope = queries.chat_scope(binding, admin, None, texts.LV_EVERYTHING)
+    if isinstance(scope, queries.Refusal):
+        return []
+    snapshot = queries.Snapshot.take(svc.plan, svc.directory, svc.store, day)
+    return queries.late_items(queries.overdue(snapshot, scope))
+
+
+def overdue_chase_rows(
+    svc: Services, binding: Any, admin: bool, day: date
+) -> list[list[InlineKeyboardButton]]:
+    """The 催办 buttons under /overdue for a leader's chat or an admin: one per item (for all its
+    late units), those already chased today saying so; none for anyone else."""
+    if not access.may_chase(binding, admin=admin):
+        return []
+    state = supervision(svc.store)
+    buttons = []
+    for late in overdue_items(svc, binding, admin, day)[:CHASE_ITEM_BUTTONS]:
+        chased = all(state.chased(day, late.measure.id, unit, late.item.id) for unit, _ in late.units)
+        label = texts.SV_BTN_CHASED_ITEM if chased else texts.SV_BTN_CHASE_ITEM
+        buttons.append(
+            InlineKeyboardButton(
+                label.format(measure=late.measure.id, count=len(late.units)),
+                callback_data=chase_item_button(late.measure.id, late.item.id, day),
+            )
+        )
+    return [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
 
 
 async def _mark_chased(message: Any, svc: Services, day: date) -> None:
@@ -523,6 +760,7 @@ async def offer_chase(update: Update, context: Context) -> None:
     binding = svc.store.binding(chat.id)
     admin = is_admin(svc, update)
     if not access.may_chase(binding, admin=admin):
+        await reply(update, texts.SV_NOT_CHASER)
         return
     requested = None
     if context.args:
@@ -530,10 +768,17 @@ async def offer_chase(update: Update, context: Context) -> None:
             requested = queries.parse_scope(
                 svc.plan, svc.directory, " ".join(context.args), texts.LV_EVERYTHING
             )
-        except queries.ScopeError:
+        except queries.ScopeError as exc:
+            await reply(update, texts.LV_UNKNOWN_SCOPE.format(text=echo(exc.text, render.ARGUMENT_CHARS)))
             return
     scope = queries.chat_scope(binding, admin, requested, texts.LV_EVERYTHING)
     if isinstance(scope, queries.Refusal):
+        await reply(
+            update,
+            texts.LV_REFUSED_UNBOUND
+            if scope.reason == "unbound"
+            else texts.LV_REFUSED_OUTSIDE.format(allowed=esc(scope.allowed)),
+        )
         return
     day = today(svc.clock)
     report = queries.overdue(queries.Snapshot.take(svc.plan, svc.directory, svc.store, day), scope)

@@ -32,7 +32,7 @@ from bot.services import Services
 from bot.store import Store, StoreError
 from bot.workflow import ask_monthly, supervision
 from schedules.calendar import WorkCalendar
-from schedules.policy import Digest, Recipient, digests_for_day
+from schedules.policy import Digest, Recipient, digests_for_day, group_code
 
 log = logging.getLogger(__name__)
 
@@ -168,6 +168,18 @@ def plan_day(
         monthly=monthly_progress,
     )
     return DayPlan(day, digests, with_overdue, new_overdue_day)
+
+
+def group_entries(
+    store: Store, plan: Plan, directory: Directory, calendar: WorkCalendar, day: date, unit: str, code: str
+) -> list[tuple[str, str]]:
+    """(measure, item) of the entries of ``unit``'s digest on ``day`` in the compact group ``code``
+    (``schedules.policy.group_code``), as the digest stands now: what a group's 逐项填报 lists.
+    Entries the unit has reported done since have left it."""
+    for digest in plan_day(store, plan, directory, calendar, day, monthly_progress=False).digests:
+        if digest.recipient == Recipient("unit", unit):
+            return [(item.measure, item.item) for item in digest.items if group_code(item, day) == code]
+    return []
 
 
 def pending(store: Store, day_plan: DayPlan) -> list[tuple[int, Digest]]:

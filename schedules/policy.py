@@ -148,6 +148,31 @@ class Digest:
     """A unit's 月调度 section (``schedules.monthly``): empty on other days."""
 
 
+GROUP_AFTER_DAYS = 7
+"""A lone deadline reminder further off than this joins its compact group in a unit's digest."""
+
+
+def group_code(item: DigestItem, day: date) -> str | None:
+    """The compact group a unit's digest entry may join, so that a first-workday digest of a
+    hundred entries stays within two messages: ``c`` for a lone check-in, ``u20231231`` for a
+    lone ladder reminder of a deadline more than ``GROUP_AFTER_DAYS`` days ahead. None for an
+    entry that keeps its own lines and buttons: overdue, due, due within a week, a window, a
+    milestone (its text matters), an entry with several reminders. ``bot.digest`` lays groups out
+    (and keeps a unit's ⛔ entries whole); ``schedules.dispatch.group_entries`` lists a group."""
+    if item.also:
+        return None
+    if item.reason == "checkin":
+        return "c"
+    if (
+        item.reason == "upcoming"
+        and item.kind == "deadline"
+        and item.due is not None
+        and (item.due - day).days > GROUP_AFTER_DAYS
+    ):
+        return f"u{item.due:%Y%m%d}"
+    return None
+
+
 def ladder_days(due: date, calendar: WorkCalendar) -> dict[date, Reason]:
     """The workdays a dated item is reminded on, each with its reason.
 

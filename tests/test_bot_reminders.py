@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import AsyncIterator
 from datetime import date, time
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -57,6 +58,17 @@ def item_ids(message: JSONDict) -> list[str]:
     ]
 
 
+def grouped_ids(message: JSONDict) -> list[str]:
+    """The measures of a digest message's compact groups: the line under each 📅 / 📝 heading."""
+    lines = message["text"].splitlines()
+    return [
+        entry.lstrip("🟢🟡🔴").split(" ")[0]
+        for heading, line in pairwise(lines)
+        if heading.startswith(("📅", "📝"))
+        for entry in line.split("；")
+    ]
+
+
 async def test_an_item_shows_id_title_due_date_days_left_and_light(bot: Bot) -> None:
     chats = bind_groups(bot, ECOLOGY, WATER)
     # Another lead unit of 3-6-4 has finished its part: it hears no more of 3-6-4, while
@@ -91,8 +103,9 @@ async def test_overdue_items_are_red_and_leaders_get_the_escalation(bot: Bot) ->
     bot.bind(leaders, leader="倪德才")
     bot.clock.set_day(MONDAY_AFTER)
     await bot.tick()
-    # The first workday of July also asks for every standing duty's progress: two messages.
-    digest, _ = bot.api.bot_messages(chats[ECOLOGY])
+    # The first workday of July also asks for every standing duty's progress, and the 月调度: in
+    # compact groups, one message.
+    [digest] = bot.api.bot_messages(chats[ECOLOGY])
     assert "🔴 2-63-1 加强噪声污染治理" in digest["text"]
     assert "   6月30日到期 · 已逾期 3 天（其中工作日 1 天）" in digest["text"]
     [escalation] = bot.api.bot_messages(leaders)
@@ -117,10 +130,14 @@ async def test_a_measure_with_two_reminders_is_one_item_one_button_row_and_count
         for message in messages
         for row in message["reply_markup"]["inline_keyboard"]
     ]
-    assert listed.count("3-3-1") == 1 and len(listed) == len(set(listed))
+    grouped = [measure for message in messages for measure in grouped_ids(message)]
+    assert listed.count("3-3-1") == 1 and "3-3-1" not in grouped
+    assert len(listed) + len(grouped) == len(set(listed + grouped))
     assert [row.measure for row in rows if row] == listed
     assert (
-        messages[0]["text"].splitlines()[0].startswith(f"📋 区水务局 · 10月7日 工作提醒（{len(listed)} 项）")
+        messages[0]["text"]
+        .splitlines()[0]
+        .startswith(f"📋 区水务局 · 10月7日 工作提醒（{len(listed) + len(grouped)} 项）")
     )
     block = next(b for m in messages for b in m["text"].split("\n\n") if b.startswith("🔴 3-3-1"))
     assert block.splitlines()[1] == "   9月30日到期 · 已逾期 7 天（其中工作日 1 天）"
@@ -151,10 +168,18 @@ async def test_a_long_digest_is_split_and_every_item_sent_once(bot: Bot) -> None
     chats = bind_groups(bot, ECOLOGY)
     plan, directory = bot.services.plan, bot.services.directory
     items = [
-        DigestItem(measure=m.id, reason="overdue", due=d.due, role=unit_roles(m, directory)[ECOLOGY])
+        DigestItem(
+            measure=m.id,
+            reason="overdue",
+            due=d.due,
+            role=unit_roles(m, directory)[ECOLOGY],
+            item=d.id,
+            kind=d.kind,
+        )
         for m in plan.measures
         if ECOLOGY in unit_roles(m, directory)
-        for d in m.dated_items()
+        for d in plan.items(m.id)
+        if d.kind in ("deadline", "milestone")
     ]
     assert len(items) > 2 * MAX_ITEMS_PER_MESSAGE
     digest = Digest(day=date(2024, 1, 2), recipient=Recipient("unit", ECOLOGY), items=items)
@@ -169,7 +194,10 @@ async def test_a_long_digest_is_split_and_every_item_sent_once(bot: Bot) -> None
         )
         buttons = [b for row in message["reply_markup"]["inline_keyboard"] for b in row]
         assert len(buttons) <= 100
-        assert {parse_button(b["callback_data"]).measure for b in buttons} == set(item_ids(message))  # type: ignore[union-attr]
+        pressed = [parse_button(b["callback_data"]) for b in buttons]
+        assert {p.measure for p in pressed if p is not None} == set(item_ids(message))
+        # Overdue entries also carry 申请延期, one a row.
+        assert sum(b["text"] == "⏳ 申请延期" for b in buttons) == len(set(item_ids(message)))
     assert ("点下方按钮" in messages[-1]["text"]) and all(
         "点下方按钮" not in m["text"] for m in messages[:-1]
     )
@@ -191,12 +219,13 @@ def fail_second_message(bot: Bot) -> None:
 async def test_a_digest_that_failed_half_way_sends_only_the_rest(bot: Bot) -> None:
     chats = bind_groups(bot, ECOLOGY)
     plan, directory = bot.services.plan, bot.services.directory
+    # Overdue entries keep their own lines and buttons (check-ins would make one compact group).
     items = [
-        DigestItem(measure=m.id, reason="checkin", due=None, role="lead")
+        DigestItem(measure=m.id, reason="overdue", due=m.dated_items()[0].due, role="lead")
         for m in plan.measures
-        if ECOLOGY in unit_roles(m, directory)
+        if ECOLOGY in unit_roles(m, directory) and m.dated_items()
     ]
-    digest = Digest(day=date(2023, 7, 3), recipient=Recipient("unit", ECOLOGY), items=items)
+    digest = Digest(day=date(2024, 1, 2), recipient=Recipient("unit", ECOLOGY), items=items)
     fail_second_message(bot)
     with pytest.raises(NetworkError, match="Internal Server Error") as raised:
         await bot.sender(chats[ECOLOGY].id, digest)
@@ -210,15 +239,16 @@ async def test_a_digest_that_failed_half_way_sends_only_the_rest(bot: Bot) -> No
 
 
 async def test_a_resumed_digest_sends_what_is_missing_even_when_the_split_shifts(bot: Bot) -> None:
-    # On 7 October 区生态环境局 has 39 items (overdue items and check-ins): two messages.
+    # On 2 January 2024 区生态环境局 owes every dated item of the year: overdue entries, each with
+    # its own buttons, several messages.
     chats = bind_groups(bot, ECOLOGY)
     chat = chats[ECOLOGY]
-    bot.clock.set_day(date(2023, 10, 7))
+    bot.clock.set_day(date(2024, 1, 2))
     fail_second_message(bot)
     failed = await bot.tick()
     assert [f.recipient for f in failed.failed] == [f"unit:{ECOLOGY}"]
     [first] = bot.api.bot_messages(chat)
-    assert "（1/2）" in first["text"].splitlines()[0]
+    assert "（1/" in first["text"].splitlines()[0]
     planned = digests_for_day(
         bot.services.plan, bot.services.directory, {}, CALENDAR, bot.clock.now().date(), include_overdue=True
     )
@@ -233,9 +263,13 @@ async def test_a_resumed_digest_sends_what_is_missing_even_when_the_split_shifts
     retried = await bot.tick()
     assert retried.sent == [(chat.id, f"unit:{ECOLOGY}")] and retried.complete
     messages = bot.api.bot_messages(chat)
-    assert len(messages) == 2 and "（2/2）" in messages[1]["text"].splitlines()[0]
-    assert len(item_ids(messages[1])) == len(digest.items) - len(item_ids(first))
-    assert Counter(measure for m in messages for measure in item_ids(m)) == expected
+    total = len(messages)
+    assert total >= 2
+    for number, message in enumerate(messages[1:], start=2):
+        assert f"（{number}/{total}）" in message["text"].splitlines()[0]
+    sent = Counter(measure for m in messages for measure in item_ids(m))
+    assert sum(sent.values()) == len(digest.items)
+    assert sent == expected
     [ledger] = bot.services.store.sent_on(bot.clock.now().date())
     assert ledger.message_ids == [m["message_id"] for m in messages]
 
@@ -302,3 +336,34 @@ async def test_the_daily_job_catches_up_when_started_after_remind_time(
         assert digest["text"].startswith("📋 区生态环境局 · 6月27日 工作提醒")
         await fake_api.idle()
         assert bot.services.store.was_sent(TUESDAY, chat.id, f"unit:{ECOLOGY}")
+
+
+async def test_a_compact_group_lists_its_entries_with_their_own_buttons(bot: Bot) -> None:
+    # 1 December: 47 of 区水务局's 年底前 measures are 30 days from their deadline, one group.
+    chats = bind_groups(bot, WATER)
+    chat = chats[WATER]
+    contact = bot.api.user(7001, "水务局联络员")
+    bot.clock.set_day(date(2023, 12, 1))
+    await bot.tick()
+    [digest] = bot.api.bot_messages(chat)
+    named = {b["text"]: b["callback_data"] for row in digest["reply_markup"]["inline_keyboard"] for b in row}
+    label = next(text for text in named if text.startswith("逐项填报：12月31日到期"))
+    lines = digest["text"].splitlines()
+    heading = next(n for n, line in enumerate(lines) if line.startswith("📅 12月31日到期 · 还有 30 天"))
+    group = [entry.lstrip("🟢🟡🔴").split(" ")[0] for entry in lines[heading + 1].split("；")]
+    assert f"（{len(group)} 项）" in label and len(group) > MAX_ITEMS_PER_MESSAGE
+    _, listed = await bot.presses(chat, contact, digest["message_id"], named[label])
+    shown = [line.split(" ")[0] for message in listed for line in message["text"].splitlines()[1:] if line]
+    assert shown == group and len(listed) == 2
+    first = listed[0]
+    rows = first["reply_markup"]["inline_keyboard"]
+    assert len(rows) == MAX_ITEMS_PER_MESSAGE and all(len(row) == 3 for row in rows)
+    in_progress = next(b["callback_data"] for b in rows[0] if b["text"] == "🔄 进行中")
+    answer, _ = await bot.presses(chat, contact, first["message_id"], in_progress)
+    assert answer is not None and answer["text"].startswith("已记录")
+    latest = bot.services.store.latest(group[0], WATER)
+    assert latest is not None and latest.status is Status.IN_PROGRESS and latest.item == "2023-12-31"
+    # The group's button is the day's: on Monday it says so.
+    bot.clock.set_day(date(2023, 12, 4))
+    answer, _ = await bot.presses(chat, contact, digest["message_id"], named[label])
+    assert answer is not None and "以前的提醒按钮" in answer["text"]

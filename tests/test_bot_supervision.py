@@ -93,6 +93,36 @@ async def test_an_extension_asked_in_the_unit_chat_and_approved_by_the_leader(bo
     assert "区生态环境局：延期至 2023-07-31（原定 2023-06-30，秘书 6月27日 同意）" in status["text"]
 
 
+async def test_the_extension_button_under_an_overdue_entry_asks_for_the_date_and_reason(
+    fake_api: BotApiServer, tmp_path: Path
+) -> None:
+    async with running_bot(fake_api, tmp_path / "bot.db", date(2023, 7, 3), time(9, 0)) as bot:
+        unit_chat, contact, leader_chat, _ = chats(bot)
+        await bot.tick()
+        digest = next(m for m in bot.api.bot_messages(unit_chat) if "2-63-1" in m.get("text", ""))
+        rows = digest["reply_markup"]["inline_keyboard"]
+        row = next(r for r in rows if any(b["callback_data"].startswith("p|2-63-1|") for b in r))
+        extend = next(b["callback_data"] for b in row if b["text"] == "⏳ 申请延期")
+        # Only due or overdue entries carry it (2-63-1 and 3-6-4), not the check-ins or groups.
+        assert sum(b["text"] == "⏳ 申请延期" for r in rows for b in r) == 2
+        _, (question,) = await bot.presses(unit_chat, contact, digest["message_id"], extend)
+        assert "区生态环境局 申请延期 2-63-1（事项 2023-06-30，现行完成日期 2023-06-30）" in question["text"]
+        (missing,) = await bot.says(unit_chat, contact, "7-31", reply_to=question["message_id"])
+        assert "请写明延期理由" in missing["text"]
+        (sent,) = await bot.says(unit_chat, contact, "7-31 等待专家评审意见", reply_to=question["message_id"])
+        assert "已提交延期申请 #1" in sent["text"] and "2023-07-31" in sent["text"]
+        card = bot.api.bot_messages(leader_chat)[-1]
+        assert "延期申请 #1" in card["text"] and set(buttons(card)) == {"同意", "不同意"}
+        # Another unit's chat cannot ask for this unit.
+        other = bot.api.group(-202, "水务局工作群")
+        bot.bind(other, "区水务局")
+        copy = await bot.app.bot.send_message(
+            other.id, "旧提醒", reply_markup=button_markup({"延期": extend})
+        )
+        answer, _ = await bot.presses(other, contact, copy.message_id, extend)
+        assert answer is not None and "只有 区生态环境局 的工作群" in answer["text"]
+
+
 async def test_a_rejection_asks_for_a_reason_and_changes_nothing(bot_on_06_27: Bot) -> None:
     bot = bot_on_06_27
     unit_chat, contact, leader_chat, secretary = chats(bot)
@@ -191,6 +221,44 @@ async def test_chasing_a_late_unit_reaches_its_chat_once_a_day(
         assert "倪德才 催办" in status["text"]
     with Store.open(tmp_path / "bot.db") as store:
         assert [c.unit for c in supervision(store).chases if c.measure == "2-63-1"] == [UNIT]
+
+
+async def test_chasing_from_the_leaders_overdue_reaches_each_late_unit_once_a_day(
+    fake_api: BotApiServer, tmp_path: Path
+) -> None:
+    async with running_bot(fake_api, tmp_path / "bot.db", date(2023, 7, 3), time(10, 0)) as bot:
+        unit_chat, contact, leader_chat, secretary = chats(bot)
+        street = bot.api.group(-201, "宋庄镇工作群")
+        bot.bind(street, "宋庄镇")
+        (view,) = await bot.says(leader_chat, secretary, "/overdue")
+        # One 催办 per overdue item, for all of its late units: 2-63-1's lead unit and 22 streets.
+        assert set(buttons(view)) == {"催办 2-63-1（23 个单位）", "催办 3-6-4（6 个单位）"}
+        data = buttons(view)["催办 2-63-1（23 个单位）"]
+        answer, _ = await bot.presses(leader_chat, secretary, view["message_id"], data)
+        assert answer is not None and "已就 2-63-1 向 23 个单位发送督办提醒（2 个群）" in answer["text"]
+        assert "✓ 今日已催办 2-63-1" in buttons(bot.api.message(leader_chat, view["message_id"]))
+        for chat in (unit_chat, street):
+            (reminder,) = [m for m in bot.api.bot_messages(chat) if "督办提醒" in m.get("text", "")]
+            assert (
+                "2-63-1" in reminder["text"]
+                and LEADER in reminder["text"]
+                and "3-6-4" not in reminder["text"]
+            )
+        answer, _ = await bot.presses(leader_chat, secretary, view["message_id"], data)
+        assert answer is not None and "今天都已催办过" in answer["text"]
+        assert len([m for m in bot.api.bot_messages(unit_chat) if "督办提醒" in m.get("text", "")]) == 1
+        # A unit's chat sees its /overdue without 催办; /chase there is refused in words.
+        (own,) = await bot.says(unit_chat, contact, "/overdue")
+        assert "reply_markup" not in own
+        (refused,) = await bot.says(unit_chat, contact, "/chase")
+        assert refused["text"] == "只有领导群和管理员可以催办。"
+        # The next day the button is stale.
+        bot.clock.set_day(date(2023, 7, 4))
+        answer, _ = await bot.presses(leader_chat, secretary, view["message_id"], data)
+        assert answer is not None and "以前的催办按钮" in answer["text"]
+    with Store.open(tmp_path / "bot.db") as store:
+        chased = [c for c in supervision(store).chases if c.measure == "2-63-1"]
+        assert len(chased) == 23 and {c.unit for c in chased} >= {UNIT, "宋庄镇"}
 
 
 async def test_a_blocked_report_reaches_the_leaders_the_same_day(

@@ -178,9 +178,11 @@ def test_a_measure_due_twice_in_a_day_is_one_entry_and_counted_once() -> None:
         "   请报送本期进展 · 夏季（6-9月）"
     ) in text
     listed = [m["measure"] for m in ITEM_LINE.finditer(text)]
-    assert listed.count("2-21-1") == 1 and len(listed) == len(set(listed))
-    # The title counts entries, as many as there are button rows.
-    assert f"工作提醒（{len(listed)} 项）" in parts[0].text
+    grouped = [item.measure for part in parts for item in part.grouped]
+    assert listed.count("2-21-1") == 1 and "2-21-1" not in grouped
+    assert len(listed) + len(grouped) == len(set(listed + grouped))
+    # The title counts entries, each with its own button row or in a compact group.
+    assert f"工作提醒（{len(listed) + len(grouped)} 项）" in parts[0].text
     assert sum(len(part.measures) for part in parts) == len(listed)
 
 
@@ -280,4 +282,37 @@ def test_a_unit_that_finished_a_milestone_still_owes_its_check_in_and_is_not_gre
             digest_of(date(2023, 11, 1), f"unit:{WATER}", latest)
         )
     )
-    assert "<b>3-3-1</b>" in text and "🟢 <b>3-3-1</b>" not in text
+    # Its lone check-in is in the compact group of check-ins, marked as its light says.
+    assert "🟡3-3-1 " in text or "🟡 <b>3-3-1</b>" in text
+
+
+@pytest.mark.parametrize("day", [date(2023, 7, 3), date(2023, 12, 1)])
+@pytest.mark.parametrize("unit", [WATER, ECOLOGY])
+def test_a_first_workday_digest_with_the_monthly_section_fits_two_messages(day: date, unit: str) -> None:
+    # Issue 10: 1 December brings the 30-day reminder of every 年底前 measure at once (120 entries
+    # for 区生态环境局), 3 July every standing duty's check-in and the 月调度. Compact groups keep
+    # each within two messages, and nothing due or overdue loses its own lines and buttons.
+    digests = digests_for_day(PLAN, DIRECTORY, {}, CALENDAR, day, include_overdue=True, monthly=True)
+    [digest] = [d for d in digests if d.recipient == Recipient("unit", unit)]
+    parts = DigestRenderer(PLAN, DIRECTORY, {}, CALENDAR).parts(digest)
+    assert 1 <= len(parts) <= 2
+    for part in parts:
+        assert telegram_length(part.text) <= TELEGRAM_LIMIT
+        rows = len(part.entries) + len(part.groups) + (1 if part.monthly else 0)
+        assert rows * 3 <= 100
+    delivered = [item for part in parts for item in (*part.items, *part.grouped)]
+    assert Counter(map(item_key, delivered)) == Counter(map(item_key, digest.items))
+    assert sum(len(part.monthly) for part in parts) == len(digest.monthly)
+    own = {item.measure for part in parts for item in part.items}
+    pressing = {item.measure for item in digest.items if item.reason in ("overdue", "due")}
+    assert pressing and pressing <= own
+    text = "\n\n".join(part.text for part in parts)
+    assert all(f"<b>{measure}</b>" in text for measure in pressing)
+    assert all(re.search(rf"(?<![\d-]){re.escape(item.measure)}(?![\d-])", text) for item in digest.items)
+
+
+def test_a_few_alike_entries_keep_their_own_lines() -> None:
+    # Fewer than five check-ins of one kind are not worth a group: 2-14-1's 按季度 keeps its entry.
+    parts = DigestRenderer(PLAN, DIRECTORY, {}).parts(digest_of(date(2023, 7, 3), f"unit:{WATER}"))
+    text = "\n\n".join(part.text for part in parts)
+    assert "<b>2-14-1</b>" in text and "📝 请报送本期进展 · 长期实施（" in text

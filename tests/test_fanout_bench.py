@@ -27,7 +27,8 @@ def test_the_fanout_keeps_every_second_within_30_and_loses_nothing(
     assert figures["day"] == "2023-12-01"
     for run in ("paced", "paced_429"):
         result = figures[run]
-        assert result["messages"] > 100 and result["chats"] > 50
+        # Since the compact digests (issue 10) 2023-12-01 is one message a chat.
+        assert result["messages"] >= result["chats"] > 50
         assert 0 < result["peak_per_s"] <= 30
         assert result["lost"] == result["duplicated"] == result["failed_chats"] == 0
         assert result["mean_per_s"] > 0 and result["wall_s"] > 0

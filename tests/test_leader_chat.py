@@ -66,7 +66,9 @@ async def test_a_leader_asks_overdue(bot_on_2023_07_03: Bot) -> None:
     assert text.startswith(f"🔴 逾期事项 · {LEADER} · 2023-07-03\n")
     # 2-63-1, the noise-zoning measure due at the end of June, is the leader's and now overdue
     assert "2-63-1" in text and "截止 2023-06-30 · 逾期 3 天" in text
-    assert "reply_markup" not in answer  # one page: no buttons
+    # One page: no page buttons; the leader's 催办, one per overdue item (issue 10).
+    rows = answer["reply_markup"]["inline_keyboard"]
+    assert [b["text"].split("（")[0] for row in rows for b in row] == ["催办 2-63-1", "催办 3-6-4"]
 
 
 async def test_a_completion_report_takes_the_item_off_the_leaders_list(bot_on_2023_07_03: Bot) -> None:
