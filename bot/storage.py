@@ -75,7 +75,7 @@ _READ_GAP = 4096
 # made from (their size and CRC-32), and ignored if anything about it does not match. marshal
 # because loading it is most of what opening a large database then costs; its format belongs to
 # the Python version, which the first line names. Bump the 1 when what a brief holds changes.
-_INDEX_HEADER = b"plan-tracker-bot/start-up-index 1 python%d.%d marshal%d" % (
+_INDEX_HEADER = b"plan-tracker-bot/start-up-index 2 python%d.%d marshal%d" % (
     sys.version_info[0],
     sys.version_info[1],
     marshal.version,
@@ -419,11 +419,13 @@ class JournalStorage(Storage):
                 self._journal.rewrite(self._snapshot(data, moved))
                 for name, spans in moved.items():
                     data[name].update(spans)
+                self._indexed = 0  # the index describes the file before
             self._data = data
 
     def close(self) -> None:
         if self._journal is not None:
-            if not self._journal.read_only and self._journal.size >= _INDEX_WORTH:
+            # Unless it is the one this open read and nothing was added since.
+            if not self._journal.read_only and _INDEX_WORTH <= self._journal.size != self._indexed:
                 self._save_index()
             self._journal.close()
             self._journal = None
@@ -473,6 +475,7 @@ class JournalStorage(Storage):
             body = marshal.dumps((size, crc, self._data))
             scratch.write_bytes(header + b"%08x\n" % zlib.crc32(body) + body)
             os.replace(scratch, target)
+            self._indexed = size
         except (OSError, ValueError, StoreError) as exc:
             log.warning(
                 "could not write the start-up index %s (the next start reads the whole file): %s", target, exc

@@ -25,7 +25,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import secrets
-import sys
 from bisect import bisect_left, insort
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -139,22 +138,34 @@ def _item_key(entry: ProgressEntry) -> ItemKey:
     return (entry.measure, entry.unit, entry.item)
 
 
-ReportBrief = tuple[float, str, str | None]
-"""What memory keeps of a stored report besides its place in the file: its time (a timestamp),
-unit and item."""
+ReportBrief = tuple[tuple[float, int], tuple[str, str | None]]
+"""What memory keeps of a stored report besides its place in the file: ((time as a timestamp,
+number), (unit, item)), in the shapes the past-day lookups sort and group by."""
 
 
-def _report_brief(table: str, doc: Any) -> ReportBrief | None:
-    """A report's ``ReportBrief``; None for a document that is no report (``verify`` names it)."""
-    try:
-        return (datetime.fromisoformat(doc["at"]).timestamp(), sys.intern(doc["unit"]), doc.get("item"))
-    except (KeyError, TypeError, ValueError):
-        return None
+class _Briefs:
+    """Makes each report's ``ReportBrief``, one (unit, item) tuple shared by all of a key's reports."""
 
+    def __init__(self) -> None:
+        self._keys: dict[tuple[str, str | None], tuple[str, str | None]] = {}
 
-def _brief_of(table: str, value: Any) -> ReportBrief | None:
-    """The brief of a stored report: kept beside its place in the file, or made from the document."""
-    return cast(ReportBrief | None, value[2]) if isinstance(value, tuple) else _report_brief(table, value)
+    def __call__(self, table: str, doc: Any) -> ReportBrief | None:
+        """None for a document that is no report (``verify`` names it)."""
+        try:
+            moment, seq, key = (
+                datetime.fromisoformat(doc["at"]).timestamp(),
+                doc["seq"],
+                (doc["unit"], doc.get("item")),
+            )
+        except (KeyError, TypeError, ValueError):
+            return None
+        if not isinstance(seq, int) or not isinstance(key[0], str):
+            return None
+        return (moment, seq), self._keys.setdefault(key, key)
+
+    def of(self, table: str, value: Any) -> ReportBrief | None:
+        """The brief of a stored report: kept beside its place in the file, or made from the document."""
+        return cast(ReportBrief | None, value[2]) if type(value) is tuple else self(table, value)
 
 
 class LatestAsOf(Mapping[ItemKey, ProgressEntry]):
@@ -192,10 +203,12 @@ class _AsOfIndex:
     # Reports looked back to, by number: paging a past day's view asks for the same ones again.
     LOADED_KEPT = 5000
 
-    def __init__(self) -> None:
+    def __init__(self, briefs: _Briefs) -> None:
         self.latest: dict[ItemKey, ProgressEntry] = {}
+        self._briefs = briefs
         self._order: list[tuple[float, int, ItemKey]] = []
-        self._reports: dict[str, dict[ItemKey, list[tuple[float, int]]]] = {}
+        # Per measure, per (unit, item): (time, number) of each report, in time order.
+        self._reports: dict[str, dict[tuple[str, str | None], list[tuple[float, int]]]] = {}
         self._loaded: dict[int, ProgressEntry] = {}
 
     def reset(self, latest: dict[ItemKey, ProgressEntry]) -> None:
@@ -214,7 +227,7 @@ class _AsOfIndex:
             insort(self._order, (entry.at.timestamp(), entry.seq, key))
         by_key = self._reports.get(entry.measure)
         if by_key is not None:
-            insort(by_key.setdefault(key, []), (entry.at.timestamp(), entry.seq))
+            insort(by_key.setdefault((entry.unit, entry.item), []), (entry.at.timestamp(), entry.seq))
 
     def as_of(self, day: date, storage: JournalStorage) -> Mapping[ItemKey, ProgressEntry]:
         end = datetime.combine(day + timedelta(days=1), time(), tzinfo=TZ).timestamp()
@@ -232,21 +245,26 @@ class _AsOfIndex:
         by_key = self._reports.get(measure)
         if by_key is None:
             by_key = self._reports[measure] = self._dated_reports(PROGRESS_PREFIX + measure, storage)
-        reports = by_key.get(key, [])
+        reports = by_key.get(key[1:], [])
         before = bisect_left(reports, (end,))
         return reports[before - 1][1] if before else 0
 
-    def _dated_reports(self, table: str, storage: JournalStorage) -> dict[ItemKey, list[tuple[float, int]]]:
-        """Each key's (time, number) of every report of a measure, in time order: from the briefs
-        memory keeps, not from the file."""
-        measure = table.removeprefix(PROGRESS_PREFIX)
-        by_key: dict[ItemKey, list[tuple[float, int]]] = {}
-        stored = storage.read().get(table, {})
-        for raw_id, value in stored.items():
-            brief = _brief_of(table, value)
+    def _dated_reports(
+        self, table: str, storage: JournalStorage
+    ) -> dict[tuple[str, str | None], list[tuple[float, int]]]:
+        """Per (unit, item), the (time, number) of each report of a measure, in time order: from
+        the briefs memory keeps, not from the file."""
+        by_key: dict[tuple[str, str | None], list[tuple[float, int]]] = {}
+        for raw_id, value in storage.read().get(table, {}).items():
+            # Inlined ``_Briefs.of``: a past day's first view runs this for every stored report.
+            brief = value[2] if type(value) is tuple else self._briefs(table, value)
             if brief is None:
                 raise StoreCorrupt(f"report {raw_id} of table {table!r} cannot be read; run db check")
-            by_key.setdefault((measure, brief[1], brief[2]), []).append((brief[0], int(raw_id)))
+            reports = by_key.get(brief[1])
+            if reports is None:
+                by_key[brief[1]] = [brief[0]]
+            else:
+                reports.append(brief[0])
         for reports in by_key.values():
             reports.sort()
         return by_key
@@ -410,13 +428,14 @@ def _load(model: type[ModelT], doc: Any) -> ModelT:
 class Store:
     """The product's database. Writes are durable when they return; see the module docstring."""
 
-    def __init__(self, db: StoreDB, path: Path | None) -> None:
+    def __init__(self, db: StoreDB, path: Path | None, briefs: _Briefs) -> None:
         """Use ``Store.open``."""
         self._db = db
         self.path = path
+        self._briefs = briefs
         self._latest: dict[ItemKey, tuple[int, ProgressEntry]] = {}
         self._latest_pair: dict[tuple[str, str], ProgressEntry] = {}
-        self._as_of = _AsOfIndex()
+        self._as_of = _AsOfIndex(briefs)
         self._sent: dict[LedgerKey, LedgerEntry] = {}
         self._next_seq = 1
         self._count = 0
@@ -438,11 +457,12 @@ class Store:
         if read_only and path is None:
             raise ValueError("a read-only store reads a database file; give its path")
         try:
-            db = StoreDB(path, read_only=read_only, cold_prefix=PROGRESS_PREFIX, brief=_report_brief)
+            briefs = _Briefs()
+            db = StoreDB(path, read_only=read_only, cold_prefix=PROGRESS_PREFIX, brief=briefs)
         except OSError as exc:
             raise StoreError(f"cannot open database {path}: {exc.strerror or exc}") from None
         try:
-            store = cls(db, path)
+            store = cls(db, path, briefs)
             db.journal_storage.accept()
         except BaseException as exc:
             # Refused: no lock file, new directory or cut tail is left behind.
@@ -777,7 +797,7 @@ class Store:
         wanted = [
             raw_id
             for raw_id, value in stored.items()
-            if unit is None or (brief := _brief_of(table, value)) is None or brief[1] == unit
+            if unit is None or (brief := self._briefs.of(table, value)) is None or brief[1][0] == unit
         ]
         docs = storage.documents(table, wanted)
         entries = [_load(ProgressEntry, doc) for doc in docs.values() if unit is None or doc["unit"] == unit]

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import logging
 import signal
 import sys
@@ -175,6 +176,9 @@ def run_command(args: argparse.Namespace) -> int:
         completion_review=settings.completion_review,
         monthly_progress=settings.monthly_progress,
     )
+    # What start-up built (the plan, the store's indexes: on a large database hundreds of
+    # thousands of objects) lives as long as the bot; the cyclic collector need not rescan it.
+    gc.freeze()
     try:
         application = build_application(settings, services)
         # run_polling and run_webhook run on this loop; waiting for Telegram first on the same
