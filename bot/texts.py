@@ -120,7 +120,10 @@ BOT_HELP_REPORTING = (
     "· 回复提醒消息：<code>2-63-1 已完成 已报送评估报告</code>\n"
     "  提醒只有一项时可只写 <code>进行中 60%</code>\n"
     "· 发送命令：<code>/report 2-63-1 受阻 资金未到位</code>\n"
-    "· 发送照片或文件，说明里写上编号（或回复只有一项的提醒），记为佐证材料"
+    "· 发送照片或文件，说明里写上编号（或回复只有一项的提醒），记为佐证材料\n"
+    "· 合为一组的事项点“逐项填报”逐项报告\n"
+    "· 每月第一个工作日的“月调度”：都按计划推进的，点“均按计划推进”一次确认\n"
+    "· 到期或逾期的事项可点“⏳ 申请延期”，回复新的完成日期和理由"
 )
 BOT_WHOAMI = "您的用户 ID：<code>{user_id}</code>\n本聊天 ID：<code>{chat_id}</code>（{chat_kind}）\n{role}"
 BOT_WHOAMI_CHAT_KINDS = {"private": "私聊", "group": "群组", "supergroup": "群组", "channel": "频道"}
@@ -143,7 +146,7 @@ BOT_COMMANDS = {
     "report": "报告进展：/report 编号 状态 说明",
     "extend": "申请延期：/extend 编号 [事项] 新日期 理由",
     "mytasks": "未完成的事项，最紧急的 10 项在前，按钮翻看其余：本单位的，或领导分管的",
-    "overdue": "逾期事项",
+    "overdue": "逾期事项（领导群和管理员可点按钮催办）",
     "upcoming": "近期到期事项：/upcoming 天数",
     "status": "一项措施的详情和各单位进展：/status 编号 或 /status 关键词",
     "find": "按关键词找措施：/find 噪声",
