@@ -3,14 +3,16 @@ Bot API stand-in, the real plan and directory, a real database file and a fake c
 
 from __future__ import annotations
 
-from datetime import date, time
+from datetime import date, datetime, time
 from io import BytesIO
 from pathlib import Path
+from typing import Any
 
 import openpyxl
+import pytest
 
 from bot import texts
-from bot.clock import FakeClock
+from bot.clock import TZ, FakeClock
 from bot.models import Status
 from bot.sandbox.botapi import BotApiServer, FakeChat, FakeUser, JSONDict
 from bot.services import Services
@@ -18,7 +20,10 @@ from bot.store import Store
 from schedules.bulletin import LAST_RUN_KEY, BulletinDelivery, run_bulletin
 from schedules.calendar import WorkCalendar
 from tests.bot_harness import ADMIN_ID, Bot, running_bot, shipped_plan
+from tests.cli_runner import run_main
 from tests.leader_views_data import report
+from tests.test_bot_monthly import section_message
+from tests.test_bot_supervision import buttons
 
 LEADER = "倪德才"
 WATER = "区水务局"
@@ -151,3 +156,42 @@ async def test_the_last_bulletin_reports_on_december_and_none_follows(tmp_path: 
             run = await run_bulletin(services, WorkCalendar(), send)
             assert len(run.sent) == expected, day
     assert delivered[0].text.startswith("📋 2023年12月 推进情况通报")
+
+
+async def test_the_on_time_reporting_rate_counts_answered_monthly_requests(
+    fake_api: BotApiServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """按时报送率 from the 月调度: July's is sent on Monday 7-03 and due by its fifth workday, 7-07.
+    区水务局 answers with one tap that morning; 区生态环境局 never does; 区发展改革委 has no chat,
+    so it is never asked."""
+    db = tmp_path / "bot.db"
+    async with running_bot(fake_api, db, date(2023, 7, 3), time(9, 0)) as bot:
+        water = bot.api.group(-300, "水务局工作群")
+        bot.bind(water, WATER)
+        bot.bind(bot.api.group(-301, "生态环境局工作群"), "区生态环境局")
+        await bot.tick()
+        message = section_message(bot, water)
+        bot.clock.set(datetime(2023, 7, 3, 10, 30, tzinfo=TZ))
+        answer, _ = await bot.presses(
+            water, bot.api.user(701, "水务联系人"), message["message_id"], buttons(message)["均按计划推进"]
+        )
+        assert answer is not None and "已记录" in answer["text"]
+
+    def rates(day: str) -> dict[str, Any]:
+        target = tmp_path / f"{day}.xlsx"
+        code, _, err = run_main(capsys, "export", "--date", day, "-o", str(target), "--db", str(db))
+        assert code == 0, err
+        sheet = openpyxl.load_workbook(target)["通报"]
+        rows = sheet.iter_rows(min_row=3, values_only=True)
+        headers = [str(h) for h in next(rows)]
+        at, unit = headers.index("按时报送率"), headers.index("单位")
+        table = {str(row[unit]): row[at] for row in rows if row[unit] is not None}
+        note = next(str(row[0]) for row in sheet.iter_rows(values_only=True) if "按时报送率 =" in str(row[0]))
+        assert "按时答复月调度的月份 ÷ 收到月调度的月份" in note
+        return table
+
+    before_due = rates("2023-07-04")  # 区生态环境局 may still answer until 7-07: not counted yet
+    assert (before_due[WATER], before_due["区生态环境局"], before_due["区发展改革委"]) == (1, "—", "—")
+    after_due = rates("2023-07-10")
+    assert (after_due[WATER], after_due["区生态环境局"], after_due["区发展改革委"]) == (1, 0, "—")
+    assert rates("2023-06-30")[WATER] == "—"  # asked after that day

@@ -11,7 +11,7 @@ import subprocess
 import sys
 import warnings
 import zipfile
-from datetime import date, datetime
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 
@@ -21,8 +21,11 @@ import pytest
 from openpyxl.worksheet.worksheet import Worksheet
 
 from bot import paths, texts
+from bot.clock import TZ
 from bot.models import Status
 from bot.store import Store
+from bot.workflow import ask_monthly
+from schedules.monthly import MonthlyEntry
 from tests.cli_runner import data_options, run_main
 from tests.leader_views_data import report
 
@@ -121,6 +124,16 @@ def test_the_overdue_sheet_has_exactly_the_rows_of_overdue_json(
 def test_the_ranking_follows_its_rules_and_breaks_ties_by_name(
     small_files: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    # July's 月调度 (Monday 7-03, due by its fifth workday, 7-07) asks 区水务局 and 宋庄镇 about
+    # 2-1-1; 区水务局 answers on 7-04, 宋庄镇 never. The others are never asked.
+    with Store.open(small_files["db"]) as store:
+        for unit in ("区水务局", "宋庄镇"):
+            asked_at = datetime.combine(date(2023, 7, 3), time(9, 0), tzinfo=TZ)
+            ask_monthly(
+                store, unit, date(2023, 7, 3), [MonthlyEntry("2-1-1", "2023-06-30", "lead")], asked_at
+            )
+        report(store, "2-1-1", "区水务局", Status.IN_PROGRESS, date(2023, 7, 4), note="月调度")
+
     def ranking(day: str) -> list[tuple[Any, ...]]:
         target = tmp_path / f"{day}.xlsx"
         export(capsys, data_options(small_files), day, target)
@@ -129,19 +142,29 @@ def test_the_ranking_follows_its_rules_and_breaks_ties_by_name(
             for r in sheet_rows(openpyxl.load_workbook(target)["通报"])
         ]
 
-    # 7-03: every unit owes one item past due and has done none; 水务局 and 宋庄镇 reported in
-    # June (one of April-June), the others never: equal results go by name.
+    # 7-03: every unit owes one item past due and has done none; July's 月调度 can still be
+    # answered, so no unit has a 按时报送率 yet: equal results go by name.
     assert ranking("2023-07-03") == [
-        (1, "区水务局", 1, 0, 0, 1, pytest.approx(1 / 3)),
-        (2, "宋庄镇", 1, 0, 0, 1, pytest.approx(1 / 3)),
-        (3, "区发展改革委", 1, 0, 0, 1, 0),
-        (4, "区生态环境局", 1, 0, 0, 1, 0),
-        (5, "张家湾镇", 1, 0, 0, 1, 0),
+        (1, "区发展改革委", 1, 0, 0, 1, "—"),
+        (2, "区水务局", 1, 0, 0, 1, "—"),
+        (3, "区生态环境局", 1, 0, 0, 1, "—"),
+        (4, "宋庄镇", 1, 0, 0, 1, "—"),
+        (5, "张家湾镇", 1, 0, 0, 1, "—"),
     ]
-    # 8-01: 1-1-1 was reported done on 7-20 by its lead unit, after its 6-30 milestone: done, late.
+    # 7-10: past July's answer time, 区水务局 answered in time and 宋庄镇 not: they lead the tie
+    # in that order, ahead of the units never asked.
+    assert [(place, unit, rate) for place, unit, *_, rate in ranking("2023-07-10")] == [
+        (1, "区水务局", 1),
+        (2, "宋庄镇", 0),
+        (3, "区发展改革委", "—"),
+        (4, "区生态环境局", "—"),
+        (5, "张家湾镇", "—"),
+    ]
+    # 8-01: 1-1-1 was reported done on 7-20 by its lead unit, after its 6-30 milestone: done, late,
+    # for its lead and co unit alike, who now lead; neither was asked a 月调度, so by name.
     assert ranking("2023-08-01")[:2] == [
-        (1, "区生态环境局", 1, 1, 0, 0, pytest.approx(1 / 4)),
-        (2, "区发展改革委", 1, 1, 0, 0, 0),
+        (1, "区发展改革委", 1, 1, 0, 0, "—"),
+        (2, "区生态环境局", 1, 1, 0, 0, "—"),
     ]
 
 
@@ -205,7 +228,7 @@ def test_the_word_bulletin_has_the_ranking_and_the_overdue_table(
     document = docx.Document(str(target))
     ranking, overdue = document.tables
     assert [cell.text for cell in ranking.rows[0].cells] == texts.RPT_RANKING_HEADERS
-    assert [row.cells[1].text for row in ranking.rows[1:]][:2] == ["区水务局", "宋庄镇"]
+    assert [row.cells[1].text for row in ranking.rows[1:]][:2] == ["区发展改革委", "区水务局"]
     assert [cell.text for cell in overdue.rows[0].cells] == texts.RPT_DOC_OVERDUE_HEADERS
     assert {row.cells[0].text for row in overdue.rows[1:]} == {"1-1-1", "2-1-1", "2-3-1"}
     paragraphs = [p.text for p in document.paragraphs]
