@@ -218,6 +218,13 @@ BOT_PARSE_PROBLEMS = {
     "percent_without_status": "{understood}：现在是进行中、已完成还是受阻？",
     "contradiction": "状态和进度对不上（{detail}），请核对后再发。",
 }
+# A status without a measure: repeat the status, ask only which measure. In reply to a digest of
+# several measures, "or reply to the digest" would be no help: the example names its first one.
+BOT_NO_MEASURE_UNDERSTOOD = "“{understood}”是哪项措施的进展？请在开头写上编号，如 <code>{example}</code>。"
+BOT_NO_MEASURE_IN_DIGEST = (
+    "这条提醒有多项措施，“{understood}”是哪一项的进展？请在开头写上编号，如 <code>{example}</code>。"
+)
+BOT_NO_MEASURE_EXAMPLE_ID = "2-63-1"
 BOT_RECORDED = "✅ 已记录 {measure} {unit}：{status}{percent}{note} · {who}"
 BOT_RECORDED_SHORT = (
     "✅ 已记录 {measure} {unit}：{status}{percent}。（详细确认未能发出，记录已保存，无需重复报告。）"
