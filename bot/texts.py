@@ -49,6 +49,9 @@ BOT_UNIT_GROUP_EMPTY = (
 )
 BOT_BINDLEADER_USAGE = "用法：/bindleader 领导姓名，例如 /bindleader 倪德才"
 BOT_UNKNOWN_LEADER = "未找到领导“{name}”。"
+# A leader's name given to /bind, or a unit's to /bindleader: say which command binds it.
+BOT_BIND_IS_LEADER = "“{name}”是领导：领导群请发送 <code>/bindleader {name}</code>。"
+BOT_BINDLEADER_IS_UNIT = "“{name}”是单位：单位工作群请发送 <code>/bind {name}</code>。"
 BOT_BINDLEADER_DONE = (
     "✅ {here}已绑定为 {leader} 的领导群，将收到分管措施的逾期督办提醒。\n发送 /overdue 查看逾期事项。"
 )
