@@ -468,9 +468,9 @@ LV_SUMMARY_STATE = {
 }
 LV_SUMMARY_COMPACT_LAGGING = "相对滞后的 {count} 个单位（按办结率、逾期项数排名）："
 LV_SUMMARY_COMPACT_UNRANKED = "尚无到期事项，暂不排名。"
-LV_SUMMARY_COMPACT_UNIT = (
-    "🔻 {unit}：办结率 {rate}（{completed}/{due}）· 逾期 {overdue} 项 · 第 {place}/{ranked} 名"
-)
+LV_SUMMARY_COMPACT_UNIT = "🔻 {unit}：办结率 {rate}（{completed}/{due}）· 逾期 {overdue} 项"
+LV_SUMMARY_COMPACT_PLACE = " · 第 {place}/{ranked} 名"
+LV_SUMMARY_COMPACT_ONE = "办结情况："
 LV_SUMMARY_COMPACT_HINT = "点下方按钮查看各附件、全部单位的明细。"
 LV_SUMMARY_BUTTON_ANNEXES = "📑 各附件明细"
 LV_SUMMARY_BUTTON_UNITS = "🏢 全部单位明细"
