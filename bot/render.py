@@ -548,21 +548,23 @@ def summary_compact(summary: Summary, ranking: Sequence[UnitScore]) -> str:
         for row in summary.annexes
     ]
     ranked = [score for score in ranking if score.place is not None]
-    lines += ["", texts.LV_SUMMARY_COMPACT_LAGGING.format(count=min(SUMMARY_LAGGING, len(ranked)))]
     if not ranked:
-        lines[-1] = texts.LV_SUMMARY_COMPACT_UNRANKED
+        lines += ["", texts.LV_SUMMARY_COMPACT_UNRANKED]
+    elif len(ranked) == 1:  # one unit's chat: its own figures, no place among one
+        lines += ["", texts.LV_SUMMARY_COMPACT_ONE]
+    else:
+        lines += ["", texts.LV_SUMMARY_COMPACT_LAGGING.format(count=min(SUMMARY_LAGGING, len(ranked)))]
     for score in list(reversed(ranked))[:SUMMARY_LAGGING]:
-        lines.append(
-            texts.LV_SUMMARY_COMPACT_UNIT.format(
-                unit=score.unit,
-                rate=percent_text(score.completion_rate),
-                completed=score.completed,
-                due=score.due,
-                overdue=score.overdue,
-                place=score.place,
-                ranked=len(ranked),
-            )
+        line = texts.LV_SUMMARY_COMPACT_UNIT.format(
+            unit=score.unit,
+            rate=percent_text(score.completion_rate),
+            completed=score.completed,
+            due=score.due,
+            overdue=score.overdue,
         )
+        if len(ranked) > 1:
+            line += texts.LV_SUMMARY_COMPACT_PLACE.format(place=score.place, ranked=len(ranked))
+        lines.append(line)
     lines += ["", texts.LV_SUMMARY_COMPACT_HINT]
     return "\n".join(lines)
 

@@ -244,18 +244,14 @@ def build_report(
     )
 
 
-def ranking_for(
-    snapshot: queries.Snapshot,
-    scope: queries.Scope,
-    documents: Documents,
-    answers: MonthlyAnswers | None = None,
-) -> list[UnitScore]:
-    """Only the ranking of ``build_report`` (what the compact /summary names its lagging units by);
-    without ``answers`` no unit has a 按时报送率, the ranking's last criterion before the name."""
+def ranking_by_results(snapshot: queries.Snapshot, scope: queries.Scope) -> list[UnitScore]:
+    """The ranking by its first keys only, 办结率 then 逾期项数 (then the unit's name): what the
+    compact /summary names its lagging units by. It reads no history, so it costs what /overdue
+    costs; the 通报's own ranking (``build_report``) also breaks ties by 按期完成率 and 按时报送率,
+    which need every stored report (about 0.7 s with 100,000 of them)."""
     measures = snapshot.index.measures_in(scope)
-    days = LocalDays()
-    facts = {measure.id: unit_facts(documents(measure.id), snapshot.today, days) for measure in measures}
-    return rank_units(snapshot, scope, measures, queries.overdue(snapshot, scope), facts, answers)
+    no_history: dict[str, dict[str, UnitFacts]] = {measure.id: {} for measure in measures}
+    return rank_units(snapshot, scope, measures, queries.overdue(snapshot, scope), no_history)
 
 
 def report_for(

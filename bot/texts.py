@@ -120,7 +120,10 @@ BOT_HELP_REPORTING = (
     "· 回复提醒消息：<code>2-63-1 已完成 已报送评估报告</code>\n"
     "  提醒只有一项时可只写 <code>进行中 60%</code>\n"
     "· 发送命令：<code>/report 2-63-1 受阻 资金未到位</code>\n"
-    "· 发送照片或文件，说明里写上编号（或回复只有一项的提醒），记为佐证材料"
+    "· 发送照片或文件，说明里写上编号（或回复只有一项的提醒），记为佐证材料\n"
+    "· 合为一组的事项点“逐项填报”逐项报告\n"
+    "· 每月第一个工作日的“月调度”：都按计划推进的，点“均按计划推进”一次确认\n"
+    "· 到期或逾期的事项可点“⏳ 申请延期”，回复新的完成日期和理由"
 )
 BOT_WHOAMI = "您的用户 ID：<code>{user_id}</code>\n本聊天 ID：<code>{chat_id}</code>（{chat_kind}）\n{role}"
 BOT_WHOAMI_CHAT_KINDS = {"private": "私聊", "group": "群组", "supergroup": "群组", "channel": "频道"}
@@ -143,7 +146,7 @@ BOT_COMMANDS = {
     "report": "报告进展：/report 编号 状态 说明",
     "extend": "申请延期：/extend 编号 [事项] 新日期 理由",
     "mytasks": "未完成的事项，最紧急的 10 项在前，按钮翻看其余：本单位的，或领导分管的",
-    "overdue": "逾期事项",
+    "overdue": "逾期事项（领导群和管理员可点按钮催办）",
     "upcoming": "近期到期事项：/upcoming 天数",
     "status": "一项措施的详情和各单位进展：/status 编号 或 /status 关键词",
     "find": "按关键词找措施：/find 噪声",
@@ -464,9 +467,9 @@ LV_SUMMARY_STATE = {
 }
 LV_SUMMARY_COMPACT_LAGGING = "相对滞后的 {count} 个单位（按办结率、逾期项数排名）："
 LV_SUMMARY_COMPACT_UNRANKED = "尚无到期事项，暂不排名。"
-LV_SUMMARY_COMPACT_UNIT = (
-    "🔻 {unit}：办结率 {rate}（{completed}/{due}）· 逾期 {overdue} 项 · 第 {place}/{ranked} 名"
-)
+LV_SUMMARY_COMPACT_UNIT = "🔻 {unit}：办结率 {rate}（{completed}/{due}）· 逾期 {overdue} 项"
+LV_SUMMARY_COMPACT_PLACE = " · 第 {place}/{ranked} 名"
+LV_SUMMARY_COMPACT_ONE = "办结情况："
 LV_SUMMARY_COMPACT_HINT = "点下方按钮查看各附件、全部单位的明细。"
 LV_SUMMARY_BUTTON_ANNEXES = "📑 各附件明细"
 LV_SUMMARY_BUTTON_UNITS = "🏢 全部单位明细"

@@ -153,7 +153,7 @@ def pages_for(svc: Services, request: ViewRequest, chat_id: int, admin: bool) ->
             return render.summary_pages(counted, part=SUMMARY_PARTS[request.extra])
         if request.extra:
             raise Answer(texts.LV_BUTTON_STALE)
-        ranking = reports.ranking_for(snapshot, scope, svc.store.history_documents)
+        ranking = reports.ranking_by_results(snapshot, scope)
         return [render.summary_compact(counted, ranking)]
     try:
         return render.status_pages(

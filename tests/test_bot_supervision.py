@@ -7,6 +7,7 @@ reviews, chases; the bot tells each side in its own chat.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import AsyncIterator
 from datetime import date, time
@@ -19,6 +20,7 @@ from bot.sandbox.botapi import BotApiServer, FakeChat, FakeUser, JSONDict
 from bot.store import Store
 from bot.workflow import supervision
 from tests.bot_harness import Bot, running_bot
+from tests.cli_runner import run_main
 
 UNIT = "区生态环境局"
 LEADER = "倪德才"
@@ -89,6 +91,11 @@ async def test_an_extension_asked_in_the_unit_chat_and_approved_by_the_leader(bo
         # An entry of its own (light, ID, title); 07-03's 月调度 section may still ask for progress.
         entry = re.search(r"^\S+ 2-63-1 加强噪声污染治理$", text, re.MULTILINE)
         assert (entry is not None) == (expect is not None), (day, text)
+    # Overdue for the unit only after the new date: not on 07-03, and on 08-01.
+    for day, late in ((date(2023, 7, 3), False), (date(2023, 8, 1), True)):
+        bot.clock.set_day(day)
+        (own,) = await bot.says(unit_chat, contact, "/overdue")
+        assert ("2-63-1" in own["text"]) == late, (day, own["text"])
     (status,) = await bot.says(leader_chat, secretary, "/status 2-63-1")
     assert "区生态环境局：延期至 2023-07-31（原定 2023-06-30，秘书 6月27日 同意）" in status["text"]
 
@@ -259,6 +266,43 @@ async def test_chasing_from_the_leaders_overdue_reaches_each_late_unit_once_a_da
     with Store.open(tmp_path / "bot.db") as store:
         chased = [c for c in supervision(store).chases if c.measure == "2-63-1"]
         assert len(chased) == 23 and {c.unit for c in chased} >= {UNIT, "宋庄镇"}
+
+
+async def test_requests_decisions_and_chases_made_in_chat_survive_a_restart(
+    fake_api: BotApiServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = tmp_path / "bot.db"
+    async with running_bot(fake_api, db, date(2023, 6, 27), time(10, 0), completion_review=True) as bot:
+        unit_chat, contact, leader_chat, secretary = chats(bot)
+        await bot.says(unit_chat, contact, "/extend 2-63-1 7-31 等待专家评审意见")
+        card = bot.api.bot_messages(leader_chat)[-1]
+        await bot.presses(leader_chat, secretary, card["message_id"], buttons(card)["同意"])
+        await bot.says(unit_chat, contact, "/report 3-6-4 已完成 工程已完工")
+        bot.clock.set_day(date(2023, 7, 3))
+        (view,) = await bot.says(leader_chat, secretary, "/overdue")
+        chase_2_63_1 = next(data for text, data in buttons(view).items() if text.startswith("催办 2-63-1"))
+        await bot.presses(leader_chat, secretary, view["message_id"], chase_2_63_1)
+    async with running_bot(fake_api, db, date(2023, 7, 4), time(10, 0), completion_review=True) as bot:
+        leader_chat = bot.api.group(-100, "倪德才领导群")
+        secretary = bot.api.user(501, "秘书")
+        (status,) = await bot.says(leader_chat, secretary, "/status 2-63-1")
+        assert "区生态环境局：延期至 2023-07-31（原定 2023-06-30，秘书 6月27日 同意）" in status["text"]
+        assert "中仓街道：7月3日 倪德才 催办" in status["text"]
+        (status,) = await bot.says(leader_chat, secretary, "/status 3-6-4")
+        assert "区生态环境局：6月27日 报已完成，待审核" in status["text"]
+    code, out, err = run_main(capsys, "status", "2-63-1", "--json", "--date", "2023-07-04", "--db", str(db))
+    assert code == 0, err
+    shown = json.loads(out)
+    assert [(e["unit"], e["state"], e["to"], e["decided_by"]) for e in shown["extensions"]] == [
+        (UNIT, "approved", "2023-07-31", "秘书")
+    ]
+    # 2-63-1's lead unit is not late (extended); its 22 co-operating streets are, each chased once.
+    assert len(shown["chases"]) == 22 and {c["by"] for c in shown["chases"]} == {LEADER}
+    code, out, err = run_main(capsys, "status", "3-6-4", "--json", "--date", "2023-07-04", "--db", str(db))
+    assert code == 0, err
+    assert [(r["unit"], r["state"], r["claimed"]) for r in json.loads(out)["reviews"]] == [
+        (UNIT, "pending", "2023-06-27")
+    ]
 
 
 async def test_a_blocked_report_reaches_the_leaders_the_same_day(

@@ -16,6 +16,7 @@ import pytest
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot import queries, render, reports, texts
+from bot.app import CALENDAR_KEY
 from bot.models import Status
 from bot.sandbox.botapi import BotApiServer, FakeChat, FakeUser, JSONDict
 from tests.bot_harness import Bot, running_bot
@@ -171,6 +172,8 @@ async def test_mytasks_shows_the_next_ten_items_with_a_button_for_more(
     assert entries[:2] == [("2-63-1", "2023-06-30"), ("3-6-4", "2023-06-30")]  # the overdue first
     dues = [due for _, due in entries]
     assert dues == sorted(dues)
+    # half a year away and nobody reported yet: not yet reminded, so not stalled (🟢, not 🟡)
+    assert "🟢 1-1-1 温室气体排放控制目标\n   截止 2023-12-31 · 还有 181 天" in first["text"]
     assert len(first["text"].split("\n")) + 1 <= 50  # one button row
     assert texts.LV_BUTTON_NEXT in buttons(first) and texts.LV_BUTTON_PREV not in buttons(first)
 
@@ -343,11 +346,24 @@ async def test_summary_fits_one_screen_and_its_buttons_open_the_rest(bot_on_2023
     for row in counted.annexes:
         (line,) = [line for line in lines if line.startswith(f"{row.light} 附件{row.label[2]} ")]
         assert f"（{row.total}）：完成 {row.complete}" in line and line.endswith(f"逾期 {row.overdue}")
-    # the five units last in the ranking, by results (the 通报's ranking), worst first
-    ranking = reports.ranking_for(snapshot, scope, services.store.history_documents)
-    ranked = [score.unit for score in ranking if score.place is not None]
+    # the five units last by results (办结率, then 逾期项数), worst first, figures as the 通报 has them
     lagging = [line.split("：")[0].removeprefix("🔻 ") for line in lines if line.startswith("🔻 ")]
-    assert lagging == ranked[::-1][:5]
+    calendar = bot.app.bot_data[CALENDAR_KEY]
+    bulletin = reports.report_for(
+        services.plan, services.directory, services.store, scope, date(2023, 7, 3), calendar
+    )
+    figures = {score.unit: score for score in bulletin.ranked}
+    assert len(lagging) == 5 and set(lagging) <= set(figures)
+
+    def worst_first(unit: str) -> tuple[float, int]:
+        return (figures[unit].completion_rate or 0.0, -figures[unit].overdue)
+
+    assert [worst_first(unit) for unit in lagging] == sorted(worst_first(unit) for unit in lagging)
+    assert max(map(worst_first, lagging)) <= min(worst_first(unit) for unit in figures if unit not in lagging)
+    for unit in lagging:
+        score = figures[unit]
+        line = next(line for line in lines if line.startswith(f"🔻 {unit}："))
+        assert f"（{score.completed}/{score.due}）· 逾期 {score.overdue} 项" in line
     assert {"区生态环境局", "马驹桥镇", "台湖镇"} <= set(lagging)  # 2 overdue items each
 
     # the buttons open every annex's and every unit's row in full, and go back
@@ -376,6 +392,16 @@ async def test_summary_fits_one_screen_and_its_buttons_open_the_rest(bot_on_2023
     annexes = bot.api.message(chat, table["message_id"])["text"]
     assert "各附件（措施数）：" in annexes and "各单位（本单位的措施数）：" not in annexes
     assert all(f"{row.light} {row.label}\n   共 {row.total} · " in annexes for row in counted.annexes)
+
+
+async def test_a_units_summary_shows_its_own_figures_without_a_place(bot_on_2023_07_03: Bot) -> None:
+    bot = bot_on_2023_07_03
+    chat, contact = unit_chat(bot)
+    (table,) = await bot.says(chat, contact, "/summary")
+    lines = table["text"].split("\n")
+    assert lines[0] == f"📊 进展汇总 · {WATER} · 2023-07-03"
+    position = lines.index(texts.LV_SUMMARY_COMPACT_ONE)
+    assert lines[position + 1] == f"🔻 {WATER}：办结率 0.0%（0/1）· 逾期 1 项"  # 3-6-4's 6月底 milestone
 
 
 async def test_the_summarys_lagging_units_follow_results_not_chatter(bot_on_2023_07_03: Bot) -> None:
