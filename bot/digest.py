@@ -189,7 +189,9 @@ class DigestRenderer:
             return []
         day = digest.day
         unit = digest.recipient.name if digest.recipient.kind == "unit" else None
-        if unit is not None:
+        if unit is not None and not digest.items:
+            title = texts.BOT_DIGEST_TITLE_MONTHLY.format(unit=esc(unit), date=format_day(day, day))
+        elif unit is not None:
             title = texts.BOT_DIGEST_TITLE_UNIT.format(
                 unit=esc(unit), date=format_day(day, day), count=len(digest.items)
             )

@@ -483,7 +483,7 @@ class Journal:
                 torn=data[valid_end:],
                 created=created,
                 first_line=first_line,
-                crc=crc32(data, valid_end),
+                crc=_crc_to(data, valid_end, known if first_line == 0 else None),
             )
         except BaseException as exc:
             if fd >= 0:
@@ -724,6 +724,15 @@ def _parse(
         records.append(record)
         valid_end = offset + len(line) + 1
     return records, valid_end, first + 1 if first else 0
+
+
+def _crc_to(data: bytes, end: int, known: tuple[int, int] | None) -> int:
+    """The CRC-32 of ``data[:end]``, continued from the ``known`` (size, crc32) first part if given."""
+    if known is None:
+        return crc32(data, end)
+    size, crc = known
+    with memoryview(data) as view:
+        return zlib.crc32(view[size:end], crc)
 
 
 def crc32(data: bytes, size: int, value: int = 0) -> int:

@@ -211,7 +211,8 @@ def _revert(data: Tables, undo: list[UndoEntry]) -> None:
 
 
 @contextmanager
-def _collector_paused() -> Iterator[None]:
+def collector_paused() -> Iterator[None]:
+    """The cyclic garbage collector off meanwhile: for loading many acyclic objects at once."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:
@@ -257,7 +258,7 @@ class JournalStorage(Storage):
         if path is not None:
             # Loading builds only acyclic JSON documents, and for a large history the cyclic
             # collector would otherwise rescan them over and over while they are created.
-            with _collector_paused():
+            with collector_paused():
                 reader = self._read_record if cold_prefix else read_json
                 index = self._read_index(path) if cold_prefix else None
                 known = index[:2] if index is not None else None

@@ -40,7 +40,7 @@ from tinydb.table import Document
 from bot.clock import TZ
 from bot.journal import StoreCorrupt, StoreError, StoreLocked
 from bot.models import ProgressEntry, ProgressSource, Status
-from bot.storage import JournalStorage, JournalTable, StoreDB
+from bot.storage import JournalStorage, JournalTable, StoreDB, collector_paused
 from bot.supervision import RECORD_MODELS
 
 __all__ = [
@@ -462,7 +462,9 @@ class Store:
         except OSError as exc:
             raise StoreError(f"cannot open database {path}: {exc.strerror or exc}") from None
         try:
-            store = cls(db, path, briefs)
+            # Indexing builds no cycles either (see ``collector_paused``).
+            with collector_paused():
+                store = cls(db, path, briefs)
             db.journal_storage.accept()
         except BaseException as exc:
             # Refused: no lock file, new directory or cut tail is left behind.

@@ -277,6 +277,7 @@ BOT_REFUSE_UNKNOWN_MEASURE = "没有编号为 {measure} 的措施。"
 
 # digests
 BOT_DIGEST_TITLE_UNIT = "📋 <b>{unit}</b> · {date} 工作提醒（{count} 项）"
+BOT_DIGEST_TITLE_MONTHLY = "📋 <b>{unit}</b> · {date} 月调度"
 BOT_DIGEST_TITLE_LEADER = "📋 <b>{leader}</b> · {date} 逾期督办（{count} 项）"
 BOT_DIGEST_PART = "（{part}/{parts}）"
 BOT_DIGEST_ITEM = "{light} <b>{measure}</b> {title}{role}"

@@ -501,20 +501,27 @@ def ask_monthly(
     """Record that ``unit``'s digest on ``day`` asks its 月调度 about ``entries``; once per unit and
     month (a retry or restart the same day finds the first)."""
     month = month_key(day)
-    found = supervision(store).monthly_request(unit, month)
+    found = next(
+        (r for r in store.records(MONTHLY, MonthlyRequest) if (r.unit, r.month) == (unit, month)), None
+    )
     if found is not None:
         return found
-    return store.add_record(
-        MONTHLY,
-        lambda number: MonthlyRequest(
-            id=number,
-            unit=unit,
-            month=month,
-            day=day,
-            items=[(entry.measure, entry.item) for entry in entries],
-            at=at,
-        ),
-    )
+
+    def make(number: int) -> MonthlyRequest:
+        items = [(entry.measure, entry.item) for entry in entries]
+        return MonthlyRequest(id=number, unit=unit, month=month, day=day, items=items, at=at)
+
+    return store.add_record(MONTHLY, make)
+
+
+def ask_monthly_all(
+    store: Store, day: date, sections: Mapping[str, Sequence[MonthlyEntry]], at: datetime
+) -> None:
+    """``ask_monthly`` for every unit of the day's run (``sections``: unit → entries), in one write."""
+    with store.transaction():
+        for unit, entries in sections.items():
+            if entries:
+                ask_monthly(store, unit, day, entries, at)
 
 
 @dataclass(frozen=True)

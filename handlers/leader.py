@@ -29,7 +29,8 @@ from handlers.supervision import overdue_chase_rows
 View = Literal["o", "u", "m", "s", "t"]
 DETAILED = "1"
 """``extra`` of an /overdue request for the long form (/overdue 详细)."""
-SUMMARY_PARTS: dict[str, render.SummaryPart] = {"1": "annexes", "2": "units"}
+SUMMARY_ANNEXES, SUMMARY_UNITS = "1", "2"
+SUMMARY_PARTS: dict[str, render.SummaryPart] = {SUMMARY_ANNEXES: "annexes", SUMMARY_UNITS: "units"}
 """``extra`` of a /summary request for one part in full, as its buttons open it ("" is the
 compact screen)."""
 CALLBACK_PREFIX = "lv:"
@@ -184,10 +185,12 @@ def keyboard(
         rows.append(
             [
                 InlineKeyboardButton(
-                    texts.LV_SUMMARY_BUTTON_ANNEXES, callback_data=replace(request, extra="1").callback(1)
+                    texts.LV_SUMMARY_BUTTON_ANNEXES,
+                    callback_data=replace(request, extra=SUMMARY_ANNEXES).callback(1),
                 ),
                 InlineKeyboardButton(
-                    texts.LV_SUMMARY_BUTTON_UNITS, callback_data=replace(request, extra="2").callback(1)
+                    texts.LV_SUMMARY_BUTTON_UNITS,
+                    callback_data=replace(request, extra=SUMMARY_UNITS).callback(1),
                 ),
             ]
         )

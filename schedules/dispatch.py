@@ -30,7 +30,7 @@ from bot.models import Plan
 from bot.queries import latest_as_of
 from bot.services import Services
 from bot.store import Store, StoreError
-from bot.workflow import ask_monthly, supervision
+from bot.workflow import ask_monthly_all, supervision
 from schedules.calendar import WorkCalendar
 from schedules.policy import Digest, Recipient, digests_for_day, group_code
 
@@ -254,9 +254,13 @@ async def run_reminders(
         if day_plan.new_overdue_day:
             store.set_meta(OVERDUE_DAY_KEY, day.isoformat())
         # Each 月调度 is recorded before it goes out, so its buttons always find it.
-        for digest in day_plan.digests:
-            if digest.monthly and chats_for(store, digest.recipient):
-                ask_monthly(store, digest.recipient.name, day, digest.monthly, services.clock.now())
+        sections = {
+            digest.recipient.name: digest.monthly
+            for digest in day_plan.digests
+            if digest.monthly and chats_for(store, digest.recipient)
+        }
+        if sections:
+            ask_monthly_all(store, day, sections, services.clock.now())
     except StoreError as exc:
         store_failed(exc)  # the decisions must be stored before anything goes out: retry later
         return report

@@ -316,3 +316,13 @@ def test_a_few_alike_entries_keep_their_own_lines() -> None:
     parts = DigestRenderer(PLAN, DIRECTORY, {}).parts(digest_of(date(2023, 7, 3), f"unit:{WATER}"))
     text = "\n\n".join(part.text for part in parts)
     assert "<b>2-14-1</b>" in text and "📝 请报送本期进展 · 长期实施（" in text
+
+
+def test_a_unit_asked_only_for_its_monthly_progress_gets_a_digest_titled_so() -> None:
+    # Tuesday 1 August: 区发展改革委 has nothing due, but 32 items it has not reported on.
+    digests = digests_for_day(PLAN, DIRECTORY, {}, CALENDAR, date(2023, 8, 1), monthly=True)
+    [digest] = [d for d in digests if d.recipient == Recipient("unit", "区发展改革委")]
+    assert not digest.items and digest.monthly
+    [part] = DigestRenderer(PLAN, DIRECTORY, {}, CALENDAR).parts(digest)
+    assert part.text.startswith("📋 <b>区发展改革委</b> · 8月1日 月调度\n")
+    assert "（0 项）" not in part.text and part.monthly == digest.monthly
