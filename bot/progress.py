@@ -335,7 +335,10 @@ def parse_progress(
 
     measure = measure or default_measure
     if measure is None:
-        return ProgressParseError(ParseProblem.NO_MEASURE)
+        # "完成了" replying to a digest of many items: say back what was read, ask only which measure.
+        read = status is not None or percent is not None
+        said = as_written(None, unit, status, percent, note) if read else ""
+        return ProgressParseError(ParseProblem.NO_MEASURE, understood=said)
     if status is None and percent is not None:
         # "80%" alone could mean 进行中, or that a 受阻 measure moved on, or 已完成: a guess would
         # silently overwrite a status the unit set, so it is refused (evidence captions too).

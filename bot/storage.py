@@ -269,6 +269,8 @@ class JournalStorage(Storage):
                 )
                 if self._journal.resumed and index is not None:
                     self._data, self._indexed = index[2], index[0]
+                elif index is not None:
+                    log.info("%s: its start-up index does not fit the file; the whole file was read", path)
                 self._load(self._journal)
 
     def _load(self, journal: Journal) -> None:
@@ -454,14 +456,14 @@ class JournalStorage(Storage):
             return None
         checksum, body = raw[len(header) : len(header) + 9], raw[len(header) + 9 :]
         try:
-            if not raw.startswith(header) or int(checksum, 16) != zlib.crc32(body):
-                return None
-            size, crc, data = marshal.loads(body)
+            if raw.startswith(header) and int(checksum, 16) == zlib.crc32(body):
+                size, crc, data = marshal.loads(body)
+                if isinstance(size, int) and isinstance(crc, int) and isinstance(data, dict):
+                    return size, crc, data
         except (ValueError, EOFError, TypeError):
-            return None
-        if not (isinstance(size, int) and isinstance(crc, int) and isinstance(data, dict)):
-            return None
-        return size, crc, data
+            pass
+        log.info("%s: its start-up index is damaged or from another version; the whole file was read", path)
+        return None
 
     def _save_index(self) -> None:
         """Write the start-up index for the journal as it is now (best effort: it is a cache)."""

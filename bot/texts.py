@@ -49,6 +49,9 @@ BOT_UNIT_GROUP_EMPTY = (
 )
 BOT_BINDLEADER_USAGE = "用法：/bindleader 领导姓名，例如 /bindleader 倪德才"
 BOT_UNKNOWN_LEADER = "未找到领导“{name}”。"
+# A leader's name given to /bind, or a unit's to /bindleader: say which command binds it.
+BOT_BIND_IS_LEADER = "“{name}”是领导：领导群请发送 <code>/bindleader {name}</code>。"
+BOT_BINDLEADER_IS_UNIT = "“{name}”是单位：单位工作群请发送 <code>/bind {name}</code>。"
 BOT_BINDLEADER_DONE = (
     "✅ {here}已绑定为 {leader} 的领导群，将收到分管措施的逾期督办提醒。\n发送 /overdue 查看逾期事项。"
 )
@@ -218,6 +221,13 @@ BOT_PARSE_PROBLEMS = {
     "percent_without_status": "{understood}：现在是进行中、已完成还是受阻？",
     "contradiction": "状态和进度对不上（{detail}），请核对后再发。",
 }
+# A status without a measure: repeat the status, ask only which measure. In reply to a digest of
+# several measures, "or reply to the digest" would be no help: the example names its first one.
+BOT_NO_MEASURE_UNDERSTOOD = "“{understood}”是哪项措施的进展？请在开头写上编号，如 <code>{example}</code>。"
+BOT_NO_MEASURE_IN_DIGEST = (
+    "这条提醒有多项措施，“{understood}”是哪一项的进展？请在开头写上编号，如 <code>{example}</code>。"
+)
+BOT_NO_MEASURE_EXAMPLE_ID = "2-63-1"
 BOT_RECORDED = "✅ 已记录 {measure} {unit}：{status}{percent}{note} · {who}"
 BOT_RECORDED_SHORT = (
     "✅ 已记录 {measure} {unit}：{status}{percent}。（详细确认未能发出，记录已保存，无需重复报告。）"

@@ -156,6 +156,10 @@ async def bind(update: Update, context: Context) -> None:
         return
     found = lookup_units(svc.directory, argument)
     if not found.ok:
+        leaders = [leader for name, _ in found.unknown if (leader := svc.directory.resolve_leader(name))]
+        if leaders:
+            await reply(update, texts.BOT_BIND_IS_LEADER.format(name=esc(leaders[0])))
+            return
         await reply(update, lookup_problems(found) or texts.BOT_BIND_USAGE)
         return
     current = svc.store.binding(chat.id)
@@ -230,6 +234,10 @@ async def bind_leader(update: Update, context: Context) -> None:
         return
     leader, suggestions = lookup_leader(svc.directory, argument)
     if leader is None:
+        unit = svc.directory.resolve(argument)
+        if unit is not None:
+            await reply(update, texts.BOT_BINDLEADER_IS_UNIT.format(name=esc(unit)))
+            return
         text = texts.BOT_UNKNOWN_LEADER.format(name=echo(argument, limit=ARGUMENT_CHARS))
         if suggestions:
             text += texts.DID_YOU_MEAN.format(names=joined(suggestions))

@@ -197,7 +197,14 @@ def refusal_text(
     )
 
 
-def parse_hint(error: ProgressParseError) -> str:
+def parse_hint(error: ProgressParseError, hints: DigestContext | None = None) -> str:
+    """The one short question for a message that is not quite a report; a status without a
+    measure is repeated back, with an example naming the replied-to digest's first measure."""
+    if error.problem is ParseProblem.NO_MEASURE and error.understood:
+        replied = hints.measures if hints is not None else []
+        example = f"{replied[0] if replied else texts.BOT_NO_MEASURE_EXAMPLE_ID} {error.understood}"
+        wording = texts.BOT_NO_MEASURE_IN_DIGEST if len(replied) > 1 else texts.BOT_NO_MEASURE_UNDERSTOOD
+        return wording.format(understood=echo(error.understood), example=echo(example))
     return texts.BOT_PARSE_PROBLEMS[error.problem.value].format(
         detail=echo(error.detail), understood=echo(error.understood)
     )
@@ -454,7 +461,7 @@ async def report_command(update: Update, context: Context) -> None:
     hints = digest_context(update, context)
     parsed = parse(svc, argument, hints)
     if isinstance(parsed, ProgressParseError):
-        await reply(update, parse_hint(parsed))
+        await reply(update, parse_hint(parsed, hints))
         return
     await report_and_confirm(
         update, context, parsed, unit=hints.unit(svc, parsed.measure), source="command", command=True
@@ -485,7 +492,7 @@ async def on_text(update: Update, context: Context) -> None:
         await acknowledge(update, svc, intent, hints)
         return
     if isinstance(intent, ProgressParseError):
-        await reply(update, parse_hint(intent))
+        await reply(update, parse_hint(intent, hints))
         return
     await report_and_confirm(
         update,

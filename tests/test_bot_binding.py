@@ -57,6 +57,15 @@ async def test_near_miss_gets_did_you_mean_and_binds_nothing(bot: Bot) -> None:
     assert bot.services.store.binding(group.id) is None
 
 
+async def test_a_leader_given_to_bind_or_a_unit_to_bindleader_is_told_the_right_command(bot: Bot) -> None:
+    group = bot.api.group(-203, "新群")
+    said = await bot.says(group, bot.admin, "/bind 倪德才")
+    assert text_of(said) == "“倪德才”是领导：领导群请发送 /bindleader 倪德才。"
+    said = await bot.says(group, bot.admin, "/bindleader 通州区水务局")
+    assert text_of(said) == "“区水务局”是单位：单位工作群请发送 /bind 区水务局。"
+    assert bot.services.store.binding(group.id) is None
+
+
 async def test_only_admins_bind_by_name(bot: Bot) -> None:
     group = bot.api.group(-203, "水务局工作群")
     contact = bot.api.user(301, "张三")

@@ -73,6 +73,30 @@ async def test_what_stays_unclear_is_one_short_question_repeating_what_was_under
     assert await bot.says(group, contact, "3-6-4 完成情况如何") == []
 
 
+async def test_a_status_replying_to_a_digest_of_several_measures_is_asked_which_one(bot: Bot) -> None:
+    """完成了 under a digest of 2-63-1 and 3-6-4: the bot repeats what it read and asks only which
+    measure, with an example from that digest, never "or reply to the digest" (they just did)."""
+    chat, contact = unit_group(bot, -518, ECOLOGY, 614, "周主任")
+    await bot.tick()
+    [digest] = bot.api.bot_messages(chat)
+    said = await bot.says(chat, contact, "完成了", reply_to=digest["message_id"])
+    assert [m["text"] for m in said] == [
+        "这条提醒有多项措施，“已完成”是哪一项的进展？请在开头写上编号，如 2-63-1 已完成。"
+    ]
+    said = await bot.says(chat, contact, "正在推进 百分之五十", reply_to=digest["message_id"])
+    assert [m["text"] for m in said] == [
+        "这条提醒有多项措施，“进行中 50%”是哪一项的进展？请在开头写上编号，如 2-63-1 进行中 50%。"
+    ]
+    assert bot.services.store.latest("2-63-1", ECOLOGY) is None
+    said = await bot.says(chat, contact, "2-63-1 进行中 50%", reply_to=digest["message_id"])
+    assert said[0]["text"].startswith("✅ 已记录 2-63-1 区生态环境局：进行中 50%")
+    # In a private chat, with no digest to name a measure from, the example is a made-up one.
+    private = bot.api.private(contact)
+    bot.bind(private, ECOLOGY)
+    said = await bot.says(private, contact, "完成了")
+    assert [m["text"] for m in said] == ["“已完成”是哪项措施的进展？请在开头写上编号，如 2-63-1 已完成。"]
+
+
 @pytest.mark.parametrize(
     ("typed", "percent"), [("百分之五十", 50), ("五成", 50), ("８０％", 80), ("百分之百", 100)]
 )

@@ -7,6 +7,7 @@ Real files in ``tmp_path`` throughout: these are properties of the file.
 
 from __future__ import annotations
 
+import logging
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
@@ -105,11 +106,12 @@ def index_of(path: Path) -> Path:
 
 
 def test_a_large_database_reopens_from_its_index_and_reads_the_reports_saved_after_it(
-    tmp_path: Path,
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     path = tmp_path / "bot.db"
     large(path).close()
     assert index_of(path).exists()
+    caplog.set_level(logging.INFO, logger="bot.storage")
     with Store.open(path) as writer:
         fill(writer, 12, start=800)  # after the index
         expected = state(writer)
@@ -118,6 +120,7 @@ def test_a_large_database_reopens_from_its_index_and_reads_the_reports_saved_aft
     with Store.open(path) as store:
         assert state(store) == expected
         assert store.verify().progress_records == 812
+    assert "start-up index" not in caplog.text  # each open used it
 
 
 def test_damage_in_the_part_the_index_covers_is_still_refused_untouched(tmp_path: Path) -> None:
@@ -133,7 +136,9 @@ def test_damage_in_the_part_the_index_covers_is_still_refused_untouched(tmp_path
 
 
 @pytest.mark.parametrize("index", ["garbage", "another database's", "cut short"])
-def test_an_index_that_does_not_fit_the_file_is_ignored(tmp_path: Path, index: str) -> None:
+def test_an_index_that_does_not_fit_the_file_is_ignored(
+    tmp_path: Path, index: str, caplog: pytest.LogCaptureFixture
+) -> None:
     path = tmp_path / "bot.db"
     store = large(path)
     expected = state(store)
@@ -147,5 +152,7 @@ def test_an_index_that_does_not_fit_the_file_is_ignored(tmp_path: Path, index: s
         index_of(path).write_bytes(index_of(other).read_bytes())
     else:
         index_of(path).write_bytes(index_of(path).read_bytes()[:-1000])
+    caplog.set_level(logging.INFO, logger="bot.storage")
     with Store.open(path) as store:
         assert state(store) == expected
+    assert "start-up index" in caplog.text and "the whole file was read" in caplog.text
