@@ -5,6 +5,9 @@ everyone's progress as of the day, build the report (汇总, 逾期, 台账 with
 for evidence counts, the ranking) and write the .xlsx into memory. The store is a real file store
 filled as for ``python -m bench overdue`` and reopened, as after a restart.
 
+Each unit is also sent a 月调度 on every month's first workday of the plan year, listing all its
+measures (the most a month can ask), so the 按时报送率 reads as many answers as it can.
+
 The baseline, measured in the same run, is the ``/overdue`` view of the whole plan on the same
 store (``bench.overdue``): the ratio says what a workbook costs in units of one leader view.
 
@@ -16,15 +19,19 @@ from __future__ import annotations
 import argparse
 import json
 import tempfile
+from datetime import datetime, time
 from pathlib import Path
 from typing import Any
 
 from bench.overdue import DAY, _fill, _overdue, _time
 from bot import paths, queries, reports, texts
+from bot.clock import TZ
 from bot.directory import Directory
 from bot.models import Plan
 from bot.store import Store
+from bot.workflow import ask_monthly
 from schedules.calendar import WorkCalendar
+from schedules.monthly import MonthlyEntry
 
 BUDGET_MS = 2000.0
 
@@ -47,13 +54,35 @@ def main(argv: list[str] | None = None) -> int:
         db = Path(folder) / "bot.db"
         _fill(Store.open(db), plan, directory, args.records)
         with Store.open(db) as store:
+            asked = _ask_monthly(store, plan, directory)
+        with Store.open(db) as store:
             figures = _measure(store, plan, directory, args.repeat)
     figures["records"] = args.records
+    figures["monthly_requests"] = asked
     if args.json:
         print(json.dumps(figures, ensure_ascii=False, indent=2))
     else:
         _print(figures)
     return 0 if figures["export"]["median_ms"] <= BUDGET_MS else 1
+
+
+def _ask_monthly(store: Store, plan: Plan, directory: Directory) -> int:
+    """Record a 月调度 for every unit on each month's first workday from the plan's first full
+    month to December, listing all the unit's measures; the number recorded."""
+    index = queries.index_for(plan, directory)
+    calendar = WorkCalendar()
+    measures_of: dict[str, list[MonthlyEntry]] = {}
+    for measure in plan.measures:
+        for row in index.responsible[measure.id]:
+            if row.assigned:
+                measures_of.setdefault(row.unit, []).append(MonthlyEntry(measure.id, measure.id, row.role))
+    asked = 0
+    for month in range(plan.issued.month + 1, 13):
+        day = calendar.first_workday_of_month(plan.issued.year, month)
+        for unit, entries in measures_of.items():
+            ask_monthly(store, unit, day, entries, datetime.combine(day, time(9, 0), tzinfo=TZ))
+            asked += 1
+    return asked
 
 
 def _measure(store: Store, plan: Plan, directory: Directory, repeat: int) -> dict[str, Any]:
@@ -84,6 +113,7 @@ def _measure(store: Store, plan: Plan, directory: Directory, repeat: int) -> dic
 def _print(f: dict[str, Any]) -> None:
     print(f"the whole-plan 督办台账 workbook ({f['measures']} measures) on {f['day']}")
     print(f"with {f['records']:,} reports stored, in memory ({f['bytes']:,} bytes), no Telegram I/O")
+    print(f"and {f['monthly_requests']:,} 月调度 sent (every unit, every month), read for 按时报送率")
     for name, t in (
         ("export, everything", f["export"]),
         ("baseline: /overdue, everything", f["overdue_view"]),

@@ -10,6 +10,8 @@ from typing import Protocol
 from zoneinfo import ZoneInfo
 
 TZ = ZoneInfo("Asia/Shanghai")
+SHANGHAI_OFFSET = "+08:00"
+"""The offset the store writes times with (Asia/Shanghai has kept it since 1991)."""
 
 
 class Clock(Protocol):
@@ -21,6 +23,23 @@ class Clock(Protocol):
 def today(clock: Clock) -> date:
     """The clock's calendar day in Asia/Shanghai: the one way handlers and jobs read the day."""
     return clock.now().astimezone(TZ).date()
+
+
+class LocalDays:
+    """The Asia/Shanghai day of stored ISO times (``2023-07-03T10:00:00+08:00``), for passes over
+    every stored report: a time with Shanghai's offset is on the day its text starts with, so each
+    calendar day is parsed once instead of every time into a datetime."""
+
+    def __init__(self) -> None:
+        self._days: dict[str, date] = {}
+
+    def of(self, at: str) -> date:
+        if not at.endswith(SHANGHAI_OFFSET):
+            return datetime.fromisoformat(at).astimezone(TZ).date()
+        day = self._days.get(at[:10])
+        if day is None:
+            day = self._days[at[:10]] = date.fromisoformat(at[:10])
+        return day
 
 
 class SystemClock:

@@ -157,6 +157,12 @@ _INDEXES: dict[tuple[int, int], tuple[Plan, Directory, PlanIndex]] = {}
 _INDEXES_KEPT = 8
 
 
+def unit_groups(directory: Directory) -> dict[str, list[str]]:
+    """Each group label with its units, so many units can be counted by the group they make up
+    (各街道乡镇 22 个)."""
+    return {group.label: directory.expand(group.label) for group in directory.groups}
+
+
 def index_for(plan: Plan, directory: Directory) -> PlanIndex:
     """The index of this plan and directory, built on first use and then reused."""
     key = (id(plan), id(directory))

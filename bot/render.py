@@ -659,7 +659,15 @@ def unknown_measure_text(error: UnknownMeasure) -> str:
     return text
 
 
-def status_pages(status: MeasureStatus, limit: int | None = TELEGRAM_LIMIT) -> list[str]:
+def status_pages(
+    status: MeasureStatus,
+    limit: int | None = TELEGRAM_LIMIT,
+    groups: Mapping[str, Sequence[str]] | None = None,
+) -> list[str]:
+    """/status: the measure's facts, its items with each unit's state on them, and each unit's
+    progress. Units of one role that have not reported are folded into one line when there are
+    more than ``COMPACT_LISTED_UNITS`` (2-63-1's 22 协办 streets and towns: "各街道乡镇 22 个"),
+    so a measure of many units fits a phone without losing a name."""
     m = status.measure
     today = status.today
     header = texts.LV_STATUS_TITLE.format(measure=m.id, title=m.title)
@@ -707,7 +715,28 @@ def status_pages(status: MeasureStatus, limit: int | None = TELEGRAM_LIMIT) -> l
         ]
         facts.append(texts.LV_STATUS_ACKS.format(acks=texts.CLAUSE_SEPARATOR.join(signed)))
     unit_blocks = []
+    silent = [
+        (unit.unit, (unit.light, unit.role))
+        for unit in status.units
+        if unit.latest is None
+        and not unit.covered
+        and not unit.recent
+        and not unit.evidence
+        and unit.assigned
+    ]
+    folded = _folded(silent, groups or {})
     for unit in status.units:
+        fold = folded.get(unit.unit)
+        if fold == "":
+            continue  # said by its role's folded line
+        if fold is not None:
+            role = status.role_words.get(unit.role) or texts.LV_ROLE[unit.role]
+            unit_blocks.append(
+                texts.LV_STATUS_UNIT.format(
+                    light=unit.light, role=role, unit=fold, latest=texts.LV_NOT_REPORTED
+                )
+            )
+            continue
         latest = (
             texts.LV_STATUS_LATEST.format(
                 status=_entry_status(unit.latest), at=table_day(unit.latest.at.date())
@@ -735,7 +764,7 @@ def status_pages(status: MeasureStatus, limit: int | None = TELEGRAM_LIMIT) -> l
         [
             Section("", ["\n".join(facts)]),
             *([Section(texts.SV_STATUS_SECTION, record)] if (record := supervision_lines(status)) else []),
-            Section(texts.LV_STATUS_ITEMS, _item_blocks(status)),
+            Section(texts.LV_STATUS_ITEMS, _item_blocks(status, groups or {})),
             Section(texts.LV_STATUS_UNITS, unit_blocks),
         ],
         limit,
@@ -809,7 +838,28 @@ STATUS_PERIODS_SHOWN = 1
 """/status shows this many check-in periods (the current one); the JSON carries them all."""
 
 
-def _item_blocks(status: MeasureStatus) -> list[str]:
+def _folded(units: Sequence[tuple[str, object]], groups: Mapping[str, Sequence[str]]) -> dict[str, str]:
+    """For units that have said nothing, keyed by what must match to fold them (role, light): the
+    first unit of each key with more than ``COMPACT_LISTED_UNITS`` units gets the folded name
+    (their group and count, else their names), the others ""; units not folded are left out."""
+    by_key: dict[object, list[str]] = {}
+    for unit, key in units:
+        by_key.setdefault(key, []).append(unit)
+    folded: dict[str, str] = {}
+    for names in by_key.values():
+        if len(names) <= COMPACT_LISTED_UNITS:
+            continue
+        group = next((label for label, members in groups.items() if set(members) == set(names)), None)
+        folded[names[0]] = (
+            texts.LV_COMPACT_GROUP.format(group=group, count=len(names))
+            if group is not None
+            else texts.LIST_SEPARATOR.join(names)
+        )
+        folded.update({name: "" for name in names[1:]})
+    return folded
+
+
+def _item_blocks(status: MeasureStatus, groups: Mapping[str, Sequence[str]]) -> list[str]:
     """Each item with its state and each unit's on it: the dated items, then the current period."""
     periods = [i for i in status.items if i.item.kind == "checkin"][-STATUS_PERIODS_SHOWN:]
     shown = [i for i in status.items if i.item.kind != "checkin"] + periods
@@ -837,8 +887,17 @@ def _item_blocks(status: MeasureStatus) -> list[str]:
                 light=light, kind=texts.LV_ITEM_KIND[item.kind], item=item.id, what=what, when=when
             )
         ]
+        folded = _folded([(u.unit, u.role) for u in state.units if not u.done and u.entry is None], groups)
         for unit in state.units:
             role = status.role_words.get(unit.role) or texts.LV_ROLE[unit.role]
+            fold = folded.get(unit.unit)
+            if fold == "":
+                continue  # said by its role's folded line
+            if fold is not None:
+                lines.append(
+                    texts.LV_STATUS_ITEM_UNIT.format(role=role, unit=fold, said=texts.LV_NOT_REPORTED, at="")
+                )
+                continue
             if unit.done:
                 said = texts.LV_ITEM_UNIT_DONE if item.dated else texts.LV_ITEM_UNIT_REPORTED
             elif unit.entry is not None:

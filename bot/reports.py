@@ -29,12 +29,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
+from functools import cache
 from typing import Any
 
 from bot import queries, texts
 from bot.assignments import Light, is_done
-from bot.clock import TZ
+from bot.clock import TZ, LocalDays
 from bot.directory import Directory
 from bot.models import Measure, Plan, ProgressEntry, Status
 from bot.store import Store
@@ -46,8 +47,6 @@ BULLETIN_TOP = 3
 """Best and lagging units named in the monthly 通报."""
 BULLETIN_LIST = 5
 """Measures named per line of the 通报 text before "等 N 项"."""
-SHANGHAI_OFFSET = "+08:00"
-"""The offset the store writes reports' times with (Asia/Shanghai has kept it since 1991)."""
 
 
 # --- rows -------------------------------------------------------------------------------------------
@@ -169,30 +168,19 @@ class UnitFacts:
     """The day its current 已完成 began; None when its latest report is not 已完成."""
 
 
-DayCache = dict[str, date]
-"""A report time's first ten characters (``2023-07-03``) -> its day."""
-
-
 def unit_facts(
-    documents: Iterable[Mapping[str, Any]], today: date, days: DayCache | None = None
+    documents: Iterable[Mapping[str, Any]], today: date, days: LocalDays | None = None
 ) -> dict[str, UnitFacts]:
     """Per unit, from a measure's stored reports oldest first, those dated after today left out.
 
     One pass over plain documents: the history of 100,000 reports is read for every workbook, so
-    a report's day is read off its ISO text when it carries Shanghai's offset (as the store writes
-    it), each day once in ``days`` (shared by the measures of one report), rather than every
-    report's time parsed into a datetime.
+    the days are read with ``days`` (shared by the measures of one report), each parsed once.
     """
     facts: dict[str, UnitFacts] = {}
     done_value = Status.DONE.value
-    days = {} if days is None else days
+    days = LocalDays() if days is None else days
     for doc in documents:
-        at: str = doc["at"]
-        day = days.get(at[:10]) if at.endswith(SHANGHAI_OFFSET) else None
-        if day is None:
-            day = datetime.fromisoformat(at).astimezone(TZ).date()
-            if at.endswith(SHANGHAI_OFFSET):  # the local day is the text's own: 2023-07-03T…+08:00
-                days[at[:10]] = day
+        day = days.of(doc["at"])
         if day > today:
             continue
         unit = facts.get(doc["unit"])
@@ -223,7 +211,7 @@ def build_report(
     index = snapshot.index
     today = snapshot.today
     measures = index.measures_in(scope)
-    days: DayCache = {}
+    days = LocalDays()
     facts = {measure.id: unit_facts(documents(measure.id), today, days) for measure in measures}
     overdue = queries.overdue(snapshot, scope)
     extensions: dict[str, list[Extension]] = {}
@@ -274,7 +262,9 @@ def report_for(
     (``Snapshot.take``): extensions, /setdue dates, /assign units and completion reviews applied,
     so the 逾期 sheet is what ``overdue`` shows."""
     snapshot = replace(queries.Snapshot.take(plan, directory, store, today), calendar=calendar)
-    return build_report(snapshot, scope, store.history_documents, monthly_progress_answers(store, calendar))
+    documents = cache(store.history_documents)  # each history read from the file once for both
+    answers = monthly_progress_answers(store, calendar, documents)
+    return build_report(snapshot, scope, documents, answers)
 
 
 def item_kind_label(kind: str) -> str:

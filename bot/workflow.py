@@ -8,15 +8,16 @@ caller words (Chinese in the chat, English in the CLI); nothing is written then.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from bisect import bisect_left
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Literal
+from typing import Any, Literal
 
 from bot import access, texts
 from bot.assignments import ItemProgress, unit_roles
-from bot.clock import TZ
+from bot.clock import LocalDays
 from bot.dates import parse_user_date
 from bot.directory import Directory
 from bot.models import Item, Measure, Plan, ProgressEntry, Status
@@ -608,7 +609,11 @@ class MonthlyAnswer:
         return self.answered_on is not None and self.answered_on <= self.deadline
 
 
-def monthly_progress_answers(store: Store, calendar: WorkCalendar) -> dict[tuple[str, str], MonthlyAnswer]:
+def monthly_progress_answers(
+    store: Store,
+    calendar: WorkCalendar,
+    documents: Callable[[str], Sequence[Mapping[str, Any]]] | None = None,
+) -> dict[tuple[str, str], MonthlyAnswer]:
     """Per (unit, month ``2023-07``), whether the unit answered the 月调度 it was sent, and in time.
 
     Only months a unit was actually asked appear (a 月调度 is recorded when its digest goes to the
@@ -617,21 +622,28 @@ def monthly_progress_answers(store: Store, calendar: WorkCalendar) -> dict[tuple
     dated on or after the day it was asked; 均按计划推进 reports them all at once), and answered in
     time when that is no later than the month's fifth workday (``schedules.monthly.answer_deadline``):
     a full working week after it was asked. For 按时报送率 (``bot.reports``).
+
+    ``documents`` reads a measure's stored reports (``Store.history_documents``, the default); the
+    workbook passes the reader it shares with its own pass over every history.
     """
     requests = store.records(MONTHLY, MonthlyRequest)
-    first_report: dict[tuple[str, str], list[date]] = {}
+    read = documents or store.history_documents
+    local_days = LocalDays()
+    report_days: dict[tuple[str, str], list[date]] = {}
     for measure in {measure for request in requests for measure, _ in request.items}:
-        for doc in store.history_documents(measure):
-            day = datetime.fromisoformat(doc["at"]).astimezone(TZ).date()
-            first_report.setdefault((measure, doc["unit"]), []).append(day)
+        for doc in read(measure):
+            report_days.setdefault((measure, doc["unit"]), []).append(local_days.of(doc["at"]))
+    for reported in report_days.values():
+        reported.sort()
     answers: dict[tuple[str, str], MonthlyAnswer] = {}
     for request in requests:
         days: list[date] = []
         for measure, _ in request.items:
-            after = [d for d in first_report.get((measure, request.unit), ()) if d >= request.day]
-            if not after:
+            reported = report_days.get((measure, request.unit), [])
+            first = bisect_left(reported, request.day)  # the first report on or after the day asked
+            if first == len(reported):
                 break
-            days.append(min(after))
+            days.append(reported[first])
         answered_on = max(days, default=request.day) if len(days) == len(request.items) else None
         year, month = (int(part) for part in request.month.split("-"))
         answers[(request.unit, request.month)] = MonthlyAnswer(

@@ -158,7 +158,8 @@ def pages_for(svc: Services, request: ViewRequest, chat_id: int, admin: bool) ->
         return [render.summary_compact(counted, ranking)]
     try:
         return render.status_pages(
-            queries.measure_status(snapshot, request.extra, svc.store.history, svc.store.acknowledgements)
+            queries.measure_status(snapshot, request.extra, svc.store.history, svc.store.acknowledgements),
+            groups=_groups(svc),
         )
     except queries.UnknownMeasure as exc:
         raise Answer(render.unknown_measure_text(exc)) from None
@@ -166,7 +167,7 @@ def pages_for(svc: Services, request: ViewRequest, chat_id: int, admin: bool) ->
 
 def _groups(svc: Services) -> dict[str, list[str]]:
     """Each group label with its units, so many units can be counted by the group they make up."""
-    return {group.label: svc.directory.expand(group.label) for group in svc.directory.groups}
+    return queries.unit_groups(svc.directory)
 
 
 def _with_suggestions(message: str, suggestions: list[str]) -> str:

@@ -278,7 +278,7 @@ async def on_button(update: Update, context: Context) -> None:
             await query.answer(texts.SV_BUTTON_INVALID, show_alert=True)
             return
         if chat is not None:
-            for page in render.status_pages(status):
+            for page in render.status_pages(status, groups=queries.unit_groups(svc.directory)):
                 await context.bot.send_message(chat.id, page, parse_mode="HTML")
         return
     if pressed.kind == "chase":

@@ -370,6 +370,31 @@ async def test_a_leaders_overdue_fits_a_phone_and_names_every_unit_the_long_form
         assert counted == len(owed[measure]), block  # the counts add up to the long form's units
 
 
+async def test_status_of_a_measure_of_many_units_folds_those_that_said_nothing(bot: Bot) -> None:
+    """/status 2-63-1 listed its 22 协办 streets and towns twice (per item, per unit), 60 lines;
+    units of one role that have not reported fold into one line, each unit still named or counted."""
+    chat = bot.api.group(-519, "倪德才领导群")
+    bot.bind(chat, leader="倪德才")
+    secretary = bot.api.user(615, "秘书")
+    bot.clock.set_day(date(2023, 7, 3))
+    [status] = await bot.says(chat, secretary, "/status 2-63-1")
+    lines = status["text"].splitlines()
+    assert lines.count("   【协办】各街道乡镇 22 个：未报送") == 1  # under the item
+    assert lines.count("🔴 【协办】各街道乡镇 22 个：未报送") == 1  # among the units
+    assert len(lines) <= 20
+
+    song, streets = bot.api.group(-520, "宋庄镇工作群"), bot.api.user(616, "宋庄镇联络员")
+    bot.bind(song, "宋庄镇")
+    await bot.says(song, streets, "2-63-1 进行中 正在排查")
+    [status] = await bot.says(chat, secretary, "/status 2-63-1")
+    text = status["text"]
+    assert "各街道乡镇 22 个" not in text and "【协办】宋庄镇：进行中" in text
+    _, directory = shipped_plan()
+    others = [unit for unit in directory.expand("各街道乡镇") if unit != "宋庄镇"]
+    folded = [line for line in text.splitlines() if line.endswith("：未报送") and "【协办】" in line]
+    assert len(folded) == 2 and all(all(unit in line for unit in others) for line in folded)
+
+
 async def test_the_lights_rule_is_in_help_and_a_block_is_marked(bot: Bot) -> None:
     chat, contact = unit_group(bot, -514, WATER, 610, "何")
     [help_text] = await bot.says(chat, contact, "/help")

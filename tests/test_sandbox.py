@@ -143,6 +143,36 @@ def test_a_contacts_day_in_the_sandbox() -> None:
     assert_in_order(out, expected_in_order)
 
 
+def test_the_questions_a_button_asks_are_answered_with_answer() -> None:
+    """申请延期 and 不同意 each ask for a reply; :reply goes to the digest, :answer to the question."""
+    script = "\n".join(
+        [
+            ":as 区水务局",
+            ":tick",
+            ":press 申请延期",
+            ":answer 7-31 等待管网验收",
+            ":leader 倪德才",
+            ":press 不同意",
+            ":answer 理由不充分",
+        ]
+    )
+    result = run_cli(["sandbox", "--date", "2023-07-03"], script + "\n")
+    assert result.returncode == 0, result.stderr
+    assert_in_order(
+        result.stdout,
+        [
+            "> :press 申请延期",
+            "请回复本消息，写明新的完成日期和理由",
+            "> :answer 7-31 等待管网验收",
+            "📝 已提交延期申请 #1：3-6-4（2023-06-30）区水务局 由 2023-06-30 延至 2023-07-31",
+            "> :press 不同意",
+            "> :answer 理由不充分",
+            "[bot → 区水务局工作群]",
+            "理由不充分",
+        ],
+    )
+
+
 def test_run_without_a_token_honours_bot_today() -> None:
     result = run_cli(["run"], "/overdue\n", bot_today="2023-07-03")
     assert result.returncode == 0, result.stderr

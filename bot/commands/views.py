@@ -167,7 +167,9 @@ def _status(args: argparse.Namespace) -> int:
             result = queries.measure_status(snap, args.measure, store.history, store.acknowledgements)
         except queries.UnknownMeasure as exc:
             raise CommandError(_unknown_measure(exc)) from None
-        return _dump(result.to_json()) if args.json else render.status_pages(result, limit=None)[0]
+        if args.json:
+            return _dump(result.to_json())
+        return render.status_pages(result, limit=None, groups=queries.unit_groups(snap.index.directory))[0]
 
     return _run(args, show)
 

@@ -80,6 +80,7 @@ SANDBOX_COMMANDS = (
     "tick",
     "press",
     "reply",
+    "answer",
     "photo",
     "file",
     "replyphoto",
@@ -99,6 +100,7 @@ SANDBOX_HELP = """沙盒命令（其余每行都作为当前身份在当前群�
   :press 编号 状态     点击本群最近一条提醒里该编号的按钮（状态：已完成/进行中/受阻）
   :press 按钮文字      点本群最近一条带按钮的回答里写着这些字的按钮（如 :press 全部单位）
   :reply 文字          回复本群最近一条提醒
+  :answer 文字         回复机器人在本群的最后一条消息（如“申请延期”“不同意”后请您回复的提问）
   :photo [说明]        发送一张照片（说明里写编号即记为佐证材料）
   :file 文件名 [说明]  发送一个文件
   :replyphoto [说明]   回复本群最近一条提醒，发送一张照片（提醒只有一项时可不写编号）
@@ -274,6 +276,7 @@ class Sandbox:
             "tick": self.tick,
             "press": self.press,
             "reply": self.reply,
+            "answer": self.answer,
             "photo": self.photo,
             "file": self.file,
             "replyphoto": self.reply_photo,
@@ -484,6 +487,18 @@ class Sandbox:
             raise SandboxError("用法：:reply 文字")
         digest = self.latest_digest()
         await self.api.user_sends(self.persona.chat, self.persona.user, text, reply_to=digest["message_id"])
+
+    async def answer(self, text: str) -> None:
+        """Reply to the bot's last message here: the questions a button asks (申请延期's new date and
+        reason, 不同意's reason) are answered this way, as in Telegram."""
+        if not text:
+            raise SandboxError("用法：:answer 文字")
+        messages = self.api.bot_messages(self.persona.chat)
+        if not messages:
+            raise SandboxError(f"{self.persona.chat.name} 里机器人还没有发过消息。")
+        await self.api.user_sends(
+            self.persona.chat, self.persona.user, text, reply_to=messages[-1]["message_id"]
+        )
 
     async def photo(self, caption: str, *, reply_to: int | None = None) -> None:
         await self.api.user_sends(
