@@ -14,8 +14,10 @@ def test_a_run_reports_the_workbook_beside_the_overdue_view(capsys: pytest.Captu
     assert "export" in available()
     code = main(["export", "--records", "500", "--repeat", "1", "--json"])
     figures = json.loads(capsys.readouterr().out)
-    assert code in (0, 1)  # 1 only says the 2 s budget was missed on this machine
+    # The exit code is the benchmark's verdict on its own figure: 1 only when over the 2 s budget.
+    assert code == (0 if figures["export"]["median_ms"] <= figures["budget_ms"] else 1)
     assert (figures["day"], figures["records"], figures["budget_ms"]) == ("2024-01-02", 500, 2000.0)
+    assert figures["monthly_requests"] > 0 and figures["monthly_requests"] % 9 == 0  # April-December
     assert figures["measures"] == 199 and figures["bytes"] > 10_000
     for name in ("export", "overdue_view"):
         assert 0 < figures[name]["median_ms"] <= figures[name]["p95_ms"]
