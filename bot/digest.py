@@ -398,14 +398,15 @@ class DigestRenderer:
     def _lead_units_line(self, measure: Measure, entry: DigestItem, day: date) -> str:
         """The lead units still owing the escalated item, and those that have done it."""
         leads = lead_units(measure, self.directory)
+        role = self.plan.role_word(measure.annex, "lead")
         if not leads:
-            return texts.BOT_DIGEST_UNITS.format(units=texts.UNASSIGNED)
+            return texts.BOT_DIGEST_UNITS.format(role=role, units=texts.UNASSIGNED)
         item = self.plan.item(measure.id, entry.item)
         done = [
             unit for unit in leads if item is not None and self.progress.unit_done(measure, item, unit, day)
         ]
         owing = [unit for unit in leads if unit not in done]
-        line = texts.BOT_DIGEST_UNITS.format(units=joined(owing, LISTED_UNITS))
+        line = texts.BOT_DIGEST_UNITS.format(role=role, units=joined(owing, LISTED_UNITS))
         return line + texts.BOT_DIGEST_UNITS_DONE.format(units=joined(done, LISTED_UNITS)) if done else line
 
 

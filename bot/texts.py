@@ -273,8 +273,13 @@ BOT_REFUSE_ADMIN_HOW_TO_BIND = (
     "或发送 <code>/invite {unit}</code> 生成邀请码，交给该单位联系人。"
 )
 BOT_REFUSE_ADMIN_ANY_UNIT = "单位名称"
-BOT_REFUSE_NOT_RESPONSIBLE = "不能代为报告：{measure} 的责任单位是 {responsible}，本聊天绑定的是 {units}。"
-BOT_REFUSE_UNIT_NOT_BOUND = "不能代为报告：本聊天没有绑定 {unit}，绑定的是 {units}。"
+BOT_REFUSE_NOT_RESPONSIBLE = (
+    "不能代为{action}：{measure} 的责任单位是 {responsible}，本聊天绑定的是 {units}。"
+)
+BOT_REFUSE_UNIT_NOT_BOUND = "不能代为{action}：本聊天没有绑定 {unit}，绑定的是 {units}。"
+# What another unit's chat may not do for it: report (a report, evidence) or ask for more time.
+BOT_REFUSE_ACTION_REPORT = "报告"
+BOT_REFUSE_ACTION_EXTEND = "申请延期"
 BOT_REFUSE_WHICH_UNIT = (
     "本聊天绑定的 {units} 都负责 {measure}，请写明为哪个单位报告，例如：<code>{example}</code>"
 )
@@ -293,7 +298,7 @@ BOT_DIGEST_PART = "（{part}/{parts}）"
 BOT_DIGEST_ITEM = "{light} <b>{measure}</b> {title}{role}"
 # A co-operating unit's entry says so, in the annex's word: 〔协办〕, or 〔责任〕 in annexes 3 and 4.
 BOT_DIGEST_ROLE = "〔{role}〕"
-BOT_DIGEST_UNITS = "   主责：{units}"
+BOT_DIGEST_UNITS = "   {role}：{units}"  # the annex's word: 主责, or 牵头 in annexes 3 and 4
 BOT_DIGEST_UNITS_DONE = "（已完成：{units}）"
 BOT_DIGEST_MILESTONE = "   节点：{text}"
 # ⛔ marks 受阻 in every view, the digests too: the unit's own report, or for a leader its units'.

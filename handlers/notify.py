@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
-from telegram.error import TelegramError
+from telegram.error import Forbidden, TelegramError
 
 from bot import texts
 from bot.directory import normalize
@@ -48,6 +48,9 @@ async def send_all(
         try:
             await context.bot.send_message(chat_id, text, parse_mode="HTML", reply_markup=markup)
             sent += 1
+        except Forbidden:
+            # Expected, not a fault: an admin who never opened a private chat with the bot.
+            log.info("chat %s cannot be reached (never opened the bot, or removed it): skipped", chat_id)
         except TelegramError:
             log.warning("could not send a supervision message to chat %s", chat_id, exc_info=True)
     return sent

@@ -170,6 +170,7 @@ def refusal_text(
     command: bool,
     admin: bool = False,
     evidence: bool = False,
+    action: str = texts.BOT_REFUSE_ACTION_REPORT,
 ) -> str:
     measure = esc(refusal.measure_id)
     if refusal.reason is RefusalReason.UNKNOWN_ITEM:
@@ -185,7 +186,7 @@ def refusal_text(
         return not_a_unit_chat(refusal, plan, admin=admin)
     if refusal.reason is RefusalReason.UNIT_NOT_BOUND:
         return texts.BOT_REFUSE_UNIT_NOT_BOUND.format(
-            unit=esc(refusal.unit), units=joined(refusal.chat_units)
+            action=action, unit=esc(refusal.unit), units=joined(refusal.chat_units)
         )
     if refusal.reason is RefusalReason.WHICH_UNIT:
         example = which_unit_example(refusal, report, command=command, evidence=evidence)
@@ -193,7 +194,10 @@ def refusal_text(
             units=joined(refusal.chat_units), measure=measure, example=esc(example)
         )
     return texts.BOT_REFUSE_NOT_RESPONSIBLE.format(
-        measure=measure, responsible=responsible_units(refusal, plan), units=joined(refusal.chat_units)
+        action=action,
+        measure=measure,
+        responsible=responsible_units(refusal, plan),
+        units=joined(refusal.chat_units),
     )
 
 

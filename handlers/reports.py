@@ -14,6 +14,7 @@ import asyncio
 from typing import Any
 
 from telegram import Bot, Update
+from telegram.constants import ChatAction
 from telegram.ext import Application, CommandHandler
 
 from bot import reports, texts
@@ -45,6 +46,8 @@ async def export(update: Update, context: Context) -> None:
         return
     from bot.workbook import workbook_bytes
 
+    # Writing the workbook takes a second or two: the chat shows "sending a file…" meanwhile.
+    await message.reply_chat_action(ChatAction.UPLOAD_DOCUMENT)
     data = await asyncio.to_thread(workbook_bytes, report)
     await message.reply_document(
         document=data,
@@ -65,6 +68,7 @@ async def chart(update: Update, context: Context) -> None:
         return
     from bot.chart import chart_png
 
+    await message.reply_chat_action(ChatAction.UPLOAD_PHOTO)
     png = await asyncio.to_thread(chart_png, report)
     await message.reply_photo(
         photo=png,

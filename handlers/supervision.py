@@ -133,7 +133,15 @@ async def ask_extension(
     target = authorize_report(plan, svc.directory, binding, words.measure, unit=unit)
     if isinstance(target, ReportRefusal):
         report = ProgressReport(measure=words.measure, status=Status.IN_PROGRESS)
-        await reply(update, refusal_text(target, report, plan, command=True, admin=is_admin(svc, update)))
+        refused = refusal_text(
+            target,
+            report,
+            plan,
+            command=True,
+            admin=is_admin(svc, update),
+            action=texts.BOT_REFUSE_ACTION_EXTEND,
+        )
+        await reply(update, refused)
         return
     if words.to is None or not words.reason:
         state = supervision(svc.store)

@@ -158,10 +158,11 @@ async def test_a_unit_that_reported_done_is_not_chased_and_digest_and_views_agre
     assert bot.api.bot_messages(chats[WATER]) == [confirmation]
     [overdue] = await bot.says(chats[WATER], contact, "/overdue")
     assert "没有逾期事项" in overdue["text"]
-    # The measure waits on three more lead units: its leader still hears of it, and who is done.
+    # The measure waits on three more lead units: its leader still hears of it, and who is done, in
+    # annex 3's own words (牵头, as /overdue and /status say), not 主责.
     [escalation] = bot.api.bot_messages(leaders)
     block = next(b for b in escalation["text"].split("\n\n") if b.startswith("🔴 3-6-4"))
-    assert block.endswith("（已完成：区水务局）") and "主责：区发展改革委" in block
+    assert block.endswith("（已完成：区水务局）") and "牵头：区发展改革委" in block
 
 
 async def test_a_long_digest_is_split_and_every_item_sent_once(bot: Bot) -> None:

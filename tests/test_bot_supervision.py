@@ -100,6 +100,15 @@ async def test_an_extension_asked_in_the_unit_chat_and_approved_by_the_leader(bo
     assert "区生态环境局：延期至 2023-07-31（原定 2023-06-30，秘书 6月27日 同意）" in status["text"]
 
 
+async def test_another_units_measure_is_refused_as_an_extension_not_as_a_report(bot_on_06_27: Bot) -> None:
+    bot = bot_on_06_27
+    water = bot.api.group(-201, "水务局工作群")
+    bot.bind(water, "区水务局")
+    (said,) = await bot.says(water, bot.api.user(602, "何"), "/extend 2-63-1 7-31 等待专家评审意见")
+    assert said["text"].startswith("不能代为申请延期：2-63-1 的责任单位是 主责 区生态环境局")
+    assert not supervision(bot.services.store).extensions
+
+
 async def test_the_extension_button_under_an_overdue_entry_asks_for_the_date_and_reason(
     fake_api: BotApiServer, tmp_path: Path
 ) -> None:

@@ -79,7 +79,7 @@ def test_a_leaders_item_names_the_lead_units_still_owing_their_part() -> None:
     block = next(b for b in text.split("\n\n") if "<b>3-6-4</b>" in b)
     assert block.startswith("🔴 <b>3-6-4</b>")
     assert block.endswith(
-        "   主责：区发展改革委、市规划自然资源委通州分局、区生态环境局（已完成：区水务局）"
+        "   牵头：区发展改革委、市规划自然资源委通州分局、区生态环境局（已完成：区水务局）"
         "\n   ⛔ 受阻：区生态环境局"
     )
 

@@ -171,6 +171,23 @@ def test_the_questions_a_button_asks_are_answered_with_answer() -> None:
             "理由不充分",
         ],
     )
+    # The admin's private chat, never opened, is skipped quietly: no traceback on the terminal.
+    assert "Traceback" not in result.stderr
+
+
+def test_a_workbook_and_a_chart_show_under_the_command_that_asked_for_them() -> None:
+    """/export and /chart take a moment (the file is written in a worker thread, the chat shows
+    "sending a file…"): the sandbox waits for them, so the next line is not answered first."""
+    result = run_cli(["sandbox", "--date", "2023-07-03"], ":leader 倪德才\n/export\n/chart\n/whoami\n")
+    assert result.returncode == 0, result.stderr
+    assert_in_order(
+        result.stdout,
+        [
+            "> /export\n[bot]\n  督办台账（截至 2023-07-03，倪德才）",
+            "> /chart\n[bot]\n  各附件完成率",
+            "> /whoami\n[bot]",
+        ],
+    )
 
 
 def test_run_without_a_token_honours_bot_today() -> None:

@@ -62,6 +62,8 @@ MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 # How long after a 429 the server still counts as busy: the client is expected to come back after
 # ``retry_after`` (the rate limiters add 0.1 s), so idle() must not declare the conversation over before.
 RETRY_GRACE_SECONDS = 0.3
+CHAT_ACTION_SECONDS = 5.0
+"""How long Telegram shows a chat action ("sending a file…") unless a message ends it sooner."""
 
 SECRET_TOKEN_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 WEBHOOK_RETRY_DELAYS = (0.1, 0.5, 2.0)
@@ -595,6 +597,9 @@ class BotApiServer:
         self._in_flight: Counter[str] = Counter()
         self._activity = 0
         self._busy_until = 0.0
+        # Chats where the bot shows "sending a file…" (sendChatAction): Telegram shows it for five
+        # seconds or until the bot's next message there, so the bot is still working on an answer.
+        self._acting_until: dict[int, float] = {}
         self._changed = asyncio.Event()
         self._runner: web.AppRunner | None = None
         self._methods: dict[str, tuple[str, MethodHandler]] = {
@@ -984,7 +989,12 @@ class BotApiServer:
         seen_activity = -1
         quiet_ticks = 0
         while True:
-            busy = bool(self._updates) or sum(self._in_flight.values()) > 0 or loop.time() < self._busy_until
+            busy = (
+                bool(self._updates)
+                or sum(self._in_flight.values()) > 0
+                or loop.time() < self._busy_until
+                or any(loop.time() < until for until in self._acting_until.values())
+            )
             if busy or self._activity != seen_activity:
                 quiet_ticks = 0
                 seen_activity = self._activity
@@ -1284,9 +1294,10 @@ class BotApiServer:
         return self._publish(state, message)
 
     async def _send_chat_action(self, params: Params, uploads: Uploads) -> bool:
-        self._target_chat(params)
+        state = self._target_chat(params)
         if not _text_param(params, "action"):
             raise bad_request("action is empty")
+        self._acting_until[state.chat.id] = asyncio.get_running_loop().time() + CHAT_ACTION_SECONDS
         return True
 
     async def _edit_message_text(self, params: Params, uploads: Uploads) -> JSONDict:
@@ -1551,6 +1562,7 @@ class BotApiServer:
 
     def _publish(self, state: _ChatState, message: JSONDict) -> JSONDict:
         state.messages[message["message_id"]] = message
+        self._acting_until.pop(state.chat.id, None)
         self._send_times.append((asyncio.get_running_loop().time(), state.chat.id))
         self._emit(BotEvent("sent", state.chat, message))
         return message
