@@ -11,6 +11,7 @@ python-telegram-bot, APScheduler, httpx and dateparser, which only ``run`` and `
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib
 import logging
 import os
@@ -71,6 +72,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     words = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser(words)
     args = parser.parse_args(words)
+    if not gc.isenabled():
+        # Paused for the imports by bot/__main__.py: what they built lives as long as the
+        # process, so the collector need not scan it again.
+        gc.freeze()
+        gc.enable()
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",

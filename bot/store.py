@@ -235,8 +235,12 @@ class _AsOfIndex:
         latest = MappingProxyType(self.latest)
         if not later:
             return latest
-        found = {key: self._before(key, end, storage) for _, _, key in later}
-        self._load_missing(found, storage)
+        # A past day's first look builds a list per stored report's item and loads a report per
+        # item, all acyclic (see ``collector_paused``): at 100k reports the collector's passes
+        # over them meanwhile added about 15 ms to the bot's start-up catch-up.
+        with collector_paused():
+            found = {key: self._before(key, end, storage) for _, _, key in later}
+            self._load_missing(found, storage)
         return LatestAsOf(latest, {key: self._loaded[seq] if seq else None for key, seq in found.items()})
 
     def _before(self, key: ItemKey, end: float, storage: JournalStorage) -> int:

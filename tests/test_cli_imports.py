@@ -66,6 +66,31 @@ def test_operator_commands_load_none_of_them_either(argv: tuple[str, ...]) -> No
     assert code == 0 and loaded == set()
 
 
+def test_run_loads_the_bot_but_not_the_report_writers_or_date_parser() -> None:
+    """What ``python -m bot run`` imports before its first getUpdates: the libraries answering
+    updates, none that only a workbook, a document, a chart or a typed date needs (those load
+    when a command asks for them)."""
+    writers = ("dateparser", "openpyxl", "xlsxwriter", "docx", "matplotlib")
+    probe = (
+        "import sys\n"
+        "from bot.cli import main\n"
+        "try:\n"
+        "    main(['run', '--help'])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print(sorted({name.split('.')[0] for name in sys.modules} & set(sys.argv[1:])), file=sys.stderr)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe, "telegram", "handlers", *writers],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.stderr.strip().splitlines()[-1] == str(["handlers", "telegram"])
+
+
 def test_the_command_list_names_every_command_each_module_registers() -> None:
     """``--help`` lists every command, and each command imports the module that defines it."""
     for module in set(cli.COMMANDS.values()):

@@ -37,6 +37,7 @@ from bot.clock import SystemClock
 from bot.commands.common import CommandError, add_date_option, add_plan_option, load_plan_and_directory
 from bot.config import ConfigError, Settings, load_settings
 from bot.services import Services
+from bot.storage import collector_paused
 from bot.store import Store, StoreError
 
 log = logging.getLogger(__name__)
@@ -158,29 +159,36 @@ def run_command(args: argparse.Namespace) -> int:
         log.info("no TELEGRAM_BOT_TOKEN: starting the sandbox")
         return _sandbox(settings, pinned, args.db)
     protect_token(settings.token)
-    plan, directory = load_plan_and_directory(settings.plan_path, settings.units_path)
-    db_path: Path = args.db or settings.db_path
+    # What start-up builds (the plan, the store's indexes: on a large database hundreds of
+    # thousands of objects, the handlers) lives as long as the bot: the cyclic collector, paused
+    # meanwhile, would scan it again and again, finding nothing to free. Frozen before it is
+    # turned back on, it is left out of every later collection.
+    with collector_paused():
+        plan, directory = load_plan_and_directory(settings.plan_path, settings.units_path)
+        db_path: Path = args.db or settings.db_path
+        try:
+            store = Store.open(db_path)
+        except (StoreError, OSError) as error:
+            print(f"error: cannot open the database {db_path}: {error}", file=sys.stderr)
+            return 1
+        if not settings.admin_ids and not store.role_holders():
+            log.warning(NO_ADMIN_WARNING)
+        services = Services(
+            plan,
+            directory,
+            store,
+            SystemClock(pinned),
+            admin_ids=settings.admin_ids,
+            completion_review=settings.completion_review,
+            monthly_progress=settings.monthly_progress,
+        )
+        try:
+            application = build_application(settings, services)
+        except BaseException:
+            store.close()
+            raise
+        gc.freeze()
     try:
-        store = Store.open(db_path)
-    except (StoreError, OSError) as error:
-        print(f"error: cannot open the database {db_path}: {error}", file=sys.stderr)
-        return 1
-    if not settings.admin_ids and not store.role_holders():
-        log.warning(NO_ADMIN_WARNING)
-    services = Services(
-        plan,
-        directory,
-        store,
-        SystemClock(pinned),
-        admin_ids=settings.admin_ids,
-        completion_review=settings.completion_review,
-        monthly_progress=settings.monthly_progress,
-    )
-    # What start-up built (the plan, the store's indexes: on a large database hundreds of
-    # thousands of objects) lives as long as the bot; the cyclic collector need not rescan it.
-    gc.freeze()
-    try:
-        application = build_application(settings, services)
         # run_polling and run_webhook run on this loop; waiting for Telegram first on the same
         # loop keeps the connections they then reuse.
         loop = asyncio.new_event_loop()
