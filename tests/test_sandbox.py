@@ -190,6 +190,13 @@ def test_a_workbook_and_a_chart_show_under_the_command_that_asked_for_them() -> 
     )
 
 
+def test_press_prefers_the_button_that_says_exactly_what_was_typed() -> None:
+    """On 2023-07-03 区水务局's digest has a group's "逐项填报：本期进展（16 项）" and 月调度's "逐项填报"."""
+    result = run_cli(["sandbox", "--date", "2023-07-03"], ":as 区水务局\n:tick\n:press 逐项填报\n")
+    assert result.returncode == 0, result.stderr
+    assert_in_order(result.stdout, ["> :press 逐项填报\n[bot]\n  🗓 月调度 · 逐项填报（区水务局，47 项）"])
+
+
 def test_run_without_a_token_honours_bot_today() -> None:
     result = run_cli(["run"], "/overdue\n", bot_today="2023-07-03")
     assert result.returncode == 0, result.stderr

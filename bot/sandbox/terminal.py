@@ -423,10 +423,17 @@ class Sandbox:
 
     async def press_labelled(self, label: str) -> None:
         """Press the button whose text holds ``label`` on the latest answer in this chat that has
-        one: a view's buttons (全部单位明细, 返回汇总), /find's, 催办's."""
+        one: a view's buttons (全部单位明细, 返回汇总), /find's, 催办's. A button whose whole text is
+        ``label`` wins over one that only holds it (月调度's 逐项填报, not a group's 逐项填报：本期进展)."""
         for message in reversed(self.api.bot_messages(self.persona.chat)):
-            buttons = [b for row in message.get("reply_markup", {}).get("inline_keyboard", []) for b in row]
-            button = next((b for b in buttons if label in b["text"] and b.get("callback_data")), None)
+            buttons = [
+                b
+                for row in message.get("reply_markup", {}).get("inline_keyboard", [])
+                for b in row
+                if b.get("callback_data")
+            ]
+            exact = (b for b in buttons if b["text"] == label)
+            button = next(exact, None) or next((b for b in buttons if label in b["text"]), None)
             if button is None:
                 continue
             query = await self.api.user_presses(
