@@ -37,6 +37,7 @@ from bot.progress import (
     ReportRefusal,
     authorize_report,
     describe_items,
+    parse_button,
     unit_for_tag,
     unit_tag,
 )
@@ -509,6 +510,10 @@ async def press_group(update: Update, context: Context, svc: Services, pressed: 
     pairs = group_entries(
         svc.store, svc.plan, svc.directory, WorkCalendar(), pressed.day, unit, pressed.group
     )
+    # Entries of the same kind that the digest lists on their own, with their own buttons (2-14-1
+    # 按季度 beside a 长期实施 group), are not the group's: the list holds what its button counts.
+    own = own_rows(query.message)
+    pairs = [pair for pair in pairs if pair[0] not in own]
     if not pairs:
         await query.answer(texts.BOT_DIGEST_GROUP_NOTHING, show_alert=True)
         return
@@ -519,6 +524,19 @@ async def press_group(update: Update, context: Context, svc: Services, pressed: 
         else texts.BOT_DIGEST_GROUP_DUE.format(due=render.format_day(pairs_due(pressed.group), pressed.day))
     )
     await send_item_list(context, svc, update, unit, pairs, texts.BOT_DIGEST_GROUP_LIST, label=label)
+
+
+def own_rows(message: object) -> set[str]:
+    """The measures a digest message gives their own 已完成 / 进行中 / 受阻 row."""
+    markup = getattr(message, "reply_markup", None)
+    if not isinstance(markup, InlineKeyboardMarkup):
+        return set()
+    return {
+        press.measure
+        for row in markup.inline_keyboard
+        for button in row
+        if (press := parse_button(str(button.callback_data or ""))) is not None
+    }
 
 
 def pairs_due(code: str) -> date:

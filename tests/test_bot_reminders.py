@@ -323,6 +323,27 @@ async def test_a_group_that_removed_the_bot_does_not_stop_the_others(bot: Bot) -
     assert not bot.services.store.was_sent(TUESDAY, chats[WATER].id, f"unit:{WATER}")
 
 
+async def test_a_groups_list_holds_what_its_button_counts_not_the_entries_listed_on_their_own(
+    bot: Bot,
+) -> None:
+    # 3 July: 16 of 区水务局's 长期实施 check-ins make a group; 2-14-1 (按季度) and 4-11-1 (持续推进)
+    # are check-ins too, listed on their own with their own buttons.
+    chats = bind_groups(bot, WATER)
+    chat = chats[WATER]
+    contact = bot.api.user(7002, "水务局联络员")
+    bot.clock.set_day(date(2023, 7, 3))
+    await bot.tick()
+    [digest] = bot.api.bot_messages(chat)
+    named = {b["text"]: b["callback_data"] for row in digest["reply_markup"]["inline_keyboard"] for b in row}
+    label = next(text for text in named if text.startswith("逐项填报：本期进展"))
+    count = int(label.split("（")[1].split(" ")[0])
+    assert "✅ 2-14-1 已完成" in named and "✅ 4-11-1 已完成" in named
+    _, listed = await bot.presses(chat, contact, digest["message_id"], named[label])
+    shown = [line.split(" ")[0] for message in listed for line in message["text"].splitlines()[1:] if line]
+    assert len(shown) == count and f"（区水务局，本期进展，{count} 项）" in listed[0]["text"]
+    assert "2-14-1" not in shown and "4-11-1" not in shown
+
+
 async def test_the_daily_job_catches_up_when_started_after_remind_time(
     fake_api: BotApiServer, tmp_path: Path
 ) -> None:
