@@ -516,9 +516,20 @@ def summary_pages(
     sections = []
     if part != "units":
         sections.append(Section(texts.LV_SUMMARY_BY_ANNEX, [_measure_row(r) for r in summary.annexes]))
-    if part != "annexes":
+    if part == "units":
+        # Opened from the chat's /summary: one line a unit (about 60 lines, not 180 over 2 pages).
+        sections.append(Section(texts.LV_SUMMARY_BY_UNIT, [_compact_unit_row(r) for r in summary.units]))
+    elif part != "annexes":
         sections.append(Section(texts.LV_SUMMARY_BY_UNIT, [_unit_row(r) for r in summary.units]))
     return paginate(header, sections, limit)
+
+
+def _compact_unit_row(row: SummaryRow) -> str:
+    """A unit's row on one line: 完成 and 逾期 always, the other states where there are any."""
+    label = row.label if row.assigned else row.label + texts.UNASSIGNED
+    return texts.LV_SUMMARY_COMPACT_UNIT_ROW.format(
+        light=row.light, label=label, total=row.total, counts=_compact_counts(row)
+    )
 
 
 SUMMARY_LAGGING = 5

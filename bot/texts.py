@@ -470,6 +470,8 @@ LV_SUMMARY_PERIOD = "\n   长期实施：本期已报送 {reported} · 本期未
 LV_SUMMARY_COMPACT_TOTAL = "{light} 共 {total} 条措施：{counts}"
 LV_SUMMARY_COMPACT_ANNEXES = "各附件（措施数）："
 LV_SUMMARY_COMPACT_ANNEX = "{light} {label}（{total}）：{counts}"
+# 🏢 全部单位明细: each unit on one line, as the annexes are on the compact screen.
+LV_SUMMARY_COMPACT_UNIT_ROW = "{light} {label}（{total}）：{counts}"
 LV_SUMMARY_COMPACT_PART = "{state} {count}"
 LV_SUMMARY_STATE = {
     "complete": "完成",
@@ -605,6 +607,8 @@ RPT_SUMMARY_HEADERS = [
     "进行中",
     "未开始",
     "受阻",
+    "本期已报送",
+    "本期未报送",
     "逾期",
     "完成率",
     "状态",

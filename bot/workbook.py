@@ -97,7 +97,7 @@ def _summary_sheet(book: Workbook, formats: Formats, report: Report) -> None:
     rows += [_summary_cells(texts.RPT_SUMMARY_UNIT_SECTION, row) for row in summary.units]
     headers = ["类别", *texts.RPT_SUMMARY_HEADERS]
     lights = [summary.total.light] + [r.light for r in summary.annexes] + [r.light for r in summary.units]
-    _table(sheet, formats, report, headers, rows, percent_columns={10}, lights=lights)
+    _table(sheet, formats, report, headers, rows, percent_columns={12}, lights=lights)
     if summary.annexes:
         _annex_chart(book, sheet, len(summary.annexes), len(headers))
 
@@ -113,6 +113,8 @@ def _summary_cells(section: str, row: SummaryRow) -> list[Any]:
         row.in_progress,
         row.not_started,
         row.blocked,
+        row.period_reported,
+        row.period_missing,
         row.overdue,
         rate,
         texts.RPT_LIGHT_WORDS[row.light],
@@ -120,12 +122,13 @@ def _summary_cells(section: str, row: SummaryRow) -> list[Any]:
 
 
 def _annex_chart(book: Workbook, sheet: Worksheet, annexes: int, width: int) -> None:
-    """Stacked bars per annex: complete, partly done, in progress, not started, blocked
-    (columns D-H of the annex rows, which follow the total on row 4)."""
+    """Stacked bars per annex: complete, partly done, in progress, not started, blocked, and the
+    standing duties reported or not this period (columns D-J of the annex rows, which follow the
+    total on row 4): each bar is the annex's measures."""
     first, last = HEADER_ROW + 1, HEADER_ROW + annexes  # 0-based rows of the annexes
     name = quote_sheetname(sheet.get_name())
     chart = book.add_chart({"type": "bar", "subtype": "stacked"})
-    for column in range(3, 8):
+    for column in range(3, 10):
         chart.add_series(
             {
                 "name": f"={name}!{xl_range_abs(HEADER_ROW - 1, column, HEADER_ROW - 1, column)}",

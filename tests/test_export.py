@@ -116,6 +116,10 @@ def test_the_overdue_sheet_has_exactly_the_rows_of_overdue_json(
     assert (noted["最新状态"], noted["说明"]) == ("受阻", "资金未到位")
     documented = next(r for r in ledger if r["编号"] == first[0]["measure"] and r["单位"] == first[0]["unit"])
     assert (documented["佐证材料数"], documented["进度"]) == (2, 0.6)  # the later 已完成 is not seen yet
+    states = ["已完成", "部分完成", "进行中", "未开始", "受阻", "本期已报送", "本期未报送"]
+    summary = sheet_rows(book["汇总"])
+    assert all(sum(r[state] for state in states) == r["措施数"] for r in summary)
+    assert summary[0]["本期已报送"] + summary[0]["本期未报送"] > 0  # standing duties, as in /summary
     ranked_units = {r["单位"] for r in sheet_rows(book["通报"])}
     assert {r["单位"] for r in rows} <= ranked_units
     assert {r["单位"] for r in ledger if not r["单位"].endswith(texts.UNASSIGNED)} == ranked_units
