@@ -24,3 +24,4 @@ def test_the_startup_benchmark_measures_the_bot_beside_an_echo_bot(
         assert figures[run]["start_s"] > 0 and figures[run]["rss_mb"] > 0
     assert figures["20"]["ratio_to_echo"] > 0
     assert figures["goal"] == {"ratio": 2.0, "rss_mb": 150.0}
+    assert figures["today"] == "2024-01-02"  # after every stored report, as deployed
