@@ -12,7 +12,7 @@ import logging
 import re
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from telegram import ForceReply, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
@@ -602,15 +602,10 @@ async def press_chase(
 ) -> None:
     query = update.callback_query
     assert query is not None
-    chat = update.effective_chat
-    binding = svc.store.binding(chat.id) if chat is not None else None
-    if not access.may_chase(binding, admin=admin):
-        await query.answer(texts.SV_NOT_CHASER, show_alert=True)
+    allowed = await _chase_allowed(update, svc, day, admin=admin)
+    if allowed is None:
         return
-    now = svc.clock.now()
-    if day != now.date():
-        await query.answer(texts.SV_CHASE_STALE, show_alert=True)
-        return
+    binding, now = allowed
     unit = next((u.name for u in svc.directory.units if unit_tag(u.name) == tag), None)
     if unit is None:
         await query.answer(texts.SV_BUTTON_INVALID, show_alert=True)
@@ -632,7 +627,26 @@ async def press_chase(
         await query.answer(texts.SV_CHASE_ALREADY.format(unit=unit), show_alert=True)
         return
     await query.answer(texts.SV_CHASE_SENT.format(unit=unit, chats=sent), show_alert=True)
-    await _mark_chased(query.message, svc, day)
+    await _mark_chased(query.message, svc, now.date())
+
+
+async def _chase_allowed(
+    update: Update, svc: Services, day: date | None, *, admin: bool
+) -> tuple[Any, datetime] | None:
+    """The pressing chat's binding and now, when its 催办 button may act: only leaders' chats and
+    admins chase, and only with today's button. Otherwise the press is answered here: None."""
+    query = update.callback_query
+    assert query is not None
+    chat = update.effective_chat
+    binding = svc.store.binding(chat.id) if chat is not None else None
+    if not access.may_chase(binding, admin=admin):
+        await query.answer(texts.SV_NOT_CHASER, show_alert=True)
+        return None
+    now = svc.clock.now()
+    if day != now.date():
+        await query.answer(texts.SV_CHASE_STALE, show_alert=True)
+        return None
+    return binding, now
 
 
 def chaser(update: Update, binding: Any) -> str:
@@ -670,15 +684,10 @@ async def press_chase_item(
     """催办 under a leader's or admin's /overdue: every unit late on the item, each once a day."""
     query = update.callback_query
     assert query is not None
-    chat = update.effective_chat
-    binding = svc.store.binding(chat.id) if chat is not None else None
-    if not access.may_chase(binding, admin=admin):
-        await query.answer(texts.SV_NOT_CHASER, show_alert=True)
+    allowed = await _chase_allowed(update, svc, pressed.day, admin=admin)
+    if allowed is None:
         return
-    now = svc.clock.now()
-    if pressed.day != now.date():
-        await query.answer(texts.SV_CHASE_STALE, show_alert=True)
-        return
+    binding, now = allowed
     late = next(
         (
             found

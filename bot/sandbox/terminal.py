@@ -404,16 +404,7 @@ class Sandbox:
                 for button in row:
                     press = parse_button(button.get("callback_data", ""))
                     if press is not None and press.measure == measure and press.status is Status(wanted):
-                        query = await self.api.user_presses(
-                            self.persona.chat,
-                            self.persona.user,
-                            message["message_id"],
-                            button["callback_data"],
-                        )
-                        await self.api.idle()
-                        answer = self.api.callback_answer(query)
-                        if answer is not None and answer.get("text"):
-                            self.print(f"[bot 提示] {answer['text']}")
+                        await self._press_button(message, button)
                         # The press marks its entry in the digest a moment later (presses
                         # within a second make one edit): show it before the next line.
                         await self.api.wait_until(self.digest_marked, timeout=10)
@@ -436,15 +427,19 @@ class Sandbox:
             button = next(exact, None) or next((b for b in buttons if label in b["text"]), None)
             if button is None:
                 continue
-            query = await self.api.user_presses(
-                self.persona.chat, self.persona.user, message["message_id"], button["callback_data"]
-            )
-            await self.api.idle()
-            answer = self.api.callback_answer(query)
-            if answer is not None and answer.get("text"):
-                self.print(f"[bot 提示] {answer['text']}")
+            await self._press_button(message, button)
             return
         raise SandboxError(f"{self.persona.chat.name} 里没有写着“{label}”的按钮。")
+
+    async def _press_button(self, message: JSONDict, button: JSONDict) -> None:
+        """Press ``button`` of ``message`` as the persona; print the alert or toast it answers."""
+        query = await self.api.user_presses(
+            self.persona.chat, self.persona.user, message["message_id"], button["callback_data"]
+        )
+        await self.api.idle()
+        answer = self.api.callback_answer(query)
+        if answer is not None and answer.get("text"):
+            self.print(f"[bot 提示] {answer['text']}")
 
     async def page(self, text: str) -> None:
         """Press the page button of the latest paged answer in this chat, as a person would."""
@@ -459,13 +454,7 @@ class Sandbox:
             if button is None:
                 edge = "最后一页" if wanted == texts.LV_BUTTON_NEXT else "第一页"
                 raise SandboxError(f"已经是{edge}了。")
-            query = await self.api.user_presses(
-                self.persona.chat, self.persona.user, message["message_id"], button["callback_data"]
-            )
-            await self.api.idle()
-            answer = self.api.callback_answer(query)
-            if answer is not None and answer.get("text"):
-                self.print(f"[bot 提示] {answer['text']}")
+            await self._press_button(message, button)
             return
         raise SandboxError(f"{self.persona.chat.name} 里没有可以翻页的回答。")
 
