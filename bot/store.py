@@ -682,28 +682,24 @@ class Store:
     def redeem_invite(self, code: str, chat_id: int, now: datetime) -> Invite:
         """Mark the code used by ``chat_id``; raises InviteError. Does not bind: the caller does."""
         moment = _aware(now, "now")
-        table = self._table(INVITES)
-        doc = table.get(where("code") == normalize_invite_code(code))
-        if doc is None:
-            raise InviteError("unknown", code)
-        invite = _load(Invite, doc)
-        _refuse_closed(invite, moment, code)
-        used = invite.model_copy(update={"used_by_chat": chat_id, "used_at": moment})
-        table.update(used.model_dump(mode="json"), doc_ids=[doc.doc_id])
-        return used
+        return self._close_invite(code, moment, {"used_by_chat": chat_id, "used_at": moment})
 
     def withdraw_invite(self, code: str, now: datetime) -> Invite:
         """Close an open code so it binds nothing; raises InviteError if it is not open."""
         moment = _aware(now, "now")
+        return self._close_invite(code, moment, {"withdrawn_at": moment})
+
+    def _close_invite(self, code: str, moment: datetime, update: dict[str, Any]) -> Invite:
+        """Apply ``update`` to the code's invite if it is still open at ``moment``; raises InviteError."""
         table = self._table(INVITES)
         doc = table.get(where("code") == normalize_invite_code(code))
         if doc is None:
             raise InviteError("unknown", code)
         invite = _load(Invite, doc)
         _refuse_closed(invite, moment, code)
-        withdrawn = invite.model_copy(update={"withdrawn_at": moment})
-        table.update(withdrawn.model_dump(mode="json"), doc_ids=[doc.doc_id])
-        return withdrawn
+        closed = invite.model_copy(update=update)
+        table.update(closed.model_dump(mode="json"), doc_ids=[doc.doc_id])
+        return closed
 
     # progress
     def record_progress(

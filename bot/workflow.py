@@ -137,14 +137,14 @@ def request_extension(
     chat_id: int | None = None,
 ) -> Extension:
     """A unit's request to move one of its items to ``to`` (later than the due date in force)."""
-    plan = supervision(store).plan(plan)
+    state = supervision(store)
+    plan = state.plan(plan)
     target = check_report(plan, directory, measure_id, unit_name)
     if isinstance(target, ReportRefusal):
         if target.reason.value == "unknown_measure":
             raise WorkflowError(Problem.UNKNOWN_MEASURE, measure=measure_id, refusal=target)
         raise WorkflowError(Problem.UNIT_REFUSED, measure=measure_id, refusal=target)
     measure, unit = target.measure, target.unit
-    state = supervision(store)
     progress = ItemProgress(state.reviewed(store.latest_items(), at.date(), plan).values())
     open_items = [
         i
@@ -152,27 +152,8 @@ def request_extension(
         if i.kind in ("deadline", "milestone") and not progress.unit_done(measure, i, unit, at.date())
     ]
     chosen = _dated_item(plan, measure, item, open_items)
-    current = state.due(chosen, unit)
-    if to <= current:
-        raise WorkflowError(Problem.NOT_LATER, measure=measure.id, item=chosen.id, due=current)
-    if not reason.strip():
-        raise WorkflowError(Problem.NO_REASON, measure=measure.id, item=chosen.id, due=current)
-    return store.add_record(
-        EXTENSIONS,
-        lambda number: Extension(
-            id=number,
-            measure=measure.id,
-            unit=unit,
-            item=chosen.id,
-            original=current,
-            to=to,
-            reason=reason.strip(),
-            requested_at=at,
-            requested_by=by,
-            user_id=user_id,
-            chat_id=chat_id,
-        ),
-    )
+    fields = {"user_id": user_id, "chat_id": chat_id}
+    return _add_extension(store, measure, unit, chosen, state.due(chosen, unit), to, reason, at, by, fields)
 
 
 def extension(store: Store, number: int) -> Extension:
@@ -219,28 +200,47 @@ def extend_for_all(
     by: str = "",
 ) -> Extension:
     """An admin's extension of an item for every unit of the measure, in force at once."""
-    plan = supervision(store).plan(plan)
+    state = supervision(store)
+    plan = state.plan(plan)
     measure = _measure(plan, measure_id)
     dated = [i for i in plan.items(measure.id) if i.kind in ("deadline", "milestone")]
     chosen = _dated_item(plan, measure, item, dated)
-    current = supervision(store).due(chosen, None)
+    fields = {"state": "approved", "decided_by": by, "decided_at": at}
+    return _add_extension(store, measure, None, chosen, state.due(chosen, None), to, reason, at, by, fields)
+
+
+def _add_extension(
+    store: Store,
+    measure: Measure,
+    unit: str | None,
+    item: Item,
+    current: date,
+    to: date,
+    reason: str,
+    at: datetime,
+    by: str,
+    fields: dict[str, Any],
+) -> Extension:
+    """Store an extension of ``item`` from ``current``, the due date in force, to ``to``, which must be later:
+    a unit's request, which needs a reason, or an admin's for every unit (``unit`` None), which
+    may leave it out. ``fields`` are the rest of the record."""
     if to <= current:
-        raise WorkflowError(Problem.NOT_LATER, measure=measure.id, item=chosen.id, due=current)
+        raise WorkflowError(Problem.NOT_LATER, measure=measure.id, item=item.id, due=current)
+    if unit is not None and not reason.strip():
+        raise WorkflowError(Problem.NO_REASON, measure=measure.id, item=item.id, due=current)
     return store.add_record(
         EXTENSIONS,
         lambda number: Extension(
             id=number,
             measure=measure.id,
-            unit=None,
-            item=chosen.id,
+            unit=unit,
+            item=item.id,
             original=current,
             to=to,
             reason=reason.strip(),
             requested_at=at,
             requested_by=by,
-            state="approved",
-            decided_by=by,
-            decided_at=at,
+            **fields,
         ),
     )
 
